@@ -1,0 +1,63 @@
+# The verbs a newcomer looks for. Everything runs from the project venv (.venv, Python 3.13, managed by uv).
+SHELL := /bin/bash
+PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13)
+UV := uv
+RUN := $(UV) run --frozen
+SAM := .tools/sam/bin/sam
+FN ?= billing_read
+EVENT ?= events/billing_read_get_billing.json
+ENV ?= default
+
+.PHONY: help venv dev test test-fast lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean
+
+help:
+	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
+	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
+	@echo "make lint      ruff and mypy"
+	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
+	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
+	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
+	@echo "make deploy    sam deploy (ENV=default|prod)"
+
+venv: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PY313)
+	@touch $@
+
+sam-tools: $(SAM)
+
+$(SAM):
+	bash scripts/install_sam.sh
+
+dev: venv
+	$(RUN) python -m local.stack.dev
+
+lint: venv
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy layers/shared/billing_core functions local
+
+template-check: venv sam-tools
+	bash scripts/check_template.sh
+
+test: lint template-check
+	$(RUN) pytest -n 2 --dist loadgroup tests
+
+test-fast: venv
+	$(RUN) pytest -n 2 --dist loadgroup tests/unit tests/contract
+
+bench: venv
+	$(RUN) python -m bench
+
+build: venv sam-tools
+	bash scripts/build.sh
+
+invoke: venv
+	$(RUN) python -m local.invoke $(FN) $(EVENT)
+
+deploy: build
+	$(SAM) deploy --config-env $(ENV)
+
+clean:
+	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache
