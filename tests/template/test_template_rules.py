@@ -225,7 +225,7 @@ def test_data_tables_are_on_demand_with_pitr_ttl_and_deletion_protection(templat
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["DeletionProtectionEnabled"] == {"Fn::If": ["ProtectTable", True, False]}
     idempotency = template["Resources"]["IdempotencyTable"]["Properties"]
     assert [k["AttributeName"] for k in idempotency["KeySchema"]] == ["id"]

@@ -1,0 +1,1 @@
+"""billing_read: GET /billing, GET /billing/invoices, GET /billing/plans."""

@@ -1,0 +1,39 @@
+"""billing_read: the FastAPI app and the Lambda handler (``billing_read.app.handler``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from billing_core.app_factory import CallerDep, create_app, make_handler
+from fastapi import APIRouter, Query
+
+from billing_read.logic import BillingReader
+from billing_read.models import BillingOverview, InvoicePage, PlansResponse
+
+router = APIRouter(tags=["billing"])
+
+
+@router.get("/billing", response_model=BillingOverview)
+def get_billing(caller: CallerDep) -> BillingOverview:
+    """The billing overview: customer, subscriptions, cards, recent invoices, entitlements, dunning."""
+    return BillingReader().build_overview(caller)
+
+
+@router.get("/billing/invoices", response_model=InvoicePage)
+def get_invoices(
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    starting_after: Annotated[str | None, Query(pattern=r"^in_[A-Za-z0-9_]{1,250}$")] = None,
+) -> InvoicePage:
+    """Invoice history, newest first, paginated with ``starting_after`` = the last id of the page."""
+    return BillingReader().list_invoices(caller, limit, starting_after)
+
+
+@router.get("/billing/plans", response_model=PlansResponse)
+def get_plans(caller: CallerDep) -> PlansResponse:
+    """The catalog with the caller's current plan marked and the changes allowed from it."""
+    return BillingReader().list_plans(caller)
+
+
+app = create_app("billing_read", router)
+handler = make_handler(app)

@@ -1,0 +1,37 @@
+"""Lazy boto3 clients shared by the core's DynamoDB and Cognito adapters.
+
+Clients are created on first use (never at import) with bounded retries and short timeouts, and
+honour ``AWS_ENDPOINT_URL`` (moto server offline) natively. ``reset_clients()`` is for tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+#: Bounded retries (E8): botocore's standard mode backs off on throttling and transaction conflicts.
+AWS_MAX_ATTEMPTS = 3
+AWS_CONFIG = Config(
+    retries={"max_attempts": AWS_MAX_ATTEMPTS, "mode": "standard"},
+    connect_timeout=2,
+    read_timeout=3,
+)
+
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    """A cached boto3 client for ``service`` ("dynamodb", "cognito-idp", ...)."""
+    with _lock:
+        if service not in _clients:
+            _clients[service] = boto3.client(service, config=AWS_CONFIG)  # type: ignore[call-overload]
+        return _clients[service]
+
+
+def reset_clients() -> None:
+    with _lock:
+        _clients.clear()

@@ -1,0 +1,261 @@
+"""Which Stripe customer belongs to which user: the customer directory on DynamoDB.
+
+Items (DESIGN, one table): ``USER#<sub>``/``CUSTOMER`` -> ``customer_id``, ``created_at``;
+``CUSTOMER#<cus_id>``/``USER`` -> ``sub`` (reverse lookup for webhooks).
+
+``get_or_create`` is race-safe (DESIGN decision 6, D1): it creates the Stripe customer with an
+idempotency key derived from ``sub`` (concurrent first actions get the same customer), then claims both
+items in one conditional transaction; a lost race reuses the winner. If an older attempt created a
+customer but never wrote the mapping, it is found again by ``metadata['user_sub']`` search. Read routes
+use ``lookup`` only and never create customers (A6).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from billing_core import aws
+from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.observability import count, logger
+from billing_core.settings import get_settings
+from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+
+#: Extra attempts on top of botocore's own retries when a transaction keeps conflicting (E8).
+TRANSACTION_ATTEMPTS = 3
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+@dataclass(frozen=True)
+class CustomerMapping:
+    sub: str
+    customer_id: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What the user pool knows about a user (verified e-mail only)."""
+
+    email: str | None
+    name: str | None
+
+
+def user_pk(sub: str) -> str:
+    return f"USER#{sub}"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def dynamo_error(exc: Exception, operation: str) -> DependencyUnavailable:
+    """Translate a DynamoDB failure into 503 + Retry-After (and a metric)."""
+    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else type(exc).__name__
+    count("DynamoDBUnavailable")
+    logger.warning("dynamodb call failed", extra={"operation": operation, "aws_error": code})
+    return DependencyUnavailable(retry_after=2, operation=operation, aws_error=code)
+
+
+class CognitoUserPool:
+    """Looks a user up by ``sub`` (access tokens carry no e-mail)."""
+
+    def __init__(self, user_pool_id: str | None = None, client: Any | None = None) -> None:
+        self._pool_id = user_pool_id
+        self._client = client
+
+    def profile(self, sub: str) -> UserProfile:
+        pool_id = self._pool_id if self._pool_id is not None else get_settings().user_pool_id
+        if not pool_id:
+            return UserProfile(email=None, name=None)
+        client = self._client or aws.client("cognito-idp")
+        try:
+            users = client.list_users(UserPoolId=pool_id, Filter=f'sub = "{sub}"', Limit=1).get("Users", [])
+        except (ClientError, BotoCoreError) as exc:
+            count("CognitoUnavailable")
+            logger.warning("cognito lookup failed", extra={"aws_error": type(exc).__name__})
+            raise DependencyUnavailable(retry_after=2, operation="cognito.list_users") from None
+        if not users:
+            return UserProfile(email=None, name=None)
+        attrs = {a["Name"]: a.get("Value", "") for a in users[0].get("Attributes", [])}
+        email = attrs.get("email") if attrs.get("email_verified", "").lower() == "true" else None
+        name = attrs.get("name") or " ".join(
+            part for part in (attrs.get("given_name"), attrs.get("family_name")) if part
+        )
+        return UserProfile(email=email or None, name=name or None)
+
+
+class CustomerDirectory:
+    """The sub <-> Stripe customer mapping. Adapters are optional arguments for tests."""
+
+    def __init__(
+        self,
+        table_name: str | None = None,
+        dynamodb: Any | None = None,
+        gateway: StripeGateway | None = None,
+        user_pool: CognitoUserPool | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._table = table_name
+        self._dynamodb = dynamodb
+        self._gateway = gateway
+        self._pool = user_pool
+        self._clock = clock
+
+    @property
+    def table(self) -> str:
+        return self._table or get_settings().table_name
+
+    @property
+    def dynamodb(self) -> Any:
+        return self._dynamodb or aws.client("dynamodb")
+
+    @property
+    def gateway(self) -> StripeGateway:
+        return self._gateway or get_gateway()
+
+    @property
+    def user_pool(self) -> CognitoUserPool:
+        return self._pool or CognitoUserPool()
+
+    # -- reads ---------------------------------------------------------------------------------
+    def lookup(self, sub: str) -> CustomerMapping | None:
+        """The caller's mapping, or None. Strongly consistent. DynamoDB failure -> 503."""
+        item = self._get(user_pk(sub), "CUSTOMER", "directory.lookup")
+        if item is None:
+            return None
+        customer_id = item.get("customer_id", {}).get("S", "")
+        if not customer_id.startswith("cus_"):
+            logger.error("invalid customer mapping item", extra={"reason": "customer_id"})
+            return None
+        return CustomerMapping(sub=sub, customer_id=customer_id, created_at=item.get("created_at", {}).get("S", ""))
+
+    def lookup_user(self, customer_id: str) -> str | None:
+        """The ``sub`` that owns a Stripe customer (webhooks), or None."""
+        item = self._get(customer_pk(customer_id), "USER", "directory.lookup_user")
+        sub = item.get("sub", {}).get("S") if item else None
+        return sub or None
+
+    def _get(self, pk: str, sk: str, operation: str) -> dict[str, Any] | None:
+        try:
+            response = self.dynamodb.get_item(
+                TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise dynamo_error(exc, operation) from None
+        item = response.get("Item")
+        return item if isinstance(item, dict) else None
+
+    # -- provisioning ----------------------------------------------------------------------------
+    def get_or_create(self, sub: str) -> CustomerMapping:
+        """The caller's mapping, creating the Stripe customer and the mapping on first use (D1)."""
+        existing = self.lookup(sub)
+        if existing is not None:
+            return existing
+        customer_id = self._find_orphan(sub) or self._create_customer(sub)
+        return self._claim(sub, customer_id)
+
+    def _find_orphan(self, sub: str) -> str | None:
+        """A customer created by an earlier attempt whose mapping write never happened."""
+        query = f"metadata['user_sub']:'{_quote(sub)}'"
+        result = self.gateway.call(
+            "customers.search", lambda c: c.v1.customers.search(params={"query": query, "limit": 10})
+        )
+        for customer in result.data:
+            metadata = getattr(customer, "metadata", None) or {}
+            if not getattr(customer, "deleted", False) and metadata.get("user_sub") == sub:
+                count("CustomerRecovered")
+                return str(customer.id)
+        return None
+
+    def _create_customer(self, sub: str) -> str:
+        profile = self.user_pool.profile(sub)
+        params: dict[str, Any] = {"metadata": {"user_sub": sub}}
+        if profile.email:
+            params["email"] = profile.email
+        if profile.name:
+            params["name"] = profile.name
+        key = derive_key(f"user:{sub}", "customer.create")
+        customer = self.gateway.call(
+            "customers.create",
+            lambda c: c.v1.customers.create(params=params, options={"idempotency_key": key}),  # type: ignore[arg-type]
+        )
+        count("CustomerCreated")
+        return str(customer.id)
+
+    def _claim(self, sub: str, customer_id: str) -> CustomerMapping:
+        created_at = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="seconds")
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        "pk": {"S": user_pk(sub)},
+                        "sk": {"S": "CUSTOMER"},
+                        "customer_id": {"S": customer_id},
+                        "created_at": {"S": created_at},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {
+                        "pk": {"S": customer_pk(customer_id)},
+                        "sk": {"S": "USER"},
+                        "sub": {"S": sub},
+                        "created_at": {"S": created_at},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                self.dynamodb.transact_write_items(TransactItems=items)
+                return CustomerMapping(sub=sub, customer_id=customer_id, created_at=created_at)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code")
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
+                    return self._lost_race(sub, customer_id)
+                retryable = code in _RETRYABLE or (
+                    code == "TransactionCanceledException"
+                    and all(r in {"None", None, "TransactionConflict", "ThrottlingError"} for r in reasons)
+                )
+                if not retryable or attempt == TRANSACTION_ATTEMPTS - 1:
+                    raise dynamo_error(exc, "directory.claim") from None
+                time.sleep(0.05 * 2**attempt)
+            except BotoCoreError as exc:
+                raise dynamo_error(exc, "directory.claim") from None
+        raise DependencyUnavailable(retry_after=2, operation="directory.claim")  # pragma: no cover
+
+    def _lost_race(self, sub: str, customer_id: str) -> CustomerMapping:
+        winner = self.lookup(sub)
+        if winner is not None:
+            if winner.customer_id != customer_id:
+                count("CustomerOrphaned")
+                logger.warning("lost provisioning race with a different customer", extra={"orphan": customer_id})
+            return winner
+        # The user item is free but the customer item is taken: that customer belongs to someone else.
+        count("CustomerMappingConflict")
+        logger.error("customer already mapped to another user", extra={"customer_id": customer_id})
+        raise Conflict(code="customer_mapping_conflict")
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")

@@ -1,0 +1,89 @@
+"""Logger, Metrics and Tracer, created once, plus the log scrubber.
+
+Import ``logger``, ``metrics`` and ``tracer`` from here; never create others. Log with keyword fields
+(``logger.info("plan changed", extra={"price": ...})``) and never log request bodies, webhook payloads
+or Stripe objects. Everything a handler prints goes through :class:`ScrubbingFormatter`, which redacts
+Stripe keys, webhook secrets, bearer tokens, client secrets, e-mail addresses and hosted session URLs
+as a last line of defence (F6).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import MetricUnit
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "billing")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "BillingSelfService")
+
+REDACTED = "[REDACTED]"
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Stripe secret / restricted / webhook secrets (publishable keys are public but redact them alike).
+    (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]+"), REDACTED),
+    (re.compile(r"\bwhsec_[A-Za-z0-9]+"), REDACTED),
+    # Client secrets of PaymentIntents / SetupIntents: pi_xxx_secret_yyy, seti_xxx_secret_yyy, ...
+    (re.compile(r"\b[A-Za-z0-9]+_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"), REDACTED),
+    (re.compile(r"_secret_[A-Za-z0-9]+"), REDACTED),
+    # Authorization headers and bearer tokens (JWTs).
+    (re.compile(r"Bearer\s+[A-Za-z0-9\-_.~+/=]+", re.IGNORECASE), "Bearer " + REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), REDACTED),
+    # Hosted portal / checkout session URLs (short-lived credentials).
+    (
+        re.compile(r"https?://[^\s\"']*(?:billing\.stripe\.com|checkout\.stripe\.com|/p/session/|/c/pay/)[^\s\"']*"),
+        REDACTED,
+    ),
+    (re.compile(r"https?://[^\s\"']*/(?:portal|checkout)[-_]?sessions?/[^\s\"']*", re.IGNORECASE), REDACTED),
+    # E-mail addresses.
+    (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), REDACTED),
+)
+
+
+def scrub(text: str) -> str:
+    """Redact secrets and personal data from one string."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class ScrubbingFormatter(LambdaPowertoolsFormatter):
+    """Powertools JSON formatter whose final output is scrubbed (message, extra keys, exceptions)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+class ScrubbingFilter(logging.Filter):
+    """A filter for non-Powertools loggers (e.g. ``stripe``, ``botocore``): scrubs message and args."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(str(record.getMessage()))
+        record.args = None
+        return True
+
+
+logger = Logger(service=SERVICE, logger_formatter=ScrubbingFormatter())
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+for _name in ("stripe", "botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).addFilter(ScrubbingFilter())
+
+
+def count(name: str, value: float = 1, **dimensions: str) -> None:
+    """Add a count metric (flushed once per request by the app factory)."""
+    if dimensions:
+        # Dimensions would apply to the whole metric set; emit them as metadata instead.
+        for key, dim_value in dimensions.items():
+            metrics.add_metadata(key=key, value=dim_value)
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def flush_metrics() -> None:
+    """Publish the metrics gathered during one request, if any (no warning when empty)."""
+    if metrics.provider.metric_set:
+        metrics.flush_metrics()

@@ -1,0 +1,182 @@
+"""Reconcile entitlement records with Stripe: for one user or every mapped customer (issue 7 part 5).
+
+Webhooks can be missed (an endpoint disabled for days, a bug fixed after Stripe gave up). The reconciler
+re-derives each record from Stripe exactly as the webhook does (``EntitlementSync``), repairs drift, publishes
+``billing.entitlements.changed`` for every repair, and reports what changed.
+
+Command::
+
+    python -m billing_core.reconcile --user <sub>     # one user
+    python -m billing_core.reconcile --all [--dry-run]
+
+The scheduled Lambda (``webhook.reconcile.handler``, daily) runs ``--all`` within its time budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from billing_core import aws
+from billing_core.directory import CustomerDirectory, dynamo_error
+from billing_core.domain_events import DomainEventPublisher, get_publisher
+from billing_core.entitlement_sync import EntitlementSync, summary
+from billing_core.errors import BillingError
+from billing_core.observability import count, logger
+from billing_core.settings import get_settings
+
+
+@dataclass
+class ReconcileEntry:
+    sub: str
+    customer_id: str | None
+    changed: bool = False
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    changed: int = 0
+    errors: int = 0
+    unmapped: int = 0
+    complete: bool = True
+    """False when the run stopped at its deadline before every customer was checked."""
+    entries: list[ReconcileEntry] = field(default_factory=list)
+
+    def to_dict(self, *, only_changes: bool = True) -> dict[str, Any]:
+        entries = [e for e in self.entries if e.changed or e.error or not only_changes]
+        return {
+            "checked": self.checked,
+            "changed": self.changed,
+            "errors": self.errors,
+            "unmapped": self.unmapped,
+            "complete": self.complete,
+            "entries": [asdict(e) for e in entries],
+        }
+
+
+class Reconciler:
+    def __init__(
+        self,
+        sync: EntitlementSync | None = None,
+        directory: CustomerDirectory | None = None,
+        publisher: DomainEventPublisher | None = None,
+        dynamodb: Any | None = None,
+        table_name: str | None = None,
+    ) -> None:
+        self.sync = sync or EntitlementSync()
+        self.directory = directory or CustomerDirectory()
+        self._publisher = publisher
+        self._dynamodb = dynamodb
+        self._table = table_name
+
+    @property
+    def publisher(self) -> DomainEventPublisher:
+        if self._publisher is None:
+            self._publisher = get_publisher()
+        return self._publisher
+
+    def mapped_customers(self) -> Iterator[tuple[str, str]]:
+        """Every (sub, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items)."""
+        ddb = self._dynamodb or aws.client("dynamodb")
+        table = self._table or get_settings().table_name
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "FilterExpression": "sk = :sk AND begins_with(pk, :user)",
+            "ExpressionAttributeValues": {":sk": {"S": "CUSTOMER"}, ":user": {"S": "USER#"}},
+            "ProjectionExpression": "pk, customer_id",
+        }
+        while True:
+            try:
+                page = ddb.scan(**kwargs)
+            except (ClientError, BotoCoreError) as exc:
+                raise dynamo_error(exc, "reconcile.scan") from None
+            for item in page.get("Items", []):
+                customer_id = item.get("customer_id", {}).get("S", "")
+                if customer_id.startswith("cus_"):
+                    yield item["pk"]["S"].removeprefix("USER#"), customer_id
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def reconcile_user(self, sub: str, *, dry_run: bool = False) -> ReconcileEntry:
+        mapping = self.directory.lookup(sub)
+        if mapping is None:
+            return ReconcileEntry(sub=sub, customer_id=None, error="unmapped")
+        return self._one(sub, mapping.customer_id, dry_run=dry_run)
+
+    def _one(self, sub: str, customer_id: str, *, dry_run: bool) -> ReconcileEntry:
+        try:
+            result = self.sync.sync(sub, customer_id, reason="reconcile", check_customer=True, dry_run=dry_run)
+            if result.domain_events and not dry_run:
+                self.publisher.publish(result.domain_events)
+        except BillingError as err:
+            count("ReconcileError")
+            logger.warning("reconcile failed for one customer", extra={"error_code": err.code})
+            return ReconcileEntry(sub=sub, customer_id=customer_id, error=err.code)
+        if result.changed:
+            count("ReconcileDrift")
+            logger.warning("entitlement drift repaired", extra={"before": summary(result.before),
+                                                                "after": summary(result.after)})  # fmt: skip
+        return ReconcileEntry(
+            sub=sub,
+            customer_id=customer_id,
+            changed=result.changed,
+            before=summary(result.before),
+            after=summary(result.after),
+        )
+
+    def reconcile_all(
+        self, *, dry_run: bool = False, deadline: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> ReconcileReport:
+        report = ReconcileReport()
+        for sub, customer_id in self.mapped_customers():
+            if deadline is not None and clock() >= deadline:
+                report.complete = False
+                count("ReconcileIncomplete")
+                break
+            entry = self._one(sub, customer_id, dry_run=dry_run)
+            self._add(report, entry)
+        return report
+
+    @staticmethod
+    def _add(report: ReconcileReport, entry: ReconcileEntry) -> None:
+        report.entries.append(entry)
+        if entry.error == "unmapped":
+            report.unmapped += 1
+            return
+        report.checked += 1
+        report.changed += int(entry.changed)
+        report.errors += int(entry.error is not None)
+
+
+def main(argv: list[str] | None = None, reconciler: Reconciler | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m billing_core.reconcile", description=__doc__.splitlines()[0])
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--user", metavar="SUB", help="reconcile one user (Cognito sub)")
+    target.add_argument("--all", action="store_true", help="reconcile every mapped customer")
+    parser.add_argument("--dry-run", action="store_true", help="report drift without writing")
+    parser.add_argument("--verbose", action="store_true", help="list unchanged users too")
+    args = parser.parse_args(argv)
+    reconciler = reconciler or Reconciler()
+    report = ReconcileReport()
+    if args.user:
+        Reconciler._add(report, reconciler.reconcile_user(args.user, dry_run=args.dry_run))
+    else:
+        report = reconciler.reconcile_all(dry_run=args.dry_run)
+    print(json.dumps(report.to_dict(only_changes=not args.verbose), indent=2))
+    return 1 if report.errors or report.unmapped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

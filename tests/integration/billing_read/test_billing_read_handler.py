@@ -1,0 +1,152 @@
+"""billing_read through Mangum with payload-2.0 events, moto and the Stripe emulator."""
+
+import time
+
+import pytest
+from billing_core import aws as core_aws
+from billing_core import stripe_gateway as sg
+from billing_core.errors import DependencyThrottled
+
+from tests.helpers import aws as h
+from tests.helpers.apigw import LambdaContext, http_event, invoke
+
+
+@pytest.fixture
+def handler(stripe_env):
+    from billing_read.app import handler
+    from billing_read.logic import reset_caches
+
+    reset_caches()
+    return handler
+
+
+@pytest.fixture
+def customer(stripe_env, stripe_client):
+    """A Stripe customer (with a card and a tax id) mapped to the aws_env user."""
+    cus = stripe_client.v1.customers.create(
+        params={"name": "Ada Lovelace", "email": stripe_env.user_email, "metadata": {"user_sub": stripe_env.user_sub}}
+    )
+    h.put_mapping(stripe_env.user_sub, cus.id)
+    return cus
+
+
+def get(handler, path, sub, **kw):
+    return invoke(handler, http_event("GET", path, sub=sub, **kw))
+
+
+def test_a1_no_claims_is_401_without_dynamodb_or_stripe(handler, stripe_env, stripe_emulator, monkeypatch):
+    def forbidden(*a, **k):
+        raise AssertionError("no AWS call may happen before identity is established")
+
+    monkeypatch.setattr(core_aws, "client", forbidden)
+    resp = get(handler, "/billing", None, claims=None)
+    assert resp["statusCode"] == 401 and resp["json"]["error"]["code"] == "unauthenticated"
+    assert stripe_emulator.backend is not None
+
+
+def test_a5_id_token_is_403(handler, stripe_env):
+    resp = get(handler, "/billing", stripe_env.user_sub, token_use="id")
+    assert resp["statusCode"] == 403 and resp["json"]["error"]["code"] == "forbidden"
+
+
+def test_a6_signed_in_user_without_customer_gets_the_empty_state(handler, stripe_env, stripe_client):
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 200, resp["body"]
+    assert resp["json"]["has_customer"] is False and resp["json"]["subscriptions"] == []
+    assert resp["headers"]["cache-control"] == "no-store"
+    assert list(stripe_client.v1.customers.list().data) == []
+    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER") is None
+
+
+def test_a4_customer_in_the_query_is_rejected(handler, stripe_env):
+    resp = get(handler, "/billing/invoices", stripe_env.user_sub, query={"customer": "cus_evil"})
+    # Unknown query parameters are ignored by the schema and never used: the caller's own (empty) list.
+    assert resp["statusCode"] == 200 and resp["json"]["invoices"] == []
+
+
+def test_a7_deleted_customer_is_409_customer_gone(handler, stripe_env, customer, stripe_client):
+    stripe_client.v1.customers.delete(customer.id)
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"
+    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customer.id
+
+
+def test_overview_of_a_mapped_customer(handler, stripe_env, customer, stripe_client):
+    stripe_client.v1.customers.tax_ids.create(customer.id, params={"type": "eu_vat", "value": "DE123456789"})
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 200, resp["body"]
+    body = resp["json"]
+    assert body["has_customer"] and body["customer"]["name"] == "Ada Lovelace"
+    assert body["customer"]["tax_ids"][0]["value"] == "DE123456789"
+    assert body["subscriptions"] == [] and body["entitlements"]["entitled"] is False
+
+
+def test_plans_route_marks_nothing_current_for_a_new_user(handler, stripe_env):
+    resp = get(handler, "/billing/plans", stripe_env.user_sub)
+    assert resp["statusCode"] == 200
+    assert resp["json"]["can_subscribe"] is True and len(resp["json"]["plans"]) == 3
+
+
+def test_invoice_query_is_validated(handler, stripe_env):
+    assert get(handler, "/billing/invoices", stripe_env.user_sub, query={"limit": "0"})["statusCode"] == 422
+    bad_cursor = get(handler, "/billing/invoices", stripe_env.user_sub, query={"starting_after": "cus_x"})
+    assert bad_cursor["statusCode"] == 422
+
+
+def test_e1_connection_resets_become_503_with_retry_after(handler, stripe_env, customer, stripe_emulator):
+    stripe_emulator.faults.queue("reset", times=10, method="GET", path=r"^/v1/customers/cus_[^/]+$")
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 503 and int(resp["headers"]["retry-after"]) >= 1
+    assert stripe_emulator.faults.injected["reset"] == sg.STRIPE_MAX_RETRIES + 1
+
+
+def test_e6_restricted_key_is_500_configuration_error(handler, stripe_env, customer, stripe_emulator):
+    stripe_emulator.faults.queue("403", times=10, method="GET", path=r"^/v1/customers/cus_[^/]+$")
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 500 and resp["json"]["error"]["code"] == "configuration_error"
+    assert stripe_emulator.faults.injected["403"] == 1
+
+
+# --- the gateway over real HTTP against the emulator's fault modes -------------------------------------------
+def retrieve(customer_id):
+    return sg.get_gateway().call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
+
+
+def test_e2_500_then_200_succeeds(stripe_env, customer, stripe_emulator):
+    stripe_emulator.faults.queue("500", times=1)
+    assert retrieve(customer.id).id == customer.id
+    assert stripe_emulator.faults.injected["500"] == 1
+
+
+def test_e3_429_is_retried_only_when_stripe_says_so(stripe_env, customer, stripe_emulator):
+    stripe_emulator.faults.queue("429_retry", times=1)
+    assert retrieve(customer.id).id == customer.id
+    stripe_emulator.faults.queue("429", times=5)
+    with pytest.raises(DependencyThrottled):
+        retrieve(customer.id)
+    assert stripe_emulator.faults.injected["429"] == 1
+
+
+def test_e1_write_retried_with_the_same_key_creates_one_customer(stripe_env, stripe_emulator, stripe_client):
+    stripe_emulator.faults.queue("reset", times=2, method="POST", path=r"^/v1/customers$")
+    from billing_core.directory import CustomerDirectory
+
+    mapping = CustomerDirectory().get_or_create(stripe_env.user_sub)
+    assert [c.id for c in stripe_client.v1.customers.list().data] == [mapping.customer_id]
+
+
+def test_e7_slow_stripe_ends_in_a_clean_503_before_the_function_timeout(handler, stripe_env, customer, stripe_emulator):
+    stripe_emulator.faults.set_latency(8000)
+    started = time.monotonic()
+    resp = invoke(handler, http_event("GET", "/billing", sub=stripe_env.user_sub), LambdaContext(timeout_s=20))
+    elapsed = time.monotonic() - started
+    assert resp["statusCode"] == 503 and resp["headers"]["retry-after"]
+    assert elapsed < sg.FUNCTION_TIMEOUT_S - 1
+
+
+def test_e9_secrets_manager_down_is_503(handler, stripe_env, monkeypatch):
+    monkeypatch.setenv("STRIPE_SECRET_NAME", "billing/missing")
+    h.reset_core_caches()
+    h.put_mapping(stripe_env.user_sub, "cus_whatever")
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 503 and resp["json"]["error"]["code"] == "dependency_unavailable"

@@ -1,0 +1,143 @@
+"""Customer directory: lookups, race-safe provisioning (D1), DynamoDB faults (E8)."""
+
+import threading
+
+import boto3
+import pytest
+from billing_core.directory import CognitoUserPool, CustomerDirectory
+from billing_core.errors import Conflict, DependencyUnavailable
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from tests.helpers import aws as h
+from tests.unit.core.fakes import fake_gateway
+
+
+def test_lookup_without_mapping_is_none_and_creates_nothing(aws_env):
+    gateway, fake = fake_gateway()
+    directory = CustomerDirectory(gateway=gateway)
+    assert directory.lookup(aws_env.user_sub) is None
+    assert fake.customers.create_calls == 0
+    assert h.query_pk(f"USER#{aws_env.user_sub}") == []
+
+
+def test_get_or_create_uses_the_verified_email_and_name_from_the_user_pool(aws_env):
+    gateway, fake = fake_gateway()
+    mapping = CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
+    customer = fake.customers.by_id[mapping.customer_id]
+    assert customer["email"] == aws_env.user_email
+    assert customer["name"] == "Ada Lovelace"
+    assert customer["metadata"] == {"user_sub": aws_env.user_sub}
+    assert CustomerDirectory().lookup(aws_env.user_sub).customer_id == mapping.customer_id
+    assert CustomerDirectory().lookup_user(mapping.customer_id) == aws_env.user_sub
+
+
+def test_unverified_email_is_not_copied_to_stripe(aws_env):
+    sub = aws_env.user_pool.add_user("bob@example.com", email="bob@example.com", verified=False)
+    gateway, fake = fake_gateway()
+    mapping = CustomerDirectory(gateway=gateway).get_or_create(sub)
+    assert "email" not in fake.customers.by_id[mapping.customer_id]
+
+
+def test_second_call_reuses_the_mapping(aws_env):
+    gateway, fake = fake_gateway()
+    directory = CustomerDirectory(gateway=gateway)
+    first = directory.get_or_create(aws_env.user_sub)
+    second = directory.get_or_create(aws_env.user_sub)
+    assert first.customer_id == second.customer_id
+    assert fake.customers.create_calls == 1
+
+
+def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env):
+    # Given a new user and a slow Stripe, when eight first billing actions race
+    gateway, fake = fake_gateway(delay=0.05)
+    directory = CustomerDirectory(gateway=gateway)
+    results, errors = [], []
+    barrier = threading.Barrier(8)
+
+    def first_action():
+        barrier.wait()
+        try:
+            results.append(directory.get_or_create(aws_env.user_sub).customer_id)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_action) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Then there is one Stripe customer and one mapping, and every caller got it
+    assert errors == []
+    assert len(fake.customers.by_id) == 1
+    assert set(results) == set(fake.customers.by_id)
+    items = h.query_pk(f"USER#{aws_env.user_sub}")
+    assert [i["sk"]["S"] for i in items] == ["CUSTOMER"]
+    assert h.get_item(f"CUSTOMER#{results[0]}", "USER")["sub"]["S"] == aws_env.user_sub
+
+
+def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env):
+    gateway, fake = fake_gateway()
+    h.put_mapping("someone-else", "cus_fake1")
+    with pytest.raises(Conflict) as err:
+        CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
+    assert err.value.code == "customer_mapping_conflict"
+    assert h.get_item(f"USER#{aws_env.user_sub}", "CUSTOMER") is None
+
+
+def _stubbed_dynamodb():
+    client = boto3.client("dynamodb", region_name=h.REGION)
+    return client, Stubber(client)
+
+
+def test_e8_throttled_lookup_is_503_and_no_stripe_call(aws_env):
+    client, stub = _stubbed_dynamodb()
+    stub.add_client_error("get_item", "ProvisionedThroughputExceededException", http_status_code=400)
+    gateway, fake = fake_gateway()
+    with stub, pytest.raises(DependencyUnavailable) as err:
+        CustomerDirectory(dynamodb=client, gateway=gateway).get_or_create("u1")
+    assert err.value.status == 503 and err.value.headers()["Retry-After"]
+    assert fake.customers.create_calls == 0 and fake.customers.search_calls == 0
+
+
+def test_e8_transaction_conflicts_are_retried_then_503(aws_env):
+    client, stub = _stubbed_dynamodb()
+    stub.add_response("get_item", {})
+    for _ in range(3):
+        stub.add_client_error(
+            "transact_write_items",
+            "TransactionCanceledException",
+            http_status_code=400,
+            response_meta={},
+        )
+    gateway, _ = fake_gateway()
+    with stub, pytest.raises(DependencyUnavailable):
+        CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("u1")
+    stub.assert_no_pending_responses()
+
+
+def test_e8_transaction_conflict_then_success(aws_env):
+    client, stub = _stubbed_dynamodb()
+    stub.add_response("get_item", {})
+    stub.add_client_error("transact_write_items", "TransactionConflictException", http_status_code=400)
+    stub.add_response("transact_write_items", {})
+    gateway, _ = fake_gateway()
+    with stub:
+        mapping = CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("u1")
+    assert mapping.customer_id.startswith("cus_")
+
+
+def test_cognito_outage_is_503(aws_env):
+    client = boto3.client("cognito-idp", region_name=h.REGION)
+    stub = Stubber(client)
+    stub.add_client_error("list_users", "InternalErrorException", http_status_code=500)
+    with stub, pytest.raises(DependencyUnavailable):
+        CognitoUserPool("us-east-1_x", client=client).profile("u1")
+
+
+def test_client_error_type_is_not_leaked(aws_env):
+    err = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "arn:aws:..."}}, "GetItem")
+    from billing_core.directory import dynamo_error
+
+    mapped = dynamo_error(err, "x")
+    assert "arn" not in mapped.message

@@ -1,0 +1,48 @@
+"""Identity comes only from the authorizer claims: A1 (no claims -> 401), A5 (ID token -> 403)."""
+
+import pytest
+from billing_core.errors import Forbidden, Unauthenticated
+from billing_core.identity import caller_from_event
+
+from tests.helpers.apigw import access_claims, http_event
+
+
+def test_access_token_gives_the_caller_sub():
+    caller = caller_from_event(http_event("GET", "/billing", sub="abc-123"))
+    assert caller.sub == "abc-123"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        None,
+        {},
+        {"requestContext": {}},
+        {"requestContext": {"authorizer": {}}},
+        {"requestContext": {"authorizer": {"jwt": {"claims": {}}}}},
+        http_event("GET", "/billing", claims=None),
+    ],
+)
+def test_a1_event_without_claims_is_unauthenticated(event):
+    with pytest.raises(Unauthenticated) as err:
+        caller_from_event(event)
+    assert err.value.status == 401
+
+
+def test_a1_claims_without_sub_are_unauthenticated():
+    claims = access_claims("x")
+    del claims["sub"]
+    with pytest.raises(Unauthenticated):
+        caller_from_event(http_event("GET", "/billing", claims=claims))
+
+
+@pytest.mark.parametrize("token_use", ["id", "", "refresh"])
+def test_a5_non_access_token_is_forbidden(token_use):
+    with pytest.raises(Forbidden) as err:
+        caller_from_event(http_event("GET", "/billing", token_use=token_use))
+    assert err.value.status == 403
+
+
+def test_a4_only_sub_identifies_the_caller_not_username_or_custom_claims():
+    claims = access_claims("real-sub") | {"custom:customer_id": "cus_evil", "username": "someone-else"}
+    assert caller_from_event(http_event("GET", "/billing", claims=claims)).sub == "real-sub"
