@@ -57,6 +57,7 @@ class Backend:
         self.publishable_key = publishable_key
         self.lock = threading.RLock()
         self.event_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.emulator: Any = None  # the EmulatorServer serving this backend, if any (control endpoints)
         self.reset()
 
     def reset(self) -> None:

@@ -54,6 +54,7 @@ class EmulatorServer:
         publishable_key: str = DEFAULT_PUBLISHABLE_KEY,
     ) -> None:
         self.backend = Backend(secret_key, publishable_key)
+        self.backend.emulator = self
         self.faults = Faults()
         self.idempotency = _Idempotency()
         self.secret_key = secret_key
@@ -122,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
             "text/plain",
             {
                 "Access-Control-Allow-Origin": "*",
-                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, Stripe-Version",
                 "Access-Control-Allow-Methods": "GET, POST, DELETE",
             },
         )
@@ -136,11 +137,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         found = match(method, url.path)
+        self._cors = False
         is_api = url.path.startswith("/v1/")
         try:
             if found is None:
                 raise invalid_request(f"Unrecognized request URL ({method}: {url.path}).", status=404)
             route, path_params = found
+            self._cors = route.auth != "secret"  # Stripe.js and the hosted pages are called from other origins
             api_key = self._check_auth(route.auth)
             if is_api:
                 fault = em.faults.pick(method, url.path)
@@ -202,7 +205,12 @@ class _Handler(BaseHTTPRequestHandler):
         return key
 
     def _dispatch(self, route: Any, req: Request) -> tuple[int, bytes, str, dict[str, str]]:
-        result = route.handler(self.emulator.backend, req)
+        backend = self.emulator.backend
+        try:
+            result = route.handler(backend, req)
+        finally:  # e.g. synchronous webhook delivery: after the handler, outside the lock, before the response
+            for hook in list(backend.extra.get("_after_request_hooks", [])):
+                hook()
         if isinstance(result, RawResponse):
             return result.status, result.body, result.content_type, result.headers
         status = 200
@@ -326,6 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Stripe-Version", "2026-10-28.endive")
+            if getattr(self, "_cors", False) and "Access-Control-Allow-Origin" not in headers:
+                self.send_header("Access-Control-Allow-Origin", "*")
             for k, v in headers.items():
                 self.send_header(k, v)
             self.end_headers()

@@ -168,7 +168,9 @@ def _with_blank(s: Schema) -> Schema:
 def schema_for(params_class_name: str) -> Schema:
     import stripe.params as sp
 
-    cls = getattr(sp, params_class_name)
+    cls: Any = sp
+    for part in params_class_name.split("."):  # "checkout.SessionCreateParams" names a sub-package's class
+        cls = getattr(cls, part)
     return _schema_of(cls, sys.modules[cls.__module__], {})
 
 

@@ -1,0 +1,147 @@
+"""Time passing: renewals, trial ends, retries, cancellations, pending-update expiry and schedule phases.
+
+`advance(b, clock_id, to)` walks every due event of the clock's customers in time order, moving the clock's
+`frozen_time` to each event's instant before processing it (Stripe finalizes renewal invoices about an hour
+after creation; here they are finalized and charged at the period boundary itself). Failed automatic charges
+are retried 3, 5 and 7 days after the first failure (`common.RETRY_DAYS`); after the last one the subscription
+becomes `canceled` (default) or `unpaid` (`common.settings(b)["after_final_failure"]`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import Backend
+from . import common, invoicing
+from . import subscription_core as core
+
+_ORDER = {"incomplete_expire": 0, "pending_expire": 1, "retry": 2, "trial_will_end": 3, "phase": 4,
+          "cancel_at": 5, "trial_end": 6, "period_end": 7}
+
+
+def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
+    st, sid, out = sub["status"], sub["id"], []
+    if st in ("canceled", "incomplete_expired"):
+        return out
+    if st == "incomplete":
+        if sub.get("_incomplete_expires_at"):
+            out.append((sub["_incomplete_expires_at"], "incomplete_expire", sid))
+        return out
+    if sub.get("pending_update"):
+        out.append((sub["pending_update"]["expires_at"], "pending_expire", sid))
+    if st == "paused":
+        return out
+    if st == "trialing" and sub.get("trial_end"):
+        if not sub.get("_trial_will_end_sent"):
+            out.append((sub["trial_end"] - common.TRIAL_WILL_END_S, "trial_will_end", sid))
+        out.append((sub["trial_end"], "trial_end", sid))
+    else:
+        out.append((sub["_period"][1], "period_end", sid))
+    if sub.get("cancel_at") and sub["cancel_at"] != sub["_period"][1]:
+        out.append((sub["cancel_at"], "cancel_at", sid))
+    sched = b.objects.get(sub.get("schedule") or "")
+    if sched and sched["status"] == "active" and sched.get("current_phase"):
+        out.append((sched["current_phase"]["end_date"], "phase", sched["id"]))
+    return out
+
+
+def due_events(b: Backend, customers: set[str]) -> list[tuple[int, str, str]]:
+    events: list[tuple[int, str, str]] = []
+    for sub in b.all("subscription", where=lambda s: s["customer"] in customers):
+        events.extend(_sub_events(b, sub))
+    for inv in b.all("invoice", where=lambda i: i["customer"] in customers and i["status"] == "open"):
+        if inv.get("next_payment_attempt"):
+            events.append((inv["next_payment_attempt"], "retry", inv["id"]))
+    return sorted(events, key=lambda e: (e[0], _ORDER[e[1]]))
+
+
+def renew(b: Backend, sub: dict[str, Any], start: int, *, reason: str = "subscription_cycle") -> None:
+    """Start the period beginning at `start` and bill it (draft only while unpaid)."""
+    interval, count = sub["_interval"]
+    before = b.render(sub)
+    end = common.period_end_after(sub["billing_cycle_anchor"], start, interval, count)
+    core.set_period(sub, start, end)
+    inv = core.sub_invoice(b, sub, reason=reason, period=(start, end), cycle_lines=True)
+    core.emit_updated(b, sub, before)
+    if sub["status"] == "unpaid":
+        inv["auto_advance"] = False
+        return
+    core.collect(b, sub, inv, off_session=True, automatic=True)
+
+
+def process(b: Backend, kind: str, target_id: str, at: int) -> None:
+    from .subscription_update import cancel_subscription
+
+    if kind == "retry":
+        inv = b.objects[target_id]
+        inv["_retries_done"] = inv.get("_retries_done", 0) + 1
+        inv["next_payment_attempt"] = None
+        invoicing.attempt(b, inv, automatic=True, off_session=True)
+        return
+    if kind == "phase":
+        from . import schedules
+
+        schedules.advance_phase(b, b.objects[target_id], at)
+        return
+    sub = b.objects[target_id]
+    before = b.render(sub)
+    if kind == "incomplete_expire":
+        sub["status"] = "incomplete_expired"
+        sub["ended_at"] = at
+        for inv in b.all("invoice", where=lambda i: invoicing.subscription_of(i) == sub["id"]):
+            if inv["status"] == "open":
+                invoicing.void(b, inv)
+        core.emit_updated(b, sub, before)
+    elif kind == "pending_expire":
+        pending = sub.get("_pending") or {}
+        inv = b.objects.get(pending.get("invoice") or "")
+        if inv is not None and inv["status"] == "open":
+            invoicing.void(b, inv)  # emits pending_update_expired through after_invoice_closed
+        else:
+            sub["pending_update"], sub["_pending"] = None, None
+            b.emit("customer.subscription.pending_update_expired", sub)
+            core.emit_updated(b, sub, before)
+    elif kind == "trial_will_end":
+        sub["_trial_will_end_sent"] = True
+        b.emit("customer.subscription.trial_will_end", sub)
+    elif kind == "trial_end":
+        if sub.get("cancel_at_period_end") or sub.get("cancel_at") == at:
+            cancel_subscription(b, sub["id"], {})
+            return
+        sub["status"] = "active"
+        sub["billing_cycle_anchor"] = at
+        renew(b, sub, at)
+    elif kind == "cancel_at":
+        cancel_subscription(b, sub["id"], {"prorate": True})
+    elif kind == "period_end":
+        if sub.get("cancel_at_period_end") or sub.get("cancel_at") == at:
+            cancel_subscription(b, sub["id"], {})
+            return
+        renew(b, sub, at)
+
+
+def shortest_period(b: Backend, customers: set[str]) -> int | None:
+    lengths = []
+    for sub in b.all("subscription", where=lambda s: s["customer"] in customers):
+        if sub["status"] in ("canceled", "incomplete_expired"):
+            continue
+        interval, count = sub["_interval"]
+        lengths.append(common.add_interval(sub["_period"][0], interval, count) - sub["_period"][0])
+    return min(lengths) if lengths else None
+
+
+def advance(b: Backend, clock: dict[str, Any], to: int) -> None:
+    """Move a test clock to `to`, processing every due event on the way (synchronously)."""
+    customers = {c["id"] for c in b.all("customer", where=lambda c: c.get("test_clock") == clock["id"])}
+    guard = 0
+    while True:
+        events = [e for e in due_events(b, customers) if e[0] <= to]
+        if not events:
+            break
+        at, kind, target = events[0]
+        clock["frozen_time"] = max(clock["frozen_time"], at)
+        process(b, kind, target, at)
+        guard += 1
+        if guard > 10000:
+            raise RuntimeError("test clock advance did not converge")
+    clock["frozen_time"] = to

@@ -1,0 +1,120 @@
+"""`POST /v1/invoices/create_preview`: run the real update on a copy of the account, keep the invoice, undo.
+
+Because the preview executes the same update and invoicing code as the real call, its lines and `amount_due`
+equal to the cent what the update then bills (pass the preview's `proration_date` to the update). With
+`always_invoice` (or an anchor reset) the preview is the invoice the update creates at once; otherwise it is the
+next renewal invoice, which carries the pending prorations.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..backend import Backend
+from ..errors import invalid_request
+from . import common, invoicing
+from . import subscription_core as core
+from .invoice_shape import compute_totals
+
+
+def _sandbox_state(b: Backend) -> tuple[Any, ...]:
+    return copy.deepcopy((b.objects, b.by_type)), list(b.events), b.seq, copy.deepcopy(
+        {k: v for k, v in b.extra.items() if k in ("invoice_numbers", "billing_settings")})
+
+
+def _restore(b: Backend, saved: tuple[Any, ...]) -> None:
+    (b.objects, b.by_type), b.events, b.seq, extra = saved[0], saved[1], saved[2], saved[3]
+    b.extra.update(extra)
+
+
+def create_preview(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+    with b.lock:
+        if not p.get("subscription") and not p.get("customer"):
+            raise invalid_request("Missing required param: customer or subscription.", param="customer")
+        saved = _sandbox_state(b)
+        listeners, b.event_listeners = b.event_listeners, []
+        b.extra["_preview"] = True
+        try:
+            inv = _build(b, p)
+            compute_totals(b, inv, apply_balance=True)
+            out = b.render(inv, p.get("expand") or [])
+        finally:
+            b.extra.pop("_preview", None)
+            b.event_listeners = listeners
+            _restore(b, saved)
+        out["id"] = "upcoming_" + out["id"]
+        for li in out["lines"]["data"]:
+            li["invoice"] = out["id"]
+        out["lines"]["url"] = "/v1/invoices/upcoming/lines"
+        return out
+
+
+def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+    from .subscription_update import update_subscription
+
+    if not p.get("subscription"):
+        cus = b.get(p["customer"], "customer", param="customer")
+        from ..resources.invoice_items import create_invoice_item
+
+        for spec in p.get("invoice_items") or []:
+            create_invoice_item(b, {**spec, "customer": cus["id"]})
+        from .invoice_shape import new_invoice
+
+        inv = new_invoice(b, cus["id"], billing_reason="manual")
+        for ii in invoicing.pending_items(b, cus["id"], None):
+            invoicing.invoice_item_line(b, inv, ii)
+        _preview_discounts(b, inv, p)
+        return inv
+    sub = b.get(p["subscription"], "subscription", param="subscription")
+    if p.get("customer") and p["customer"] != sub["customer"]:
+        raise invalid_request("The subscription does not belong to this customer.", param="customer")
+    details = dict(p.get("subscription_details") or {})
+    latest = sub.get("latest_invoice")
+    proration_date = details.get("proration_date")
+    if details:
+        params = {k: v for k, v in details.items() if k in (
+            "items", "proration_behavior", "proration_date", "billing_cycle_anchor", "cancel_at_period_end",
+            "cancel_at", "trial_end", "metadata")}
+        if proration_date is None and details.get("items"):
+            params["proration_date"] = proration_date = b.now_for_customer(sub["customer"])
+        if details.get("cancel_now"):
+            from .subscription_update import cancel_subscription
+
+            cancel_subscription(b, sub["id"], {"prorate": details.get("proration_behavior") != "none",
+                                               "invoice_now": True})
+        else:
+            update_subscription(b, sub["id"], params)
+    if sub.get("latest_invoice") != latest and sub.get("latest_invoice"):
+        inv = b.objects[sub["latest_invoice"]]
+    else:
+        inv = _next_renewal(b, sub)
+    if inv["parent"] is not None:
+        inv["parent"]["subscription_details"]["subscription_proration_date"] = proration_date
+    _preview_discounts(b, inv, p)
+    return inv
+
+
+def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> None:
+    if p.get("discounts") is not None:
+        inv["discounts"] = common.make_discounts(b, p["discounts"] or [], customer=inv["customer"],
+                                                 start=inv["created"])
+
+
+def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
+    """The invoice the next period boundary (or trial end) will create, built by the renewal code."""
+    if sub["status"] in ("canceled", "incomplete_expired") or sub.get("cancel_at_period_end"):
+        raise invalid_request("No upcoming invoices for customer: the subscription will not renew.",
+                              code="invoice_upcoming_none", status=404)
+    at = sub["trial_end"] if sub["status"] == "trialing" and sub.get("trial_end") else sub["_period"][1]
+    if sub["status"] == "trialing":
+        sub["billing_cycle_anchor"] = at
+    interval, count = sub["_interval"]
+    end = common.period_end_after(sub["billing_cycle_anchor"], at, interval, count)
+    clock = b.objects.get((b.objects.get(sub["customer"]) or {}).get("test_clock") or "")
+    if clock is not None:
+        clock["frozen_time"] = at
+    core.set_period(sub, at, end)
+    inv = core.sub_invoice(b, sub, reason="subscription_cycle", period=(at, end), cycle_lines=True)
+    inv["created"] = at
+    return inv
