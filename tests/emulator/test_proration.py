@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr, arg-type, index, typeddict-unknown-key, typeddict-item"
 """Proration: the preview (`invoices.create_preview`) equals the invoice the update then creates, to the cent."""
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ from ._billing import DAY, T0, advance, clock_customer, lines, price
 def _setup(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, **sub_extra):  # type: ignore[no-untyped-def]
     clock, cus, _ = clock_customer(client)
     p = price(client, amount)
-    sub = client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": p.id, "quantity": quantity}],
-                                          **sub_extra})
+    sub = client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": p.id, "quantity": quantity}], **sub_extra}
+    )
     return clock, cus, sub
 
 
 def _preview_then_apply(client, sub, details, behavior="always_invoice"):  # type: ignore[no-untyped-def]
     pd = details.pop("proration_date")
     preview = client.v1.invoices.create_preview(
-        {"subscription": sub.id, "subscription_details": {**details, "proration_date": pd,
-                                                           "proration_behavior": behavior}})
+        {
+            "subscription": sub.id,
+            "subscription_details": {**details, "proration_date": pd, "proration_behavior": behavior},
+        }
+    )
     updated = client.v1.subscriptions.update(
-        sub.id, {**details, "proration_date": pd, "proration_behavior": behavior, "expand": ["latest_invoice"]})
+        sub.id, {**details, "proration_date": pd, "proration_behavior": behavior, "expand": ["latest_invoice"]}
+    )
     return preview, updated
 
 
@@ -31,7 +37,8 @@ def test_upgrade_mid_cycle_matches_preview_and_stripe_formula(stripe_client: str
     big = price(stripe_client, 3000, name="Max")
     pd = T0 + 10 * DAY + 3600
     preview, updated = _preview_then_apply(
-        stripe_client, sub, {"items": [{"id": sub["items"].data[0].id, "price": big.id}], "proration_date": pd})
+        stripe_client, sub, {"items": [{"id": sub["items"].data[0].id, "price": big.id}], "proration_date": pd}
+    )
     inv = updated.latest_invoice
     assert lines(preview) == lines(inv)
     assert preview.amount_due == inv.amount_due == inv.amount_paid
@@ -49,15 +56,17 @@ def test_seats_up_and_down(stripe_client: stripe.StripeClient) -> None:
     item = sub["items"].data[0].id
     at = T0 + 7 * DAY + 17
     advance(stripe_client, clock.id, at)
-    preview, updated = _preview_then_apply(stripe_client, sub, {"items": [{"id": item, "quantity": 5}],
-                                                                "proration_date": at})
+    preview, updated = _preview_then_apply(
+        stripe_client, sub, {"items": [{"id": item, "quantity": 5}], "proration_date": at}
+    )
     assert lines(preview) == lines(updated.latest_invoice)
     assert preview.amount_due == updated.latest_invoice.amount_due > 0
     assert updated.latest_invoice.lines.data[1].description.startswith("Remaining time on 5 × Pro")
     at2 = at + 3 * DAY
     advance(stripe_client, clock.id, at2)
-    preview, updated = _preview_then_apply(stripe_client, updated, {"items": [{"id": item, "quantity": 2}],
-                                                                    "proration_date": at2})
+    preview, updated = _preview_then_apply(
+        stripe_client, updated, {"items": [{"id": item, "quantity": 2}], "proration_date": at2}
+    )
     inv = updated.latest_invoice
     assert lines(preview) == lines(inv) and preview.total == inv.total < 0
     assert inv.amount_due == 0 and inv.status == "paid"
@@ -70,8 +79,11 @@ def test_monthly_to_yearly_resets_anchor(stripe_client: stripe.StripeClient) -> 
     advance(stripe_client, clock.id, at)
     yearly = price(stripe_client, 10000, interval="year", name="Pro yearly")
     preview, updated = _preview_then_apply(
-        stripe_client, sub, {"items": [{"id": sub["items"].data[0].id, "price": yearly.id}], "proration_date": at},
-        behavior="create_prorations")
+        stripe_client,
+        sub,
+        {"items": [{"id": sub["items"].data[0].id, "price": yearly.id}], "proration_date": at},
+        behavior="create_prorations",
+    )
     inv = updated.latest_invoice
     assert lines(preview) == lines(inv) and preview.amount_due == inv.amount_due
     assert updated.billing_cycle_anchor == at
@@ -89,13 +101,15 @@ def test_with_a_percent_coupon(stripe_client: stripe.StripeClient) -> None:
     advance(stripe_client, clock.id, at)
     big = price(stripe_client, 5000, name="Max")
     preview, updated = _preview_then_apply(
-        stripe_client, sub, {"items": [{"id": sub["items"].data[0].id, "price": big.id}], "proration_date": at})
+        stripe_client, sub, {"items": [{"id": sub["items"].data[0].id, "price": big.id}], "proration_date": at}
+    )
     inv = updated.latest_invoice
     assert lines(preview) == lines(inv)
     assert preview.total_discount_amounts[0].amount == inv.total_discount_amounts[0].amount != 0
     assert preview.amount_due == inv.amount_due == inv.subtotal - inv.total_discount_amounts[0].amount
     assert [d.amount for li in inv.lines.data for d in li.discount_amounts] == [
-        round(li.amount * 0.25) for li in inv.lines.data]
+        round(li.amount * 0.25) for li in inv.lines.data
+    ]
 
 
 def test_during_trial_no_proration_and_preview_equals_trial_end_invoice(stripe_client: stripe.StripeClient) -> None:
@@ -134,8 +148,9 @@ def test_create_prorations_preview_equals_next_renewal(stripe_client: stripe.Str
 def test_proration_date_outside_period_is_rejected(stripe_client: stripe.StripeClient) -> None:
     _, _, sub = _setup(stripe_client)
     try:
-        stripe_client.v1.subscriptions.update(sub.id, {"items": [{"id": sub["items"].data[0].id, "quantity": 2}],
-                                                       "proration_date": T0 - 10})
+        stripe_client.v1.subscriptions.update(
+            sub.id, {"items": [{"id": sub["items"].data[0].id, "quantity": 2}], "proration_date": T0 - 10}
+        )
     except stripe.InvalidRequestError as exc:
         assert exc.http_status == 400 and exc.param == "proration_date"
     else:

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="union-attr, arg-type, index, typeddict-unknown-key, typeddict-item"
 """Subscriptions: creation payment behaviours, statuses, pending updates, cancel, pause/resume, list."""
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ def test_create_charges_default_card_and_items_carry_periods(stripe_client, stri
     _, cus, _ = clock_customer(stripe_client)
     p = price(stripe_client, 1000)
     sub = stripe_client.v1.subscriptions.create(
-        {"customer": cus.id, "items": [{"price": p.id}], "expand": ["latest_invoice.payments"]})
+        {"customer": cus.id, "items": [{"price": p.id}], "expand": ["latest_invoice.payments"]}
+    )
     assert sub.status == "active"
     inv = sub.latest_invoice
     assert inv.status == "paid" and inv.amount_paid == 1000 and inv.billing_reason == "subscription_create"
@@ -28,7 +30,9 @@ def test_create_charges_default_card_and_items_carry_periods(stripe_client, stri
 
 def test_allow_incomplete_decline_leaves_incomplete_then_expires(stripe_client) -> None:  # type: ignore[no-untyped-def]
     clock, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
-    sub = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 900).id}]})
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 900).id}]}
+    )
     assert sub.status == "incomplete"
     inv = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
     assert inv.status == "open" and inv.attempt_count == 1
@@ -40,8 +44,13 @@ def test_allow_incomplete_decline_leaves_incomplete_then_expires(stripe_client) 
 def test_error_if_incomplete_answers_402_and_creates_nothing(stripe_client) -> None:  # type: ignore[no-untyped-def]
     _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
     with pytest.raises(stripe.CardError) as err:
-        stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 900).id}],
-                                               "payment_behavior": "error_if_incomplete"})
+        stripe_client.v1.subscriptions.create(
+            {
+                "customer": cus.id,
+                "items": [{"price": price(stripe_client, 900).id}],
+                "payment_behavior": "error_if_incomplete",
+            }
+        )
     assert err.value.http_status == 402 and err.value.code == "card_declined"
     assert stripe_client.v1.subscriptions.list({"customer": cus.id, "status": "all"}).data == []
 
@@ -49,15 +58,21 @@ def test_error_if_incomplete_answers_402_and_creates_nothing(stripe_client) -> N
 def test_default_incomplete_exposes_confirmation_secret_and_3ds_activates(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
     _, cus, card = clock_customer(stripe_client, "pm_card_authenticationRequired")
     sub = stripe_client.v1.subscriptions.create(
-        {"customer": cus.id, "items": [{"price": price(stripe_client, 1900).id}],
-         "payment_behavior": "default_incomplete", "expand": ["latest_invoice.confirmation_secret"]})
+        {
+            "customer": cus.id,
+            "items": [{"price": price(stripe_client, 1900).id}],
+            "payment_behavior": "default_incomplete",
+            "expand": ["latest_invoice.confirmation_secret"],
+        }
+    )
     assert sub.status == "incomplete"
     secret = sub.latest_invoice.confirmation_secret
     assert secret.type == "payment_intent" and "_secret_" in secret.client_secret
     pi_id = secret.client_secret.split("_secret_")[0]
     pk = stripe.StripeClient(stripe_emulator.publishable_key, base_addresses={"api": stripe_emulator.api_base})
     pi = pk.v1.payment_intents.confirm(
-        pi_id, {"client_secret": secret.client_secret, "payment_method": card.id}  # type: ignore[typeddict-unknown-key]
+        pi_id,
+        {"client_secret": secret.client_secret, "payment_method": card.id},
     )
     assert pi.status == "requires_action" and pi.next_action.type == "use_stripe_sdk"
     import httpx
@@ -69,14 +84,21 @@ def test_default_incomplete_exposes_confirmation_secret_and_3ds_activates(stripe
 
 def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
     clock, cus, _ = clock_customer(stripe_client)
-    sub = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]})
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
     advance(stripe_client, clock.id, T0 + 5 * DAY)
     bad = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
     stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": bad.id}})
     big = price(stripe_client, 5000, name="Max")
-    updated = stripe_client.v1.subscriptions.update(sub.id, {
-        "items": [{"id": sub["items"].data[0].id, "price": big.id}], "proration_behavior": "always_invoice",
-        "payment_behavior": "pending_if_incomplete"})
+    updated = stripe_client.v1.subscriptions.update(
+        sub.id,
+        {
+            "items": [{"id": sub["items"].data[0].id, "price": big.id}],
+            "proration_behavior": "always_invoice",
+            "payment_behavior": "pending_if_incomplete",
+        },
+    )
     assert updated.status == "active"
     assert updated["items"].data[0].price.id != big.id
     assert updated.pending_update.subscription_items[0].price.id == big.id
@@ -89,18 +111,26 @@ def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_
     assert after.pending_update is None and after["items"].data[0].price.id == big.id
     assert "customer.subscription.pending_update_applied" in event_types(stripe_emulator)
     with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.subscriptions.update(sub.id, {"metadata": {"a": "b"},
-                                                       "payment_behavior": "pending_if_incomplete"})
+        stripe_client.v1.subscriptions.update(
+            sub.id, {"metadata": {"a": "b"}, "payment_behavior": "pending_if_incomplete"}
+        )
 
 
 def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
     clock, cus, _ = clock_customer(stripe_client, "pm_card_visa")
-    sub = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]})
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
     bad = stripe_client.v1.payment_methods.attach("pm_card_authenticationRequired", {"customer": cus.id})
     stripe_client.v1.subscriptions.update(sub.id, {"default_payment_method": bad.id})
-    updated = stripe_client.v1.subscriptions.update(sub.id, {
-        "items": [{"id": sub["items"].data[0].id, "quantity": 3}], "proration_behavior": "always_invoice",
-        "payment_behavior": "pending_if_incomplete"})
+    updated = stripe_client.v1.subscriptions.update(
+        sub.id,
+        {
+            "items": [{"id": sub["items"].data[0].id, "quantity": 3}],
+            "proration_behavior": "always_invoice",
+            "payment_behavior": "pending_if_incomplete",
+        },
+    )
     assert updated.pending_update is not None
     advance(stripe_client, clock.id, T0 + 24 * 3600)
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
@@ -112,8 +142,9 @@ def test_cancel_now_with_details_and_at_period_end(stripe_client, stripe_emulato
     clock, cus, _ = clock_customer(stripe_client)
     p = price(stripe_client, 1000)
     a = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": p.id}]})
-    done = stripe_client.v1.subscriptions.cancel(a.id, {"cancellation_details": {"feedback": "too_expensive",
-                                                                                 "comment": "pricey"}})
+    done = stripe_client.v1.subscriptions.cancel(
+        a.id, {"cancellation_details": {"feedback": "too_expensive", "comment": "pricey"}}
+    )
     assert done.status == "canceled" and done.cancellation_details.feedback == "too_expensive"
     assert done.cancellation_details.reason == "cancellation_requested"
     b = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": p.id}]})
@@ -128,12 +159,14 @@ def test_cancel_now_with_details_and_at_period_end(stripe_client, stripe_emulato
 
 def test_pause_and_resume(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
     clock, cus, _ = clock_customer(stripe_client)
-    sub = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]})
-    paused = stripe_client.v1.subscriptions.pause(sub.id, {"type": "subscription"})  # type: ignore[attr-defined]
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    paused = stripe_client.v1.subscriptions.pause(sub.id, {"type": "subscription"})
     assert paused.status == "paused"
     advance(stripe_client, clock.id, T0 + 40 * DAY)
     assert len(stripe_client.v1.invoices.list({"subscription": sub.id}).data) == 1
-    resumed = stripe_client.v1.subscriptions.resume(sub.id, {"billing_cycle_anchor": {"type": "now"}})  # type: ignore[typeddict-item]
+    resumed = stripe_client.v1.subscriptions.resume(sub.id, {"billing_cycle_anchor": {"type": "now"}})
     assert resumed.status == "active" and resumed.billing_cycle_anchor == T0 + 40 * DAY
     assert len(stripe_client.v1.invoices.list({"subscription": sub.id}).data) == 2
     types = event_types(stripe_emulator)
@@ -143,7 +176,8 @@ def test_pause_and_resume(stripe_client, stripe_emulator) -> None:  # type: igno
 def test_trial_will_end_and_first_charge(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
-        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "trial_period_days": 7})
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "trial_period_days": 7}
+    )
     assert sub.status == "trialing" and sub.trial_end == T0 + 7 * DAY
     first = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
     assert first.amount_due == 0 and first.status == "paid"
@@ -158,6 +192,13 @@ def test_trial_will_end_and_first_charge(stripe_client, stripe_emulator) -> None
 def test_unknown_item_and_mixed_intervals_rejected(stripe_client) -> None:  # type: ignore[no-untyped-def]
     _, cus, _ = clock_customer(stripe_client)
     with pytest.raises(stripe.InvalidRequestError) as err:
-        stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [
-            {"price": price(stripe_client, 1000).id}, {"price": price(stripe_client, 9000, "year", "Y").id}]})
+        stripe_client.v1.subscriptions.create(
+            {
+                "customer": cus.id,
+                "items": [
+                    {"price": price(stripe_client, 1000).id},
+                    {"price": price(stripe_client, 9000, "year", "Y").id},
+                ],
+            }
+        )
     assert err.value.http_status == 400

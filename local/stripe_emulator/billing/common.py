@@ -169,7 +169,7 @@ def make_discounts(
             "subscription_item": None,
         }
         b.store(disc)
-        out.append(disc["id"])
+        out.append(str(disc["id"]))
     return out
 
 

@@ -22,18 +22,21 @@ def hosted_page(b: Backend, inv: dict[str, Any], message: str = "") -> bytes:
     )
     pay = ""
     if inv["status"] == "open":
-        pay = (f"<form method='post' action='/invoices/{inv['id']}/hosted/pay'>"
-               "<button type='submit' id='pay'>Pay with the card on file</button></form>")
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invoice {html.escape(
-        inv.get('number') or inv['id'])}</title></head><body><main>
-<h1>Invoice {html.escape(inv.get('number') or '')}</h1>
-<p>Status: <strong id="status">{inv['status']}</strong></p>
-{f'<p role="alert">{html.escape(message)}</p>' if message else ''}
+        pay = (
+            f"<form method='post' action='/invoices/{inv['id']}/hosted/pay'>"
+            "<button type='submit' id='pay'>Pay with the card on file</button></form>"
+        )
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invoice {
+        html.escape(inv.get("number") or inv["id"])
+    }</title></head><body><main>
+<h1>Invoice {html.escape(inv.get("number") or "")}</h1>
+<p>Status: <strong id="status">{inv["status"]}</strong></p>
+{f'<p role="alert">{html.escape(message)}</p>' if message else ""}
 <table><thead><tr><th>Description</th><th>Qty</th><th>Amount</th></tr></thead><tbody>{rows}</tbody></table>
-<p>Subtotal {_money(inv['subtotal'], inv['currency'])}</p><p>Total {_money(inv['total'], inv['currency'])}</p>
-<p>Amount due {_money(inv['amount_due'], inv['currency'])}</p>
-<p>Amount remaining <span id="remaining">{_money(inv['amount_remaining'], inv['currency'])}</span></p>
-{pay}<p><a href="/invoices/{inv['id']}/pdf">Download PDF</a></p></main></body></html>"""
+<p>Subtotal {_money(inv["subtotal"], inv["currency"])}</p><p>Total {_money(inv["total"], inv["currency"])}</p>
+<p>Amount due {_money(inv["amount_due"], inv["currency"])}</p>
+<p>Amount remaining <span id="remaining">{_money(inv["amount_remaining"], inv["currency"])}</span></p>
+{pay}<p><a href="/invoices/{inv["id"]}/pdf">Download PDF</a></p></main></body></html>"""
     return page.encode("utf-8")
 
 
@@ -70,8 +73,13 @@ def invoice_pdf(b: Backend, inv: dict[str, Any]) -> bytes:
         pdf.cell(50, 7, _money(li["amount"], inv["currency"]), border=1, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     discount = sum(d["amount"] for d in inv.get("total_discount_amounts") or [])
-    totals = [("Subtotal", inv["subtotal"]), ("Discount", -discount), ("Total", inv["total"]),
-              ("Amount paid", inv["amount_paid"]), ("Amount due", inv["amount_due"])]
+    totals = [
+        ("Subtotal", inv["subtotal"]),
+        ("Discount", -discount),
+        ("Total", inv["total"]),
+        ("Amount paid", inv["amount_paid"]),
+        ("Amount due", inv["amount_due"]),
+    ]
     for label, value in totals:
         pdf.cell(140, 6, label, align="R")
         pdf.cell(50, 6, _money(value, inv["currency"]), align="R", new_x="LMARGIN", new_y="NEXT")

@@ -60,8 +60,9 @@ def _next_number(b: Backend, customer: str) -> str:
 def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """draft -> open (or paid when nothing is due); creates the payment intent the invoice is paid with."""
     if inv["status"] != "draft":
-        raise invalid_request("This invoice is already finalized, you can't re-finalize a non-draft invoice.",
-                              code="invoice_not_editable")
+        raise invalid_request(
+            "This invoice is already finalized, you can't re-finalize a non-draft invoice.", code="invoice_not_editable"
+        )
     now = b.now_for_customer(inv["customer"])
     compute_totals(b, inv, apply_balance=True)
     cus = b.objects[inv["customer"]]
@@ -80,8 +81,13 @@ def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> 
         from ..resources import payment_intents
 
         pi = payment_intents.create_intent(
-            b, customer=inv["customer"], amount=inv["amount_due"], currency=inv["currency"],
-            description=f"Invoice {inv['number']}", invoice=inv["id"], request_id=request_id,
+            b,
+            customer=inv["customer"],
+            amount=inv["amount_due"],
+            currency=inv["currency"],
+            description=f"Invoice {inv['number']}",
+            invoice=inv["id"],
+            request_id=request_id,
         )
         inv["_payment_intent"] = pi["id"]
         inv["confirmation_secret"] = {"client_secret": pi["client_secret"], "type": "payment_intent"}
@@ -136,8 +142,10 @@ def attempt(
     if inv["status"] == "paid":
         return True
     if inv["status"] != "open":
-        raise invalid_request(f"Invoice is {inv['status']}; only open invoices can be paid.",
-                              code="invoice_not_editable" if inv["status"] == "draft" else None)
+        raise invalid_request(
+            f"Invoice is {inv['status']}; only open invoices can be paid.",
+            code="invoice_not_editable" if inv["status"] == "draft" else None,
+        )
     from ..resources import payment_intents
 
     pm = payment_method or payment_method_for(b, inv)
@@ -210,9 +218,7 @@ def _after_failure(b: Backend, inv: dict[str, Any], request_id: str | None) -> N
     is_cycle = inv.get("billing_reason") in ("subscription_cycle", "manual", "subscription_update")
     if inv.get("_pending_for"):
         inv["next_payment_attempt"] = None
-    elif inv.get("collection_method") == "charge_automatically" and is_cycle and retries_done < len(
-        common.RETRY_DAYS
-    ):
+    elif inv.get("collection_method") == "charge_automatically" and is_cycle and retries_done < len(common.RETRY_DAYS):
         inv["next_payment_attempt"] = first + common.RETRY_DAYS[retries_done] * common.DAY
     else:
         inv["next_payment_attempt"] = None
@@ -247,8 +253,12 @@ def mark_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None =
 def _cancel_intent(b: Backend, inv: dict[str, Any], request_id: str | None) -> None:
     pi = b.objects.get(inv.get("_payment_intent") or "")
     if pi and pi["status"] not in ("succeeded", "canceled"):
-        pi.update(status="canceled", canceled_at=b.now_for_customer(inv["customer"]), next_action=None,
-                  cancellation_reason="void_invoice")
+        pi.update(
+            status="canceled",
+            canceled_at=b.now_for_customer(inv["customer"]),
+            next_action=None,
+            cancellation_reason="void_invoice",
+        )
         b.emit("payment_intent.canceled", pi, request_id=request_id)
     for pay in inv["payments"]["data"]:
         if pay["status"] == "open":

@@ -15,12 +15,21 @@ from ..backend import Backend
 from . import common, invoicing
 from . import subscription_core as core
 
-_ORDER = {"incomplete_expire": 0, "pending_expire": 1, "retry": 2, "trial_will_end": 3, "phase": 4,
-          "cancel_at": 5, "trial_end": 6, "period_end": 7}
+_ORDER = {
+    "incomplete_expire": 0,
+    "pending_expire": 1,
+    "retry": 2,
+    "trial_will_end": 3,
+    "phase": 4,
+    "cancel_at": 5,
+    "trial_end": 6,
+    "period_end": 7,
+}
 
 
 def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
-    st, sid, out = sub["status"], sub["id"], []
+    st, sid = sub["status"], sub["id"]
+    out: list[tuple[int, str, str]] = []
     if st in ("canceled", "incomplete_expired"):
         return out
     if st == "incomplete":
@@ -88,15 +97,15 @@ def process(b: Backend, kind: str, target_id: str, at: int) -> None:
     if kind == "incomplete_expire":
         sub["status"] = "incomplete_expired"
         sub["ended_at"] = at
-        for inv in b.all("invoice", where=lambda i: invoicing.subscription_of(i) == sub["id"]):
-            if inv["status"] == "open":
-                invoicing.void(b, inv)
+        for open_inv in b.all("invoice", where=lambda i: invoicing.subscription_of(i) == sub["id"]):
+            if open_inv["status"] == "open":
+                invoicing.void(b, open_inv)
         core.emit_updated(b, sub, before)
     elif kind == "pending_expire":
         pending = sub.get("_pending") or {}
-        inv = b.objects.get(pending.get("invoice") or "")
-        if inv is not None and inv["status"] == "open":
-            invoicing.void(b, inv)  # emits pending_update_expired through after_invoice_closed
+        pending_inv = b.objects.get(pending.get("invoice") or "")
+        if pending_inv is not None and pending_inv["status"] == "open":
+            invoicing.void(b, pending_inv)  # emits pending_update_expired through after_invoice_closed
         else:
             sub["pending_update"], sub["_pending"] = None, None
             b.emit("customer.subscription.pending_update_expired", sub)

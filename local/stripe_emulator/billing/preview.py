@@ -19,8 +19,12 @@ from .invoice_shape import compute_totals
 
 
 def _sandbox_state(b: Backend) -> tuple[Any, ...]:
-    return copy.deepcopy((b.objects, b.by_type)), list(b.events), b.seq, copy.deepcopy(
-        {k: v for k, v in b.extra.items() if k in ("invoice_numbers", "billing_settings")})
+    return (
+        copy.deepcopy((b.objects, b.by_type)),
+        list(b.events),
+        b.seq,
+        copy.deepcopy({k: v for k, v in b.extra.items() if k in ("invoice_numbers", "billing_settings")}),
+    )
 
 
 def _restore(b: Backend, saved: tuple[Any, ...]) -> None:
@@ -73,16 +77,29 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     latest = sub.get("latest_invoice")
     proration_date = details.get("proration_date")
     if details:
-        params = {k: v for k, v in details.items() if k in (
-            "items", "proration_behavior", "proration_date", "billing_cycle_anchor", "cancel_at_period_end",
-            "cancel_at", "trial_end", "metadata")}
+        params = {
+            k: v
+            for k, v in details.items()
+            if k
+            in (
+                "items",
+                "proration_behavior",
+                "proration_date",
+                "billing_cycle_anchor",
+                "cancel_at_period_end",
+                "cancel_at",
+                "trial_end",
+                "metadata",
+            )
+        }
         if proration_date is None and details.get("items"):
             params["proration_date"] = proration_date = b.now_for_customer(sub["customer"])
         if details.get("cancel_now"):
             from .subscription_update import cancel_subscription
 
-            cancel_subscription(b, sub["id"], {"prorate": details.get("proration_behavior") != "none",
-                                               "invoice_now": True})
+            cancel_subscription(
+                b, sub["id"], {"prorate": details.get("proration_behavior") != "none", "invoice_now": True}
+            )
         else:
             update_subscription(b, sub["id"], params)
     if sub.get("latest_invoice") != latest and sub.get("latest_invoice"):
@@ -97,15 +114,19 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
 
 def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> None:
     if p.get("discounts") is not None:
-        inv["discounts"] = common.make_discounts(b, p["discounts"] or [], customer=inv["customer"],
-                                                 start=inv["created"])
+        inv["discounts"] = common.make_discounts(
+            b, p["discounts"] or [], customer=inv["customer"], start=inv["created"]
+        )
 
 
 def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
     """The invoice the next period boundary (or trial end) will create, built by the renewal code."""
     if sub["status"] in ("canceled", "incomplete_expired") or sub.get("cancel_at_period_end"):
-        raise invalid_request("No upcoming invoices for customer: the subscription will not renew.",
-                              code="invoice_upcoming_none", status=404)
+        raise invalid_request(
+            "No upcoming invoices for customer: the subscription will not renew.",
+            code="invoice_upcoming_none",
+            status=404,
+        )
     at = sub["trial_end"] if sub["status"] == "trialing" and sub.get("trial_end") else sub["_period"][1]
     if sub["status"] == "trialing":
         sub["billing_cycle_anchor"] = at

@@ -78,21 +78,37 @@ def prorate_changes(
     old_by_id = {i["id"]: i for i in before}
     new_by_id = {i["id"]: i for i in after}
     for old in before:
-        new = new_by_id.get(old["id"])
-        if new is not None and new["price"]["id"] == old["price"]["id"] and new["quantity"] == old["quantity"]:
+        nxt = new_by_id.get(old["id"])
+        if nxt is not None and nxt["price"]["id"] == old["price"]["id"] and nxt["quantity"] == old["quantity"]:
             continue
-        ii = proration_item(b, sub, item_id=old["id"], price=old["price"], quantity=old["quantity"] or 0,
-                            credit=True, at=at, period=period)
+        ii = proration_item(
+            b,
+            sub,
+            item_id=old["id"],
+            price=old["price"],
+            quantity=old["quantity"] or 0,
+            credit=True,
+            at=at,
+            period=period,
+        )
         if ii is not None:
             out.append(ii)
     if not charge_new:
         return out
     for new in after:
-        old = old_by_id.get(new["id"])
-        if old is not None and new["price"]["id"] == old["price"]["id"] and new["quantity"] == old["quantity"]:
+        prev = old_by_id.get(new["id"])
+        if prev is not None and new["price"]["id"] == prev["price"]["id"] and new["quantity"] == prev["quantity"]:
             continue
-        ii = proration_item(b, sub, item_id=new["id"], price=new["price"], quantity=new["quantity"] or 0,
-                            credit=False, at=at, period=period)
+        ii = proration_item(
+            b,
+            sub,
+            item_id=new["id"],
+            price=new["price"],
+            quantity=new["quantity"] or 0,
+            credit=False,
+            at=at,
+            period=period,
+        )
         if ii is not None:
             out.append(ii)
     return out

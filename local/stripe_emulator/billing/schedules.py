@@ -15,21 +15,50 @@ def phase_items(b: Backend, specs: list[dict[str, Any]], param: str) -> list[dic
     out = []
     for i, spec in enumerate(specs):
         pr = common.price(b, spec.get("price"), param=f"{param}[items][{i}][price]")
-        out.append({"billing_thresholds": None, "discounts": [], "metadata": spec.get("metadata") or {},
-                    "plan": pr["id"], "price": pr["id"], "quantity": int(spec.get("quantity") or 1),
-                    "tax_rates": []})
+        out.append(
+            {
+                "billing_thresholds": None,
+                "discounts": [],
+                "metadata": spec.get("metadata") or {},
+                "plan": pr["id"],
+                "price": pr["id"],
+                "quantity": int(spec.get("quantity") or 1),
+                "tax_rates": [],
+            }
+        )
     return out
 
 
-def new_phase(b: Backend, sub: dict[str, Any], items: list[dict[str, Any]], start: int, end: int | None,
-              proration_behavior: str = "create_prorations", metadata: Any = None) -> dict[str, Any]:
+def new_phase(
+    b: Backend,
+    sub: dict[str, Any],
+    items: list[dict[str, Any]],
+    start: int,
+    end: int | None,
+    proration_behavior: str = "create_prorations",
+    metadata: Any = None,
+) -> dict[str, Any]:
     return {
-        "add_invoice_items": [], "application_fee_percent": None, "automatic_tax": None,
-        "billing_cycle_anchor": None, "billing_thresholds": None, "collection_method": None,
-        "currency": sub["currency"], "default_payment_method": None, "default_tax_rates": [], "description": None,
-        "discounts": [], "end_date": end, "invoice_settings": None, "items": items, "metadata": metadata or {},
-        "on_behalf_of": None, "proration_behavior": proration_behavior, "start_date": start,
-        "transfer_data": None, "trial_end": None,
+        "add_invoice_items": [],
+        "application_fee_percent": None,
+        "automatic_tax": None,
+        "billing_cycle_anchor": None,
+        "billing_thresholds": None,
+        "collection_method": None,
+        "currency": sub["currency"],
+        "default_payment_method": None,
+        "default_tax_rates": [],
+        "description": None,
+        "discounts": [],
+        "end_date": end,
+        "invoice_settings": None,
+        "items": items,
+        "metadata": metadata or {},
+        "on_behalf_of": None,
+        "proration_behavior": proration_behavior,
+        "start_date": start,
+        "transfer_data": None,
+        "trial_end": None,
     }
 
 
@@ -55,15 +84,23 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
             end = common.add_interval(start, interval, count, int(spec.get("iterations") or 1))
         if end is not None and int(end) <= start:
             raise invalid_request("Phase end_date must be after its start_date.", param=f"phases[{i}][end_date]")
-        phases.append(new_phase(b, sub, items, start, int(end) if end is not None else None,
-                                spec.get("proration_behavior") or "create_prorations", spec.get("metadata")))
+        phases.append(
+            new_phase(
+                b,
+                sub,
+                items,
+                start,
+                int(end) if end is not None else None,
+                spec.get("proration_behavior") or "create_prorations",
+                spec.get("metadata"),
+            )
+        )
         if end is None:
             break
         start = int(end)
     sched["phases"] = phases
     cur = phases[0]
-    sched["current_phase"] = {"end_date": cur["end_date"], "start_date": cur["start_date"]} if cur[
-        "end_date"] else None
+    sched["current_phase"] = {"end_date": cur["end_date"], "start_date": cur["start_date"]} if cur["end_date"] else None
 
 
 def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
@@ -71,8 +108,9 @@ def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
     from .subscription_update import cancel_subscription
 
     sub = b.objects[sched["subscription"]]
-    idx = next((i for i, ph in enumerate(sched["phases"]) if ph["start_date"] == sched["current_phase"][
-        "start_date"]), 0)
+    idx = next(
+        (i for i, ph in enumerate(sched["phases"]) if ph["start_date"] == sched["current_phase"]["start_date"]), 0
+    )
     if idx + 1 < len(sched["phases"]):
         nxt = sched["phases"][idx + 1]
         before = b.render(sub)
@@ -95,8 +133,9 @@ def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
                 b.delete(it["id"])
         sub["items"]["total_count"] = len(core.items(sub))
         core.set_period(sub, sub["_period"][0], sub["_period"][1])
-        sched["current_phase"] = ({"end_date": nxt["end_date"], "start_date": nxt["start_date"]}
-                                  if nxt["end_date"] else None)
+        sched["current_phase"] = (
+            {"end_date": nxt["end_date"], "start_date": nxt["start_date"]} if nxt["end_date"] else None
+        )
         b.emit("subscription_schedule.updated", sched)
         core.emit_updated(b, sub, before)
         if nxt["end_date"] is None:
@@ -120,6 +159,11 @@ def release(b: Backend, sched: dict[str, Any], *, completed: bool = False, reque
     if completed:
         sched.update(status="completed", completed_at=now, current_phase=None)
         b.emit("subscription_schedule.completed", sched, request_id=request_id)
-    sched.update(status="released", released_at=now, released_subscription=sched["subscription"],
-                 subscription=None, current_phase=None)
+    sched.update(
+        status="released",
+        released_at=now,
+        released_subscription=sched["subscription"],
+        subscription=None,
+        current_phase=None,
+    )
     b.emit("subscription_schedule.released", sched, request_id=request_id)

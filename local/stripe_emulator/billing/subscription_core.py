@@ -21,23 +21,45 @@ SUB_STATE_KEYS = ("billing_cycle_anchor", "trial_start", "trial_end", "status", 
 def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
     interval, count = common.recurring(pr)
     return {
-        "id": pr["id"], "object": "plan", "active": pr.get("active", True), "amount": pr.get("unit_amount"),
+        "id": pr["id"],
+        "object": "plan",
+        "active": pr.get("active", True),
+        "amount": pr.get("unit_amount"),
         "amount_decimal": pr.get("unit_amount_decimal") or str(pr.get("unit_amount")),
-        "billing_scheme": pr.get("billing_scheme", "per_unit"), "created": pr.get("created"),
-        "currency": pr["currency"], "interval": interval, "interval_count": count, "livemode": False,
-        "metadata": pr.get("metadata") or {}, "meter": None, "nickname": pr.get("nickname"),
-        "product": common.product_id(pr), "tiers_mode": None, "transform_usage": None,
-        "trial_period_days": (pr.get("recurring") or {}).get("trial_period_days"), "usage_type": "licensed",
+        "billing_scheme": pr.get("billing_scheme", "per_unit"),
+        "created": pr.get("created"),
+        "currency": pr["currency"],
+        "interval": interval,
+        "interval_count": count,
+        "livemode": False,
+        "metadata": pr.get("metadata") or {},
+        "meter": None,
+        "nickname": pr.get("nickname"),
+        "product": common.product_id(pr),
+        "tiers_mode": None,
+        "transform_usage": None,
+        "trial_period_days": (pr.get("recurring") or {}).get("trial_period_days"),
+        "usage_type": "licensed",
     }
 
 
 def new_item(b: Backend, sub: dict[str, Any], pr: dict[str, Any], quantity: int, metadata: Any = None) -> dict:
     item = {
-        "id": b.new_id("si"), "object": "subscription_item", "billed_until": None, "billing_thresholds": None,
-        "created": b.now_for_customer(sub["customer"]), "current_period_end": sub["_period"][1],
-        "current_period_start": sub["_period"][0], "current_trial": None, "discounts": [],
-        "metadata": dict(metadata or {}), "plan": plan_of(pr), "price": b.render(pr), "quantity": quantity,
-        "subscription": sub["id"], "tax_rates": [],
+        "id": b.new_id("si"),
+        "object": "subscription_item",
+        "billed_until": None,
+        "billing_thresholds": None,
+        "created": b.now_for_customer(sub["customer"]),
+        "current_period_end": sub["_period"][1],
+        "current_period_start": sub["_period"][0],
+        "current_trial": None,
+        "discounts": [],
+        "metadata": dict(metadata or {}),
+        "plan": plan_of(pr),
+        "price": b.render(pr),
+        "quantity": quantity,
+        "subscription": sub["id"],
+        "tax_rates": [],
     }
     return b.store(item)
 
@@ -64,7 +86,9 @@ def check_prices(b: Backend, prices: list[dict[str, Any]], param: str = "items")
     if len(intervals) > 1:
         raise invalid_request(
             "Currently all the prices on a subscription must have the same `recurring.interval` and "
-            "`recurring.interval_count`.", param=param)
+            "`recurring.interval_count`.",
+            param=param,
+        )
     currencies = {p["currency"] for p in prices}
     if len(currencies) > 1:
         raise invalid_request("All prices on a subscription must have the same currency.", param=param)
@@ -125,15 +149,28 @@ def consume_once(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
 
 
 def sub_invoice(
-    b: Backend, sub: dict[str, Any], *, reason: str, period: tuple[int, int], cycle_lines: bool,
-    trial: bool = False, request_id: str | None = None,
+    b: Backend,
+    sub: dict[str, Any],
+    *,
+    reason: str,
+    period: tuple[int, int],
+    cycle_lines: bool,
+    trial: bool = False,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     """A draft invoice for the subscription: pending items first, then (cycle_lines) one line per item."""
     now = b.now_for_customer(sub["customer"])
     inv = new_invoice(
-        b, sub["customer"], billing_reason=reason, subscription=sub, period_start=period[0] if cycle_lines else now,
-        period_end=period[0] if cycle_lines else now, currency=sub["currency"],
-        discounts=active_discounts(b, sub, now), default_payment_method=None, now=now,
+        b,
+        sub["customer"],
+        billing_reason=reason,
+        subscription=sub,
+        period_start=period[0] if cycle_lines else now,
+        period_end=period[0] if cycle_lines else now,
+        currency=sub["currency"],
+        discounts=active_discounts(b, sub, now),
+        default_payment_method=None,
+        now=now,
     )
     for ii in invoicing.pending_items(b, sub["customer"], sub["id"]):
         invoicing.invoice_item_line(b, inv, ii)
@@ -149,8 +186,17 @@ def sub_invoice(
                 interval, count = common.recurring(pr)
                 every = interval if count == 1 else f"every {count} {interval}s"
                 desc = f"{q} × {name} (at ${common.unit_amount(pr) / 100:,.2f} / {every})"
-            new_line(b, inv, amount=amt, description=desc, period=period, quantity=q, price=pr,
-                     subscription=sub["id"], subscription_item=it["id"])
+            new_line(
+                b,
+                inv,
+                amount=amt,
+                description=desc,
+                period=period,
+                quantity=q,
+                price=pr,
+                subscription=sub["id"],
+                subscription_item=it["id"],
+            )
     compute_totals(b, inv, apply_balance=False)
     sub["latest_invoice"] = inv["id"]
     if not b.extra.get("_preview"):
@@ -176,18 +222,28 @@ def incomplete_error(b: Backend, pm_id: str | None) -> StripeAPIError:
     if pm is None:
         return invalid_request(
             "This customer has no attached payment source or default payment method. Please consider adding a "
-            "default payment method.", code="resource_missing")
+            "default payment method.",
+            code="resource_missing",
+        )
     how = common.behaviour(pm)
     if how == "3ds":
-        return card_error("Your card was declined. This transaction requires authentication.",
-                          code="authentication_required", decline_code="authentication_required")
+        return card_error(
+            "Your card was declined. This transaction requires authentication.",
+            code="authentication_required",
+            decline_code="authentication_required",
+        )
     from ..resources import payment_methods
 
     return payment_methods.decline_error(how)
 
 
 def collect(
-    b: Backend, sub: dict[str, Any], inv: dict[str, Any], *, off_session: bool, automatic: bool,
+    b: Backend,
+    sub: dict[str, Any],
+    inv: dict[str, Any],
+    *,
+    off_session: bool,
+    automatic: bool,
     request_id: str | None = None,
 ) -> bool:
     """Finalize and try to pay a subscription invoice; True when paid."""
@@ -215,7 +271,8 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
         b.emit("customer.subscription.pending_update_applied", sub, request_id=request_id)
     if sub["status"] in ("incomplete", "past_due", "unpaid"):
         still_open = [
-            i for i in b.all("invoice", where=lambda o: invoicing.subscription_of(o) == sub["id"])
+            i
+            for i in b.all("invoice", where=lambda o: invoicing.subscription_of(o) == sub["id"])
             if i["status"] == "open" and i["id"] != inv["id"] and not i.get("_pending_for")
         ]
         if not still_open:

@@ -10,8 +10,17 @@ from . import common
 from . import subscription_core as core
 from .proration import prorate_changes
 
-PENDING_ALLOWED = {"items", "proration_behavior", "proration_date", "billing_cycle_anchor", "trial_end",
-                   "trial_from_plan", "payment_behavior", "expand", "off_session"}
+PENDING_ALLOWED = {
+    "items",
+    "proration_behavior",
+    "proration_date",
+    "billing_cycle_anchor",
+    "trial_end",
+    "trial_from_plan",
+    "payment_behavior",
+    "expand",
+    "off_session",
+}
 
 
 def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
@@ -20,8 +29,12 @@ def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -
         if spec.get("id"):
             it = by_id.get(spec["id"])
             if it is None:
-                raise invalid_request(f"No such subscription_item: '{spec['id']}'", param=f"items[{i}][id]",
-                                      code="resource_missing", status=404)
+                raise invalid_request(
+                    f"No such subscription_item: '{spec['id']}'",
+                    param=f"items[{i}][id]",
+                    code="resource_missing",
+                    status=404,
+                )
             if spec.get("deleted"):
                 core.items(sub).remove(it)
                 b.delete(it["id"])
@@ -44,8 +57,9 @@ def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -
 
 def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int) -> None:
     if "metadata" in p:
-        sub["metadata"] = {} if p["metadata"] == "" else {
-            k: v for k, v in {**sub["metadata"], **p["metadata"]}.items() if v != ""}
+        sub["metadata"] = (
+            {} if p["metadata"] == "" else {k: v for k, v in {**sub["metadata"], **p["metadata"]}.items() if v != ""}
+        )
     for key in ("description", "days_until_due", "collection_method"):
         if key in p:
             sub[key] = p[key] or None
@@ -54,8 +68,11 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         if pm_id:
             pm = common.payment_method(b, pm_id, param="default_payment_method")
             if pm.get("customer") != sub["customer"]:
-                raise invalid_request(f"The customer does not have a payment method with the ID {pm_id}. The payment "
-                                      "method must be attached to the customer.", param="default_payment_method")
+                raise invalid_request(
+                    f"The customer does not have a payment method with the ID {pm_id}. The payment "
+                    "method must be attached to the customer.",
+                    param="default_payment_method",
+                )
             pm_id = pm["id"]
         sub["default_payment_method"] = pm_id
     if "cancel_at_period_end" in p:
@@ -79,11 +96,15 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         cd = p["cancellation_details"] or {}
         sub["cancellation_details"].update({k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd})
     if "pause_collection" in p:
-        sub["pause_collection"] = None if p["pause_collection"] == "" else {
-            "behavior": p["pause_collection"]["behavior"], "resumes_at": p["pause_collection"].get("resumes_at")}
+        sub["pause_collection"] = (
+            None
+            if p["pause_collection"] == ""
+            else {"behavior": p["pause_collection"]["behavior"], "resumes_at": p["pause_collection"].get("resumes_at")}
+        )
     if "discounts" in p:
-        sub["discounts"] = common.make_discounts(b, p["discounts"] or [], customer=sub["customer"],
-                                                 subscription=sub["id"], start=now)
+        sub["discounts"] = common.make_discounts(
+            b, p["discounts"] or [], customer=sub["customer"], subscription=sub["id"], start=now
+        )
 
 
 def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
@@ -94,13 +115,13 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         if status in ("canceled", "incomplete_expired"):
             allowed = {"metadata", "cancellation_details", "expand"}
             if set(p) - allowed:
-                raise invalid_request("A canceled subscription can only update its cancellation_details and "
-                                      "metadata.")
+                raise invalid_request("A canceled subscription can only update its cancellation_details and metadata.")
         behavior = p.get("payment_behavior") or "allow_incomplete"
         if behavior == "pending_if_incomplete" and set(p) - PENDING_ALLOWED:
             bad = sorted(set(p) - PENDING_ALLOWED)[0]
-            raise invalid_request(f"You cannot update `{bad}` when `payment_behavior` is `pending_if_incomplete`.",
-                                  param=bad)
+            raise invalid_request(
+                f"You cannot update `{bad}` when `payment_behavior` is `pending_if_incomplete`.", param=bad
+            )
         now = b.now_for_customer(sub["customer"])
         before_render = b.render(sub)
         before = core.state(sub)
@@ -108,12 +129,17 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         period = (sub["_period"][0], sub["_period"][1])
         at = int(p["proration_date"]) if p.get("proration_date") is not None else now
         if p.get("proration_date") is not None and not period[0] <= at <= period[1]:
-            raise invalid_request("The `proration_date` must be within the current billing period of the "
-                                  "subscription.", param="proration_date")
+            raise invalid_request(
+                "The `proration_date` must be within the current billing period of the subscription.",
+                param="proration_date",
+            )
         trialing = status == "trialing" and (sub.get("trial_end") or 0) > now
         proration = p.get("proration_behavior") or "create_prorations"
-        anchor_now = (p.get("billing_cycle_anchor") or {}).get("type") == "now" if isinstance(
-            p.get("billing_cycle_anchor"), dict) else p.get("billing_cycle_anchor") == "now"
+        anchor_now = (
+            (p.get("billing_cycle_anchor") or {}).get("type") == "now"
+            if isinstance(p.get("billing_cycle_anchor"), dict)
+            else p.get("billing_cycle_anchor") == "now"
+        )
         end_trial = p.get("trial_end") == "now" and trialing
         new_trial = p.get("trial_end") not in (None, "", "now")
         if "items" in p:
@@ -139,14 +165,21 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             interval, count = sub["_interval"]
             sub["billing_cycle_anchor"] = now
             core.set_period(sub, now, common.add_interval(now, interval, count))
-            inv = core.sub_invoice(b, sub, reason="subscription_update", period=(now, sub["_period"][1]),
-                                   cycle_lines=True, request_id=request_id)
+            inv = core.sub_invoice(
+                b,
+                sub,
+                reason="subscription_update",
+                period=(now, sub["_period"][1]),
+                cycle_lines=True,
+                request_id=request_id,
+            )
         elif "items" in p and not trialing:
             if proration != "none":
                 prorate_changes(b, sub, before_items, after_items, at=at, period=period)
             if proration == "always_invoice":
-                inv = core.sub_invoice(b, sub, reason="subscription_update", period=period, cycle_lines=False,
-                                       request_id=request_id)
+                inv = core.sub_invoice(
+                    b, sub, reason="subscription_update", period=period, cycle_lines=False, request_id=request_id
+                )
                 if not inv["lines"]["data"]:
                     b.delete(inv["id"])
                     sub["latest_invoice"] = before_render["latest_invoice"]
@@ -156,8 +189,9 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         if inv is not None:
             if behavior == "pending_if_incomplete":
                 inv["_pending_for"] = sub["id"]
-            paid = core.collect(b, sub, inv, off_session=bool(p.get("off_session")), automatic=False,
-                                request_id=request_id)
+            paid = core.collect(
+                b, sub, inv, off_session=bool(p.get("off_session")), automatic=False, request_id=request_id
+            )
             if not paid and behavior == "pending_if_incomplete" and not b.extra.get("_preview"):
                 after = core.state(sub)
                 core.restore(b, sub, before)
@@ -191,18 +225,32 @@ def cancel_subscription(
             items = [{"id": i["id"], "price": i["price"], "quantity": i["quantity"]} for i in core.items(sub)]
             prorate_changes(b, sub, items, [], at=now, period=(sub["_period"][0], sub["_period"][1]))
         if p.get("invoice_now"):
-            inv = core.sub_invoice(b, sub, reason="subscription_update", period=(now, now), cycle_lines=False,
-                                   request_id=request_id)
+            inv = core.sub_invoice(
+                b, sub, reason="subscription_update", period=(now, now), cycle_lines=False, request_id=request_id
+            )
             if inv["lines"]["data"]:
                 core.collect(b, sub, inv, off_session=True, automatic=False, request_id=request_id)
         cd = p.get("cancellation_details") or {}
-        sub["cancellation_details"] = {"comment": cd.get("comment") or sub["cancellation_details"].get("comment"),
-                                       "feedback": cd.get("feedback") or sub["cancellation_details"].get("feedback"),
-                                       "reason": reason}
-        sub.update(status="canceled", canceled_at=now, ended_at=now, cancel_at_period_end=False,
-                   pending_update=None, _pending=None)
-        for inv in b.all("invoice", where=lambda o: (o.get("parent") or {}).get("subscription_details", {})
-                         and o["parent"]["subscription_details"]["subscription"] == sub_id):
+        sub["cancellation_details"] = {
+            "comment": cd.get("comment") or sub["cancellation_details"].get("comment"),
+            "feedback": cd.get("feedback") or sub["cancellation_details"].get("feedback"),
+            "reason": reason,
+        }
+        sub.update(
+            status="canceled",
+            canceled_at=now,
+            ended_at=now,
+            cancel_at_period_end=False,
+            pending_update=None,
+            _pending=None,
+        )
+        for inv in b.all(
+            "invoice",
+            where=lambda o: (
+                (o.get("parent") or {}).get("subscription_details", {})
+                and o["parent"]["subscription_details"]["subscription"] == sub_id
+            ),
+        ):
             if inv["status"] == "open":
                 inv.update(next_payment_attempt=None, auto_advance=False)
         if sub.get("schedule"):
@@ -210,8 +258,12 @@ def cancel_subscription(
             if sched and sched["status"] in ("active", "not_started"):
                 sched.update(status="canceled", canceled_at=now)
                 b.emit("subscription_schedule.canceled", sched, request_id=request_id)
-        b.emit("customer.subscription.deleted", sub, previous_attributes=core.diff(before, b.render(sub)),
-               request_id=request_id)
+        b.emit(
+            "customer.subscription.deleted",
+            sub,
+            previous_attributes=core.diff(before, b.render(sub)),
+            request_id=request_id,
+        )
         return sub
 
 
@@ -223,8 +275,9 @@ def pause_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: s
         now = b.now_for_customer(sub["customer"])
         before = b.render(sub)
         sub["status"] = "paused"
-        sub["status_details"] = {"paused": {"subscription": {"type": "pause_requested"}, "transitioned_at": now,
-                                            "type": "subscription"}}
+        sub["status_details"] = {
+            "paused": {"subscription": {"type": "pause_requested"}, "transitioned_at": now, "type": "subscription"}
+        }
         b.emit("customer.subscription.paused", sub, request_id=request_id)
         core.emit_updated(b, sub, before, request_id)
         return sub
@@ -238,16 +291,25 @@ def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             raise invalid_request("Only a paused subscription can be resumed.", code="subscription_not_paused")
         now = b.now_for_customer(sub["customer"])
         before = b.render(sub)
-        sub.update(status="active", status_details=None, trial_end=sub["trial_end"] if (
-            sub.get("trial_end") or 0) > now else sub.get("trial_end"))
+        sub.update(
+            status="active",
+            status_details=None,
+            trial_end=sub["trial_end"] if (sub.get("trial_end") or 0) > now else sub.get("trial_end"),
+        )
         interval, count = sub["_interval"]
         if (p.get("billing_cycle_anchor") or {}).get("type", "now") == "unchanged" and sub["_period"][1] > now:
             pass
         else:
             sub["billing_cycle_anchor"] = now
             core.set_period(sub, now, common.add_interval(now, interval, count))
-            inv = core.sub_invoice(b, sub, reason="subscription_update", period=(now, sub["_period"][1]),
-                                   cycle_lines=True, request_id=request_id)
+            inv = core.sub_invoice(
+                b,
+                sub,
+                reason="subscription_update",
+                period=(now, sub["_period"][1]),
+                cycle_lines=True,
+                request_id=request_id,
+            )
             core.collect(b, sub, inv, off_session=True, automatic=False, request_id=request_id)
         b.emit("customer.subscription.resumed", sub, request_id=request_id)
         core.emit_updated(b, sub, before, request_id)

@@ -34,7 +34,7 @@ def new_invoice_item(
     now = b.now_for_customer(customer) if date is None else date
     cus = b.objects.get(customer) or {}
     unit = str(common.unit_amount(price)) if price is not None else str(amount // quantity if quantity else amount)
-    ii = {
+    ii: dict[str, Any] = {
         "id": b.new_id("ii"),
         "object": "invoiceitem",
         "amount": amount,
@@ -50,9 +50,12 @@ def new_invoice_item(
         "metadata": dict(metadata or {}),
         "net_amount": amount,
         "parent": (
-            {"subscription_details": {"subscription": subscription, "subscription_item": subscription_item},
-             "type": "subscription_details"}
-            if subscription else None
+            {
+                "subscription_details": {"subscription": subscription, "subscription_item": subscription_item},
+                "type": "subscription_details",
+            }
+            if subscription
+            else None
         ),
         "period": {"end": (period or (now, now))[1], "start": (period or (now, now))[0]},
         "pricing": pricing(price, unit),
@@ -85,8 +88,7 @@ def create_invoice_item(b: Backend, p: dict[str, Any], request_id: str | None = 
             amount = int(p["amount"])
             currency = p.get("currency") or cus.get("currency") or "usd"
         else:
-            raise invalid_request("You must specify either `amount`, `pricing[price]` or `price_data`.",
-                                  param="amount")
+            raise invalid_request("You must specify either `amount`, `pricing[price]` or `price_data`.", param="amount")
         inv = None
         if p.get("invoice"):
             inv = b.get(p["invoice"], "invoice", param="invoice")
@@ -96,10 +98,19 @@ def create_invoice_item(b: Backend, p: dict[str, Any], request_id: str | None = 
             b.get(p["subscription"], "subscription", param="subscription")
         period = p.get("period")
         ii = new_invoice_item(
-            b, customer=cus["id"], amount=amount, currency=currency, description=p.get("description"),
-            period=(int(period["start"]), int(period["end"])) if period else None, price=pr, quantity=quantity,
-            subscription=p.get("subscription"), invoice=None, discountable=p.get("discountable", True),
-            metadata=p.get("metadata"), request_id=request_id,
+            b,
+            customer=cus["id"],
+            amount=amount,
+            currency=currency,
+            description=p.get("description"),
+            period=(int(period["start"]), int(period["end"])) if period else None,
+            price=pr,
+            quantity=quantity,
+            subscription=p.get("subscription"),
+            invoice=None,
+            discountable=p.get("discountable", True),
+            metadata=p.get("metadata"),
+            request_id=request_id,
         )
         if inv is not None:
             from ..billing import invoicing

@@ -20,13 +20,20 @@ def create_invoice(b: Backend, p: dict[str, Any], request_id: str | None = None)
         from ..billing import common
 
         inv = new_invoice(
-            b, cus["id"], billing_reason="manual", subscription=sub, currency=p.get("currency"),
-            auto_advance=p.get("auto_advance", False), collection_method=p.get("collection_method")
-            or "charge_automatically", description=p.get("description"), metadata=p.get("metadata"),
+            b,
+            cus["id"],
+            billing_reason="manual",
+            subscription=sub,
+            currency=p.get("currency"),
+            auto_advance=p.get("auto_advance", False),
+            collection_method=p.get("collection_method") or "charge_automatically",
+            description=p.get("description"),
+            metadata=p.get("metadata"),
             default_payment_method=p.get("default_payment_method"),
         )
-        inv["discounts"] = common.make_discounts(b, p.get("discounts"), customer=cus["id"], invoice=inv["id"],
-                                                 start=inv["created"])
+        inv["discounts"] = common.make_discounts(
+            b, p.get("discounts"), customer=cus["id"], invoice=inv["id"], start=inv["created"]
+        )
         if p.get("days_until_due"):
             inv["due_date"] = inv["created"] + int(p["days_until_due"]) * 86400
         if p.get("pending_invoice_items_behavior") == "include":
@@ -57,19 +64,24 @@ def pay_invoice(b: Backend, invoice_id: str, p: dict[str, Any], request_id: str 
             from ..billing import common
 
             pm = common.payment_method(b, pm)["id"]
-        ok = invoicing.attempt(b, inv, payment_method=pm, off_session=bool(p.get("off_session", True)),
-                               request_id=request_id)
+        ok = invoicing.attempt(
+            b, inv, payment_method=pm, off_session=bool(p.get("off_session", True)), request_id=request_id
+        )
         if not ok:
             pi = b.objects[inv["_payment_intent"]]
             if pi["status"] == "requires_action":
                 raise invalid_request(
                     "This payment requires additional user action before it can be completed successfully. "
                     "Payment can be completed using the PaymentIntent associated with the invoice.",
-                    code="invoice_payment_intent_requires_action", status=402)
+                    code="invoice_payment_intent_requires_action",
+                    status=402,
+                )
             if not pm and not invoicing.payment_method_for(b, inv):
                 raise invalid_request(
                     "This customer has no attached payment source or default payment method. Please consider "
-                    "adding a default payment method.", param="payment_method")
+                    "adding a default payment method.",
+                    param="payment_method",
+                )
             raise card_error_for(pi)
         return inv
 
@@ -115,8 +127,11 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         if inv["status"] != "draft":
             raise invalid_request("You can only delete draft invoices.")
         for li in inv["lines"]["data"]:
-            ii = b.objects.get(li["parent"].get("invoice_item_details", {}) and
-                               li["parent"]["invoice_item_details"]["invoice_item"] or "")
+            ii = b.objects.get(
+                li["parent"].get("invoice_item_details", {})
+                and li["parent"]["invoice_item_details"]["invoice_item"]
+                or ""
+            )
             if ii:
                 ii["invoice"] = None
         b.delete(inv["id"])
@@ -129,10 +144,12 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 
     def where(inv: dict[str, Any]) -> bool:
-        return ((not p.get("customer") or inv["customer"] == p["customer"])
-                and (not p.get("status") or inv["status"] == p["status"])
-                and (not p.get("subscription") or invoicing.subscription_of(inv) == p["subscription"])
-                and (not p.get("collection_method") or inv["collection_method"] == p["collection_method"]))
+        return (
+            (not p.get("customer") or inv["customer"] == p["customer"])
+            and (not p.get("status") or inv["status"] == p["status"])
+            and (not p.get("subscription") or invoicing.subscription_of(inv) == p["subscription"])
+            and (not p.get("collection_method") or inv["collection_method"] == p["collection_method"])
+        )
 
     return b.list_response(b.all("invoice", where=where), p, "/v1/invoices", req.expand)
 
@@ -192,5 +209,9 @@ def _pdf(b: Backend, req: Request) -> RawResponse:
     inv = _get(b, req)
     if inv["status"] == "draft":
         raise invalid_request("This invoice is not finalized.", status=404)
-    return RawResponse(200, documents.invoice_pdf(b, inv), content_type="application/pdf",
-                       headers={"Content-Disposition": f"inline; filename={inv.get('number') or inv['id']}.pdf"})
+    return RawResponse(
+        200,
+        documents.invoice_pdf(b, inv),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename={inv.get('number') or inv['id']}.pdf"},
+    )

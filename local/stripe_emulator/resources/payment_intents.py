@@ -260,7 +260,12 @@ def charge(
 ) -> dict[str, Any]:
     """Create and confirm a payment intent in one go (the invoice engine's charge)."""
     pi = create_intent(
-        b, customer=customer, amount=amount, currency=currency, payment_method=payment_method, invoice=invoice,
+        b,
+        customer=customer,
+        amount=amount,
+        currency=currency,
+        payment_method=payment_method,
+        invoice=invoice,
         request_id=request_id,
     )
     return confirm_intent(b, pi, payment_method=payment_method, off_session=off_session, request_id=request_id)
@@ -331,13 +336,19 @@ def api_create(b: Backend, req: Request) -> dict[str, Any]:
         if p.get("customer"):
             b.get(p["customer"], "customer", param="customer")
         pi = create_intent(
-            b, customer=p.get("customer"), amount=int(p["amount"]), currency=p["currency"],
-            payment_method=p.get("payment_method"), description=p.get("description"), metadata=p.get("metadata"),
+            b,
+            customer=p.get("customer"),
+            amount=int(p["amount"]),
+            currency=p["currency"],
+            payment_method=p.get("payment_method"),
+            description=p.get("description"),
+            metadata=p.get("metadata"),
             request_id=req.request_id,
         )
         if p.get("confirm"):
-            confirm_intent(b, pi, payment_method=None, off_session=bool(p.get("off_session")),
-                           request_id=req.request_id)
+            confirm_intent(
+                b, pi, payment_method=None, off_session=bool(p.get("off_session")), request_id=req.request_id
+            )
             if pi["status"] == "requires_payment_method" and pi["last_payment_error"]:
                 raise card_error_for(pi)
         return b.render(pi, req.expand)
@@ -359,8 +370,13 @@ def api_confirm(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         pi = b.get(req.path_params["intent"], "payment_intent")
         _check_client_secret(b, req, pi)
-        confirm_intent(b, pi, payment_method=params.get("payment_method"),
-                       off_session=bool(params.get("off_session")), request_id=req.request_id)
+        confirm_intent(
+            b,
+            pi,
+            payment_method=params.get("payment_method"),
+            off_session=bool(params.get("off_session")),
+            request_id=req.request_id,
+        )
         if pi["status"] == "requires_payment_method" and pi["last_payment_error"]:
             raise card_error_for(pi)
         return b.render(pi, params.get("expand") or [])
@@ -376,7 +392,9 @@ def api_cancel(b: Backend, req: Request) -> dict[str, Any]:
                 code="payment_intent_unexpected_state",
             )
         pi.update(
-            status="canceled", canceled_at=b.now_for_customer(pi.get("customer")), next_action=None,
+            status="canceled",
+            canceled_at=b.now_for_customer(pi.get("customer")),
+            next_action=None,
             cancellation_reason=req.params.get("cancellation_reason"),
         )
         b.emit("payment_intent.canceled", pi, request_id=req.request_id)

@@ -30,8 +30,7 @@ def _create(b: Backend, req: Request) -> dict[str, Any]:
         sub = b.get(p.get("subscription"), "subscription", param="subscription")
         before = {i["id"] for i in sub["items"]["data"]}
         spec = {k: p[k] for k in ("price", "quantity", "metadata") if k in p}
-        update_subscription(b, sub["id"], {"items": [spec], **{k: p[k] for k in _PASS if k in p}},
-                            req.request_id)
+        update_subscription(b, sub["id"], {"items": [spec], **{k: p[k] for k in _PASS if k in p}}, req.request_id)
         new = next(i for i in sub["items"]["data"] if i["id"] not in before)
         return b.render(new, req.expand)
 
@@ -41,9 +40,10 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
         item = b.get(req.path_params["item"], "subscription_item")
-        spec = {"id": item["id"], **{k: p[k] for k in ("price", "quantity", "metadata") if k in p}}
-        update_subscription(b, item["subscription"], {"items": [spec], **{k: p[k] for k in _PASS if k in p}},
-                            req.request_id)
+        spec: dict[str, Any] = {"id": item["id"], **{k: p[k] for k in ("price", "quantity", "metadata") if k in p}}
+        update_subscription(
+            b, item["subscription"], {"items": [spec], **{k: p[k] for k in _PASS if k in p}}, req.request_id
+        )
         return b.render(b.get(item["id"], "subscription_item"), req.expand)
 
 
@@ -52,6 +52,10 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
         item = b.get(req.path_params["item"], "subscription_item")
-        update_subscription(b, item["subscription"], {"items": [{"id": item["id"], "deleted": True}],
-                                                      **{k: p[k] for k in _PASS if k in p}}, req.request_id)
+        update_subscription(
+            b,
+            item["subscription"],
+            {"items": [{"id": item["id"], "deleted": True}], **{k: p[k] for k in _PASS if k in p}},
+            req.request_id,
+        )
         return {"id": item["id"], "object": "subscription_item", "deleted": True}

@@ -17,40 +17,62 @@ from ..router import Request, route
 def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     with b.lock:
         if not p.get("from_subscription"):
-            raise invalid_request("The emulator creates schedules only with `from_subscription`.",
-                                  param="from_subscription")
+            raise invalid_request(
+                "The emulator creates schedules only with `from_subscription`.", param="from_subscription"
+            )
         if p.get("phases"):
             raise invalid_request("You cannot set `phases` if `from_subscription` is set.", param="phases")
         sub = b.get(p["from_subscription"], "subscription", param="from_subscription")
         if sub.get("schedule"):
-            raise invalid_request(f"The subscription {sub['id']} is already attached to a schedule.",
-                                  param="from_subscription")
+            raise invalid_request(
+                f"The subscription {sub['id']} is already attached to a schedule.", param="from_subscription"
+            )
         if sub["status"] in ("canceled", "incomplete_expired", "incomplete"):
-            raise invalid_request(f"A subscription with status {sub['status']} cannot be scheduled.",
-                                  param="from_subscription")
+            raise invalid_request(
+                f"A subscription with status {sub['status']} cannot be scheduled.", param="from_subscription"
+            )
         now = b.now_for_customer(sub["customer"])
         cus = b.objects.get(sub["customer"]) or {}
         sched: dict[str, Any] = {
-            "id": b.new_id("sub_sched"), "object": "subscription_schedule", "application": None,
-            "billing_mode": {"flexible": None, "type": "classic", "updated_at": None}, "canceled_at": None,
-            "completed_at": None, "created": now, "current_phase": None, "customer": sub["customer"],
+            "id": b.new_id("sub_sched"),
+            "object": "subscription_schedule",
+            "application": None,
+            "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+            "canceled_at": None,
+            "completed_at": None,
+            "created": now,
+            "current_phase": None,
+            "customer": sub["customer"],
             "customer_account": None,
             "default_settings": {
-                "application_fee_percent": None, "automatic_tax": {"disabled_reason": None, "enabled": False,
-                                                                   "liability": None},
-                "billing_cycle_anchor": "automatic", "billing_thresholds": None,
-                "collection_method": "charge_automatically", "default_payment_method": None, "description": None,
+                "application_fee_percent": None,
+                "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+                "billing_cycle_anchor": "automatic",
+                "billing_thresholds": None,
+                "collection_method": "charge_automatically",
+                "default_payment_method": None,
+                "description": None,
                 "invoice_settings": {"account_tax_ids": None, "days_until_due": None, "issuer": {"type": "self"}},
-                "on_behalf_of": None, "transfer_data": None},
-            "end_behavior": "release", "livemode": False, "metadata": p.get("metadata") or {},
-            "pause_schedules": [], "phases": [], "released_at": None, "released_subscription": None,
-            "status": "active", "subscription": sub["id"], "test_clock": cus.get("test_clock"),
+                "on_behalf_of": None,
+                "transfer_data": None,
+            },
+            "end_behavior": "release",
+            "livemode": False,
+            "metadata": p.get("metadata") or {},
+            "pause_schedules": [],
+            "phases": [],
+            "released_at": None,
+            "released_subscription": None,
+            "status": "active",
+            "subscription": sub["id"],
+            "test_clock": cus.get("test_clock"),
         }
         items = [{"price": i["price"]["id"], "quantity": i["quantity"]} for i in sub["items"]["data"]]
         sched["phases"] = []
         b.store(sched)
-        schedules.set_phases(b, sched, sub, [{"items": items, "end_date": sub["_period"][1],
-                                              "start_date": sub["_period"][0]}])
+        schedules.set_phases(
+            b, sched, sub, [{"items": items, "end_date": sub["_period"][1], "start_date": sub["_period"][0]}]
+        )
         sub["schedule"] = sched["id"]
         b.emit("subscription_schedule.created", sched, request_id=request_id)
         return sched

@@ -21,8 +21,13 @@ from ..billing.subscription_update import (
 from ..errors import invalid_request
 from ..router import Request, route
 
-__all__ = ["cancel_subscription", "create_subscription", "pause_subscription", "resume_subscription",
-           "update_subscription"]
+__all__ = [
+    "cancel_subscription",
+    "create_subscription",
+    "pause_subscription",
+    "resume_subscription",
+    "update_subscription",
+]
 
 
 @route("POST", "/v1/subscriptions", params="SubscriptionCreateParams")
@@ -47,9 +52,13 @@ def _search(b: Backend, req: Request) -> dict[str, Any]:
 
     objs = b.all("subscription", where=where)
     limit = int(req.params.get("limit") or 10)
-    return {"object": "search_result", "data": [b.render(o, [e[5:] for e in req.expand if e.startswith("data.")])
-                                                for o in objs[:limit]],
-            "has_more": len(objs) > limit, "next_page": None, "url": "/v1/subscriptions/search"}
+    return {
+        "object": "search_result",
+        "data": [b.render(o, [e[5:] for e in req.expand if e.startswith("data.")]) for o in objs[:limit]],
+        "has_more": len(objs) > limit,
+        "next_page": None,
+        "url": "/v1/subscriptions/search",
+    }
 
 
 @route("GET", "/v1/subscriptions/{subscription}", params="SubscriptionRetrieveParams")
@@ -60,29 +69,25 @@ def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
 @route("POST", "/v1/subscriptions/{subscription}", params="SubscriptionUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
-        return b.render(update_subscription(b, req.path_params["subscription"], req.params, req.request_id),
-                        req.expand)
+        return b.render(update_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
 @route("DELETE", "/v1/subscriptions/{subscription}", params="SubscriptionCancelParams")
 def _cancel(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
-        return b.render(cancel_subscription(b, req.path_params["subscription"], req.params, req.request_id),
-                        req.expand)
+        return b.render(cancel_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
 @route("POST", "/v1/subscriptions/{subscription}/pause", params="SubscriptionPauseParams")
 def _pause(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
-        return b.render(pause_subscription(b, req.path_params["subscription"], req.params, req.request_id),
-                        req.expand)
+        return b.render(pause_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
 @route("POST", "/v1/subscriptions/{subscription}/resume", params="SubscriptionResumeParams")
 def _resume(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
-        return b.render(resume_subscription(b, req.path_params["subscription"], req.params, req.request_id),
-                        req.expand)
+        return b.render(resume_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
 @route("GET", "/v1/subscriptions", params="SubscriptionListParams", list_endpoint=True)

@@ -18,10 +18,16 @@ from ..router import Request, route
 def create_clock(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     with b.lock:
         now = b.now()
-        clock = {
-            "id": b.new_id("clock"), "object": "test_helpers.test_clock", "created": now,
-            "deletes_after": now + 30 * 86400, "frozen_time": int(p["frozen_time"]), "livemode": False,
-            "name": p.get("name"), "status": "ready", "status_details": {},
+        clock: dict[str, Any] = {
+            "id": b.new_id("clock"),
+            "object": "test_helpers.test_clock",
+            "created": now,
+            "deletes_after": now + 30 * 86400,
+            "frozen_time": int(p["frozen_time"]),
+            "livemode": False,
+            "name": p.get("name"),
+            "status": "ready",
+            "status_details": {},
         }
         b.store(clock)
         b.emit("test_helpers.test_clock.created", clock, request_id=request_id)
@@ -33,14 +39,17 @@ def advance_clock(b: Backend, clock_id: str, frozen_time: int, request_id: str |
     with b.lock:
         clock = b.get(clock_id, "test_helpers.test_clock")
         if frozen_time <= clock["frozen_time"]:
-            raise invalid_request("The frozen_time must be after the current frozen_time of the test clock.",
-                                  param="frozen_time")
+            raise invalid_request(
+                "The frozen_time must be after the current frozen_time of the test clock.", param="frozen_time"
+            )
         customers = {c["id"] for c in b.all("customer", where=lambda c: c.get("test_clock") == clock_id)}
         shortest = lifecycle.shortest_period(b, customers)
         if shortest is not None and frozen_time - clock["frozen_time"] > 2 * shortest:
             raise invalid_request(
                 "Cannot advance more than two intervals ahead of the shortest subscription interval on the test "
-                "clock. Advance in smaller steps.", param="frozen_time")
+                "clock. Advance in smaller steps.",
+                param="frozen_time",
+            )
         clock["status"] = "advancing"
         clock["status_details"] = {"advancing": {"target_frozen_time": frozen_time}}
         b.emit("test_helpers.test_clock.advancing", clock, request_id=request_id)
@@ -65,8 +74,7 @@ def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
 
 @route("GET", "/v1/test_helpers/test_clocks", params="test_helpers.TestClockListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
-    return b.list_response(b.all("test_helpers.test_clock"), req.params, "/v1/test_helpers/test_clocks",
-                           req.expand)
+    return b.list_response(b.all("test_helpers.test_clock"), req.params, "/v1/test_helpers/test_clocks", req.expand)
 
 
 @route("DELETE", "/v1/test_helpers/test_clocks/{clock}", params="test_helpers.TestClockDeleteParams")

@@ -1,0 +1,242 @@
+"""Cold start per function: a fresh Python 3.13 process imports the handler and serves its first request.
+
+The function's code and the shared core are copied into a temporary bundle and compiled with `compileall`
+(unchecked-hash .pyc, as the deployment bundle ships them: Lambda cannot write bytecode at run time); the
+third-party packages come from the venv, whose bytecode one discarded warm-up process writes first. Every
+measured process runs with PYTHONDONTWRITEBYTECODE=1 against the seeded offline stack (moto + the emulator,
+no added latency) and serves `GET` on the function's first route for the `active-pro` user.
+
+Columns: `total_ms` = spawn to first response (interpreter start + imports + first request, what Lambda's
+Init + first Duration add up to), `init_ms` = handler import, `first_request_ms`; the median of `RUNS`.
+Target: total under 400 ms.
+
+`bench/memory.py` reuses the helpers here (`bench_stack`, `prepare_bundle`, `run_child`).
+"""
+
+from __future__ import annotations
+
+import compileall
+import json
+import os
+import py_compile
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 7
+TARGET_MS = 400.0
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+cfg = json.loads(sys.argv[1])
+sys.path[:0] = cfg["paths"]
+import importlib
+module, _, attr = cfg["handler"].rpartition(".")
+handler = getattr(importlib.import_module(module), attr)
+t1 = time.perf_counter()
+
+class Context:
+    function_name = cfg["function"]
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + cfg["function"]
+    memory_limit_in_mb = cfg["memory"]
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self):
+        return 20000
+
+statuses = []
+for _ in range(cfg["requests"]):
+    statuses.append(handler(cfg["event"], Context()).get("statusCode"))
+    if len(statuses) == 1:
+        t2 = time.perf_counter()
+rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("BENCH " + json.dumps({"init_ms": (t1 - t0) * 1000, "first_request_ms": (t2 - t1) * 1000,
+                             "statuses": statuses, "max_rss_kb": rss_kb}), flush=True)
+"""
+
+
+def _paths() -> None:
+    for p in (ROOT, ROOT / "layers" / "shared"):
+        if str(p) not in sys.path:
+            sys.path.insert(0, str(p))
+
+
+@contextmanager
+def bench_stack() -> Iterator[dict[str, Any]]:
+    """A seeded offline stack on free ports (its own process group), stopped afterwards."""
+    _paths()
+    from local.stack.run import running_stack
+
+    with running_stack(timeout=120) as stack:
+        yield stack.info
+
+
+def functions() -> list[dict[str, Any]]:
+    """Each function of the template with its first route."""
+    _paths()
+    from local.stack.template import Template
+
+    template = Template()
+    out = []
+    for logical, res in template.of_type("AWS::Serverless::Function").items():
+        props = res.get("Properties", {})
+        routes = [r for r in template.routes() if r.function == logical]
+        glob = (template.doc.get("Globals") or {}).get("Function") or {}
+        variables = (props.get("Environment") or {}).get("Variables") or {}
+        out.append(
+            {
+                "function": logical,
+                "code_uri": str(props["CodeUri"]),
+                "handler": str(props["Handler"]),
+                "memory": int(props.get("MemorySize", glob.get("MemorySize", 128))),
+                "route": routes[0] if routes else None,
+                "service": str(variables.get("POWERTOOLS_SERVICE_NAME", "")),
+            }
+        )
+    return out
+
+
+def prepare_bundle(fn: dict[str, Any], into: Path) -> list[str]:
+    """Copy the function and the shared core into `into`, compile them; returns the sys.path entries."""
+    build = ROOT / ".aws-sam" / "build"
+    function_src = ROOT / fn["code_uri"]
+    layer_src = ROOT / "layers" / "shared"
+    function_dir, layer_dir = into / "function", into / "layer"
+    shutil.copytree(function_src, function_dir, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    (layer_dir).mkdir(parents=True)
+    shutil.copytree(
+        layer_src / "billing_core", layer_dir / "billing_core", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    if (build / fn["function"]).is_dir():  # `sam build` output wins for the function code when present
+        shutil.rmtree(function_dir)
+        shutil.copytree(build / fn["function"], function_dir)
+    for d in (function_dir, layer_dir):
+        ok = compileall.compile_dir(
+            str(d), quiet=1, workers=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+        )
+        if not ok:
+            raise RuntimeError(f"compileall failed in {d}")
+    return [str(function_dir), str(layer_dir)]
+
+
+def user_claims(stack: dict[str, Any], scenario: str = "active-pro") -> dict[str, Any]:
+    import boto3
+
+    user = next(u for u in stack["demo_users"] if u["scenario"] == scenario)
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=stack["aws_endpoint_url"],
+        region_name=stack["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    attrs = idp.admin_get_user(UserPoolId=stack["user_pool_id"], Username=user["username"])["UserAttributes"]
+    sub = next(a["Value"] for a in attrs if a["Name"] == "sub")
+    now = int(time.time())
+    return {
+        "sub": sub,
+        "iss": stack["jwt_issuer"],
+        "client_id": stack["user_pool_client_id"],
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": now,
+        "iat": now,
+        "exp": now + 3600,
+        "jti": "bench",
+        "username": sub,
+    }
+
+
+def event_for(fn: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
+    from local.stack.gateway import build_http_event
+
+    route = fn["route"]
+    headers = {"host": "127.0.0.1", "user-agent": "bench", "content-type": "application/json"}
+    body = b""
+    if route.method != "GET":
+        headers["idempotency-key"] = "bench-cold-start"
+        body = b"{}"
+    path = route.path.replace("{", "").replace("}", "")
+    return build_http_event(route.route_key, route.method, path, "", headers, body, claims=claims)
+
+
+def child_env(stack: dict[str, Any], fn: dict[str, Any]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STRIPE_", "POWERTOOLS_", "PYTHON"))}
+    env |= stack["function_env"]
+    env |= {"AWS_LAMBDA_FUNCTION_NAME": fn["function"], "PYTHONDONTWRITEBYTECODE": "1"}
+    if fn["service"]:
+        env["POWERTOOLS_SERVICE_NAME"] = fn["service"]
+    return env
+
+
+def run_child(
+    paths: list[str], fn: dict[str, Any], event: dict[str, Any], env: dict[str, str], cwd: Path, requests: int = 1
+) -> dict[str, Any]:
+    cfg = {
+        "paths": paths,
+        "handler": fn["handler"],
+        "function": fn["function"],
+        "memory": fn["memory"],
+        "event": event,
+        "requests": requests,
+    }
+    started = time.perf_counter()
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", CHILD, json.dumps(cfg)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    total = (time.perf_counter() - started) * 1000
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"{fn['function']} child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(line[6:])
+    out["total_ms"] = total
+    return out
+
+
+def run() -> list[dict[str, Any]]:
+    rows = []
+    with bench_stack() as stack:
+        claims = user_claims(stack)
+        for fn in functions():
+            if fn["route"] is None:
+                continue
+            with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
+                paths = prepare_bundle(fn, Path(tmp))
+                event = event_for(fn, claims)
+                env = child_env(stack, fn)
+                warm_env = env | {"PYTHONDONTWRITEBYTECODE": ""}
+                run_child(paths, fn, event, warm_env, Path(tmp))  # writes the venv's bytecode; not counted
+                samples = [run_child(paths, fn, event, env, Path(tmp)) for _ in range(RUNS)]
+            total = statistics.median(s["total_ms"] for s in samples)
+            rows.append(
+                {
+                    "function": fn["function"],
+                    "request": fn["route"].route_key,
+                    "status": samples[0]["statuses"][0],
+                    "runs": RUNS,
+                    "total_ms": total,
+                    "init_ms": statistics.median(s["init_ms"] for s in samples),
+                    "first_request_ms": statistics.median(s["first_request_ms"] for s in samples),
+                    "max_total_ms": max(s["total_ms"] for s in samples),
+                    "target_ms": TARGET_MS,
+                    "met": total < TARGET_MS,
+                }
+            )
+    return rows

@@ -1,0 +1,121 @@
+# mypy: disable-error-code="union-attr, arg-type, index, typeddict-unknown-key, typeddict-item"
+"""Invoices and invoice items: Stripe's documented sequences, statuses, numbering, hosted page and PDF."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import stripe
+
+from ._billing import clock_customer, event_types, price
+
+
+def test_charge_customer_fail_sequence(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    """customer + attach pm_card_chargeCustomerFail + invoice item + create & pay invoice -> card_error."""
+    cus = stripe_client.v1.customers.create({"email": "a@example.com"})
+    pm = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
+    stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": pm.id}})
+    stripe_client.v1.invoice_items.create(
+        {"customer": cus.id, "amount": 2500, "currency": "usd", "description": "Setup fee"}
+    )
+    inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+    assert inv.status == "draft" and inv.amount_due == 2500
+    with pytest.raises(stripe.CardError) as err:
+        stripe_client.v1.invoices.pay(inv.id)
+    assert err.value.http_status == 402 and err.value.code == "card_declined"
+    assert err.value.error.decline_code == "generic_decline"
+    after = stripe_client.v1.invoices.retrieve(inv.id)
+    assert after.status == "open" and after.attempt_count == 1 and after.amount_remaining == 2500
+    assert after.number and after.number.endswith("-0001")
+    types = event_types(stripe_emulator)
+    for t in (
+        "invoiceitem.created",
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.payment_failed",
+        "invoice.payment_failed",
+    ):
+        assert t in types
+    assert "invoice.paid" not in types
+
+
+def test_pay_with_another_card_then_paid_events(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
+    stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 700, "currency": "usd"})
+    inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+    stripe_client.v1.invoices.finalize_invoice(inv.id)
+    good = stripe_client.v1.payment_methods.attach("pm_card_mastercard", {"customer": cus.id})
+    paid = stripe_client.v1.invoices.pay(inv.id, {"payment_method": good.id})
+    assert paid.status == "paid" and paid.amount_paid == 700 and paid.status_transitions.paid_at
+    types = event_types(stripe_emulator)
+    assert types.index("invoice.paid") < types.index("invoice.payment_succeeded")
+    assert "invoice_payment.paid" in types
+
+
+def test_void_uncollectible_and_list_filters(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    _, cus, _ = clock_customer(stripe_client)
+    ids = []
+    for amount in (100, 200):
+        stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": amount, "currency": "usd"})
+        inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+        ids.append(stripe_client.v1.invoices.finalize_invoice(inv.id).id)
+    assert stripe_client.v1.invoices.void_invoice(ids[0]).status == "void"
+    assert stripe_client.v1.invoices.mark_uncollectible(ids[1]).status == "uncollectible"
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.invoices.void_invoice(ids[0])
+    page = stripe_client.v1.invoices.list({"customer": cus.id, "limit": 1})
+    assert page.has_more and page.data[0].id == ids[1]
+    assert [i.id for i in stripe_client.v1.invoices.list({"customer": cus.id, "status": "void"}).data] == [ids[0]]
+
+
+def test_invoice_item_with_price_and_preview_without_subscription(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    _, cus, _ = clock_customer(stripe_client)
+    one_off = stripe_client.v1.prices.create(
+        {"product_data": {"name": "Onboarding"}, "unit_amount": 4900, "currency": "usd"}
+    )
+    ii = stripe_client.v1.invoice_items.create({"customer": cus.id, "pricing": {"price": one_off.id}, "quantity": 2})
+    assert ii.amount == 9800 and ii.pricing.price_details.price == one_off.id
+    preview = stripe_client.v1.invoices.create_preview({"customer": cus.id})
+    assert preview.amount_due == 9800 and preview.lines.data[0].parent.type == "invoice_item_details"
+
+
+def test_hosted_page_pays_and_pdf_is_real(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    _, cus, _ = clock_customer(stripe_client)
+    stripe_client.v1.invoice_items.create(
+        {"customer": cus.id, "amount": 1234, "currency": "usd", "description": "Consulting"}
+    )
+    inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+    inv = stripe_client.v1.invoices.finalize_invoice(inv.id)
+    assert inv.hosted_invoice_url and inv.invoice_pdf
+    page = httpx.get(inv.hosted_invoice_url)
+    assert page.status_code == 200 and "Consulting" in page.text and "Pay" in page.text
+    pdf = httpx.get(inv.invoice_pdf)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    paid = httpx.post(f"{stripe_emulator.api_base}/invoices/{inv.id}/hosted/pay")
+    assert paid.status_code == 200 and "paid" in paid.text
+    assert stripe_client.v1.invoices.retrieve(inv.id).status == "paid"
+
+
+def test_amount_off_coupon_on_invoice(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    _, cus, _ = clock_customer(stripe_client)
+    coupon = stripe_client.v1.coupons.create({"amount_off": 500, "currency": "usd", "duration": "once"})
+    stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 1000, "currency": "usd"})
+    stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 3000, "currency": "usd"})
+    inv = stripe_client.v1.invoices.create(
+        {"customer": cus.id, "pending_invoice_items_behavior": "include", "discounts": [{"coupon": coupon.id}]}
+    )
+    assert inv.subtotal == 4000 and inv.total == 3500
+    assert sum(d.amount for li in inv.lines.data for d in li.discount_amounts) == 500
+
+
+def test_renewal_invoice_names_subscription_in_parent(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    _, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 800).id}]}
+    )
+    inv = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    line = inv.lines.data[0]
+    assert line.parent.type == "subscription_item_details"
+    assert line.parent.subscription_item_details.subscription_item == sub["items"].data[0].id
+    assert line.description == "1 × Pro (at $8.00 / month)"
+    assert inv.total_taxes == [] and inv.confirmation_secret.type == "payment_intent"

@@ -1,0 +1,84 @@
+# mypy: disable-error-code="union-attr, arg-type, index, typeddict-unknown-key, typeddict-item"
+"""Test clocks: renewals, dunning (past_due -> pay with a new card -> active), final failure, limits."""
+
+from __future__ import annotations
+
+import pytest
+import stripe
+
+from local.stripe_emulator.billing import common
+
+from ._billing import DAY, T0, advance, clock_customer, event_types, price
+
+
+def test_create_advance_ready_and_renewals(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    answer = stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": T0 + 60 * DAY})
+    assert answer.status == "advancing"
+    got = stripe_client.v1.test_helpers.test_clocks.retrieve(clock.id)
+    assert got.status == "ready" and got.frozen_time == T0 + 60 * DAY
+    invoices = stripe_client.v1.invoices.list({"subscription": sub.id}).data
+    assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_cycle", "subscription_create"]
+    assert all(i.status == "paid" for i in invoices)
+    item = stripe_client.v1.subscriptions.retrieve(sub.id)["items"].data[0]
+    assert item.current_period_start == T0 + 59 * DAY  # Jan 1 -> Feb 1 -> Mar 1
+    types = event_types(stripe_emulator)
+    assert "test_helpers.test_clock.advancing" in types and "test_helpers.test_clock.ready" in types
+
+
+def test_advance_limit_two_periods(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]})
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": T0 + 90 * DAY})
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": T0 - 1})
+
+
+def test_dunning_past_due_then_new_card_active(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    bad = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
+    stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    advance(stripe_client, clock.id, T0 + 31 * DAY + 60)
+    sub = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert sub.status == "past_due"
+    inv = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
+    assert inv.status == "open" and inv.next_payment_attempt == T0 + 34 * DAY
+    assert "invoice.payment_failed" in event_types(stripe_emulator)
+    advance(stripe_client, clock.id, T0 + 35 * DAY)
+    assert stripe_client.v1.invoices.retrieve(inv.id).attempt_count == 2
+    good = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
+    stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": good.id}})
+    stripe_client.v1.invoices.pay(inv.id)
+    assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "active"
+
+
+@pytest.mark.parametrize("final", ["canceled", "unpaid"])
+def test_final_failure_outcome(stripe_client, stripe_emulator, final) -> None:  # type: ignore[no-untyped-def]
+    common.settings(stripe_emulator.backend)["after_final_failure"] = final
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    bad = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
+    stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    advance(stripe_client, clock.id, T0 + 31 * DAY + 60)
+    advance(stripe_client, clock.id, T0 + 31 * DAY + 8 * DAY)
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.status == final
+    assert stripe_client.v1.invoices.retrieve(after.latest_invoice).attempt_count == 1 + len(common.RETRY_DAYS)
+    if final == "canceled":
+        assert after.cancellation_details.reason == "payment_failed"
+
+
+def test_delete_clock_deletes_customers(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    assert stripe_client.v1.test_helpers.test_clocks.delete(clock.id).deleted
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.customers.retrieve(cus.id)
