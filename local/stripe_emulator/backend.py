@@ -208,8 +208,9 @@ class Backend:
             if previous_attributes is not None:
                 data["previous_attributes"] = previous_attributes
             customer = obj.get("customer") if obj.get("object") != "customer" else obj.get("id")
-            evt = {
-                "id": new_id("evt"),
+            evt_id = new_id("evt")
+            evt: dict[str, Any] = {
+                "id": evt_id,
                 "object": "event",
                 "api_version": "2026-10-28.endive",
                 "context": None,
@@ -221,7 +222,7 @@ class Backend:
                 "type": event_type,
             }
             self.store(evt)
-            self.events.append(evt["id"])
+            self.events.append(evt_id)
             listeners = list(self.event_listeners)
         for listener in listeners:
             listener(evt)

@@ -62,7 +62,7 @@ class EmulatorServer:
         handler = type("BoundHandler", (_Handler,), {"emulator": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
-        self.host, self.port = self.httpd.server_address[0], self.httpd.server_address[1]
+        self.host, self.port = str(self.httpd.server_address[0]), int(self.httpd.server_address[1])
         self.api_base = f"http://{self.host}:{self.port}"
         self.backend.extra["api_base"] = self.api_base
         self._thread: threading.Thread | None = None

@@ -87,11 +87,11 @@ def test_hosted_page_pays_and_pdf_is_real(stripe_client, stripe_emulator) -> Non
     inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
     inv = stripe_client.v1.invoices.finalize_invoice(inv.id)
     assert inv.hosted_invoice_url and inv.invoice_pdf
-    page = httpx.get(inv.hosted_invoice_url)
+    page = httpx.get(inv.hosted_invoice_url, timeout=60)
     assert page.status_code == 200 and "Consulting" in page.text and "Pay" in page.text
-    pdf = httpx.get(inv.invoice_pdf)
+    pdf = httpx.get(inv.invoice_pdf, timeout=60)  # fpdf2 takes seconds to import
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    paid = httpx.post(f"{stripe_emulator.api_base}/invoices/{inv.id}/hosted/pay")
+    paid = httpx.post(f"{stripe_emulator.api_base}/invoices/{inv.id}/hosted/pay", timeout=60)
     assert paid.status_code == 200 and "paid" in paid.text
     assert stripe_client.v1.invoices.retrieve(inv.id).status == "paid"
 

@@ -58,6 +58,7 @@ def new_phase(
         "proration_behavior": proration_behavior,
         "start_date": start,
         "transfer_data": None,
+        "trial": None,
         "trial_end": None,
     }
 

@@ -83,7 +83,7 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "cancel_at": p.get("cancel_at") or None,
             "cancel_at_period_end": bool(p.get("cancel_at_period_end")),
             "canceled_at": None,
-            "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+            "cancellation_details": {"comment": None, "feedback": None, "feedback_option": None, "reason": None},
             "collection_method": p.get("collection_method") or "charge_automatically",
             "created": now,
             "currency": currency,
@@ -96,7 +96,13 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "description": p.get("description"),
             "discounts": [],
             "ended_at": None,
-            "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+            "invoice_settings": {
+                "account_tax_ids": None,
+                "custom_fields": None,
+                "description": None,
+                "footer": None,
+                "issuer": {"type": "self"},
+            },
             "items": {
                 "object": "list",
                 "data": [],
@@ -127,7 +133,9 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "test_clock": cus.get("test_clock"),
             "transfer_data": None,
             "trial_end": trial_end,
-            "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+            "trial_settings": {
+                "end_behavior": {"billing_cycle_anchor": None, "missing_payment_method": "create_invoice"}
+            },
             "trial_start": now if trial_end else None,
             "_period": [start, period_end],
             "_interval": [interval, count],

@@ -354,7 +354,7 @@ def api_create(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(pi, req.expand)
 
 
-@route("GET", "/v1/payment_intents/{intent}", auth="publishable")
+@route("GET", "/v1/payment_intents/{intent}", params="PaymentIntentRetrieveParams", auth="publishable")
 def api_retrieve(b: Backend, req: Request) -> dict[str, Any]:
     pi = b.get(req.path_params["intent"], "payment_intent")
     _check_client_secret(b, req, pi)
