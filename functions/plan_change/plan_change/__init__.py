@@ -1,0 +1,1 @@
+"""plan_change: preview and apply plan changes, cancel / retention offer / resume, subscribe."""

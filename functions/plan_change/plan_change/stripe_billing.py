@@ -1,0 +1,241 @@
+"""The Stripe calls plan_change makes, behind one small adapter over the core's ``StripeGateway``.
+
+Logic code calls these methods (tests hand in a fake); every write takes the Stripe idempotency key derived
+from the caller's ``Idempotency-Key``. Objects come back as stripe-python objects (dict subclasses).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any, cast
+
+from billing_core.catalog import Catalog, Coupon, get_catalog
+from billing_core.errors import ConfigurationError, CustomerGone, NotFound
+from billing_core.observability import count
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+
+PRICE_CACHE_TTL_S = 300
+
+
+def g(obj: Any, *path: str) -> Any:
+    """Walk a path through nested Stripe objects / dicts; None when any step is missing."""
+    for key in path:
+        if obj is None:
+            return None
+        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return obj
+
+
+def plain(obj: Any) -> dict[str, Any]:
+    """A stripe-python object as a plain dict (recursively); the logic works on plain dicts only."""
+    if isinstance(obj, dict):
+        return obj
+    to_dict = getattr(obj, "to_dict", None)
+    return to_dict() if callable(to_dict) else dict(obj)
+
+
+def oid(value: Any) -> str | None:
+    """The id of an expanded object or the id itself."""
+    if isinstance(value, str):
+        return value
+    found = g(value, "id")
+    return found if isinstance(found, str) else None
+
+
+class _PriceIds:
+    """lookup_key -> Stripe price id, loaded for the whole catalog at once and cached briefly."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[str, str] = {}
+        self._loaded = 0.0
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            if time.monotonic() - self._loaded > PRICE_CACHE_TTL_S:
+                return None
+            return self._ids.get(key)
+
+    def put(self, ids: dict[str, str]) -> None:
+        with self._lock:
+            self._ids, self._loaded = dict(ids), time.monotonic()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._ids, self._loaded = {}, 0.0
+
+
+_price_ids = _PriceIds()
+_coupons_ok: set[str] = set()
+
+
+def reset_caches() -> None:
+    _price_ids.reset()
+    _coupons_ok.clear()
+
+
+class StripeBilling:
+    def __init__(self, gateway: StripeGateway | None = None, catalog: Catalog | None = None) -> None:
+        self._gateway = gateway
+        self._catalog = catalog
+
+    @property
+    def gw(self) -> StripeGateway:
+        return self._gateway or get_gateway()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog or get_catalog()
+
+    # -- reads -----------------------------------------------------------------------------------------------
+    def customer(self, customer_id: str) -> Any:
+        customer = plain(self.gw.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id)))
+        if g(customer, "deleted"):
+            raise CustomerGone()
+        return customer
+
+    def subscriptions(self, customer_id: str) -> list[Any]:
+        page = self.gw.call(
+            "subscriptions.list",
+            lambda c: c.v1.subscriptions.list(params={"customer": customer_id, "status": "all", "limit": 100}),
+        )
+        return [plain(s) for s in page.data]
+
+    def price_id(self, lookup_key: str) -> str:
+        """The active Stripe price of a catalog lookup key (the catalog check happened before: B2)."""
+        found = _price_ids.get(lookup_key)
+        if found:
+            return found
+        keys = list(self.catalog.lookup_keys)
+        page = self.gw.call(
+            "prices.list",
+            lambda c: c.v1.prices.list(params={"lookup_keys": keys, "active": True, "limit": 100}),
+        )
+        ids = {str(p.lookup_key): str(p.id) for p in page.data if g(p, "lookup_key")}
+        _price_ids.put(ids)
+        if lookup_key not in ids:
+            count("CatalogPriceMissing")
+            raise ConfigurationError(message_for_logs=f"catalog price {lookup_key} is not synced to Stripe")
+        return ids[lookup_key]
+
+    def now_for(self, subscription: Any) -> int:
+        """Stripe's "now" for a subscription: its test clock's frozen time, or the wall clock."""
+        clock = oid(g(subscription, "test_clock"))
+        if clock:
+            tc = self.gw.call("test_clocks.retrieve", lambda c: c.v1.test_helpers.test_clocks.retrieve(clock))
+            return int(g(tc, "frozen_time"))
+        return int(time.time())
+
+    def preview_invoice(self, params: dict[str, Any]) -> Any:
+        return plain(
+            self.gw.call("invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=cast(Any, params)))
+        )
+
+    def invoice(self, invoice_id: str) -> Any:
+        return plain(
+            self.gw.call(
+                "invoices.retrieve",
+                lambda c: c.v1.invoices.retrieve(invoice_id, params={"expand": ["confirmation_secret", "payments"]}),
+            )
+        )
+
+    def payment_intent_status(self, payment_intent_id: str) -> str | None:
+        pi = self.gw.call("payment_intents.retrieve", lambda c: c.v1.payment_intents.retrieve(payment_intent_id))
+        status = g(pi, "status")
+        return str(status) if status else None
+
+    def schedule(self, schedule_id: str) -> Any:
+        return plain(
+            self.gw.call("subscription_schedules.retrieve", lambda c: c.v1.subscription_schedules.retrieve(schedule_id))
+        )
+
+    # -- writes (each with a derived idempotency key) ----------------------------------------------------------
+    def update_subscription(self, subscription_id: str, params: dict[str, Any], key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "subscriptions.update",
+                lambda c: c.v1.subscriptions.update(
+                    subscription_id, params=cast(Any, params), options={"idempotency_key": key}
+                ),
+            )
+        )
+
+    def cancel_subscription(self, subscription_id: str, params: dict[str, Any], key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "subscriptions.cancel",
+                lambda c: c.v1.subscriptions.cancel(
+                    subscription_id, params=cast(Any, params), options={"idempotency_key": key}
+                ),
+            )
+        )
+
+    def create_subscription(self, params: dict[str, Any], key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "subscriptions.create",
+                lambda c: c.v1.subscriptions.create(params=cast(Any, params), options={"idempotency_key": key}),
+            )
+        )
+
+    def pay_invoice(self, invoice_id: str, payment_method: str, key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "invoices.pay",
+                lambda c: c.v1.invoices.pay(
+                    invoice_id, params={"payment_method": payment_method}, options={"idempotency_key": key}
+                ),
+            )
+        )
+
+    def create_schedule_from(self, subscription_id: str, key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "subscription_schedules.create",
+                lambda c: c.v1.subscription_schedules.create(
+                    params={"from_subscription": subscription_id}, options={"idempotency_key": key}
+                ),
+            )
+        )
+
+    def update_schedule(self, schedule_id: str, params: dict[str, Any], key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "subscription_schedules.update",
+                lambda c: c.v1.subscription_schedules.update(
+                    schedule_id, params=cast(Any, params), options={"idempotency_key": key}
+                ),
+            )
+        )
+
+    def release_schedule(self, schedule_id: str, key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "subscription_schedules.release",
+                lambda c: c.v1.subscription_schedules.release(schedule_id, options={"idempotency_key": key}),
+            )
+        )
+
+    def ensure_coupon(self, coupon: Coupon, key: str) -> str:
+        """The catalog's retention coupon exists in Stripe (created from the catalog on first use)."""
+        if coupon.id in _coupons_ok:
+            return coupon.id
+        try:
+            self.gw.call("coupons.retrieve", lambda c: c.v1.coupons.retrieve(coupon.id))
+        except NotFound:
+            params: dict[str, Any] = {
+                "id": coupon.id,
+                "name": coupon.name,
+                "percent_off": coupon.percent_off,
+                "duration": coupon.duration,
+            }
+            if coupon.duration_in_months is not None:
+                params["duration_in_months"] = coupon.duration_in_months
+            self.gw.call(
+                "coupons.create",
+                lambda c: c.v1.coupons.create(params=cast(Any, params), options={"idempotency_key": key}),
+            )
+        _coupons_ok.add(coupon.id)
+        return coupon.id

@@ -1,0 +1,131 @@
+"""Exactness: the previewed amount equals, to the cent, the invoice the change produces (issue 5, item 7).
+
+Each subscription starts at a fixed time on a test clock that is then moved into the period, so the proration
+is a real mid-period one. ``EXACTNESS`` collects (case, previewed, invoiced) for the report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.plan_change.pc_world import DAY, World
+
+EXACTNESS: list[tuple[str, int, int]] = []
+
+
+def _invoice_of(world: World, response: dict[str, Any]) -> Any:
+    assert response["statusCode"] == 200, response["body"]
+    body = response["json"]
+    assert body["status"] == "applied"
+    return world.stripe.v1.invoices.retrieve(body["invoice_id"])
+
+
+def _assert_lines_match(preview: dict[str, Any], invoice: Any) -> None:
+    previewed = sorted(line["amount"] for line in preview["lines"])
+    invoiced = sorted(int(line.amount) for line in invoice.lines.data)
+    assert previewed == invoiced
+
+
+def test_exact_upgrade_mid_cycle(world: World) -> None:
+    # Given a Starter subscriber 10 days into the month
+    _, cus, subscription, _ = world.user_on("starter_monthly", days_in=10)
+    # When they preview and apply Pro
+    preview = world.preview("pro_monthly")
+    invoice = _invoice_of(world, world.change(preview["preview_id"]))
+    # Then the invoice equals the preview to the cent, credit and charge lines included
+    EXACTNESS.append(("upgrade mid-cycle", preview["amount_due_now"], int(invoice.amount_due)))
+    assert preview["amount_due_now"] == int(invoice.amount_due) == int(invoice.amount_paid)
+    assert 0 < preview["amount_due_now"] < 2900
+    assert any(line["amount"] < 0 and line["proration"] for line in preview["lines"])
+    _assert_lines_match(preview, invoice)
+    assert world.subscription(subscription.id)["items"].data[0].price.lookup_key == "pro_monthly"
+
+
+def test_exact_seats_up(world: World) -> None:
+    _, cus, subscription, _ = world.user_on("business_seat_monthly", quantity=3, days_in=12)
+    preview = world.preview("business_seat_monthly", quantity=5)
+    assert preview["change_kind"] == "seats_increase" and preview["timing"] == "immediate"
+    invoice = _invoice_of(world, world.change(preview["preview_id"]))
+    EXACTNESS.append(("seats up 3->5", preview["amount_due_now"], int(invoice.amount_due)))
+    assert preview["amount_due_now"] == int(invoice.amount_due) > 0
+    _assert_lines_match(preview, invoice)
+    assert world.subscription(subscription.id)["items"].data[0].quantity == 5
+
+
+def test_exact_seats_down_at_period_end(world: World) -> None:
+    # Given 5 seats, 12 days into the month
+    _, cus, subscription, clock = world.user_on("business_seat_monthly", quantity=5, days_in=12)
+    preview = world.preview("business_seat_monthly", quantity=3)
+    assert preview["timing"] == "period_end" and preview["amount_due_now"] == 0
+    period_end = preview["effective_at"]
+    # When the change is applied, it is only scheduled: nothing is invoiced, the seats stay until the period end
+    response = world.change(preview["preview_id"])
+    assert response["statusCode"] == 200, response["body"]
+    assert response["json"]["status"] == "scheduled" and response["json"]["effective_at"] == period_end
+    before = len(world.invoices(cus))
+    assert world.subscription(subscription.id)["items"].data[0].quantity == 5
+    # Then the renewal at the period end invoices exactly the previewed amount for 3 seats
+    world.advance(clock, period_end + 3600)
+    invoices = world.invoices(cus)
+    assert len(invoices) == before + 1
+    renewal = invoices[0]
+    EXACTNESS.append(("seats down 5->3 at period end", preview["next_invoice_amount"], int(renewal.amount_due)))
+    assert preview["next_invoice_amount"] == int(renewal.amount_due) == 3 * 1500
+    assert world.subscription(subscription.id)["items"].data[0].quantity == 3
+
+
+def test_exact_monthly_to_yearly(world: World) -> None:
+    _, cus, subscription, _ = world.user_on("pro_monthly", days_in=9)
+    preview = world.preview("pro_yearly")
+    assert preview["change_kind"] == "longer_interval" and preview["timing"] == "immediate"
+    invoice = _invoice_of(world, world.change(preview["preview_id"]))
+    EXACTNESS.append(("monthly to yearly", preview["amount_due_now"], int(invoice.amount_due)))
+    assert preview["amount_due_now"] == int(invoice.amount_due)
+    _assert_lines_match(preview, invoice)
+    # The anchor moved: the next bill is a year after the change
+    item = world.subscription(subscription.id)["items"].data[0]
+    assert item.price.lookup_key == "pro_yearly"
+    assert int(item.current_period_end) - preview["proration_date"] >= 365 * DAY
+    assert preview["next_billing_date"] == int(item.current_period_end)
+
+
+def test_exact_upgrade_with_coupon(world: World) -> None:
+    coupon = world.stripe.v1.coupons.create(params={"percent_off": 25, "duration": "forever", "name": "25% off"})
+    _, cus, subscription, _ = world.user_on("starter_monthly", days_in=14, discounts=[{"coupon": coupon.id}])
+    preview = world.preview("pro_monthly")
+    invoice = _invoice_of(world, world.change(preview["preview_id"]))
+    EXACTNESS.append(("upgrade with a 25% coupon", preview["amount_due_now"], int(invoice.amount_due)))
+    assert preview["amount_due_now"] == int(invoice.amount_due)
+    assert preview["amount_due_now"] < preview["subtotal"]  # the coupon applies to the proration
+
+
+def test_exact_upgrade_during_trial(world: World) -> None:
+    # Given a Starter trial, 5 days in
+    _, cus, subscription, clock = world.user_on("starter_monthly", days_in=5, trial_period_days=14)
+    assert world.subscription(subscription.id).status == "trialing"
+    invoices_before = len(world.invoices(cus))
+    # When they upgrade to Pro during the trial
+    preview = world.preview("pro_monthly")
+    assert preview["amount_due_now"] == 0
+    response = world.change(preview["preview_id"])
+    assert response["statusCode"] == 200, response["body"]
+    # Then nothing is invoiced now, the trial continues on Pro...
+    assert response["json"]["amount_invoiced"] is None
+    assert len(world.invoices(cus)) == invoices_before
+    after = world.subscription(subscription.id)
+    assert after.status == "trialing" and after["items"].data[0].price.lookup_key == "pro_monthly"
+    # ...and the first paid invoice after the trial is exactly the previewed one
+    assert preview["next_billing_date"] == int(after.trial_end)
+    world.advance(clock, int(after.trial_end) + 3600)
+    first_paid = world.invoices(cus)[0]
+    EXACTNESS.append(
+        ("upgrade during a trial (first invoice)", preview["next_invoice_amount"], int(first_paid.amount_due))
+    )
+    assert preview["next_invoice_amount"] == int(first_paid.amount_due) == 2900
+
+
+def test_exactness_summary(world: World) -> None:
+    """Prints the exactness table (run with -s); asserts each recorded case matched."""
+    for case, previewed, invoiced in EXACTNESS:
+        print(f"EXACTNESS {case}: previewed={previewed} invoiced={invoiced}")
+        assert previewed == invoiced
