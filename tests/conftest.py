@@ -1,6 +1,6 @@
 """Shared fixtures. The Stripe emulator's fixtures come from its pytest plugin."""
 
-pytest_plugins = ["local.stripe_emulator.pytest_plugin"]
+pytest_plugins = ["local.stripe_emulator.pytest_plugin", "tests.log_scrub_plugin"]
 
 # --- AWS (moto) environment for handler and core tests (owner: core helper) --------------------------------
 from collections.abc import Iterator  # noqa: E402
