@@ -108,7 +108,11 @@ def test_sample_event_runs_through_the_real_handler(path: Path, stripe_env: Any)
     spec = invoke.find_function(invoke.load_template(), route.area)
     # When the handler runs on the sample event as `make invoke` runs it
     response = invoke.invoke(spec, event)
-    # Then it answers 200 with a JSON body, as API Gateway expects from a payload-2.0 integration
-    assert response["statusCode"] == 200, response
+    # Then the event itself is valid (no 400/401/403/413/415/422) and the answer is a clean JSON answer: 200, or
+    # the domain's own refusal for a user who has no subscription yet (402/404/409) in the one error shape
+    status = response["statusCode"]
+    assert status in (200, 201, 202, 402, 404, 409), response
     assert response["headers"]["content-type"].startswith("application/json")
-    json.loads(response["body"])
+    body = json.loads(response["body"])
+    if status >= 400:
+        assert set(body["error"]) >= {"code", "message", "request_id"}, body
