@@ -1,0 +1,1 @@
+"""billing_details: PATCH /billing/details, POST /billing/tax-ids, DELETE /billing/tax-ids/{id}."""

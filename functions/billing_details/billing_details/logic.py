@@ -1,0 +1,155 @@
+"""billing_details logic: the customer's name, e-mail, phone, address and locale; tax IDs.
+
+Input is validated by the models before anything here runs (lengths, formats, country, locale, tax id type
+against stripe-python's list). Customers are provisioned on first use (``get_or_create``), except for deleting
+a tax id, which needs an existing customer. A tax id is checked to belong to the caller before it is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from billing_core.app_factory import IdempotencyKey
+from billing_core.audit import AuditLog
+from billing_core.directory import CustomerDirectory
+from billing_core.errors import BadInput, CustomerGone, NotFound
+from billing_core.identity import Caller
+from billing_core.observability import count
+from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
+
+from billing_details.models import DetailsUpdate, TaxIdCreate
+from billing_details.reference_data import TAX_ID_TYPES
+
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+def _g(obj: Any, *path: str) -> Any:
+    for key in path:
+        if obj is None:
+            return None
+        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return obj
+
+
+def details_view(customer: Any) -> dict[str, Any]:
+    address = _g(customer, "address")
+    locales = list(_g(customer, "preferred_locales") or [])
+    return {
+        "name": _g(customer, "name"),
+        "email": _g(customer, "email"),
+        "phone": _g(customer, "phone"),
+        "address": {k: _g(address, k) or None for k in ADDRESS_FIELDS} if address else None,
+        "preferred_locale": locales[0] if locales else None,
+    }
+
+
+def tax_id_view(txi: Any) -> dict[str, Any]:
+    return {
+        "id": txi.id,
+        "type": _g(txi, "type"),
+        "value": _g(txi, "value"),
+        "country": _g(txi, "country"),
+        "verification_status": _g(txi, "verification", "status"),
+    }
+
+
+@dataclass
+class BillingDetailsService:
+    directory: CustomerDirectory = field(default_factory=CustomerDirectory)
+    gateway: StripeGateway = field(default_factory=get_gateway)
+    audit: AuditLog = field(default_factory=AuditLog)
+
+    def _customer(self, customer_id: str) -> Any:
+        try:
+            customer = self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
+        except NotFound:
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id) from None
+        if _g(customer, "deleted"):
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id)
+        return customer
+
+    # -- PATCH /billing/details -------------------------------------------------------------------------
+    def update_details(
+        self, caller: Caller, update: DetailsUpdate, key: IdempotencyKey | None, request_id: str
+    ) -> dict[str, Any]:
+        customer_id = self.directory.get_or_create(caller.sub).customer_id
+        current = self._customer(customer_id)
+        params: dict[str, Any] = {}
+        sent = update.model_fields_set
+        for name in ("name", "email", "phone"):
+            if name in sent:
+                value = getattr(update, name)
+                params[name] = "" if value is None else value
+        if "preferred_locale" in sent and update.preferred_locale:
+            params["preferred_locales"] = [update.preferred_locale]
+        if update.address is not None:
+            # Stripe replaces the address hash: merge the partial update onto the current address.
+            merged = {k: _g(current, "address", k) for k in ADDRESS_FIELDS}
+            for name in update.address.model_fields_set:
+                merged[name] = getattr(update.address, name)
+            cleared = {k for k in update.address.model_fields_set if getattr(update.address, k) is None}
+            params["address"] = {k: v for k, v in merged.items() if v is not None} | dict.fromkeys(cleared, "")
+        options = {"idempotency_key": key.stripe("customer.details")} if key else {}
+        updated = self.gateway.call(
+            "customers.update",
+            lambda c: c.v1.customers.update(customer_id, params=params, options=options),  # type: ignore[arg-type]
+        )
+        changed = sorted(params)
+        if "address" in params:
+            changed.remove("address")
+            changed += [f"address.{name}" for name in sorted(update.address.model_fields_set)]  # type: ignore[union-attr]
+        # Field names only: the values are personal data.
+        self.audit.record(caller.sub, "customer.details", request_id, after={"fields": changed})
+        return details_view(updated)
+
+    # -- POST /billing/tax-ids --------------------------------------------------------------------------
+    def add_tax_id(self, caller: Caller, body: TaxIdCreate, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
+        if body.type not in TAX_ID_TYPES:
+            raise BadInput(code="tax_id_type_unsupported", message="This tax ID type is not supported.", param="type")
+        customer_id = self.directory.get_or_create(caller.sub).customer_id
+        try:
+            txi = self.gateway.call(
+                "customers.tax_ids.create",
+                lambda c: c.v1.customers.tax_ids.create(
+                    customer_id,
+                    params={"type": body.type, "value": body.value},  # type: ignore[typeddict-item]
+                    options={"idempotency_key": key.stripe("tax_id.create")},
+                ),
+            )
+        except BadInput as err:
+            self.audit.record(caller.sub, "tax_id.create", request_id, after={"type": body.type}, outcome="denied")
+            raise BadInput(
+                code="tax_id_invalid", message="This tax ID is not valid for its type.", param=err.param or "value"
+            ) from None
+        except NotFound:
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id) from None
+        self.audit.record(caller.sub, "tax_id.create", request_id, after={"tax_id": txi.id, "type": body.type})
+        return tax_id_view(txi)
+
+    # -- DELETE /billing/tax-ids/{id} -------------------------------------------------------------------
+    def delete_tax_id(self, caller: Caller, tax_id: str, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
+        mapping = self.directory.lookup(caller.sub)
+        if mapping is None:
+            raise NotFound(reason="no_customer")
+        customer_id = mapping.customer_id
+        try:
+            txi = self.gateway.call(
+                "customers.tax_ids.retrieve", lambda c: c.v1.customers.tax_ids.retrieve(customer_id, tax_id)
+            )
+            assert_owned(txi, customer_id, operation="tax_id")
+        except NotFound:
+            self.audit.record(caller.sub, "tax_id.delete", request_id, after={"tax_id": tax_id}, outcome="denied")
+            raise
+        self.gateway.call(
+            "customers.tax_ids.delete",
+            lambda c: c.v1.customers.tax_ids.delete(
+                customer_id, tax_id, options={"idempotency_key": key.stripe("tax_id.delete")}
+            ),
+        )
+        self.audit.record(caller.sub, "tax_id.delete", request_id, before={"tax_id": tax_id, "type": _g(txi, "type")})
+        return {"id": tax_id, "deleted": True}

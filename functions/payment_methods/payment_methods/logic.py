@@ -1,0 +1,351 @@
+"""payment_methods logic: SetupIntents, the default card (and dunning recovery), removing cards, paying invoices.
+
+Order of every mutation (DESIGN decisions 5 and 8): the mapping of ``sub``; the client-named object retrieved
+and checked to belong to the caller (404 otherwise, before any other Stripe call); state checks (409); then the
+writes, each with a Stripe idempotency key derived from the caller's ``Idempotency-Key``; then one audit entry.
+Card facts leave this module only as brand, last 4 and expiry (``billing_core.payments.card_summary``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from billing_core.app_factory import IdempotencyKey
+from billing_core.audit import AuditLog
+from billing_core.directory import CustomerDirectory, CustomerMapping
+from billing_core.errors import ConfigurationError, Conflict, CustomerGone, NotFound, PaymentFailed
+from billing_core.identity import Caller
+from billing_core.observability import count, logger
+from billing_core.payments import PaymentOutcome, card_expired, card_summary, intent_outcome, safe_decline
+from billing_core.settings import get_settings
+from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
+
+#: Subscriptions whose own default card follows the customer's new default (they will charge again).
+FOLLOWING_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid"})
+#: Subscriptions that still bill: their default card cannot be removed.
+BILLING_STATUSES = FOLLOWING_STATUSES
+#: Overdue invoices paid with a new default card in one request, oldest first.
+MAX_OVERDUE_PAYMENTS = 3
+
+
+def _g(obj: Any, *path: str) -> Any:
+    for key in path:
+        if obj is None:
+            return None
+        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return obj
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    found = _g(value, "id")
+    return found if isinstance(found, str) else None
+
+
+class PaymentDeclined(PaymentFailed):
+    """402 with a safe reason as the code (``card_declined``, ``insufficient_funds``...) and our own message."""
+
+    def __init__(self, reason: str, message: str, **ctx: Any) -> None:
+        super().__init__(**ctx)
+        self.code = reason
+        self.message = message
+
+
+def card_view(pm: Any) -> dict[str, Any]:
+    card = card_summary(pm)
+    return {
+        "id": card.id,
+        "brand": card.brand,
+        "last4": card.last4,
+        "exp_month": card.exp_month,
+        "exp_year": card.exp_year,
+    }
+
+
+def is_overdue(invoice: Any, now: float) -> bool:
+    """Open with money left and either a failed collection attempt or a due date in the past."""
+    if _g(invoice, "status") != "open" or not (_g(invoice, "amount_remaining") or 0) > 0:
+        return False
+    due = _g(invoice, "due_date")
+    return bool((_g(invoice, "attempt_count") or 0) > 0 or (isinstance(due, int) and due < now))
+
+
+@dataclass
+class PaymentMethodsService:
+    directory: CustomerDirectory = field(default_factory=CustomerDirectory)
+    gateway: StripeGateway = field(default_factory=get_gateway)
+    audit: AuditLog = field(default_factory=AuditLog)
+    clock: Callable[[], float] = time.time
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _mapping(self, caller: Caller) -> CustomerMapping:
+        """The caller's customer; no customer yet means nothing of theirs exists (404)."""
+        mapping = self.directory.lookup(caller.sub)
+        if mapping is None:
+            raise NotFound(reason="no_customer")
+        return mapping
+
+    def _owned_payment_method(self, pm_id: str, customer_id: str) -> Any:
+        pm = self.gateway.call("payment_methods.retrieve", lambda c: c.v1.payment_methods.retrieve(pm_id))
+        assert_owned(pm, customer_id, operation="payment_method")
+        return pm
+
+    def _customer(self, customer_id: str) -> Any:
+        try:
+            customer = self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
+        except NotFound:
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id) from None
+        if _g(customer, "deleted"):
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id)
+        return customer
+
+    def _customer_and_subscriptions(self, customer_id: str) -> tuple[Any, list[Any]]:
+        results = self.gateway.read_concurrently(
+            {
+                "customer": lambda: self._customer(customer_id),
+                "subscriptions": lambda: self.gateway.call(
+                    "subscriptions.list",
+                    lambda c: c.v1.subscriptions.list(params={"customer": customer_id, "status": "all", "limit": 100}),
+                ),
+            }
+        )
+        return results["customer"], list(results["subscriptions"].data)
+
+    def _audit(self, caller: Caller, action: str, request_id: str, before: Any, after: Any, outcome: str) -> None:
+        self.audit.record(caller.sub, action, request_id, before=before, after=after, outcome=outcome)
+
+    # -- POST /billing/payment-methods/setup-intent ---------------------------------------------------
+    def create_setup_intent(self, caller: Caller, key: IdempotencyKey | None, request_id: str) -> dict[str, Any]:
+        """A SetupIntent for off-session use by the caller's (possibly new) customer, for Stripe.js."""
+        publishable_key = get_settings().stripe_publishable_key
+        if not publishable_key:
+            raise ConfigurationError(message_for_logs="STRIPE_PUBLISHABLE_KEY is not set")
+        mapping = self.directory.get_or_create(caller.sub)
+        params: dict[str, Any] = {
+            "customer": mapping.customer_id,
+            "usage": "off_session",
+            "allowed_payment_method_types": ["card"],
+            "metadata": {"user_sub": caller.sub},
+        }
+        options: dict[str, Any] = {"idempotency_key": key.stripe("setup_intent.create")} if key else {}
+        try:
+            seti = self.gateway.call(
+                "setup_intents.create",
+                lambda c: c.v1.setup_intents.create(params=params, options=options),  # type: ignore[arg-type]
+            )
+        except NotFound:
+            count("CustomerGone")
+            raise CustomerGone(customer_id=mapping.customer_id) from None
+        self._audit(caller, "payment_method.setup_intent", request_id, None, {"setup_intent": seti.id}, "ok")
+        return {
+            "setup_intent": seti.id,
+            "client_secret": seti.client_secret,
+            "publishable_key": publishable_key,
+            "usage": _g(seti, "usage") or "off_session",
+        }
+
+    # -- POST /billing/payment-methods/{id}/default ---------------------------------------------------
+    def set_default(self, caller: Caller, pm_id: str, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
+        mapping = self._mapping(caller)
+        customer_id = mapping.customer_id
+        try:
+            pm = self._owned_payment_method(pm_id, customer_id)
+        except NotFound:
+            self._audit(caller, "payment_method.default", request_id, None, {"payment_method": pm_id}, "denied")
+            raise
+        card = card_summary(pm)
+        if _g(pm, "type") != "card" or card_expired(pm, self.clock()):
+            self._audit(caller, "payment_method.default", request_id, None, card.audit(), "denied")
+            raise Conflict(
+                code="payment_method_not_chargeable",
+                message="This card has expired and cannot be charged. Add a new card.",
+            )
+        customer, subscriptions = self._customer_and_subscriptions(customer_id)
+        previous = _id(_g(customer, "invoice_settings", "default_payment_method"))
+        if previous != pm_id:
+            self.gateway.call(
+                "customers.update",
+                lambda c: c.v1.customers.update(
+                    customer_id,
+                    params={"invoice_settings": {"default_payment_method": pm_id}},
+                    options={"idempotency_key": key.stripe("customer.default_payment_method")},
+                ),
+            )
+        updated: list[str] = []
+        for sub in subscriptions:
+            if _g(sub, "status") not in FOLLOWING_STATUSES:
+                continue
+            if _id(_g(sub, "default_payment_method")) != pm_id:
+                sub_id = sub.id
+                self.gateway.call(
+                    "subscriptions.update",
+                    lambda c, sub_id=sub_id: c.v1.subscriptions.update(
+                        sub_id,
+                        params={"default_payment_method": pm_id},
+                        options={"idempotency_key": key.stripe(f"subscription.default_payment_method:{sub_id}")},
+                    ),
+                )
+            updated.append(sub.id)
+        payments = self._pay_overdue(customer_id, pm_id, key)
+        logger.info(
+            "default payment method set",
+            extra={"brand": card.brand, "last4": card.last4, "subscriptions": len(updated), "paid": len(payments)},
+        )
+        self._audit(
+            caller,
+            "payment_method.default",
+            request_id,
+            {"default_payment_method": previous},
+            {
+                **card.audit(),
+                "subscriptions": updated,
+                "invoices": [{"invoice": p["invoice"], "status": p["status"]} for p in payments],
+            },
+            "ok",
+        )
+        return {"default_payment_method": card_view(pm), "subscriptions_updated": updated, "overdue_invoices": payments}
+
+    def _pay_overdue(self, customer_id: str, pm_id: str, key: IdempotencyKey) -> list[dict[str, Any]]:
+        invoices = self.gateway.call(
+            "invoices.list",
+            lambda c: c.v1.invoices.list(params={"customer": customer_id, "status": "open", "limit": 20}),
+        )
+        now = self.clock()
+        overdue = sorted((inv for inv in invoices.data if is_overdue(inv, now)), key=lambda inv: inv.created)
+        results: list[dict[str, Any]] = []
+        for invoice in overdue[:MAX_OVERDUE_PAYMENTS]:
+            result = self._pay(invoice, pm_id, key)
+            results.append(result)
+            if result["status"] != "paid":
+                break  # the same card will not do better on the next one
+        return results
+
+    def _pay(self, invoice: Any, pm_id: str, key: IdempotencyKey) -> dict[str, Any]:
+        """Pay one open invoice with ``pm_id`` (the user is present: on-session, so 3-D Secure can happen)."""
+        invoice_id = invoice.id
+        base = {
+            "invoice": invoice_id,
+            "amount": _g(invoice, "amount_remaining") or 0,
+            "currency": _g(invoice, "currency"),
+        }
+        try:
+            self.gateway.call(
+                "invoices.pay",
+                lambda c: c.v1.invoices.pay(
+                    invoice_id,
+                    params={"payment_method": pm_id, "off_session": False},
+                    options={"idempotency_key": key.stripe(f"invoice.pay:{invoice_id}")},
+                ),
+            )
+        except PaymentFailed as exc:
+            outcome = self._outcome_after_failure(invoice_id, exc.decline_code)
+        else:
+            outcome = PaymentOutcome("paid")
+        count(f"InvoicePayment_{outcome.status}")
+        result: dict[str, Any] = {**base, "status": outcome.status}
+        if outcome.status == "declined":
+            result |= {"reason": outcome.reason, "message": outcome.message}
+        elif outcome.status == "requires_action":
+            result |= {
+                "payment_intent": outcome.payment_intent,
+                "client_secret": outcome.client_secret,
+                "publishable_key": get_settings().stripe_publishable_key,
+            }
+        return result
+
+    def _outcome_after_failure(self, invoice_id: str, decline_code: str | None) -> PaymentOutcome:
+        """Read the invoice's payment intent to tell a decline from a 3-D Secure challenge."""
+        refreshed = self.gateway.call(
+            "invoices.retrieve",
+            lambda c: c.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}),
+        )
+        intent_id = None
+        for payment in _g(refreshed, "payments", "data") or []:
+            candidate = _id(_g(payment, "payment", "payment_intent"))
+            if candidate and (intent_id is None or _g(payment, "is_default")):
+                intent_id = candidate
+        if intent_id is None:
+            reason, message = safe_decline(decline_code)
+            return PaymentOutcome("declined", reason=reason, message=message)
+        intent = self.gateway.call("payment_intents.retrieve", lambda c: c.v1.payment_intents.retrieve(intent_id))
+        return intent_outcome(intent)
+
+    # -- DELETE /billing/payment-methods/{id} ---------------------------------------------------------
+    def remove(self, caller: Caller, pm_id: str, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
+        mapping = self._mapping(caller)
+        customer_id = mapping.customer_id
+        try:
+            pm = self._owned_payment_method(pm_id, customer_id)
+        except NotFound:
+            self._audit(caller, "payment_method.remove", request_id, None, {"payment_method": pm_id}, "denied")
+            raise
+        card = card_summary(pm)
+        customer, subscriptions = self._customer_and_subscriptions(customer_id)
+        billing = [s for s in subscriptions if _g(s, "status") in BILLING_STATUSES]
+        is_default = _id(_g(customer, "invoice_settings", "default_payment_method")) == pm_id or any(
+            _id(_g(s, "default_payment_method")) == pm_id for s in billing
+        )
+        if is_default and billing:
+            self._audit(caller, "payment_method.remove", request_id, card.audit(), None, "denied")
+            raise Conflict(
+                code="default_payment_method_in_use",
+                message="This card pays for an active subscription. Make another card the default first.",
+            )
+        self.gateway.call(
+            "payment_methods.detach",
+            lambda c: c.v1.payment_methods.detach(
+                pm_id, options={"idempotency_key": key.stripe("payment_method.detach")}
+            ),
+        )
+        logger.info("payment method removed", extra={"brand": card.brand, "last4": card.last4})
+        self._audit(caller, "payment_method.remove", request_id, card.audit(), {"attached": False}, "ok")
+        return {"removed": card_view(pm)}
+
+    # -- POST /billing/invoices/{id}/pay --------------------------------------------------------------
+    def pay_invoice(
+        self, caller: Caller, invoice_id: str, pm_id: str | None, key: IdempotencyKey, request_id: str
+    ) -> dict[str, Any]:
+        mapping = self._mapping(caller)
+        customer_id = mapping.customer_id
+        try:
+            invoice = self.gateway.call("invoices.retrieve", lambda c: c.v1.invoices.retrieve(invoice_id))
+            assert_owned(invoice, customer_id, operation="invoice")
+            pm = self._owned_payment_method(pm_id, customer_id) if pm_id else None
+        except NotFound:
+            self._audit(
+                caller, "invoice.pay", request_id, None, {"invoice": invoice_id, "payment_method": pm_id}, "denied"
+            )
+            raise
+        status = _g(invoice, "status")
+        if status == "paid":
+            raise Conflict(code="invoice_already_paid", message="This invoice is already paid.")
+        if status != "open" or not (_g(invoice, "amount_remaining") or 0) > 0:
+            raise Conflict(code="invoice_not_payable", message="Only open invoices with an amount due can be paid.")
+        if pm is None:
+            customer = self._customer(customer_id)
+            default_id = _id(_g(customer, "invoice_settings", "default_payment_method"))
+            if default_id is None:
+                raise Conflict(
+                    code="no_default_payment_method",
+                    message="You have no default card. Add a card or choose one of your saved cards.",
+                )
+            pm = self._owned_payment_method(default_id, customer_id)
+        card = card_summary(pm)
+        if card_expired(pm, self.clock()):
+            raise Conflict(
+                code="payment_method_not_chargeable",
+                message="This card has expired and cannot be charged. Add a new card.",
+            )
+        result = self._pay(invoice, card.id, key)
+        after = {**card.audit(), "invoice": invoice_id, "status": result["status"], "reason": result.get("reason")}
+        if result["status"] == "declined":
+            self._audit(caller, "invoice.pay", request_id, {"invoice": invoice_id}, after, "declined")
+            raise PaymentDeclined(result["reason"], result["message"], invoice=invoice_id)
+        self._audit(caller, "invoice.pay", request_id, {"invoice": invoice_id}, after, "ok")
+        return result
