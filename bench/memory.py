@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.cold_start import bench_stack, child_env, event_for, functions, prepare_bundle, run_child, user_claims
+from bench.cold_start import bench_stack, child_env, events_for, functions, prepare_bundle, run_child, user_claims
 
 REQUESTS = 20
 
@@ -23,10 +23,10 @@ def run() -> list[dict[str, Any]]:
                 continue
             with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
                 paths = prepare_bundle(fn, Path(tmp))
-                event = event_for(fn, claims)
+                first, again = events_for(fn, claims, stack, 2)
                 env = child_env(stack, fn)
-                one = run_child(paths, fn, event, env, Path(tmp), requests=1)
-                many = run_child(paths, fn, event, env, Path(tmp), requests=REQUESTS)
+                one = run_child(paths, fn, first, env, Path(tmp), requests=1)
+                many = run_child(paths, fn, again, env, Path(tmp), requests=REQUESTS)
             peak_mb = many["max_rss_kb"] / 1024
             rows.append(
                 {

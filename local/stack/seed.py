@@ -1,0 +1,333 @@
+"""Seed the offline stack: the catalog in Stripe, demo users in Cognito, their Stripe history, their mappings.
+
+* Catalog (seeding only; the catalog-sync command is its own feature): one product per catalog plan and one
+  recurring price per catalog price, found again by `lookup_key`, so seeding an account twice creates nothing.
+* Demo users (scenario names are the contract of `.local/stack.json`):
+  - `active-pro`: monthly Pro for a year (a test clock started ~360 days ago and advanced month by month, so
+    Stripe itself produced the 12 invoices), two cards (Visa default, Mastercard);
+  - `trialing`: Pro monthly in its 14-day trial, Visa on file;
+  - `past-due`: Pro monthly on a test clock; after the first paid month the card is swapped for
+    `pm_card_chargeCustomerFail` and the clock crosses the renewal, which fails -> `past_due`;
+  - `canceling`: Starter monthly with `cancel_at_period_end`;
+  - `business-seats`: per-seat Business, 5 seats;
+  - `no-customer`: a Cognito user only (no Stripe customer, no mapping).
+* Every customer carries `metadata.user_sub`; the mapping items (`USER#<sub>`/`CUSTOMER` and
+  `CUSTOMER#<id>`/`USER`) are written in one transaction with the shape `billing_core.directory` uses, and the
+  entitlement record is stored as the webhook would store it (`billing_core.entitlements`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from . import aws
+
+log = logging.getLogger("local.seed")
+
+DAY = 86400
+DEMO_PASSWORD = "DemoBilling2026"
+DEMO_DOMAIN = "example.com"
+
+
+class SeedError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    scenario: str
+    name: str
+    expect_status: str | None  # the subscription status seeding must produce (None: no customer)
+
+    @property
+    def username(self) -> str:
+        return f"{self.scenario}@{DEMO_DOMAIN}"
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("active-pro", "Ada Active", "active"),
+    DemoUser("trialing", "Tom Trial", "trialing"),
+    DemoUser("past-due", "Pat Pastdue", "past_due"),
+    DemoUser("canceling", "Cleo Canceling", "active"),
+    DemoUser("business-seats", "Bea Business", "active"),
+    DemoUser("no-customer", "Nico Newcomer", None),
+)
+
+
+@dataclass
+class SeedContext:
+    stripe: stripe.StripeClient
+    aws_endpoint: str
+    region: str
+    table_name: str
+    user_pool_id: str
+    prices: dict[str, str]  # lookup_key -> price id
+    now: int
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Catalog
+# ---------------------------------------------------------------------------------------------------------------
+def sync_catalog(client: stripe.StripeClient) -> dict[str, str]:
+    """Products and prices of the catalog, by lookup_key; returns lookup_key -> price id."""
+    from billing_core.catalog import get_catalog
+
+    catalog = get_catalog()
+    keys = list(catalog.lookup_keys)
+    existing = {
+        p.lookup_key: p.id
+        for p in client.v1.prices.list(params={"lookup_keys": keys, "active": True, "limit": 100}).data
+        if p.lookup_key
+    }
+    out: dict[str, str] = {}
+    for plan in catalog.plans:
+        product_id: str | None = None
+        for price in plan.prices:
+            if price.lookup_key in existing:
+                out[price.lookup_key] = existing[price.lookup_key]
+                continue
+            if product_id is None:
+                product = client.v1.products.create(
+                    params={
+                        "name": plan.name,
+                        "description": plan.description or plan.name,
+                        "metadata": {"plan_id": plan.id, "catalog_version": str(catalog.version)},
+                    }
+                )
+                product_id = product.id
+            created = client.v1.prices.create(
+                params={
+                    "product": product_id,
+                    "currency": catalog.currency,
+                    "unit_amount": price.unit_amount,
+                    "recurring": {"interval": price.interval, "usage_type": "licensed"},
+                    "lookup_key": price.lookup_key,
+                    "nickname": f"{plan.name} ({price.interval}ly)",
+                    "metadata": {"plan_id": plan.id},
+                }
+            )
+            out[price.lookup_key] = created.id
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------------------------
+def _customer(ctx: SeedContext, user: DemoUser, sub: str, clock: str | None = None) -> Any:
+    params: dict[str, Any] = {
+        "email": user.username,
+        "name": user.name,
+        "metadata": {"user_sub": sub, "demo_scenario": user.scenario},
+        "address": {"line1": "1 Demo Street", "city": "Springfield", "postal_code": "12345", "country": "US"},
+    }
+    if clock:
+        params["test_clock"] = clock
+    return ctx.stripe.v1.customers.create(params=params)  # type: ignore[arg-type]
+
+
+def _card(ctx: SeedContext, customer: str, token: str, default: bool = False) -> str:
+    pm = ctx.stripe.v1.payment_methods.attach(token, params={"customer": customer})
+    if default:
+        ctx.stripe.v1.customers.update(customer, params={"invoice_settings": {"default_payment_method": pm.id}})
+    return str(pm.id)
+
+
+def _subscribe(ctx: SeedContext, customer: str, lookup_key: str, **extra: Any) -> Any:
+    params: dict[str, Any] = {"customer": customer, "items": [{"price": ctx.prices[lookup_key]}]}
+    if "quantity" in extra:
+        params["items"][0]["quantity"] = extra.pop("quantity")
+    params.update(extra)
+    return ctx.stripe.v1.subscriptions.create(params=params)  # type: ignore[arg-type]
+
+
+def _clock(ctx: SeedContext, start: int, name: str) -> str:
+    return str(ctx.stripe.v1.test_helpers.test_clocks.create(params={"frozen_time": start, "name": name}).id)
+
+
+def _advance(ctx: SeedContext, clock: str, targets: list[int]) -> None:
+    """Advance a test clock through `targets` (each step waits until the clock is ready again)."""
+    clocks = ctx.stripe.v1.test_helpers.test_clocks
+    for target in targets:
+        state = clocks.advance(clock, params={"frozen_time": target})
+        deadline = time.monotonic() + 10
+        while state.status != "ready":
+            if state.status == "internal_failure" or time.monotonic() > deadline:
+                raise SeedError(f"test clock {clock} did not advance to {target} (status {state.status})")
+            time.sleep(0.02)
+            state = clocks.retrieve(clock)
+
+
+def _monthly_steps(start: int, end: int) -> list[int]:
+    steps = list(range(start + 31 * DAY, end, 31 * DAY))
+    return [*steps, end]
+
+
+def _link(ctx: SeedContext, sub: str, customer_id: str) -> None:
+    """The two mapping items, exactly as billing_core.directory claims them."""
+    created_at = datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds")
+    ddb = aws.client("dynamodb", ctx.aws_endpoint, ctx.region)
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": ctx.table_name,
+                    "Item": {
+                        "pk": {"S": f"USER#{sub}"},
+                        "sk": {"S": "CUSTOMER"},
+                        "customer_id": {"S": customer_id},
+                        "created_at": {"S": created_at},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": ctx.table_name,
+                    "Item": {
+                        "pk": {"S": f"CUSTOMER#{customer_id}"},
+                        "sk": {"S": "USER"},
+                        "sub": {"S": sub},
+                        "created_at": {"S": created_at},
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+    )
+
+
+def _store_entitlements(ctx: SeedContext, sub: str, subscription_id: str) -> str:
+    """Store the entitlement record the webhook would have written for the subscription's current state."""
+    from billing_core.catalog import get_catalog
+    from billing_core.entitlements import EntitlementStore, derive_entitlements
+
+    subscription = ctx.stripe.v1.subscriptions.retrieve(subscription_id)
+    past_due_since = None
+    if subscription.status == "past_due":
+        open_invoices = ctx.stripe.v1.invoices.list(
+            params={"customer": str(subscription.customer), "status": "open", "limit": 10}
+        ).data
+        past_due_since = min((int(i.created) for i in open_invoices), default=None)
+    record = derive_entitlements(
+        subscription,
+        get_catalog(),
+        _now_for(ctx, subscription),
+        past_due_since=past_due_since,
+        version=int(time.time()),
+    )
+    EntitlementStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region)).put_if_newer(sub, record)
+    return str(subscription.status)
+
+
+def _now_for(ctx: SeedContext, subscription: Any) -> int:
+    clock = subscription.to_dict().get("test_clock")
+    if clock:
+        return int(ctx.stripe.v1.test_helpers.test_clocks.retrieve(str(clock)).frozen_time)
+    return int(time.time())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Scenarios: each returns the subscription id (None: no customer)
+# ---------------------------------------------------------------------------------------------------------------
+def _active_pro(ctx: SeedContext, user: DemoUser, sub: str) -> str:
+    start = ctx.now - 360 * DAY
+    clock = _clock(ctx, start, user.scenario)
+    cus = _customer(ctx, user, sub, clock).id
+    _card(ctx, cus, "pm_card_visa", default=True)
+    _card(ctx, cus, "pm_card_mastercard")
+    subscription = _subscribe(ctx, cus, "pro_monthly")
+    _advance(ctx, clock, _monthly_steps(start, ctx.now - 60))
+    _link(ctx, sub, cus)
+    return str(subscription.id)
+
+
+def _trialing(ctx: SeedContext, user: DemoUser, sub: str) -> str:
+    from billing_core.catalog import get_catalog
+
+    cus = _customer(ctx, user, sub).id
+    _card(ctx, cus, "pm_card_visa", default=True)
+    subscription = _subscribe(ctx, cus, "pro_monthly", trial_period_days=get_catalog().trial_days("pro") or 14)
+    _link(ctx, sub, cus)
+    return str(subscription.id)
+
+
+def _past_due(ctx: SeedContext, user: DemoUser, sub: str) -> str:
+    start = ctx.now - 33 * DAY  # renewal 2-5 days ago: inside the 3/5/7-day retry window
+    clock = _clock(ctx, start, user.scenario)
+    cus = _customer(ctx, user, sub, clock).id
+    visa = _card(ctx, cus, "pm_card_visa", default=True)
+    subscription = _subscribe(ctx, cus, "pro_monthly")
+    _card(ctx, cus, "pm_card_chargeCustomerFail", default=True)
+    ctx.stripe.v1.payment_methods.detach(visa)
+    _advance(ctx, clock, [ctx.now - 60])
+    _link(ctx, sub, cus)
+    return str(subscription.id)
+
+
+def _canceling(ctx: SeedContext, user: DemoUser, sub: str) -> str:
+    cus = _customer(ctx, user, sub).id
+    _card(ctx, cus, "pm_card_visa", default=True)
+    subscription = _subscribe(ctx, cus, "starter_monthly")
+    ctx.stripe.v1.subscriptions.update(subscription.id, params={"cancel_at_period_end": True})
+    _link(ctx, sub, cus)
+    return str(subscription.id)
+
+
+def _business_seats(ctx: SeedContext, user: DemoUser, sub: str) -> str:
+    cus = _customer(ctx, user, sub).id
+    _card(ctx, cus, "pm_card_visa", default=True)
+    subscription = _subscribe(ctx, cus, "business_seat_monthly", quantity=5)
+    _link(ctx, sub, cus)
+    return str(subscription.id)
+
+
+SCENARIOS: dict[str, Callable[[SeedContext, DemoUser, str], str]] = {
+    "active-pro": _active_pro,
+    "trialing": _trialing,
+    "past-due": _past_due,
+    "canceling": _canceling,
+    "business-seats": _business_seats,
+}
+
+
+def _seed_user(ctx: SeedContext, user: DemoUser) -> dict[str, Any]:
+    sub = aws.create_user(ctx.aws_endpoint, ctx.user_pool_id, user.username, DEMO_PASSWORD, user.name, ctx.region)
+    entry: dict[str, Any] = {"username": user.username, "password": DEMO_PASSWORD, "scenario": user.scenario}
+    scenario = SCENARIOS.get(user.scenario)
+    if scenario is None:
+        return entry
+    subscription_id = scenario(ctx, user, sub)
+    status = _store_entitlements(ctx, sub, subscription_id)
+    if status != user.expect_status:
+        raise SeedError(f"{user.scenario}: subscription is {status!r}, expected {user.expect_status!r}")
+    return entry
+
+
+def seed(
+    *,
+    stripe_api_base: str | None,
+    stripe_secret_key: str,
+    aws_endpoint: str,
+    region: str,
+    table_name: str,
+    user_pool_id: str,
+    users: tuple[DemoUser, ...] = DEMO_USERS,
+) -> list[dict[str, Any]]:
+    """Seed everything; returns the `demo_users` entries of stack.json. Scenarios run in parallel."""
+    client = stripe.StripeClient(
+        stripe_secret_key,
+        base_addresses={"api": stripe_api_base} if stripe_api_base else {},
+        max_network_retries=2,
+    )
+    prices = sync_catalog(client)
+    ctx = SeedContext(client, aws_endpoint, region, table_name, user_pool_id, prices, int(time.time()))
+    with ThreadPoolExecutor(len(users)) as pool:
+        return list(pool.map(lambda u: _seed_user(ctx, u), users))
