@@ -1,0 +1,107 @@
+// The /billing page: configuration, sign-in, the section router and shared state.
+import { api } from "./api.js";
+import { listenForHandOver, onSessionChange, session, signOut } from "./auth.js";
+import { config, loadConfig } from "./config.js";
+import { $, errorBox, h, loading } from "./dom.js";
+import { renderOverview } from "./views/overview.js";
+import { renderSignIn } from "./views/signin.js";
+
+const SECTIONS = {
+  overview: { title: "Overview", render: renderOverview },
+  cards: { title: "Payment methods", load: () => import("./views/cards.js").then((m) => m.renderCards) },
+  invoices: { title: "Invoices", load: () => import("./views/invoices.js").then((m) => m.renderInvoices) },
+  details: { title: "Billing details", load: () => import("./views/details.js").then((m) => m.renderDetails) },
+};
+
+const ctx = {
+  overview: null,
+  /** Re-read GET /billing and re-render the current section. */
+  async reload() {
+    ctx.overview = null;
+    await route();
+  },
+  async getOverview() {
+    ctx.overview ||= await api("GET", "/billing");
+    return ctx.overview;
+  },
+  go(section) {
+    if (location.hash === `#${section}`) route();
+    else location.hash = section;
+  },
+};
+
+let generation = 0;
+async function route() {
+  const main = $("#main");
+  const signedIn = !!session();
+  $("#tabs").hidden = !signedIn;
+  $("#account").hidden = !signedIn;
+  if (!signedIn) {
+    document.title = "Sign in · Billing";
+    renderSignIn(main, () => route());
+    return;
+  }
+  $("#account-name").textContent = session().user || "";
+  const name = location.hash.slice(1) in SECTIONS ? location.hash.slice(1) : "overview";
+  for (const a of document.querySelectorAll("#tabs a")) {
+    if (a.getAttribute("href") === `#${name}`) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  const section = SECTIONS[name];
+  document.title = `${section.title} · Billing`;
+  const mine = ++generation;
+  main.setAttribute("aria-busy", "true");
+  main.replaceChildren(loading());
+  try {
+    const render = section.render || (await section.load());
+    const view = await render(ctx);
+    if (mine !== generation) return;
+    main.replaceChildren(view);
+    main.dataset.view = name;
+    performance.mark(`billing:${name}`); // bench/web.py: time from navigation to the section rendered
+  } catch (err) {
+    if (mine !== generation) return;
+    if (err.status === 401) {
+      signOut();
+      return;
+    }
+    main.replaceChildren(
+      errorBox(err),
+      h("button", { type: "button", onclick: () => ctx.reload() }, "Try again"),
+    );
+    main.dataset.view = "error";
+  } finally {
+    if (mine === generation) main.removeAttribute("aria-busy");
+  }
+}
+
+async function start() {
+  try {
+    await loadConfig();
+  } catch (err) {
+    $("#main").replaceChildren(errorBox(err));
+    return;
+  }
+  listenForHandOver();
+  $("#sign-out").addEventListener("click", () => {
+    signOut();
+    $("#flash").replaceChildren();
+    location.hash = "";
+  });
+  let wasSignedIn = !!session();
+  onSessionChange((s) => {
+    if (!!s !== wasSignedIn) {
+      wasSignedIn = !!s;
+      ctx.overview = null;
+      route();
+    }
+  });
+  window.addEventListener("hashchange", () => {
+    $("#flash").replaceChildren();
+    route().then(() => $("#main").focus());
+  });
+  document.documentElement.dataset.stage = config.stage || "";
+  await route();
+}
+
+start();

@@ -1,0 +1,152 @@
+// Small DOM helpers: element builder, dialogs (<dialog> with showModal: focus stays inside), busy buttons,
+// errors with the request id, one idempotency key per user action.
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) el.append(c);
+  return el;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+let uid = 0;
+export const id = (p = "f") => `${p}-${++uid}`;
+
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** One user action = one Idempotency-Key: kept across retries after a lost response, renewed after an answer. */
+export class Action {
+  constructor() {
+    this.key = newKey();
+  }
+  answered() {
+    this.key = newKey();
+  }
+}
+
+/** Run fn with the button disabled and marked busy; a second click while in flight does nothing. */
+export async function busy(button, fn, label = "Working…") {
+  if (button.disabled) return undefined;
+  const text = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  button.textContent = label;
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.textContent = text;
+  }
+}
+
+export function errorBox(err, extra) {
+  const box = h("div", { class: "alert error", role: "alert" });
+  box.append(h("p", {}, err.message || String(err)));
+  if (extra) box.append(h("p", {}, extra));
+  if (err.requestId) box.append(h("p", { class: "muted small" }, "Reference for support: ", h("code", {}, err.requestId)));
+  return box;
+}
+
+export function notice(text, kind = "success") {
+  return h("div", { class: `alert ${kind}`, role: "status" }, h("p", {}, text));
+}
+
+export function loading(text = "Loading…") {
+  return h("p", { class: "loading", role: "status", "aria-live": "polite" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
+}
+
+/** Announce in the page-level live region (and show it). */
+export function announce(node) {
+  const region = $("#flash");
+  region.replaceChildren(typeof node === "string" ? notice(node) : node);
+  region.focus();
+}
+
+/**
+ * Open a modal dialog. Returns {dialog, body, footer, close, hide, show}. Escape and "Cancel" close it; focus goes
+ * back to the element that opened it. `hide()`/`show()` let Stripe.js put its own 3-D Secure window on top
+ * (everything outside a modal dialog is inert).
+ */
+export function openDialog(title, { onClose, wide } = {}) {
+  const titleId = id("dlg");
+  const opener = document.activeElement;
+  const body = h("div", { class: "dialog-body" });
+  const footer = h("div", { class: "dialog-actions" });
+  const closeBtn = h("button", { type: "button", class: "icon", "aria-label": "Close", text: "×" });
+  const dialog = h(
+    "dialog",
+    { "aria-labelledby": titleId, class: wide ? "wide" : "" },
+    h("div", { class: "dialog-head" }, h("h2", { id: titleId }, title), closeBtn),
+    body,
+    footer,
+  );
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (dialog.open) dialog.close();
+    dialog.remove();
+    if (opener && opener.isConnected && opener.focus) opener.focus();
+    if (onClose) onClose();
+  };
+  closeBtn.addEventListener("click", close);
+  dialog.addEventListener("cancel", (e) => {
+    e.preventDefault();
+    if (!dialog.querySelector("[aria-busy=true]")) close();
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  return {
+    dialog,
+    body,
+    footer,
+    close,
+    hide: () => dialog.open && dialog.close(),
+    show: () => !closed && !dialog.open && dialog.showModal(),
+    focusFirst: () => (dialog.querySelector("[autofocus], input, select, textarea, .dialog-actions button") || closeBtn).focus(),
+  };
+}
+
+export function field(label, input, hint) {
+  const fid = input.id || (input.id = id());
+  const errId = `${fid}-err`;
+  const hintId = hint ? `${fid}-hint` : null;
+  if (hintId) input.setAttribute("aria-describedby", hintId);
+  return h(
+    "div",
+    { class: "field", "data-field": input.name || "" },
+    h("label", { for: fid }, label),
+    hint ? h("p", { id: hintId, class: "muted small" }, hint) : null,
+    input,
+    h("p", { id: errId, class: "field-error", hidden: true }),
+  );
+}
+
+export function setFieldError(input, message) {
+  const err = document.getElementById(`${input.id}-err`);
+  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== err.id);
+  if (message) {
+    err.textContent = message;
+    err.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    described.push(err.id);
+  } else {
+    err.textContent = "";
+    err.hidden = true;
+    input.removeAttribute("aria-invalid");
+  }
+  if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+  else input.removeAttribute("aria-describedby");
+}

@@ -1,0 +1,151 @@
+// Cards: list (default badge, expiring soon), add a card (SetupIntent + payment element), make default, remove;
+// "Update card and pay now" for an overdue invoice.
+import { api, stripe } from "../api.js";
+import { Action, announce, busy, errorBox, h, loading, notice, openDialog } from "../dom.js";
+import * as f from "../format.js";
+import { confirmPayment, explain } from "./payment.js";
+import { mutate } from "./overview.js";
+
+const cardName = (pm) => `${f.brand(pm.brand)} ending in ${pm.last4}`;
+
+export async function renderCards(ctx) {
+  const ov = await ctx.getOverview();
+  const card = h("section", { class: "card", "aria-labelledby": "cards-title", "data-ready": "cards" });
+  const add = h("button", { type: "button", class: "primary", onclick: () => openAddCard(ctx, {}) }, "Add a card");
+  card.append(h("div", { class: "row spread" }, h("h2", { id: "cards-title" }, "Payment methods"), add));
+  const pms = ov.payment_methods || [];
+  if (!pms.length) card.append(h("p", { class: "muted" }, "No card on file yet."));
+  const list = h("ul", { class: "plain list" });
+  for (const pm of pms) {
+    const actions = h("div", { class: "row" });
+    if (!pm.is_default) {
+      const make = h("button", { type: "button" }, "Make default");
+      make.action = new Action();
+      make.addEventListener("click", () => busy(make, () => mutate(ctx, card, make.action,
+        () => api("POST", `/billing/payment-methods/${pm.id}/default`, { key: make.action.key }), `${cardName(pm)} is now your default card.`), "Saving…"));
+      actions.append(make, h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, "Remove"));
+    }
+    list.append(h("li", { "data-pm": pm.id },
+      h("div", {}, h("strong", {}, cardName(pm)), " ",
+        pm.is_default ? h("span", { class: "badge good" }, "Default") : null, " ",
+        pm.expiring_soon ? h("span", { class: "badge warn" }, "Expires soon") : null,
+        h("p", { class: "muted small" }, `Expires ${String(pm.exp_month).padStart(2, "0")}/${pm.exp_year}`)),
+      actions));
+  }
+  card.append(list);
+  return card;
+}
+
+function confirmRemove(ctx, pm) {
+  const dlg = openDialog("Remove card");
+  const action = new Action();
+  const msg = h("div", { "aria-live": "polite" });
+  const go = h("button", { type: "button", class: "danger" }, "Remove card");
+  dlg.body.append(msg, h("p", {}, `Remove ${cardName(pm)}? It will not be charged again.`));
+  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Keep card"), go);
+  go.focus();
+  go.addEventListener("click", () => busy(go, async () => {
+    try {
+      await api("DELETE", `/billing/payment-methods/${pm.id}`, { key: action.key });
+      action.answered();
+    } catch (err) {
+      if (err.status) action.answered();
+      msg.replaceChildren(errorBox(err));
+      return;
+    }
+    dlg.close();
+    await ctx.reload();
+    announce(notice(`${cardName(pm)} was removed.`));
+  }, "Removing…"));
+}
+
+/** Add a card; with `recover` (the overdue invoice) it becomes the default and the invoice is paid at once. */
+export async function openAddCard(ctx, { recover } = {}) {
+  const dlg = openDialog(recover ? "Update card and pay now" : "Add a card");
+  const setupAction = new Action();
+  const defaultAction = new Action();
+  const msg = h("div", { "aria-live": "polite" });
+  const mountPoint = h("div", { class: "payment-element" }, loading("Loading the card form…"));
+  const makeDefault = h("input", { type: "checkbox", name: "default", checked: true, id: "make-default" });
+  const save = h("button", { type: "button", class: "primary", disabled: true }, recover ? `Save card and pay ${f.money(recover.amount_remaining, recover.currency)}` : "Save card");
+  dlg.body.append(msg, mountPoint);
+  if (!recover) dlg.body.append(h("p", { class: "row" }, makeDefault, h("label", { for: "make-default" }, "Use as my default card")));
+  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Cancel"), save);
+  let s;
+  let elements;
+  try {
+    const si = await api("POST", "/billing/payment-methods/setup-intent", { key: setupAction.key });
+    s = await stripe();
+    elements = s.elements({ clientSecret: si.client_secret });
+    mountPoint.replaceChildren();
+    elements.create("payment").mount(mountPoint);
+    save.disabled = false;
+    dlg.focusFirst();
+  } catch (err) {
+    mountPoint.replaceChildren();
+    msg.replaceChildren(errorBox(err));
+    return;
+  }
+  let pmId = null; // once the card is saved, a retry only repeats the steps after it
+  save.addEventListener("click", () => busy(save, async () => {
+    msg.replaceChildren();
+    if (!pmId) {
+      dlg.hide();
+      const result = await s.confirmSetup({ elements, redirect: "if_required" });
+      dlg.show();
+      if (result.error) {
+        msg.replaceChildren(errorBox(new Error(explain(result.error)), "Choose another card and try again."));
+        return;
+      }
+      const pm = result.setupIntent.payment_method;
+      pmId = typeof pm === "string" ? pm : pm.id;
+    }
+    if (!recover && !makeDefault.checked) return finish("Your card was added.");
+    let out;
+    try {
+      out = await api("POST", `/billing/payment-methods/${pmId}/default`, { key: defaultAction.key });
+      defaultAction.answered();
+    } catch (err) {
+      if (err.status) defaultAction.answered();
+      msg.replaceChildren(errorBox(err, "Your card was saved, but it could not be made your default."));
+      return;
+    }
+    if (!recover && !out.overdue_invoices.length) return finish("Your card was added and is now your default.");
+    let results = out.overdue_invoices;
+    if (recover && !results.some((r) => r.invoice === recover.id)) {
+      try {
+        results = [...results, await api("POST", `/billing/invoices/${recover.id}/pay`, { body: { payment_method: pmId }, key: defaultAction.key })];
+        defaultAction.answered();
+      } catch (err) {
+        if (err.status) defaultAction.answered();
+        msg.replaceChildren(errorBox(err, "Your card was saved; the payment did not go through."));
+        return;
+      }
+    }
+    for (const r of results) {
+      const problem = await settle(r, dlg);
+      if (problem) {
+        msg.replaceChildren(errorBox(new Error(problem), "Your card was saved. Try another card, or retry the payment from the banner."));
+        ctx.overview = null;
+        return;
+      }
+    }
+    finish("Your card was saved and the overdue payment went through. Thank you!");
+  }, recover ? "Paying…" : "Saving…"));
+
+  async function finish(text) {
+    dlg.close();
+    await ctx.reload();
+    announce(notice(text));
+  }
+}
+
+/** One invoice payment result: null when paid, else what went wrong in plain words. */
+export async function settle(r, dlg) {
+  if (r.status === "paid" || r.status === "processing") return null;
+  if (r.status === "requires_action" && r.client_secret) {
+    const done = await confirmPayment(r.client_secret, dlg);
+    return done.ok ? null : done.message;
+  }
+  return f.decline(r.reason, r.message);
+}

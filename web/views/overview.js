@@ -1,0 +1,144 @@
+// Overview: past-due banner, plan card, features, hosted-portal links.
+import { Action, busy, errorBox, h, notice } from "../dom.js";
+import { api } from "../api.js";
+import * as f from "../format.js";
+
+const lazy = (name) => () => import(`./${name}.js`);
+
+export function currentSubscription(ov) {
+  const subs = ov.subscriptions || [];
+  return subs.find((s) => !["canceled", "incomplete_expired"].includes(s.status)) || null;
+}
+
+export async function renderOverview(ctx) {
+  const ov = await ctx.getOverview();
+  const sub = currentSubscription(ov);
+  const out = h("div", { "data-ready": "overview" });
+  if (ov.dunning && ov.dunning.past_due) out.append(pastDueBanner(ctx, ov));
+  out.append(sub ? planCard(ctx, ov, sub) : noPlanCard(ctx, ov));
+  if (sub && ov.entitlements && ov.entitlements.features.length) out.append(featuresCard(ov.entitlements));
+  if (ov.has_customer) out.append(portalCard());
+  return out;
+}
+
+function pastDueBanner(ctx, ov) {
+  const d = ov.dunning;
+  const inv = d.open_invoice;
+  const grace = ov.entitlements && ov.entitlements.grace_until;
+  const pay = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, { recover: inv }) }, "Update card and pay now");
+  const retry = inv && (ov.payment_methods || []).some((p) => p.is_default)
+    ? h("button", { type: "button", onclick: async ({ currentTarget: b }) => (await lazy("invoices")()).payInvoice(ctx, inv, b) }, "Retry with my current card")
+    : null;
+  return h(
+    "section",
+    { class: "alert warning", "aria-labelledby": "pastdue-title", "data-testid": "past-due" },
+    h("h2", { id: "pastdue-title" }, "Your last payment failed"),
+    h("p", {}, `We could not charge ${f.money(d.amount_due, d.currency)}${d.past_due_since ? ` on ${f.date(d.past_due_since)}` : ""}. `,
+      grace ? `Update your card and pay by ${f.date(grace)} to keep your plan.` : "Update your card and pay now to keep your plan."),
+    h("div", { class: "row" }, pay, retry),
+  );
+}
+
+function planCard(ctx, ov, sub) {
+  const qty = sub.quantity || 1;
+  const amount = sub.unit_amount != null ? sub.unit_amount * qty : null;
+  const badge = sub.cancel_at_period_end ? ["Ends soon", "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
+  const facts = h("dl", { class: "facts" });
+  const fact = (k, v) => v && facts.append(h("dt", {}, k), h("dd", {}, v));
+  if (qty > 1) fact("Seats", `${qty} × ${f.money(sub.unit_amount, sub.currency)}`);
+  if (sub.trial_end && sub.status === "trialing") fact("Trial ends", f.date(sub.trial_end));
+  if (!sub.cancel_at_period_end) {
+    fact("Next payment", sub.next_billing_date ? `${f.money(sub.next_invoice_amount, sub.currency)} on ${f.date(sub.next_billing_date)}` : "");
+  }
+  if (sub.discount) {
+    const dsc = sub.discount;
+    const off = dsc.percent_off ? `${dsc.percent_off}% off` : f.money(dsc.amount_off, dsc.currency) + " off";
+    fact("Discount", `${dsc.name ? dsc.name + ": " : ""}${off}${dsc.ends_at ? ` until ${f.date(dsc.ends_at)}` : ""}`);
+  }
+  const card = h(
+    "section",
+    { class: "card", "aria-labelledby": "plan-title", "data-testid": "plan-card" },
+    h("div", { class: "row spread" }, h("h2", { id: "plan-title" }, `${sub.plan_name || "Your plan"} plan`), h("span", { class: `badge ${badge[1]}` }, badge[0])),
+    h("p", {}, h("span", { class: "price" }, f.money(amount, sub.currency)), " ", h("span", { class: "muted" }, f.per(sub.interval))),
+    facts,
+  );
+  const sc = sub.scheduled_change;
+  if (sc) {
+    const undo = h("button", { type: "button" }, "Undo this change");
+    const action = new Action();
+    undo.addEventListener("click", () => busy(undo, () => mutate(ctx, card, action, () => api("DELETE", "/billing/subscription/scheduled-change", { key: action.key }), "The scheduled change was undone.")));
+    card.append(h("div", { class: "alert warning", "data-testid": "scheduled-change" },
+      h("p", {}, `Changes to ${sc.plan_name || sc.plan_id}${sc.quantity > 1 ? ` (${sc.quantity} seats)` : ""} on ${f.date(sc.effective_at)}.`), undo));
+  }
+  if (sub.cancel_at_period_end) {
+    const end = sub.cancel_at || sub.current_period_end;
+    const resume = h("button", { type: "button", class: "primary" }, "Resume plan");
+    resume.addEventListener("click", async () => (await lazy("cancel")()).resumePlan(ctx, resume, card));
+    card.append(h("div", { class: "alert warning", "data-testid": "canceling" },
+      h("p", {}, `Your plan is canceled and ends on ${f.date(end)}. You keep access until then.`), resume));
+  }
+  const actions = h("div", { class: "row" });
+  actions.append(h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openChangePlan(ctx) }, "Change plan"));
+  if (!sub.cancel_at_period_end) {
+    actions.append(h("button", { type: "button", class: "danger", onclick: async () => (await lazy("cancel")()).openCancel(ctx, sub) }, "Cancel plan"));
+  }
+  card.append(actions);
+  return card;
+}
+
+function noPlanCard(ctx, ov) {
+  const last = (ov.subscriptions || [])[0];
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "noplan-title", "data-testid": "no-plan" },
+    h("h2", { id: "noplan-title" }, last ? "Your plan has ended" : "You have no plan yet"),
+    h("p", {}, last ? `Your ${last.plan_name || ""} plan was canceled. Pick a plan to subscribe again.` : "Pick a plan to get started."),
+    h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openSubscribe(ctx) }, last ? "Resubscribe" : "Choose a plan"),
+  );
+}
+
+function featuresCard(ent) {
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "features-title" },
+    h("h2", { id: "features-title" }, "Included in your plan"),
+    h("ul", { class: "features" },
+      ent.features.map((x) => h("li", {}, f.feature(x))),
+      Object.entries(ent.limits || {}).map(([k, v]) => h("li", {}, f.limit(k, v)))),
+  );
+}
+
+function portalCard() {
+  const links = [
+    [null, "Manage in Stripe"],
+    ["payment_method_update", "Update card in Stripe"],
+    ["subscription_update", "Change plan in Stripe"],
+    ["subscription_cancel", "Cancel in Stripe"],
+  ];
+  const box = h("div");
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "portal-title", "data-testid": "portal" },
+    h("h2", { id: "portal-title" }, "Stripe customer portal"),
+    h("p", { class: "muted" }, "Prefer Stripe's own page? It opens in this tab and brings you back here."),
+    box,
+    h("div", { class: "row" }, links.map(([flow, label], i) =>
+      h("button", { type: "button", class: i ? "" : "primary", onclick: async ({ currentTarget: b }) => (await lazy("portal")()).openPortal(b, flow, box) }, label))),
+  );
+}
+
+/** Run one mutation of the overview: errors shown in `where`, success announced and the overview reloaded. */
+export async function mutate(ctx, where, action, call, success) {
+  where.querySelector(":scope > .alert.error")?.remove();
+  try {
+    const out = await call();
+    action.answered();
+    await ctx.reload();
+    if (success) (await import("../dom.js")).announce(notice(typeof success === "function" ? success(out) : success));
+    return out;
+  } catch (err) {
+    if (err.status) action.answered();
+    where.prepend(errorBox(err));
+    return null;
+  }
+}
