@@ -176,6 +176,8 @@ class CustomerDirectory:
         )
         for customer in result.data:
             metadata = getattr(customer, "metadata", None) or {}
+            if hasattr(metadata, "to_dict"):  # a StripeObject is not a dict: no .get()
+                metadata = metadata.to_dict()
             if not getattr(customer, "deleted", False) and metadata.get("user_sub") == sub:
                 count("CustomerRecovered")
                 return str(customer.id)

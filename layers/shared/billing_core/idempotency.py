@@ -25,18 +25,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyKeyError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-
 from billing_core import aws
 from billing_core.errors import BadInput, DependencyUnavailable, IdempotencyKeyReused, RequestInProgress
 from billing_core.observability import count
@@ -44,7 +32,12 @@ from billing_core.settings import get_settings
 from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
     from billing_core.app_factory import IdempotencyKey
+
+# Powertools Idempotency (and its DynamoDB persistence layer) is imported on the first mutation, not with this
+# module: every app imports it for ``register_lambda_context``, and read-only functions never need the rest.
 
 #: Stored responses live as long as Stripe keeps its idempotency keys.
 RECORD_TTL_S = 24 * 3600
@@ -58,6 +51,8 @@ _lambda_context: contextvars.ContextVar[Any | None] = contextvars.ContextVar("la
 
 def persistence_layer() -> DynamoDBPersistenceLayer:
     """The Powertools persistence layer on ``IDEMPOTENCY_TABLE_NAME`` (created lazily)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     global _layer
     with _lock:
         if _layer is None:
@@ -79,6 +74,8 @@ def register_lambda_context(context: Any | None) -> None:
 
 
 def _config() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     config = IdempotencyConfig(
         event_key_jmespath="[sub, key]",
         payload_validation_jmespath="[route, payload]",
@@ -114,6 +111,14 @@ def run_idempotent(
     ``route`` names the operation (e.g. ``"subscription.change"``); ``payload`` is the validated
     request (JSON-compatible) and is compared on retries.
     """
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyKeyError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
     data = {"sub": key.sub, "key": key.value, "route": route, "payload": dict(payload)}
 
     def _run(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Logger, Metrics and Tracer, created once, plus the log scrubber.
 
-Import ``logger``, ``metrics`` and ``tracer`` from here; never create others. Log with keyword fields
-(``logger.info("plan changed", extra={"price": ...})``) and never log request bodies, webhook payloads
-or Stripe objects. Everything a handler prints goes through :class:`ScrubbingFormatter`, which redacts
+Import ``logger``, ``metrics`` and ``tracer`` (or ``get_tracer()``) from here; never create others. Log with
+keyword fields (``logger.info("plan changed", extra={"price": ...})``) and never log request bodies, webhook
+payloads or Stripe objects. Everything a handler prints goes through :class:`ScrubbingFormatter`, which redacts
 Stripe keys, webhook secrets, bearer tokens, client secrets, e-mail addresses and hosted session URLs
 as a last line of defence (F6).
 """
@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import re
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.shared import constants
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "billing")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "BillingSelfService")
@@ -37,7 +40,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"https?://[^\s\"']*(?:billing\.stripe\.com|checkout\.stripe\.com|/p/session/|/c/pay/)[^\s\"']*"),
         REDACTED,
     ),
-    (re.compile(r"https?://[^\s\"']*/(?:portal|checkout)[-_]?sessions?/[^\s\"']*", re.IGNORECASE), REDACTED),
+    (re.compile(r"https?://[^\s\"']*/(?:portal|checkout)[-_/]?sessions?/[^\s\"']*", re.IGNORECASE), REDACTED),
     # E-mail addresses.
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), REDACTED),
 )
@@ -68,7 +71,38 @@ class ScrubbingFilter(logging.Filter):
 
 logger = Logger(service=SERVICE, logger_formatter=ScrubbingFormatter())
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
+_tracer: Tracer | None = None
+
+
+def tracing_enabled() -> bool:
+    """Powertools' rule for sending traces: inside Lambda (not SAM local), unless ``POWERTOOLS_TRACE_DISABLED``."""
+    if resolve_truthy_env_var_choice(env=os.environ.get(constants.TRACER_DISABLED_ENV, "false")):
+        return False
+    in_lambda = bool(os.environ.get(constants.LAMBDA_TASK_ROOT_ENV))
+    emulated = bool(os.environ.get(constants.SAM_LOCAL_ENV) or os.environ.get(constants.CHALICE_LOCAL_ENV))
+    return in_lambda and not emulated
+
+
+def get_tracer() -> Tracer:
+    """The one Powertools ``Tracer`` (also importable as ``tracer``)."""
+    global _tracer
+    if _tracer is None:
+        _tracer = Tracer(service=SERVICE)
+    return _tracer
+
+
+# Building a Tracer imports the X-Ray SDK (~100 ms of cold start). Where traces are sent it is built at import,
+# so it patches boto3 and requests before the first call as before; elsewhere (tests, the offline stack, or
+# POWERTOOLS_TRACE_DISABLED) only on first use.
+if tracing_enabled():
+    get_tracer()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tracer":
+        return get_tracer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 for _name in ("stripe", "botocore", "boto3", "urllib3"):
     logging.getLogger(_name).addFilter(ScrubbingFilter())

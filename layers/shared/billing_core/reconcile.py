@@ -9,7 +9,7 @@ Command::
     python -m billing_core.reconcile --user <sub>     # one user
     python -m billing_core.reconcile --all [--dry-run]
 
-The scheduled Lambda (``webhook.reconcile.handler``, daily) runs ``--all`` within its time budget.
+The scheduled Lambda (``reconcile.app.handler``, daily) runs ``--all`` within its time budget.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import stripe
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+from billing_core import aws
 from billing_core.errors import (
     BadInput,
     BillingError,
@@ -135,7 +136,7 @@ def _provider() -> SecretsProvider:
     global _secrets_provider
     with _secrets_lock:
         if _secrets_provider is None:
-            _secrets_provider = SecretsProvider()
+            _secrets_provider = SecretsProvider(boto3_session=aws.session())
         return _secrets_provider
 
 

@@ -1,0 +1,79 @@
+"""webhook: ``POST /webhooks/stripe`` (no authorizer, no CORS) and the Lambda handler ``webhook.app.handler``.
+
+The route only reads the raw bytes (Mangum hands them over exactly; base64 bodies arrive decoded), the
+``Stripe-Signature`` header and the Lambda deadline, and calls :class:`WebhookProcessor`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from billing_core.app_factory import ResponseModel, create_app, make_handler
+from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
+from fastapi import APIRouter, Depends, Request
+
+from webhook.processor import WEBHOOK_BUDGET_S, Budget, InvalidPayload, WebhookProcessor
+
+#: Stripe events are small; anything above this is refused before it is hashed or parsed (C16).
+MAX_EVENT_BYTES = 512 * 1024
+#: The app-level cap (API Gateway's own limit is 10 MB); between the two the route answers 400.
+APP_BODY_CAP = 10 * 1024 * 1024
+#: Time kept back from the Lambda deadline to answer.
+DEADLINE_MARGIN_S = 2.0
+
+router = APIRouter(tags=["webhook"])
+
+_lock = threading.Lock()
+_processor: WebhookProcessor | None = None
+
+
+def get_processor() -> WebhookProcessor:
+    """The process-wide processor (lazy: no clients or secrets at import)."""
+    global _processor
+    with _lock:
+        if _processor is None:
+            _processor = WebhookProcessor()
+        return _processor
+
+
+def reset_processor() -> None:
+    global _processor
+    with _lock:
+        _processor = None
+
+
+class WebhookAck(ResponseModel):
+    received: bool = True
+    outcome: str
+
+
+def _budget(request: Request) -> Budget:
+    context: Any = request.scope.get("aws.context")
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    seconds = FUNCTION_TIMEOUT_S
+    if callable(remaining):
+        try:
+            seconds = float(remaining()) / 1000
+        except (TypeError, ValueError):
+            pass
+    return Budget(max(0.0, min(WEBHOOK_BUDGET_S, seconds - DEADLINE_MARGIN_S)))
+
+
+@router.post("/webhooks/stripe", response_model=WebhookAck)
+async def stripe_webhook(
+    request: Request, processor: Annotated[WebhookProcessor, Depends(get_processor)]
+) -> WebhookAck:
+    """Receive one Stripe event: 200 when handled, ignored or a duplicate; 400 when not authentic."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_EVENT_BYTES:
+        raise InvalidPayload(reason="too_large")
+    body = await request.body()
+    if len(body) > MAX_EVENT_BYTES:
+        raise InvalidPayload(reason="too_large")
+    result = processor.handle(body, request.headers.get("stripe-signature"), _budget(request))
+    return WebhookAck(outcome=result.outcome)
+
+
+app = create_app("webhook", router, require_identity=False, max_body_bytes=APP_BODY_CAP)
+handler = make_handler(app)

@@ -1,0 +1,116 @@
+"""Which Stripe events the webhook acts on, and how to read the few fields it needs from them.
+
+The payload is only used to route the event (type, customer id, the user sub in ``metadata.user_sub`` or
+``client_reference_id``) and to describe facts (a payment failed). State always comes from Stripe itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Action = Literal["sync", "acknowledge", "ignore"]
+
+#: Events after which the user's entitlement record is re-derived from Stripe.
+SYNC_TYPES = frozenset(
+    {
+        "customer.created",
+        "customer.updated",
+        "customer.deleted",
+        "customer.subscription.created",
+        "customer.subscription.updated",
+        "customer.subscription.deleted",
+        "customer.subscription.paused",
+        "customer.subscription.resumed",
+        "customer.subscription.trial_will_end",
+        "customer.subscription.pending_update_applied",
+        "customer.subscription.pending_update_expired",
+        "invoice.paid",
+        "invoice.payment_failed",
+        "invoice.payment_action_required",
+        "invoice.marked_uncollectible",
+        "checkout.session.completed",
+    }
+)
+SYNC_PREFIXES = ("subscription_schedule.",)
+#: Recorded in the ledger; no effect on entitlements.
+ACKNOWLEDGE_TYPES = frozenset({"payment_method.attached", "payment_method.detached"})
+#: Events whose object is the customer itself (the customer is re-checked for deletion).
+CUSTOMER_TYPES = frozenset({"customer.created", "customer.updated", "customer.deleted"})
+
+
+class BadEvent(ValueError):
+    """Signed, but not an event we can read (not JSON, missing id/type)."""
+
+
+@dataclass(frozen=True)
+class StripeEvent:
+    id: str
+    type: str
+    created: int
+    livemode: bool
+    api_version: str | None
+    obj: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, payload: Any) -> StripeEvent:
+        if not isinstance(payload, Mapping):
+            raise BadEvent("not an object")
+        event_id, event_type = payload.get("id"), payload.get("type")
+        if not isinstance(event_id, str) or not event_id.startswith("evt_") or len(event_id) > 255:
+            raise BadEvent("bad id")
+        if not isinstance(event_type, str) or not event_type or len(event_type) > 200:
+            raise BadEvent("bad type")
+        data = payload.get("data")
+        obj = data.get("object") if isinstance(data, Mapping) else None
+        created = payload.get("created")
+        return cls(
+            id=event_id,
+            type=event_type,
+            created=created if isinstance(created, int) else 0,
+            livemode=payload.get("livemode") is True,
+            api_version=payload.get("api_version") if isinstance(payload.get("api_version"), str) else None,
+            obj=obj if isinstance(obj, Mapping) else {},
+        )
+
+    @property
+    def action(self) -> Action:
+        if self.type in SYNC_TYPES or self.type.startswith(SYNC_PREFIXES):
+            return "sync"
+        if self.type in ACKNOWLEDGE_TYPES:
+            return "acknowledge"
+        return "ignore"
+
+    @property
+    def customer_id(self) -> str | None:
+        if self.obj.get("object") == "customer":
+            value: Any = self.obj.get("id")
+        else:
+            value = self.obj.get("customer")
+            if isinstance(value, Mapping):
+                value = value.get("id")
+        return value if isinstance(value, str) and value.startswith("cus_") else None
+
+    @property
+    def claimed_sub(self) -> str | None:
+        """The user sub the event names: ``metadata.user_sub`` (customers) or ``client_reference_id``."""
+        value: Any = None
+        if self.type in {"customer.created", "customer.updated"}:
+            metadata = self.obj.get("metadata")
+            value = metadata.get("user_sub") if isinstance(metadata, Mapping) else None
+        elif self.type == "checkout.session.completed":
+            value = self.obj.get("client_reference_id")
+        if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
+            return value
+        return None
+
+
+def invoice_subscription(invoice: Mapping[str, Any]) -> str | None:
+    """endive: an invoice names its subscription at ``parent.subscription_details.subscription``."""
+    parent = invoice.get("parent")
+    details = parent.get("subscription_details") if isinstance(parent, Mapping) else None
+    value = details.get("subscription") if isinstance(details, Mapping) else None
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,238 @@
+"""Webhook logic: verify, dedupe, route, re-derive, publish, complete (DESIGN decision 7, issue 7).
+
+Status codes: 200 for every authentic event we handled, ignored, or already processed; 400 for anything
+unsigned, forged, stale or unreadable; 409 (Retry-After) while the same event is processed elsewhere; 5xx
+only for transient failures (DynamoDB, Stripe, EventBridge, time budget) and for a blank secret (F3), so
+Stripe retries exactly what may succeed later.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from billing_core.directory import CustomerDirectory
+from billing_core.domain_events import (
+    PAYMENT_FAILED,
+    SUBSCRIPTION_CANCELED,
+    DomainEvent,
+    DomainEventPublisher,
+    get_publisher,
+)
+from billing_core.entitlement_sync import EntitlementSync, link_customer
+from billing_core.errors import BadInput, BillingError, Conflict, DependencyUnavailable
+from billing_core.observability import count, logger
+from billing_core.settings import get_settings
+from billing_core.stripe_gateway import STRIPE_API_VERSION
+
+from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, invoice_subscription
+from webhook.ledger import EventLedger
+from webhook.secrets import WebhookSecrets
+from webhook.signature import SignatureError, check_timestamp, matches, parse_header
+
+#: Work is abandoned (503, retried by Stripe) when less than this is left before the DynamoDB write.
+WRITE_RESERVE_S = 1.5
+#: Upper bound of one delivery's work, far below the 20 s function timeout and Stripe's 20 s wait.
+WEBHOOK_BUDGET_S = 15.0
+
+
+class InvalidSignature(BadInput):
+    code = "invalid_signature"
+    message = "The webhook signature could not be verified."
+
+
+class InvalidPayload(BadInput):
+    code = "invalid_payload"
+    message = "The webhook payload is not a Stripe event."
+
+
+class EventInProgress(Conflict):
+    """The same event is being processed by another invocation right now (C8): Stripe retries later."""
+
+    code = "event_in_progress"
+    message = "This event is being processed. Retry later."
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "30"}
+
+
+class Budget:
+    """A monotonic deadline for one delivery (C15)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.deadline = clock() + seconds
+
+    def left(self) -> float:
+        return self.deadline - self.clock()
+
+    def check(self, step: str, reserve: float = WRITE_RESERVE_S) -> None:
+        left = self.left()
+        if left < reserve:
+            count("WebhookDeadlineExceeded")
+            raise DependencyUnavailable(retry_after=30, operation=step, reason="deadline", seconds_left=left)
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    outcome: str
+    event_id: str | None = None
+    event_type: str | None = None
+
+
+class WebhookProcessor:
+    """Every collaborator is optional; tests hand in fakes or moto-backed instances."""
+
+    def __init__(
+        self,
+        secrets: WebhookSecrets | None = None,
+        ledger: EventLedger | None = None,
+        sync: EntitlementSync | None = None,
+        directory: CustomerDirectory | None = None,
+        publisher: DomainEventPublisher | None = None,
+        link: Callable[[str, str], str] | None = None,
+        clock: Callable[[], float] = time.time,
+        livemode: bool | None = None,
+    ) -> None:
+        self.secrets = secrets or WebhookSecrets()
+        self.ledger = ledger or EventLedger()
+        self.sync = sync or EntitlementSync()
+        self.directory = directory or CustomerDirectory()
+        self._publisher = publisher
+        self.link = link or (lambda sub, cus: link_customer(sub, cus, table=self.directory.table,
+                                                            dynamodb=self.directory.dynamodb))  # fmt: skip
+        self.clock = clock
+        self._livemode = livemode
+
+    @property
+    def publisher(self) -> DomainEventPublisher:
+        if self._publisher is None:
+            self._publisher = get_publisher()
+        return self._publisher
+
+    @property
+    def livemode(self) -> bool:
+        return get_settings().stripe_livemode if self._livemode is None else self._livemode
+
+    # -- entry point ---------------------------------------------------------------------------------
+    def handle(self, body: bytes, signature_header: str | None, budget: Budget | None = None) -> WebhookResult:
+        budget = budget or Budget(WEBHOOK_BUDGET_S)
+        self.verify(body, signature_header)
+        try:
+            event = StripeEvent.parse(json.loads(body))
+        except (ValueError, BadEvent):
+            count("WebhookBadPayload")
+            raise InvalidPayload() from None
+        logger.append_keys(event_id=event.id, event_type=event.type)
+        try:
+            return self._dispatch(event, budget)
+        finally:
+            logger.remove_keys(["event_id", "event_type"])
+
+    def verify(self, body: bytes, header: str | None) -> None:
+        """Raise ``InvalidSignature`` unless ``header`` signs ``body`` with a current secret (C1-C6, F1)."""
+        try:
+            timestamp, signatures = parse_header(header)
+            check_timestamp(timestamp, self.clock())
+        except SignatureError as err:
+            count("WebhookSignatureInvalid")
+            raise InvalidSignature(reason=err.reason) from None
+        if matches(body, timestamp, signatures, self.secrets.current()):
+            return
+        fresh = self.secrets.refreshed()
+        if fresh is not None and matches(body, timestamp, signatures, fresh):
+            count("WebhookSecretRotated")
+            return
+        count("WebhookSignatureInvalid")
+        raise InvalidSignature(reason="no_match")
+
+    # -- routing ---------------------------------------------------------------------------------------
+    def _dispatch(self, event: StripeEvent, budget: Budget) -> WebhookResult:
+        if event.livemode != self.livemode:
+            count("WebhookLivemodeMismatch")
+            logger.warning("event livemode does not match the deployment; ignored", extra={"livemode": event.livemode})
+            return WebhookResult("ignored_livemode", event.id, event.type)
+        if event.api_version and event.api_version != STRIPE_API_VERSION:
+            count("WebhookApiVersionMismatch")
+            logger.warning("event api_version differs from the SDK pin", extra={"api_version": event.api_version})
+        if event.action == "ignore":
+            count("WebhookIgnored")
+            logger.info("event type not handled; acknowledged")
+            return WebhookResult("ignored", event.id, event.type)
+
+        claim = self.ledger.claim(event.id, event.type)
+        if claim.status == "duplicate":
+            logger.info("duplicate event; already processed")
+            return WebhookResult("duplicate", event.id, event.type)
+        if claim.status == "in_progress":
+            raise EventInProgress(event_id=event.id)
+
+        domain_events = list(claim.pending_events)
+        try:
+            outcome, new_events = self._apply(event, budget)
+            domain_events += new_events
+            if domain_events:
+                budget.check("events.publish")
+                self.publisher.publish(domain_events)
+                domain_events = []
+            budget.check("ledger.complete", reserve=0.5)
+            self.ledger.complete(event.id, claim, outcome)
+        except BaseException as exc:
+            self.ledger.release(event.id, claim, domain_events)
+            if isinstance(exc, BillingError):
+                count("WebhookFailed")
+            raise
+        count("WebhookProcessed")
+        logger.info("event processed", extra={"outcome": outcome, "attempt": claim.attempts})
+        return WebhookResult(outcome, event.id, event.type)
+
+    def _apply(self, event: StripeEvent, budget: Budget) -> tuple[str, list[DomainEvent]]:
+        if event.action == "acknowledge":
+            return "acknowledged", []
+        customer_id = event.customer_id
+        if customer_id is None:
+            count("WebhookNoCustomer")
+            return "no_customer", []
+        sub = self.directory.lookup_user(customer_id)
+        if sub is None and event.claimed_sub is not None:
+            if self.link(event.claimed_sub, customer_id) in {"linked", "exists"}:
+                sub = event.claimed_sub
+        if sub is None:
+            count("WebhookUnmappedCustomer")
+            logger.info("event for a customer without a mapping; nothing written", extra={"customer_id": customer_id})
+            return "unmapped", []
+        result = self.sync.sync(
+            sub,
+            customer_id,
+            reason=event.type,
+            check_customer=event.type in CUSTOMER_TYPES,
+            before_write=lambda: budget.check("entitlements.put"),
+        )
+        facts = self._facts(event, sub, customer_id)
+        for domain_event in result.domain_events:
+            domain_event.detail["stripe_event_id"] = event.id
+        return ("changed" if result.changed else "unchanged"), result.domain_events + facts
+
+    @staticmethod
+    def _facts(event: StripeEvent, sub: str, customer_id: str) -> list[DomainEvent]:
+        obj = event.obj
+        if event.type == "invoice.payment_failed":
+            detail: dict[str, Any] = {
+                "stripe_event_id": event.id,
+                "invoice_id": obj.get("id"),
+                "subscription_id": invoice_subscription(obj),
+                "amount_due": obj.get("amount_due"),
+                "currency": obj.get("currency"),
+                "attempt_count": obj.get("attempt_count"),
+                "next_payment_attempt": obj.get("next_payment_attempt"),
+            }
+            return [DomainEvent(PAYMENT_FAILED, sub, customer_id, detail)]
+        if event.type == "customer.subscription.deleted":
+            details = obj.get("cancellation_details")
+            reason = details.get("reason") if isinstance(details, dict) else None
+            detail = {"stripe_event_id": event.id, "subscription_id": obj.get("id"), "reason": reason}
+            return [DomainEvent(SUBSCRIPTION_CANCELED, sub, customer_id, detail)]
+        return []
