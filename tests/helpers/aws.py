@@ -59,7 +59,7 @@ class UserPool:
     def add_user(self, username: str, email: str | None = None, name: str | None = None, verified: bool = True) -> str:
         """Create a confirmed user; returns its ``sub``."""
         cognito = boto3.client("cognito-idp", region_name=REGION)
-        attributes = []
+        attributes: list[Any] = []
         if email:
             attributes += [
                 {"Name": "email", "Value": email},
