@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core.catalog import Catalog, get_catalog
-from billing_core.directory import CustomerDirectory
+from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
 from billing_core.errors import CustomerGone, NotFound
 from billing_core.identity import Caller
@@ -78,18 +78,28 @@ class BillingReader:
     # -- GET /billing ----------------------------------------------------------------------------
     def build_overview(self, caller: Caller, *, concurrent: bool = True) -> BillingOverview:
         """Everything the billing page shows. Without a mapping: the empty state, nothing created."""
-        mapping = self.directory.lookup(caller.sub)
-        stored = self.entitlements.get(caller.sub)
+        gw = self.gateway
+        run = gw.read_concurrently if concurrent else gw.read_sequentially
+        # The two DynamoDB reads are independent: one round trip, then one round of Stripe reads.
+        local = run(
+            {"mapping": lambda: self.directory.lookup(caller.sub), "stored": lambda: self.entitlements.get(caller.sub)}
+        )
+        mapping: CustomerMapping | None = local["mapping"]
+        stored: EntitlementRecord | None = local["stored"]
         if mapping is None:
             return BillingOverview(has_customer=False, entitlements=_entitlements_view(stored, "stored"))
         customer_id = mapping.customer_id
-        gw = self.gateway
         reads: dict[str, Callable[[], Any]] = {
             "customer": lambda: self._customer(customer_id),
             "subscriptions": lambda: gw.call(
                 "subscriptions.list",
                 lambda c: c.v1.subscriptions.list(
-                    params={"customer": customer_id, "status": "all", "limit": 10, "expand": ["data.schedule"]}
+                    params={
+                        "customer": customer_id,
+                        "status": "all",
+                        "limit": 10,
+                        "expand": ["data.schedule", "data.discounts.source.coupon"],
+                    }
                 ),
             ),
             "payment_methods": lambda: gw.call(
@@ -110,7 +120,6 @@ class BillingReader:
             reads["preview:" + hinted] = lambda: self._preview(customer_id, hinted)
         if _price_map.stale():
             reads["prices"] = lambda: self._load_price_map()
-        run = gw.read_concurrently if concurrent else gw.read_sequentially
         results = run(reads)
 
         subscriptions = list(results["subscriptions"].data)
@@ -359,6 +368,7 @@ def _customer_view(customer: Any, tax_ids: list[Any]) -> CustomerView:
         name=_g(customer, "name"),
         email=_g(customer, "email"),
         phone=_g(customer, "phone"),
+        preferred_locale=next(iter(_g(customer, "preferred_locales") or []), None),
         address=Address(**{k: _g(address, k) for k in Address.model_fields}) if address else None,
         tax_ids=[
             TaxIdView(

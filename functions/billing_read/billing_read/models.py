@@ -27,6 +27,7 @@ class CustomerView(ResponseModel):
     name: str | None = None
     email: str | None = None
     phone: str | None = None
+    preferred_locale: str | None = None
     address: Address | None = None
     tax_ids: list[TaxIdView] = []
 

@@ -150,3 +150,36 @@ def test_e9_secrets_manager_down_is_503(handler, stripe_env, monkeypatch):
     h.put_mapping(stripe_env.user_sub, "cus_whatever")
     resp = get(handler, "/billing", stripe_env.user_sub)
     assert resp["statusCode"] == 503 and resp["json"]["error"]["code"] == "dependency_unavailable"
+
+
+def test_overview_of_a_discounted_subscription_shows_plan_next_bill_and_discount(
+    handler, stripe_env, customer, stripe_client
+):
+    # Given the catalog in Stripe and a monthly Pro subscription with a 30% coupon, on a customer who reads German
+    from billing_core.catalog_sync import CatalogSync
+    from billing_core.stripe_gateway import get_gateway
+
+    CatalogSync(get_gateway()).run(out=lambda _line: None)
+    price = stripe_client.v1.prices.list(params={"lookup_keys": ["pro_monthly"]}).data[0]
+    pm = stripe_client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer.id})
+    stripe_client.v1.customers.update(
+        customer.id, params={"invoice_settings": {"default_payment_method": pm.id}, "preferred_locales": ["de"]}
+    )
+    coupon = stripe_client.v1.coupons.create(
+        params={"percent_off": 30, "duration": "repeating", "duration_in_months": 3, "name": "Stay 30%"}
+    )
+    sub = stripe_client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": price.id}], "discounts": [{"coupon": coupon.id}]}
+    )
+    # When the user reads the overview
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    # Then the plan, its next bill (from the items' period end and an invoice preview) and the discount are shown
+    assert resp["statusCode"] == 200, resp["body"]
+    body = resp["json"]
+    assert body["customer"]["preferred_locale"] == "de"
+    (view,) = body["subscriptions"]
+    assert view["status"] == "active"
+    assert view["discount"]["name"] == "Stay 30%" and view["discount"]["percent_off"] == 30
+    assert view["next_billing_date"] == sub["items"].data[0].current_period_end
+    assert view["next_invoice_amount"] == 2030  # 2900 less 30%
+    assert body["invoices"][0]["total"] == 2030
