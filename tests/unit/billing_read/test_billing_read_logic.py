@@ -1,7 +1,6 @@
 """billing_read logic against an in-memory Stripe and moto: overview, empty state (A6), customer gone (A7),
 concurrency, invoice pagination and the plan picker."""
 
-import time
 
 import pytest
 from billing_core.directory import CustomerDirectory
@@ -66,30 +65,27 @@ def test_stored_entitlements_win_over_derived_and_let_the_preview_run_in_the_fir
     EntitlementStore().put_if_newer(
         "user-a", EntitlementRecord(plan="pro", status="active", entitled=True, subscription_id="sub_A", version=3)
     )
-    fake.delay = 0.1
-    started = time.monotonic()
+    fake.delay = 0.05
     o = reader(fake).build_overview(ME)
-    elapsed = time.monotonic() - started
     assert o.entitlements.source == "stored"
     assert o.subscriptions[0].next_invoice_amount == 2030
-    assert elapsed < 0.1 * 1.6  # one round of concurrent reads
-    assert fake.in_flight_max >= 6
+    # one round: every read, the invoice preview included, was in flight at the same time (timings are benched)
+    assert fake.in_flight_max == len(fake.calls) >= 6
 
 
-def test_concurrent_reads_beat_the_sequential_baseline(fake):
+def test_concurrent_reads_overlap_and_match_the_sequential_baseline(fake):
     seed_active_pro(fake)
     h.put_mapping("user-a", "cus_A")
     fake.delay = 0.05
     r = reader(fake)
-    started = time.monotonic()
     concurrent = r.build_overview(ME)
-    t_concurrent = time.monotonic() - started
+    overlapping = fake.in_flight_max
     reset_caches()
-    started = time.monotonic()
+    fake.in_flight_max = 0
     sequential = r.build_overview(ME, concurrent=False)
-    t_sequential = time.monotonic() - started
+    # the same answer; the concurrent build overlaps its reads, the naive baseline never does
     assert concurrent == sequential
-    assert t_concurrent < t_sequential / 2
+    assert overlapping >= 4 and fake.in_flight_max == 1
 
 
 def test_a7_deleted_customer_is_409_customer_gone_and_the_mapping_stays(fake):
