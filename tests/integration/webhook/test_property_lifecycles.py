@@ -108,5 +108,6 @@ def test_random_lifecycles_converge_to_stripes_final_state(memory_stack: Stack) 
     assert mismatches == []
     assert stack.ddb.injected > 0 and stats["retries"] > 0
     assert len(events) >= CUSTOMERS * 15
-    assert total < 120
+    # the duration is printed above and reported, not asserted: timings belong to `make bench`, and the
+    # suite-wide pytest-timeout bounds a run that hangs
     logger.setLevel("INFO")
