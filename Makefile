@@ -8,7 +8,8 @@ FN ?= billing_read
 EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
-.PHONY: help venv dev test test-fast lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean
+.PHONY: help venv dev test test-fast lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
+	sync-catalog portal-config
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
@@ -18,6 +19,8 @@ help:
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
 	@echo "make deploy    sam deploy (ENV=default|prod)"
+	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
+	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
 
 venv: .venv/.synced
 
@@ -58,6 +61,14 @@ invoke: venv
 
 deploy: build
 	$(SAM) deploy --config-env $(ENV)
+
+# Both read STRIPE_SECRET_KEY (or the STRIPE_SECRET_NAME secret), STRIPE_API_BASE (emulator), CATALOG_PATH;
+# portal-config also TABLE_NAME, APP_BASE_URL, RETURN_PATH_PREFIXES and the PORTAL_* business profile links.
+sync-catalog: venv
+	PYTHONPATH=layers/shared $(RUN) python -m billing_core.catalog_sync $(ARGS)
+
+portal-config: venv
+	PYTHONPATH=layers/shared $(RUN) python -m billing_core.portal_config $(ARGS)
 
 clean:
 	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""portal_session: hosted Customer Portal sessions (POST /billing/portal-sessions)."""

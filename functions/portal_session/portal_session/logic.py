@@ -1,0 +1,265 @@
+"""Portal session logic: the server decides everything the portal session carries.
+
+* configuration: the id stored by ``python -m billing_core.portal_config`` (``CONFIG#portal``/``CONFIG``);
+* customer: the caller's mapping, provisioned on first use (DESIGN decision 6; D1 race-safe in the core);
+* subscription (subscription flows): the caller's own primary subscription, which must be active, trialing or
+  past_due — otherwise 409 ``no_active_subscription``; a request can never name one (A2);
+* retention coupon (cancel flow): the catalog's offer, when the plan qualifies, the subscription has no discount
+  and this user has not used the offer (``USER#<sub>``/``OFFER#<id>``, the item plan_change writes);
+* ``after_completion``: a redirect to the checked return URL (B1); locale: the customer's preferred locale.
+
+Session URLs are credentials: they are returned to the caller only, never logged, audited or stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from billing_core import aws
+from billing_core.app_factory import IdempotencyKey
+from billing_core.audit import AuditLog
+from billing_core.catalog import Catalog, get_catalog
+from billing_core.directory import CustomerDirectory, dynamo_error, user_pk
+from billing_core.entitlements import primary_subscription
+from billing_core.errors import BadInput, ConfigurationError, Conflict, CustomerGone
+from billing_core.identity import Caller
+from billing_core.observability import count, logger
+from billing_core.portal_config import PortalConfigStore
+from billing_core.settings import get_settings
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from botocore.exceptions import BotoCoreError, ClientError
+
+from portal_session.models import SUBSCRIPTION_FLOWS, PortalSessionRequest, PortalSessionResponse
+from portal_session.return_url import build_return_url
+
+#: Statuses the hosted portal accepts for subscription flows.
+PORTAL_STATUSES = frozenset({"active", "trialing", "past_due"})
+#: The locales a portal session accepts (stripe-python 16.1 ``billing_portal.SessionCreateParams.locale``;
+#: a unit test keeps this in step with the SDK).
+PORTAL_LOCALES = frozenset(
+    "bg cs da de el en en-AU en-CA en-GB en-IE en-IN en-NZ en-SG es es-419 et fi fil fr fr-CA hr hu id it ja ko "
+    "lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split()
+)
+_LOCALES_LOWER = {loc.lower(): loc for loc in PORTAL_LOCALES}
+
+
+def g(obj: Any, *path: str) -> Any:
+    """Walk a path through Stripe objects or dicts; None when a step is missing."""
+    for key in path:
+        if obj is None:
+            return None
+        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
+    return obj
+
+
+def oid(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    found = g(value, "id")
+    return found if isinstance(found, str) else None
+
+
+def portal_locale(preferred: Any) -> str:
+    """The first of the customer's ``preferred_locales`` the portal supports (exact, then language); else auto."""
+    for raw in preferred or []:
+        tag = str(raw).strip().replace("_", "-").lower()
+        if tag in _LOCALES_LOWER:
+            return _LOCALES_LOWER[tag]
+        language = tag.split("-")[0]
+        if language in _LOCALES_LOWER:
+            return _LOCALES_LOWER[language]
+    return "auto"
+
+
+class OfferLedger:
+    """Reads ``USER#<sub>``/``OFFER#<offer id>`` (written by plan_change when an offer is accepted)."""
+
+    def __init__(self, table_name: str | None = None, dynamodb: Any | None = None) -> None:
+        self._table = table_name
+        self._dynamodb = dynamodb
+
+    def used(self, sub: str, offer_id: str) -> bool:
+        try:
+            item = (
+                (self._dynamodb or aws.client("dynamodb"))
+                .get_item(
+                    TableName=self._table or get_settings().table_name,
+                    Key={"pk": {"S": user_pk(sub)}, "sk": {"S": f"OFFER#{offer_id}"}},
+                    ConsistentRead=True,
+                )
+                .get("Item")
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise dynamo_error(exc, "offer.get") from None
+        return item is not None
+
+
+@dataclass
+class PortalSessions:
+    """The logic with its adapters (all optional, for tests)."""
+
+    directory: CustomerDirectory = field(default_factory=CustomerDirectory)
+    gateway: StripeGateway = field(default_factory=get_gateway)
+    catalog: Catalog = field(default_factory=get_catalog)
+    config_store: PortalConfigStore = field(default_factory=PortalConfigStore)
+    offers: OfferLedger = field(default_factory=OfferLedger)
+    audit: AuditLog = field(default_factory=AuditLog)
+    clock: Callable[[], float] = time.time
+
+    def create(
+        self, caller: Caller, req: PortalSessionRequest, request_id: str, key: IdempotencyKey | None = None
+    ) -> PortalSessionResponse:
+        settings = get_settings()
+        # B1 before anything else: a refused path creates nothing (no customer, no session).
+        return_url = build_return_url(
+            settings.app_base_url, settings.return_path_prefixes, req.return_path, deployed=settings.deployed
+        )
+        mapping = self.directory.get_or_create(caller.sub)
+        customer_id = mapping.customer_id
+        gw = self.gateway
+        reads: dict[str, Callable[[], Any]] = {
+            "customer": lambda: gw.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id)),
+        }
+        if req.flow in SUBSCRIPTION_FLOWS:
+            reads["subscriptions"] = lambda: gw.call(
+                "subscriptions.list",
+                lambda c: c.v1.subscriptions.list(params={"customer": customer_id, "status": "all", "limit": 20}),
+            )
+        found = gw.read_concurrently(reads)
+        customer = found["customer"]
+        if g(customer, "deleted"):
+            raise CustomerGone(customer_id=customer_id)
+
+        flow_data: dict[str, Any] | None = None
+        summary: dict[str, Any] = {"flow": req.flow or "home"}
+        if req.flow is not None:
+            flow_data = {
+                "type": req.flow,
+                "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}},
+            }
+            if req.flow in SUBSCRIPTION_FLOWS:
+                subscription = self._portable_subscription(list(g(found["subscriptions"], "data") or []))
+                summary["subscription"] = subscription.id
+                flow_data[req.flow] = self._flow_detail(caller, req, subscription, summary)
+        # Read after the state checks (409s first); a missing configuration is a deployment error (500).
+        configuration = self.config_store.configuration_id()
+        summary["configuration"] = configuration
+        params: dict[str, Any] = {
+            "customer": customer_id,
+            "configuration": configuration,
+            "return_url": return_url,
+            "locale": portal_locale(g(customer, "preferred_locales")),
+        }
+        if flow_data is not None:
+            params["flow_data"] = flow_data
+
+        options = {"idempotency_key": key.stripe("portal.session")} if key is not None else {}
+        session = gw.call(
+            "billing_portal.sessions.create",
+            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]
+        )
+        summary["session"] = session.id
+        self.audit.record(caller.sub, "portal.session", request_id, before={}, after=summary)
+        count("PortalSessionCreated")
+        logger.info("portal session created", extra={"flow": summary["flow"], "session_id": session.id})
+        return PortalSessionResponse(url=str(session.url))
+
+    # -- subscription flows ------------------------------------------------------------------------
+    def _portable_subscription(self, subscriptions: list[Any]) -> Any:
+        subscription = primary_subscription(subscriptions)
+        if subscription is None or g(subscription, "status") not in PORTAL_STATUSES:
+            raise Conflict(
+                code="no_active_subscription",
+                message="You have no active subscription to manage.",
+            )
+        return subscription
+
+    def _flow_detail(
+        self, caller: Caller, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]
+    ) -> dict[str, Any]:
+        sub_id = str(subscription.id)
+        if req.flow == "subscription_update":
+            return {"subscription": sub_id}
+        if req.flow == "subscription_cancel":
+            if g(subscription, "cancel_at_period_end") or g(subscription, "cancel_at"):
+                raise Conflict(code="already_canceling", message="Your subscription is already set to end.")
+            detail: dict[str, Any] = {"subscription": sub_id}
+            coupon = self._retention_coupon(caller, subscription)
+            if coupon is not None:
+                detail["retention"] = {"type": "coupon_offer", "coupon_offer": {"coupon": coupon}}
+                summary["retention_coupon"] = coupon
+            return detail
+        return self._update_confirm(req, subscription, summary)
+
+    def _current_item(self, subscription: Any) -> Any:
+        items = list(g(subscription, "items", "data") or [])
+        if len(items) != 1:
+            raise Conflict(
+                code="unsupported_subscription",
+                message="This subscription can only be changed in the billing portal home.",
+            )
+        return items[0]
+
+    def _plan_of(self, subscription: Any) -> str | None:
+        items = list(g(subscription, "items", "data") or [])
+        for item in items:
+            found = self.catalog.find_price(g(item, "price", "lookup_key"))
+            if found is not None:
+                return found[0].id
+        return None
+
+    def _retention_coupon(self, caller: Caller, subscription: Any) -> str | None:
+        offer = self.catalog.retention_offer
+        if offer is None:
+            return None
+        if self._plan_of(subscription) not in offer.plans or g(subscription, "discounts"):
+            return None
+        if offer.once_per_customer and self.offers.used(caller.sub, offer.id):
+            return None
+        return offer.coupon.id
+
+    def _update_confirm(self, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]) -> dict[str, Any]:
+        target = req.target
+        if target is None:  # pragma: no cover - the model requires it
+            raise BadInput(code="target_required", param="target")
+        item = self._current_item(subscription)
+        current_key = g(item, "price", "lookup_key")
+        current_qty = int(g(item, "quantity") or 1)
+        to_key = target.price_lookup_key or current_key
+        if not to_key:
+            raise Conflict(code="unsupported_subscription", message="This subscription is not on a catalog plan.")
+        plan, _ = self.catalog.price(to_key)  # B2: not in the catalog -> 400
+        if target.quantity is not None:
+            quantity = target.quantity
+        elif plan.per_seat:
+            same_plan = (
+                current_key is not None
+                and self.catalog.find_price(current_key) is not None
+                and (self.catalog.price(current_key)[0].id == plan.id)
+            )
+            quantity = max(current_qty, plan.min_seats) if same_plan else plan.min_seats
+        else:
+            quantity = 1
+        if current_key and self.catalog.find_price(current_key) is not None:
+            self.catalog.transition(current_key, to_key, current_qty, quantity)  # 409 for denied / no change
+        else:
+            self.catalog.check_quantity(plan, quantity)
+        price_id = self._price_id(to_key)
+        summary.update(target_price=to_key, target_quantity=quantity)
+        return {
+            "subscription": str(subscription.id),
+            "items": [{"id": str(item.id), "price": price_id, "quantity": quantity}],
+        }
+
+    def _price_id(self, lookup_key: str) -> str:
+        page = self.gateway.call(
+            "prices.list",
+            lambda c: c.v1.prices.list(params={"lookup_keys": [lookup_key], "active": True, "limit": 1}),
+        )
+        data = list(g(page, "data") or [])
+        if not data:
+            raise ConfigurationError(message_for_logs=f"catalog price {lookup_key} missing in Stripe: run sync-catalog")
+        return str(data[0].id)

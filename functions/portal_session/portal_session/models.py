@@ -1,0 +1,49 @@
+"""Request and response models of POST /billing/portal-sessions.
+
+The body names *what* the user wants (a flow, a target plan, where to come back to) and nothing else: no
+configuration, customer, subscription, return URL, coupon or locale — unknown fields are 422 (A4, B3).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from billing_core.app_factory import RequestModel, ResponseModel
+from pydantic import Field, model_validator
+
+FlowType = Literal["payment_method_update", "subscription_cancel", "subscription_update", "subscription_update_confirm"]
+SUBSCRIPTION_FLOWS: frozenset[str] = frozenset(
+    {"subscription_cancel", "subscription_update", "subscription_update_confirm"}
+)
+
+
+class PortalTarget(RequestModel):
+    """The plan to confirm in a ``subscription_update_confirm`` flow (catalog lookup key and/or seats)."""
+
+    price_lookup_key: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,200}$")] | None = None
+    quantity: Annotated[int, Field(ge=1, le=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> PortalTarget:
+        if self.price_lookup_key is None and self.quantity is None:
+            raise ValueError("a target needs price_lookup_key or quantity")
+        return self
+
+
+class PortalSessionRequest(RequestModel):
+    flow: FlowType | None = None
+    target: PortalTarget | None = None
+    #: A path on the app (checked against RETURN_PATH_PREFIXES; B1 -> 400). Long values are 422.
+    return_path: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+
+    @model_validator(mode="after")
+    def _target_only_for_confirm(self) -> PortalSessionRequest:
+        if (self.flow == "subscription_update_confirm") != (self.target is not None):
+            raise ValueError("target is required with, and only with, flow=subscription_update_confirm")
+        return self
+
+
+class PortalSessionResponse(ResponseModel):
+    """The hosted portal URL: short-lived, open it at once; never cache or log it."""
+
+    url: str
