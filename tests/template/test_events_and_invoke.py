@@ -102,7 +102,12 @@ def test_lambda_context_counts_down_from_the_function_timeout() -> None:
 
 @pytest.mark.parametrize("path", [p for p in EVENT_FILES if not p.name.startswith("webhook_")], ids=lambda p: p.name)
 def test_sample_event_runs_through_the_real_handler(path: Path, stripe_env: Any) -> None:
-    # Given moto and the Stripe emulator, and a signed-in user (the event's sub) with no Stripe customer yet
+    # Given moto and the Stripe emulator with the catalog synced, and a signed-in user (the event's sub) with no
+    # Stripe customer yet
+    from billing_core.catalog_sync import CatalogSync
+    from billing_core.stripe_gateway import get_gateway
+
+    CatalogSync(get_gateway()).run(out=lambda _line: None)
     event = json.loads(path.read_text())
     route = {r.route_key: r for r in routes(load_template())}[event["routeKey"]]
     spec = invoke.find_function(invoke.load_template(), route.area)
