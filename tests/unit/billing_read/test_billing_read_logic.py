@@ -1,7 +1,6 @@
 """billing_read logic against an in-memory Stripe and moto: overview, empty state (A6), customer gone (A7),
 concurrency, invoice pagination and the plan picker."""
 
-
 import pytest
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
