@@ -1,7 +1,9 @@
 """Seed the offline stack: the catalog in Stripe, demo users in Cognito, their Stripe history, their mappings.
 
-* Catalog (seeding only; the catalog-sync command is its own feature): one product per catalog plan and one
-  recurring price per catalog price, found again by `lookup_key`, so seeding an account twice creates nothing.
+* Catalog: the core's catalog sync (`billing_core.catalog_sync`: products, prices by `lookup_key`, the retention
+  coupon; it adopts what exists, so seeding an account twice creates nothing), then the core's portal
+  configuration command (`billing_core.portal_config`: the configuration, its id stored in the billing table), so
+  `POST /billing/portal-sessions` works. The portal configuration runs alongside the demo users.
 * Demo users (scenario names are the contract of `.local/stack.json`):
   - `active-pro`: monthly Pro for a year (a test clock started ~360 days ago and advanced month by month, so
     Stripe itself produced the 12 invoices), two cards (Visa default, Mastercard);
@@ -23,10 +25,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import stripe
+from billing_core.stripe_gateway import StripeGateway, build_stripe_client
 
 from . import aws
 
@@ -74,48 +76,35 @@ class SeedContext:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Catalog
+# Catalog and portal configuration: the core's own commands
 # ---------------------------------------------------------------------------------------------------------------
-def sync_catalog(client: stripe.StripeClient) -> dict[str, str]:
-    """Products and prices of the catalog, by lookup_key; returns lookup_key -> price id."""
-    from billing_core.catalog import get_catalog
+def sync_catalog(stripe_access: StripeGateway | stripe.StripeClient) -> dict[str, str]:
+    """The catalog sync command (`billing_core.catalog_sync`): adopts what exists, creates what is missing
+    (products, prices, the retention coupon); returns lookup_key -> price id. Takes a gateway or a client."""
+    from billing_core.catalog_sync import sync_catalog as core_sync_catalog
 
-    catalog = get_catalog()
-    keys = list(catalog.lookup_keys)
-    existing = {
-        p.lookup_key: p.id
-        for p in client.v1.prices.list(params={"lookup_keys": keys, "active": True, "limit": 100}).data
-        if p.lookup_key
-    }
-    out: dict[str, str] = {}
-    for plan in catalog.plans:
-        product_id: str | None = None
-        for price in plan.prices:
-            if price.lookup_key in existing:
-                out[price.lookup_key] = existing[price.lookup_key]
-                continue
-            if product_id is None:
-                product = client.v1.products.create(
-                    params={
-                        "name": plan.name,
-                        "description": plan.description or plan.name,
-                        "metadata": {"plan_id": plan.id, "catalog_version": str(catalog.version)},
-                    }
-                )
-                product_id = product.id
-            created = client.v1.prices.create(
-                params={
-                    "product": product_id,
-                    "currency": catalog.currency,
-                    "unit_amount": price.unit_amount,
-                    "recurring": {"interval": price.interval, "usage_type": "licensed"},
-                    "lookup_key": price.lookup_key,
-                    "nickname": f"{plan.name} ({price.interval}ly)",
-                    "metadata": {"plan_id": plan.id},
-                }
-            )
-            out[price.lookup_key] = created.id
-    return out
+    gateway = stripe_access if isinstance(stripe_access, StripeGateway) else StripeGateway(client=stripe_access)
+    return core_sync_catalog(gateway)
+
+
+def configure_portal(gateway: StripeGateway, *, aws_endpoint: str, region: str, table_name: str, web_url: str) -> str:
+    """The portal configuration command (`billing_core.portal_config`): creates or updates the configuration
+    from the catalog and stores its id in the billing table, where `portal_session` reads it."""
+    from billing_core.portal_config import PortalConfigStore, PortalConfigurator, PortalSettings
+
+    origin = web_url.split("/billing", 1)[0] if "/billing" in web_url else web_url.rstrip("/")
+    result = PortalConfigurator(
+        gateway,
+        store=PortalConfigStore(table_name, dynamodb=aws.client("dynamodb", aws_endpoint, region)),
+        settings=PortalSettings(
+            default_return_url=web_url,
+            privacy_policy_url=f"{origin}/privacy",
+            terms_of_service_url=f"{origin}/terms",
+        ),
+    ).run()
+    if not result.configuration_id:
+        raise SeedError(f"portal configuration not stored ({result.action})")
+    return result.configuration_id
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -171,37 +160,17 @@ def _monthly_steps(start: int, end: int) -> list[int]:
 
 
 def _link(ctx: SeedContext, sub: str, customer_id: str) -> None:
-    """The two mapping items, exactly as billing_core.directory claims them."""
-    created_at = datetime.fromtimestamp(time.time(), UTC).isoformat(timespec="seconds")
-    ddb = aws.client("dynamodb", ctx.aws_endpoint, ctx.region)
-    ddb.transact_write_items(
-        TransactItems=[
-            {
-                "Put": {
-                    "TableName": ctx.table_name,
-                    "Item": {
-                        "pk": {"S": f"USER#{sub}"},
-                        "sk": {"S": "CUSTOMER"},
-                        "customer_id": {"S": customer_id},
-                        "created_at": {"S": created_at},
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": ctx.table_name,
-                    "Item": {
-                        "pk": {"S": f"CUSTOMER#{customer_id}"},
-                        "sk": {"S": "USER"},
-                        "sub": {"S": sub},
-                        "created_at": {"S": created_at},
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-        ]
+    """The two mapping items, written by the core's `link_customer` (the shape `billing_core.directory` uses).
+
+    The webhook may have linked them first (the customer carries `metadata.user_sub` and the emulator delivers
+    `customer.created`/`customer.updated` to the stack's webhook): the same mapping already there is fine."""
+    from billing_core.entitlement_sync import link_customer
+
+    outcome = link_customer(
+        sub, customer_id, table=ctx.table_name, dynamodb=aws.client("dynamodb", ctx.aws_endpoint, ctx.region)
     )
+    if outcome not in ("linked", "exists"):
+        raise SeedError(f"mapping {sub} <-> {customer_id}: {outcome}")
 
 
 def _store_entitlements(ctx: SeedContext, sub: str, subscription_id: str) -> str:
@@ -319,15 +288,28 @@ def seed(
     region: str,
     table_name: str,
     user_pool_id: str,
+    web_url: str,
     users: tuple[DemoUser, ...] = DEMO_USERS,
 ) -> list[dict[str, Any]]:
-    """Seed everything; returns the `demo_users` entries of stack.json. Scenarios run in parallel."""
+    """Seed everything; returns the `demo_users` entries of stack.json. Scenarios run in parallel, and with them
+    the portal configuration (it needs only the catalog)."""
     client = stripe.StripeClient(
         stripe_secret_key,
         base_addresses={"api": stripe_api_base} if stripe_api_base else {},
         max_network_retries=2,
     )
-    prices = sync_catalog(client)
+    gateway = StripeGateway(client=build_stripe_client(stripe_secret_key, stripe_api_base))
+    prices = sync_catalog(gateway)
     ctx = SeedContext(client, aws_endpoint, region, table_name, user_pool_id, prices, int(time.time()))
-    with ThreadPoolExecutor(len(users)) as pool:
-        return list(pool.map(lambda u: _seed_user(ctx, u), users))
+    with ThreadPoolExecutor(len(users) + 1) as pool:
+        portal = pool.submit(
+            configure_portal,
+            gateway,
+            aws_endpoint=aws_endpoint,
+            region=region,
+            table_name=table_name,
+            web_url=web_url,
+        )
+        entries = list(pool.map(lambda u: _seed_user(ctx, u), users))
+        portal.result()
+    return entries

@@ -231,6 +231,7 @@ class Stack:
                 region=cfg.region,
                 table_name=res.table_name,
                 user_pool_id=res.user_pool_id,
+                web_url=self.info["web_url"],
             )
             self.timings["seed_s"] = time.monotonic() - t0
         self.timings["total_s"] = time.monotonic() - started

@@ -160,6 +160,33 @@ def test_invoices_route_paginates_the_emulator_history(
     assert not {i["id"] for i in first["invoices"]} & {i["id"] for i in second["invoices"]}
 
 
+# ------------------------------------------------------------------------------------------------ hosted portal
+def test_portal_session_for_active_pro_opens_the_emulator_portal(
+    stack: dict[str, Any], tokens: dict[str, dict[str, str]], dynamodb: Any, stripe_api: Any
+) -> None:
+    """Seeding ran the catalog sync and the portal configuration command: a portal session works end to end."""
+    stored = dynamodb.get_item(
+        TableName=stack["table_name"], Key={"pk": {"S": "CONFIG#portal"}, "sk": {"S": "CONFIG"}}
+    ).get("Item")
+    assert stored is not None and stored["configuration_id"]["S"].startswith("bpc_")
+    configuration = stripe_api.v1.billing_portal.configurations.retrieve(stored["configuration_id"]["S"])
+    assert configuration.default_return_url == stack["web_url"]
+
+    response = httpx.post(
+        stack["api_url"] + "/billing/portal-sessions",
+        json={},
+        headers={"authorization": f"Bearer {tokens['active-pro']['access']}", "origin": _web_origin(stack)},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    url = response.json()["url"]
+    assert url.startswith(stack["stripe_api_base"] + "/portal/session/bps_")
+    page = httpx.get(url, timeout=30)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Manage your subscription" in page.text
+
+
 # ------------------------------------------------------------------------------------------------ authorizer
 def test_a5_id_token_is_403(stack: dict[str, Any], tokens: dict[str, dict[str, str]]) -> None:
     response = _get(stack, "/billing", tokens["active-pro"]["id"])

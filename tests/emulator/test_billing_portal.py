@@ -450,3 +450,139 @@ def test_portal_page_escapes_html(stripe_client: stripe.StripeClient, stripe_emu
     _, html, _ = _http(stripe_emulator.api_base, "GET", f"/portal/session/{s.id}")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "b=&lt;x&gt;" in html
+
+
+# --- schedule_at_period_end ------------------------------------------------------------------------------------
+DOWNGRADES_AT_PERIOD_END = {"conditions": [{"type": "decreasing_item_amount"}, {"type": "shortening_interval"}]}
+
+
+def _clock_subscriber(client: stripe.StripeClient, price_id: str, quantity: int = 1) -> tuple[Any, Any, Any]:
+    clock = client.v1.test_helpers.test_clocks.create({"frozen_time": 1767225600})
+    cus = client.v1.customers.create(
+        {"email": "s@example.com", "payment_method": "pm_card_visa", "test_clock": clock.id}
+    )
+    pm = client.v1.payment_methods.list({"customer": cus.id, "type": "card"}).data[0]
+    sub = client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price_id, "quantity": quantity}], "default_payment_method": pm.id}
+    )
+    return clock, cus, sub
+
+
+def _scheduled_config(client: stripe.StripeClient, cat: dict[str, Any], *price_ids: str, conditions: Any) -> Any:
+    return _config(
+        client,
+        cat,
+        subscription_update={
+            "enabled": True,
+            "default_allowed_updates": ["price", "quantity"],
+            "proration_behavior": "create_prorations",
+            "products": [{"product": cat["product"].id, "prices": list(price_ids)}],
+            "schedule_at_period_end": conditions,
+        },
+    )
+
+
+def test_a_downgrade_matching_decreasing_item_amount_is_scheduled_at_period_end(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
+    cat = _catalog(stripe_client)
+    cfg = _scheduled_config(stripe_client, cat, cat["monthly"].id, cat["pro"].id, conditions=DOWNGRADES_AT_PERIOD_END)
+    clock, cus, sub = _clock_subscriber(stripe_client, cat["pro"].id)
+    item = sub["items"].data[0]
+    s = _portal(
+        stripe_client, cfg, cus, {"type": "subscription_update", "subscription_update": {"subscription": sub.id}}
+    )
+    status, _, headers = _http(
+        stripe_emulator.api_base,
+        "POST",
+        f"/portal/session/{s.id}",
+        {"action": "switch_price", "price": cat["monthly"].id, "item": item.id},
+    )
+    assert status == 303
+    _, home, _ = _http(stripe_emulator.api_base, "GET", headers["location"])
+    assert "Your plan will change on" in home
+    now = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert now["items"].data[0].price.id == cat["pro"].id  # unchanged until the period ends
+    assert stripe_client.v1.invoices.list({"subscription": sub.id}).data[0].id == sub.latest_invoice  # no proration
+    sched = stripe_client.v1.subscription_schedules.retrieve(now.schedule)
+    assert sched.subscription == sub.id and sched.end_behavior == "release"
+    assert [(p["items"][0].price, p.end_date) for p in sched.phases] == [
+        (cat["pro"].id, item.current_period_end),
+        (cat["monthly"].id, None),
+    ]
+    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": item.current_period_end + 3600})
+    later = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert later["items"].data[0].price.id == cat["monthly"].id
+
+
+def test_an_upgrade_is_applied_now_even_with_conditions(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
+    cat = _catalog(stripe_client)
+    cfg = _scheduled_config(stripe_client, cat, cat["monthly"].id, cat["pro"].id, conditions=DOWNGRADES_AT_PERIOD_END)
+    _, cus, sub = _clock_subscriber(stripe_client, cat["monthly"].id)
+    s = _portal(
+        stripe_client, cfg, cus, {"type": "subscription_update", "subscription_update": {"subscription": sub.id}}
+    )
+    status, _, _ = _http(
+        stripe_emulator.api_base, "POST", f"/portal/session/{s.id}", {"action": "switch_price", "price": cat["pro"].id}
+    )
+    assert status == 303
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after["items"].data[0].price.id == cat["pro"].id and after.schedule is None
+
+
+def test_fewer_seats_without_conditions_are_applied_now(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
+    cat = _catalog(stripe_client)
+    cfg = _scheduled_config(stripe_client, cat, cat["monthly"].id, cat["pro"].id, conditions={"conditions": []})
+    _, cus, sub = _clock_subscriber(stripe_client, cat["monthly"].id, quantity=5)
+    item = sub["items"].data[0]
+    s = _portal(
+        stripe_client,
+        cfg,
+        cus,
+        {
+            "type": "subscription_update_confirm",
+            "subscription_update_confirm": {"subscription": sub.id, "items": [{"id": item.id, "quantity": 2}]},
+            "after_completion": {"type": "redirect", "redirect": {"return_url": "https://app.example/ok"}},
+        },
+    )
+    status, _, _ = _http(stripe_emulator.api_base, "POST", f"/portal/session/{s.id}", {"action": "confirm_update"})
+    assert status == 303
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after["items"].data[0].quantity == 2 and after.schedule is None
+
+
+def test_a_confirmed_shorter_interval_is_scheduled_at_period_end(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
+    cat = _catalog(stripe_client)
+    yearly = stripe_client.v1.prices.create(
+        {"product": cat["product"].id, "currency": "usd", "unit_amount": 10000, "recurring": {"interval": "year"}}
+    )
+    cfg = _scheduled_config(
+        stripe_client, cat, cat["pro"].id, yearly.id, conditions={"conditions": [{"type": "shortening_interval"}]}
+    )
+    _, cus, sub = _clock_subscriber(stripe_client, yearly.id)
+    item = sub["items"].data[0]
+    s = _portal(
+        stripe_client,
+        cfg,
+        cus,
+        {
+            "type": "subscription_update_confirm",
+            "subscription_update_confirm": {"subscription": sub.id, "items": [{"id": item.id, "price": cat["pro"].id}]},
+            "after_completion": {"type": "redirect", "redirect": {"return_url": "https://app.example/ok"}},
+        },
+    )
+    status, _, headers = _http(
+        stripe_emulator.api_base, "POST", f"/portal/session/{s.id}", {"action": "confirm_update"}
+    )
+    assert status == 303 and headers["location"] == "https://app.example/ok"
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after["items"].data[0].price.id == yearly.id
+    sched = stripe_client.v1.subscription_schedules.retrieve(after.schedule)
+    assert [p["items"][0].price for p in sched.phases] == [yearly.id, cat["pro"].id]
+    assert sched.phases[0].end_date == item.current_period_end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 import stripe
@@ -118,3 +119,79 @@ def test_promotion_code_customer_expiry_and_deactivate(
         promotion_code_valid(b, promo.id, customer=cus.id)
     prev = stripe_client.v1.events.list(params={"type": "promotion_code.updated"}).data[0].data.previous_attributes
     assert prev is not None and prev.to_dict() == {"active": True}
+
+
+# --- redemptions through subscriptions --------------------------------------------------------------------------
+def _subscriber(client: stripe.StripeClient) -> tuple[Any, Any]:
+    cus = client.v1.customers.create(params={"email": "jenny@example.com"})
+    pm = client.v1.payment_methods.attach("pm_card_visa", params={"customer": cus.id})
+    client.v1.customers.update(cus.id, params={"invoice_settings": {"default_payment_method": pm.id}})
+    product = client.v1.products.create(params={"name": "Pro"})
+    pr = client.v1.prices.create(
+        params={"product": product.id, "unit_amount": 2000, "currency": "usd", "recurring": {"interval": "month"}}
+    )
+    return cus, pr
+
+
+def test_a_coupon_applied_on_create_and_update_counts_redemptions_up_to_max(
+    stripe_client: stripe.StripeClient,
+) -> None:
+    c = stripe_client.v1.coupons.create(params={"percent_off": 10, "duration": "forever", "max_redemptions": 2})
+    cus, pr = _subscriber(stripe_client)
+    first = stripe_client.v1.subscriptions.create(
+        params={"customer": cus.id, "items": [{"price": pr.id}], "discounts": [{"coupon": c.id}]}
+    )
+    assert stripe_client.v1.coupons.retrieve(c.id).times_redeemed == 1
+    second = stripe_client.v1.subscriptions.create(params={"customer": cus.id, "items": [{"price": pr.id}]})
+    assert stripe_client.v1.coupons.retrieve(c.id).times_redeemed == 1
+    stripe_client.v1.subscriptions.update(second.id, params={"discounts": [{"coupon": c.id}]})
+    got = stripe_client.v1.coupons.retrieve(c.id)
+    assert got.times_redeemed == 2 and got.valid is False
+    # Keeping the discount already applied is not a new redemption.
+    kept = stripe_client.v1.subscriptions.update(first.id, params={"discounts": [{"coupon": c.id}]})
+    assert kept.discounts == first.discounts
+    assert stripe_client.v1.coupons.retrieve(c.id).times_redeemed == 2
+    before = len(stripe_client.v1.subscriptions.list(params={"customer": cus.id}).data)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.subscriptions.create(
+            params={"customer": cus.id, "items": [{"price": pr.id}], "discounts": [{"coupon": c.id}]}
+        )
+    assert exc.value.http_status == 400 and "discounts" in str(exc.value.param)
+    assert len(stripe_client.v1.subscriptions.list(params={"customer": cus.id}).data) == before
+    assert stripe_client.v1.coupons.retrieve(c.id).times_redeemed == 2
+
+
+def test_a_promotion_code_on_a_subscription_counts_on_the_code_and_its_coupon(
+    stripe_client: stripe.StripeClient,
+) -> None:
+    c = stripe_client.v1.coupons.create(params={"percent_off": 20, "duration": "forever"})
+    promo = stripe_client.v1.promotion_codes.create(
+        params={"promotion": {"type": "coupon", "coupon": c.id}, "code": "ONLY20", "max_redemptions": 1}
+    )
+    cus, pr = _subscriber(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        params={"customer": cus.id, "items": [{"price": pr.id}], "discounts": [{"promotion_code": promo.id}]}
+    )
+    assert len(sub.discounts) == 1
+    assert stripe_client.v1.promotion_codes.retrieve(promo.id).times_redeemed == 1
+    assert stripe_client.v1.coupons.retrieve(c.id).times_redeemed == 1
+    other = stripe_client.v1.subscriptions.create(params={"customer": cus.id, "items": [{"price": pr.id}]})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.subscriptions.update(other.id, params={"discounts": [{"promotion_code": promo.id}]})
+    assert "fully redeemed" in str(exc.value.user_message)
+    assert stripe_client.v1.subscriptions.retrieve(other.id).discounts == []
+    assert stripe_client.v1.coupons.retrieve(c.id).times_redeemed == 1
+
+
+def test_a_preview_with_a_coupon_redeems_nothing(stripe_client: stripe.StripeClient) -> None:
+    c = stripe_client.v1.coupons.create(params={"percent_off": 10, "duration": "once", "max_redemptions": 1})
+    cus, pr = _subscriber(stripe_client)
+    stripe_client.v1.invoices.create_preview(
+        params={
+            "customer": cus.id,
+            "subscription_details": {"items": [{"price": pr.id}]},
+            "discounts": [{"coupon": c.id}],
+        }
+    )
+    got = stripe_client.v1.coupons.retrieve(c.id)
+    assert got.times_redeemed == 0 and got.valid is True

@@ -30,6 +30,7 @@ from billing_core.stripe_gateway import STRIPE_API_VERSION
 
 from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, invoice_subscription
 from webhook.ledger import EventLedger
+from webhook.offers import RetentionOfferRecorder
 from webhook.secrets import WebhookSecrets
 from webhook.signature import SignatureError, check_timestamp, matches, parse_header
 
@@ -96,6 +97,7 @@ class WebhookProcessor:
         link: Callable[[str, str], str] | None = None,
         clock: Callable[[], float] = time.time,
         livemode: bool | None = None,
+        offers: RetentionOfferRecorder | None = None,
     ) -> None:
         self.secrets = secrets or WebhookSecrets()
         self.ledger = ledger or EventLedger()
@@ -106,6 +108,7 @@ class WebhookProcessor:
                                                             dynamodb=self.directory.dynamodb))  # fmt: skip
         self.clock = clock
         self._livemode = livemode
+        self.offers = offers or RetentionOfferRecorder(directory=self.directory)
 
     @property
     def publisher(self) -> DomainEventPublisher:
@@ -211,6 +214,8 @@ class WebhookProcessor:
             check_customer=event.type in CUSTOMER_TYPES,
             before_write=lambda: budget.check("entitlements.put"),
         )
+        # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
+        self.offers.observe(event.type, event.id, event.obj, sub, lambda: budget.check("offers.record"))
         facts = self._facts(event, sub, customer_id)
         for domain_event in result.domain_events:
             domain_event.detail["stripe_event_id"] = event.id

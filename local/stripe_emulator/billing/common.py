@@ -132,12 +132,30 @@ def make_discounts(
     invoice: str | None = None,
     start: int,
     param: str = "discounts",
+    redeem: bool = False,
+    existing: list[str] | None = None,
 ) -> list[str]:
-    """Discount objects (stored, ids returned) for `discounts[{coupon|promotion_code|discount}]` params."""
-    out: list[str] = []
+    """Discount objects (stored, ids returned) for `discounts[{coupon|promotion_code|discount}]` params.
+
+    `redeem=True` (a discount really applied to a subscription or invoice, not a preview): every new discount
+    counts one redemption on its coupon (and promotion code), as Stripe does, so `max_redemptions` is enforced.
+    All specs are checked before anything is stored or counted. A coupon already applied through one of the
+    `existing` discounts keeps that discount (no second redemption).
+    """
+    from ..resources.coupons import coupon_valid, redeem_coupon
+    from ..resources.promotion_codes import promotion_code_valid, redeem_promotion_code
+
+    current: dict[str, str] = {}
+    for did in existing or []:
+        d = b.objects.get(did)
+        if d is not None and not d.get("promotion_code"):
+            c = coupon_of(b, d)
+            if c is not None:
+                current.setdefault(c["id"], did)
+    planned: list[tuple[str, str | None, dict[str, Any] | None]] = []  # (discount id | coupon id, promo, coupon)
     for i, spec in enumerate(specs or []):
         if spec.get("discount"):
-            out.append(b.get(spec["discount"], "discount", param=f"{param}[{i}][discount]")["id"])
+            planned.append((b.get(spec["discount"], "discount", param=f"{param}[{i}][discount]")["id"], None, None))
             continue
         promo_id = spec.get("promotion_code")
         coupon_id = spec.get("coupon")
@@ -145,11 +163,34 @@ def make_discounts(
             promo = b.get(promo_id, "promotion_code", param=f"{param}[{i}][promotion_code]")
             if promo.get("active") is False:
                 raise invalid_request(f"This promotion code is inactive: {promo_id}", param=f"{param}[{i}]")
+            if redeem:
+                promotion_code_valid(b, promo_id, customer=customer, param=f"{param}[{i}][promotion_code]")
             ref = (promo.get("promotion") or {}).get("coupon") or promo.get("coupon")
             coupon_id = ref.get("id") if isinstance(ref, dict) else ref
+        elif coupon_id in current:
+            planned.append((current[coupon_id], None, None))
+            continue
         coupon = b.get(coupon_id, "coupon", param=f"{param}[{i}][coupon]")
+        if redeem:
+            coupon = coupon_valid(b, coupon_id, param=f"{param}[{i}][coupon]")
         if coupon.get("valid") is False:
             raise invalid_request(f"Coupon expired: {coupon['id']}", param=f"{param}[{i}][coupon]")
+        planned.append((coupon["id"], promo_id, coupon))
+    if redeem:  # the same coupon twice in one request must fit within max_redemptions too
+        uses: dict[str, int] = {}
+        for _, _, planned_coupon in planned:
+            if planned_coupon is not None:
+                uses[planned_coupon["id"]] = uses.get(planned_coupon["id"], 0) + 1
+        for cid, n in uses.items():
+            c = b.objects[cid]
+            if c.get("max_redemptions") is not None and c["times_redeemed"] + n > c["max_redemptions"]:
+                raise invalid_request(f"Coupon expired: {cid}", param=param)
+    out: list[str] = []
+    for ref, promo_ref, applied in planned:
+        if applied is None:
+            out.append(ref)
+            continue
+        coupon = applied
         end = None
         if coupon.get("duration") == "repeating" and coupon.get("duration_in_months"):
             end = add_interval(start, "month", int(coupon["duration_in_months"]))
@@ -162,13 +203,18 @@ def make_discounts(
             "end": end,
             "invoice": invoice,
             "invoice_item": None,
-            "promotion_code": promo_id,
+            "promotion_code": promo_ref,
             "source": {"coupon": coupon["id"], "type": "coupon"},
             "start": start,
             "subscription": subscription,
             "subscription_item": None,
         }
         b.store(disc)
+        if redeem:
+            if promo_ref:
+                redeem_promotion_code(b, promo_ref)
+            else:
+                redeem_coupon(b, coupon["id"])
         out.append(str(disc["id"]))
     return out
 

@@ -142,8 +142,11 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
         }
         if sub["cancel_at"]:
             sub["cancel_at_period_end"] = False
+        # Discounts first: a coupon or promotion code that cannot be redeemed leaves nothing behind.
+        sub["discounts"] = common.make_discounts(
+            b, p.get("discounts"), customer=cus["id"], subscription=sid, start=now, redeem=True
+        )
         b.store(sub)
-        sub["discounts"] = common.make_discounts(b, p.get("discounts"), customer=cus["id"], subscription=sid, start=now)
         for spec, pr in zip(specs, prices, strict=True):
             it = core.new_item(b, sub, pr, int(spec.get("quantity") or 1), spec.get("metadata"))
             sub["items"]["data"].append(it)

@@ -103,7 +103,13 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         )
     if "discounts" in p:
         sub["discounts"] = common.make_discounts(
-            b, p["discounts"] or [], customer=sub["customer"], subscription=sub["id"], start=now
+            b,
+            p["discounts"] or [],
+            customer=sub["customer"],
+            subscription=sub["id"],
+            start=now,
+            redeem=True,
+            existing=sub.get("discounts"),
         )
 
 

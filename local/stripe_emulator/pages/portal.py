@@ -84,6 +84,55 @@ def _customer_subs(b: Backend, customer_id: str) -> list[dict[str, Any]]:
     )
 
 
+_INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _interval_days(b: Backend, price_id: str) -> int:
+    rec = (b.objects.get(price_id) or {}).get("recurring") or {}
+    return _INTERVAL_DAYS.get(str(rec.get("interval") or "month"), 30) * int(rec.get("interval_count") or 1)
+
+
+def _item_amount(b: Backend, price_id: str, quantity: Any) -> int:
+    return int((b.objects.get(price_id) or {}).get("unit_amount") or 0) * int(quantity or 1)
+
+
+def _at_period_end(cfg: dict[str, Any], b: Backend, item: dict[str, Any], price: str, quantity: Any) -> bool:
+    """Whether the configuration's `schedule_at_period_end.conditions` hold for this item change (as Stripe)."""
+    conditions = {
+        c.get("type")
+        for c in ((cfg["features"]["subscription_update"].get("schedule_at_period_end") or {}).get("conditions") or [])
+    }
+    current = price_id_of(item)
+    if "decreasing_item_amount" in conditions and _item_amount(b, price, quantity) < _item_amount(
+        b, current, item.get("quantity")
+    ):
+        return True
+    return "shortening_interval" in conditions and _interval_days(b, price) < _interval_days(b, current)
+
+
+def _schedule_change(b: Backend, sub: dict[str, Any], item: dict[str, Any], price: str, quantity: Any, rid: str) -> int:
+    """The change as a subscription schedule: the current phase until the item's period end, then the new price
+    (end behavior release). Returns when the change takes effect."""
+    from ..resources.subscription_schedules import create_schedule, update_schedule
+
+    end = int(item["current_period_end"])
+    current = [{"price": price_id_of(it), "quantity": it.get("quantity") or 1} for it in subscription_items(b, sub)]
+    changed = [
+        {"price": price, "quantity": quantity} if spec["price"] == price_id_of(item) else spec for spec in current
+    ]
+    sched_id = sub.get("schedule")
+    if not sched_id:
+        sched_id = create_schedule(b, {"from_subscription": sub["id"]}, request_id=rid)["id"]
+    sched = b.get(sched_id, "subscription_schedule")
+    start = sched["phases"][0]["start_date"] if sched["phases"] else None
+    phases = [
+        {"items": current, "start_date": start, "end_date": end},
+        {"items": changed, "proration_behavior": "none"},
+    ]
+    update_schedule(b, sched_id, {"phases": phases, "end_behavior": "release"}, request_id=rid)
+    return end
+
+
 def _return_link(s: dict[str, Any]) -> str:
     url = safe_url(s.get("return_url"))
     return f'<p><a href="{esc(url)}">Return to the merchant</a></p>' if url else ""
@@ -388,6 +437,10 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
             change["quantity"] = qty
         if price == price_id_of(item) and change.get("quantity", item.get("quantity")) == item.get("quantity"):
             raise invalid_request("This is already your plan.")
+        new_qty = change.get("quantity", item.get("quantity"))
+        if _at_period_end(cfg, b, item, price, new_qty):
+            when = _schedule_change(b, sub, item, price, new_qty, rid)
+            return f"Your plan will change on {_date(when)}."
         params = {"items": [change], "proration_behavior": su["proration_behavior"]}
         if su.get("billing_cycle_anchor") == "now":
             params["billing_cycle_anchor"] = "now"
@@ -399,6 +452,13 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         sub = _sub_for_action(b, s, p)
         suc = s["flow"]["subscription_update_confirm"]
         item = {k: v for k, v in suc["items"][0].items() if v is not None}
+        current = next((it for it in subscription_items(b, sub) if it["id"] == item.get("id")), None)
+        if current is not None and not suc.get("discounts"):
+            new_price = str(item.get("price") or price_id_of(current))
+            new_qty = item.get("quantity", current.get("quantity"))
+            if _at_period_end(cfg, b, current, new_price, new_qty):
+                when = _schedule_change(b, sub, current, new_price, new_qty, rid)
+                return f"Your plan will change on {_date(when)}."
         params = {"items": [item], "proration_behavior": f["subscription_update"]["proration_behavior"]}
         if suc.get("discounts"):
             params["discounts"] = [{k: v for k, v in d.items() if v} for d in suc["discounts"]]

@@ -32,7 +32,7 @@ def create_invoice(b: Backend, p: dict[str, Any], request_id: str | None = None)
             default_payment_method=p.get("default_payment_method"),
         )
         inv["discounts"] = common.make_discounts(
-            b, p.get("discounts"), customer=cus["id"], invoice=inv["id"], start=inv["created"]
+            b, p.get("discounts"), customer=cus["id"], invoice=inv["id"], start=inv["created"], redeem=True
         )
         if p.get("days_until_due"):
             inv["due_date"] = inv["created"] + int(p["days_until_due"]) * 86400
