@@ -118,6 +118,7 @@ def run() -> list[dict[str, Any]]:
                         "p95_ms": p95,
                         "target_p50_ms": TARGET_MS if name.startswith("handler") else None,
                         "met": (p50 < TARGET_MS) if name.startswith("handler") else None,
+                        "load_1m": os.getloadavg()[0],
                     }
                 )
         finally:

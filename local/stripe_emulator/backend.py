@@ -12,7 +12,7 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
 from .errors import invalid_request, resource_missing
@@ -62,7 +62,8 @@ class Backend:
 
     def reset(self) -> None:
         with self.lock:
-            self.objects: dict[str, dict[str, Any]] = {}
+            # A plain dict; `invoices.create_preview` swaps in a copy-on-read view for the duration of a preview.
+            self.objects: MutableMapping[str, dict[str, Any]] = {}
             self.by_type: dict[str, list[str]] = {}
             self.events: list[str] = []
             self.seq = 0  # creation order tiebreaker within one second

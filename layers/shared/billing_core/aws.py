@@ -2,7 +2,7 @@
 
 Clients are created on first use (never at import) with bounded retries and short timeouts, and
 honour ``AWS_ENDPOINT_URL`` (moto server offline) natively. They all come from one boto3 session, which
-other boto3 users in the core share too (``session()``, e.g. the Secrets Manager provider): a session loads
+other boto3 users in the core share too (``new_client()``, e.g. the Secrets Manager provider): a session loads
 botocore's endpoint data and service models once, and a second session would load them again (~70 ms of
 cold start). ``reset_clients()`` is for tests.
 """
@@ -43,6 +43,14 @@ def client(service: str) -> Any:
         if service not in _clients:
             _clients[service] = session().client(service, config=AWS_CONFIG)  # type: ignore[call-overload]
         return _clients[service]
+
+
+def new_client(service: str, config: Config | None = None) -> Any:
+    """An uncached client from the same session, botocore's defaults unless ``config`` is given (for libraries
+    that keep their own client, e.g. Powertools' SecretsProvider). Clients are made under the lock: a boto3
+    session is not thread-safe."""
+    with _lock:
+        return session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

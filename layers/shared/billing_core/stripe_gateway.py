@@ -136,7 +136,7 @@ def _provider() -> SecretsProvider:
     global _secrets_provider
     with _secrets_lock:
         if _secrets_provider is None:
-            _secrets_provider = SecretsProvider(boto3_session=aws.session())
+            _secrets_provider = SecretsProvider(boto3_client=aws.new_client("secretsmanager"))
         return _secrets_provider
 
 

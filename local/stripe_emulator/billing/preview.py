@@ -9,6 +9,8 @@ next renewal invoice, which carries the pending prorations.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 from ..backend import Backend
@@ -17,36 +19,83 @@ from . import common, invoicing
 from . import subscription_core as core
 from .invoice_shape import compute_totals
 
-
-def _sandbox_state(b: Backend) -> tuple[Any, ...]:
-    return (
-        copy.deepcopy((b.objects, b.by_type)),
-        list(b.events),
-        b.seq,
-        copy.deepcopy({k: v for k, v in b.extra.items() if k in ("invoice_numbers", "billing_settings")}),
-    )
+#: Private per-account state the update code may change (restored after the preview).
+_EXTRA_STATE = ("invoice_numbers", "billing_settings")
 
 
-def _restore(b: Backend, saved: tuple[Any, ...]) -> None:
-    (b.objects, b.by_type), b.events, b.seq, extra = saved[0], saved[1], saved[2], saved[3]
-    b.extra.update(extra)
+class _CopyOnRead(MutableMapping[str, dict[str, Any]]):
+    """The account's objects as the preview sees them: an object is deep-copied the first time it is read, so the
+    update code mutates copies and the real objects stay as they were. New and deleted objects stay in the overlay.
+
+    Only what the update touches is copied (the customer's subscription, items, invoices, prices...), not the whole
+    account; dropping the overlay afterwards undoes everything.
+    """
+
+    def __init__(self, base: MutableMapping[str, dict[str, Any]]) -> None:
+        self._base = base
+        self._copies: dict[str, dict[str, Any]] = {}
+        self._deleted: set[str] = set()
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        if key in self._copies:
+            return self._copies[key]
+        if key in self._deleted:
+            raise KeyError(key)
+        obj = self._copies[key] = copy.deepcopy(self._base[key])
+        return obj
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        self._copies[key] = value
+        self._deleted.discard(key)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._copies.pop(key, None)
+        if key in self._base:
+            self._deleted.add(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._copies or (key in self._base and key not in self._deleted)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (k for k in self._base if k not in self._deleted)
+        yield from (k for k in self._copies if k not in self._base)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+@contextmanager
+def _sandbox(b: Backend) -> Iterator[None]:
+    """Run the block against a throw-away view of the account (call with `b.lock` held); no event is delivered."""
+    saved = (b.objects, b.by_type, b.events, b.seq, b.event_listeners)
+    saved_extra = {k: copy.deepcopy(b.extra[k]) for k in _EXTRA_STATE if k in b.extra}
+    b.objects = _CopyOnRead(b.objects)
+    b.by_type = {kind: list(ids) for kind, ids in b.by_type.items()}
+    b.events = list(b.events)
+    b.event_listeners = []
+    b.extra["_preview"] = True
+    try:
+        yield
+    finally:
+        b.extra.pop("_preview", None)
+        b.objects, b.by_type, b.events, b.seq, b.event_listeners = saved
+        for key in _EXTRA_STATE:
+            if key in saved_extra:
+                b.extra[key] = saved_extra[key]
+            else:
+                b.extra.pop(key, None)
 
 
 def create_preview(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     with b.lock:
         if not p.get("subscription") and not p.get("customer"):
             raise invalid_request("Missing required param: customer or subscription.", param="customer")
-        saved = _sandbox_state(b)
-        listeners, b.event_listeners = b.event_listeners, []
-        b.extra["_preview"] = True
-        try:
+        with _sandbox(b):
             inv = _build(b, p)
             compute_totals(b, inv, apply_balance=True)
             out = b.render(inv, p.get("expand") or [])
-        finally:
-            b.extra.pop("_preview", None)
-            b.event_listeners = listeners
-            _restore(b, saved)
         out["id"] = "upcoming_" + out["id"]
         for li in out["lines"]["data"]:
             li["invoice"] = out["id"]
