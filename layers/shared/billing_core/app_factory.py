@@ -37,6 +37,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -370,8 +371,23 @@ class LambdaHandler(Mangum):
         _ensure_event_loop()
 
     def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        if asyncio._get_running_loop() is not None:
+            # Called from inside a running event loop (a host that embeds the handler, or a test process that
+            # also drives Playwright's sync API): Mangum cannot nest run_until_complete, so serve the request on
+            # a thread of its own, which gets its own loop.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(self._call_with_own_loop, event, context).result()
         _ensure_event_loop()
         return super().__call__(event, context)
+
+    def _call_with_own_loop(self, event: Any, context: Any) -> dict[str, Any]:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            return super().__call__(event, context)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def make_handler(app: FastAPI) -> LambdaHandler:
