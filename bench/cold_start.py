@@ -76,7 +76,8 @@ for _ in range(cfg["requests"]):
         t2 = time.perf_counter()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
-rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM is this process image's own peak; ru_maxrss would carry the forking parent's peak across exec
+rss_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print("BENCH " + json.dumps({"init_ms": (t1 - t0) * 1000, "first_request_ms": (t2 - t1) * 1000, "cpu_ms": cpu_ms,
                              "statuses": statuses, "max_rss_kb": rss_kb}), flush=True)
 """
