@@ -7,7 +7,6 @@ a tax id, which needs an existing customer. A tax id is checked to belong to the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,20 +16,13 @@ from billing_core.directory import CustomerDirectory
 from billing_core.errors import BadInput, CustomerGone, NotFound
 from billing_core.identity import Caller
 from billing_core.observability import count
+from billing_core.stripe_fields import field as _g
 from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
 
 from billing_details.models import DetailsUpdate, TaxIdCreate
 from billing_details.reference_data import TAX_ID_TYPES
 
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
-
-
-def _g(obj: Any, *path: str) -> Any:
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return obj
 
 
 def details_view(customer: Any) -> dict[str, Any]:

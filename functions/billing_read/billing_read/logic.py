@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,8 @@ from billing_core.entitlements import EntitlementRecord, EntitlementStore, deriv
 from billing_core.errors import CustomerGone, NotFound
 from billing_core.identity import Caller
 from billing_core.observability import count
+from billing_core.stripe_fields import field as _g
+from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 
 from billing_read.models import (
@@ -47,22 +49,6 @@ RECENT_INVOICES = 12
 EXPIRING_SOON_DAYS = 60
 PRICE_MAP_TTL_S = 300
 _PREVIEWABLE = {"active", "trialing", "past_due"}
-
-
-def _g(obj: Any, *path: str) -> Any:
-    """Walk a path through nested Stripe objects / dicts; None when any step is missing."""
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return obj
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    found = _g(value, "id")
-    return found if isinstance(found, str) else None
 
 
 @dataclass

@@ -9,7 +9,7 @@ Card facts leave this module only as brand, last 4 and expiry (``billing_core.pa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,8 @@ from billing_core.identity import Caller
 from billing_core.observability import count, logger
 from billing_core.payments import PaymentOutcome, card_expired, card_summary, intent_outcome, safe_decline
 from billing_core.settings import get_settings
+from billing_core.stripe_fields import field as _g
+from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
 
 #: Subscriptions whose own default card follows the customer's new default (they will charge again).
@@ -29,21 +31,6 @@ FOLLOWING_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid"})
 BILLING_STATUSES = FOLLOWING_STATUSES
 #: Overdue invoices paid with a new default card in one request, oldest first.
 MAX_OVERDUE_PAYMENTS = 3
-
-
-def _g(obj: Any, *path: str) -> Any:
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return obj
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    found = _g(value, "id")
-    return found if isinstance(found, str) else None
 
 
 class PaymentDeclined(PaymentFailed):

@@ -8,24 +8,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any, cast
 
 from billing_core.catalog import Catalog, Coupon, get_catalog
 from billing_core.errors import ConfigurationError, CustomerGone, NotFound
 from billing_core.observability import count
+from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 
 PRICE_CACHE_TTL_S = 300
-
-
-def g(obj: Any, *path: str) -> Any:
-    """Walk a path through nested Stripe objects / dicts; None when any step is missing."""
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return obj
 
 
 def plain(obj: Any) -> dict[str, Any]:

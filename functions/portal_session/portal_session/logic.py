@@ -14,7 +14,7 @@ Session URLs are credentials: they are returned to the caller only, never logged
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from billing_core.identity import Caller
 from billing_core.observability import count, logger
 from billing_core.portal_config import PortalConfigStore
 from billing_core.settings import get_settings
+from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -44,15 +45,6 @@ PORTAL_LOCALES = frozenset(
     "lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split()
 )
 _LOCALES_LOWER = {loc.lower(): loc for loc in PORTAL_LOCALES}
-
-
-def g(obj: Any, *path: str) -> Any:
-    """Walk a path through Stripe objects or dicts; None when a step is missing."""
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return obj
 
 
 def oid(value: Any) -> str | None:

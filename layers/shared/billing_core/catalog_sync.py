@@ -31,6 +31,8 @@ from typing import Any
 
 from billing_core.catalog import Catalog, Coupon, Plan, Price, get_catalog, load_catalog
 from billing_core.errors import BillingError, ConfigurationError, NotFound
+from billing_core.stripe_fields import field as g
+from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import (
     StripeGateway,
     build_stripe_client,
@@ -58,15 +60,6 @@ def admin_gateway() -> StripeGateway:
     if "_live_" in key[:8] and stage != "prod":
         raise ConfigurationError(message_for_logs=f"a live Stripe key in stage {stage!r}; refusing to run")
     return StripeGateway(client=build_stripe_client(key, os.environ.get("STRIPE_API_BASE", "").strip() or None))
-
-
-def g(obj: Any, *path: str) -> Any:
-    """Walk a path through Stripe objects or dicts; None when a step is missing."""
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
-    return obj
 
 
 def metadata_of(obj: Any) -> dict[str, Any]:
@@ -135,13 +128,6 @@ def price_matches(stripe_price: Any, price: Price, currency: str, product_id: st
         and (g(stripe_price, "recurring", "usage_type") or "licensed") == "licensed"
         and (product_id is None or _id(g(stripe_price, "product")) == product_id)
     )
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    found = g(value, "id")
-    return found if isinstance(found, str) else None
 
 
 def product_params(plan: Plan, catalog: Catalog) -> dict[str, Any]:

@@ -13,9 +13,10 @@ Nothing here calls Stripe; it reads Stripe objects (SDK objects or dicts alike).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from billing_core.stripe_fields import field as _g
 
 #: Safe reasons a client may show. Messages are ours, never Stripe's text.
 DECLINE_REASONS: dict[str, str] = {
@@ -46,14 +47,6 @@ _ALIASES = {
 }
 
 Outcome = Literal["paid", "requires_action", "declined", "processing"]
-
-
-def _g(obj: Any, *path: str) -> Any:
-    for key in path:
-        if obj is None:
-            return None
-        obj = obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    return obj
 
 
 @dataclass(frozen=True)
