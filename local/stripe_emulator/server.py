@@ -207,7 +207,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, route: Any, req: Request) -> tuple[int, bytes, str, dict[str, str]]:
         backend = self.emulator.backend
         try:
-            result = route.handler(backend, req)
+            # One request at a time inside the account, as Stripe's own object locks do: a preview runs the real
+            # update on a sandboxed view of the account, and a concurrent read must never see that view.
+            with backend.lock:
+                result = route.handler(backend, req)
         finally:  # e.g. synchronous webhook delivery: after the handler, outside the lock, before the response
             for hook in list(backend.extra.get("_after_request_hooks", [])):
                 hook()
