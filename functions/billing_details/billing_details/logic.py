@@ -54,15 +54,7 @@ class BillingDetailsService:
     audit: AuditLog = field(default_factory=AuditLog)
 
     def _customer(self, customer_id: str) -> Any:
-        try:
-            customer = self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
-        except NotFound:
-            count("CustomerGone")
-            raise CustomerGone(customer_id=customer_id) from None
-        if _g(customer, "deleted"):
-            count("CustomerGone")
-            raise CustomerGone(customer_id=customer_id)
-        return customer
+        return self.gateway.live_customer(customer_id)
 
     # -- PATCH /billing/details -------------------------------------------------------------------------
     def update_details(

@@ -19,9 +19,8 @@ from typing import Any
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
-from billing_core.errors import CustomerGone, NotFound
+from billing_core.errors import NotFound
 from billing_core.identity import Caller
-from billing_core.observability import count
 from billing_core.stripe_fields import field as _g
 from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import StripeGateway, get_gateway
@@ -143,15 +142,7 @@ class BillingReader:
         )
 
     def _customer(self, customer_id: str) -> Any:
-        try:
-            customer = self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
-        except NotFound:
-            count("CustomerGone")
-            raise CustomerGone(customer_id=customer_id) from None
-        if _g(customer, "deleted"):
-            count("CustomerGone")
-            raise CustomerGone(customer_id=customer_id)
-        return customer
+        return self.gateway.live_customer(customer_id)
 
     def _preview(self, customer_id: str, subscription_id: str) -> int | None:
         """The next invoice's amount for one subscription (None when Stripe has none to preview)."""

@@ -82,15 +82,7 @@ class PaymentMethodsService:
         return pm
 
     def _customer(self, customer_id: str) -> Any:
-        try:
-            customer = self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
-        except NotFound:
-            count("CustomerGone")
-            raise CustomerGone(customer_id=customer_id) from None
-        if _g(customer, "deleted"):
-            count("CustomerGone")
-            raise CustomerGone(customer_id=customer_id)
-        return customer
+        return self.gateway.live_customer(customer_id)
 
     def _customer_and_subscriptions(self, customer_id: str) -> tuple[Any, list[Any]]:
         results = self.gateway.read_concurrently(

@@ -40,6 +40,7 @@ from billing_core.errors import (
     BillingError,
     ConfigurationError,
     Conflict,
+    CustomerGone,
     DependencyThrottled,
     DependencyUnavailable,
     InternalError,
@@ -49,6 +50,7 @@ from billing_core.errors import (
 )
 from billing_core.observability import count, logger
 from billing_core.settings import Settings, check_key_matches_stage, get_settings
+from billing_core.stripe_fields import field
 
 T = TypeVar("T")
 
@@ -285,6 +287,18 @@ class StripeGateway:
             },
         )
         return result
+
+    def live_customer(self, customer_id: str) -> Any:
+        """The customer, or 409 ``customer_gone`` when Stripe no longer has it (missing or deleted: A7)."""
+        try:
+            customer = self.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
+        except NotFound:
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id) from None
+        if field(customer, "deleted"):
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id)
+        return customer
 
     def read_concurrently(self, calls: Mapping[str, Callable[[], T]]) -> dict[str, T]:
         """Run independent reads at once (each should use :meth:`call`); return results by name.
