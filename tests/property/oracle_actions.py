@@ -42,8 +42,9 @@ def act_change(world: World, sit: Situation, before: dict[str, Any]) -> Outcome:
     preview = response["json"]
     amounts = [line["amount"] for line in preview["lines"]]
     expect(
-        sum(amounts) == preview["total"],
-        f"H1: preview lines {amounts} add up to {sum(amounts)}, the preview's total is {preview['total']} "
+        sum(amounts) + preview["tax"] == preview["total"],
+        f"H1: preview lines {amounts} (+ tax {preview['tax']}) add up to {sum(amounts) + preview['tax']}, "
+        f"the preview's total is {preview['total']} "
         f"(subtotal {preview['subtotal']}): a discount needs its own line",
     )
     response = world.change(preview["preview_id"], sub=sit.sub)
@@ -60,8 +61,13 @@ def act_change(world: World, sit: Situation, before: dict[str, Any]) -> Outcome:
         )
         if result["invoice_id"]:
             invoice = world.stripe.v1.invoices.retrieve(result["invoice_id"])
-            invoiced = sorted(int(line.amount) for line in invoice.lines.data)
-            expect(invoiced == sorted(amounts), f"H1: invoice lines {invoiced} are not the preview's {amounts}")
+            # Stripe keeps discounts off the lines (total_discount_amounts): the preview shows them as lines.
+            discounts = [-int(d.amount) for d in invoice.total_discount_amounts or [] if int(d.amount)]
+            invoiced = sorted([int(line.amount) for line in invoice.lines.data] + discounts)
+            expect(
+                invoiced == sorted(amounts),
+                f"H1: the invoice's lines and discounts {invoiced} are not the preview's lines {sorted(amounts)}",
+            )
             outcome.due_now[str(invoice.id)] = preview["amount_due_now"]
         else:
             expect(preview["amount_due_now"] == 0, f"H1: the preview showed {preview['amount_due_now']} due now")
