@@ -36,7 +36,15 @@ def act_change(world: World, sit: Situation, before: dict[str, Any]) -> Outcome:
     body: dict[str, Any] = {"price_lookup_key": action.lookup_key}
     if action.seats is not None:
         body["quantity"] = action.seats
+    offered = _offered(sit, action.lookup_key)
     response = world.call("POST", "/billing/subscription/preview", sub=sit.sub, body=body, key=None)
+    if offered is not None:
+        # A change the plans page offers is refused only as a conflict that says why (past due, canceling ...).
+        expect(
+            response["statusCode"] in (200, 409),
+            f"api: GET /billing/plans offers {action.lookup_key} as {offered}; the preview answered "
+            f"{response['statusCode']}: {response['body']}",
+        )
     if response["statusCode"] != 200:
         return _refused(response, "preview")
     preview = response["json"]
@@ -75,6 +83,16 @@ def act_change(world: World, sit: Situation, before: dict[str, Any]) -> Outcome:
         expect(result["effective_at"] == preview["effective_at"], "H1: the scheduled date is not the previewed one")
     outcome.next_shown.append(("preview", preview["next_billing_date"], preview["next_invoice_amount"]))
     return outcome
+
+
+def _offered(sit: Situation, lookup_key: str) -> tuple[str, str] | None:
+    """The (change kind, timing) GET /billing/plans shows for moving to ``lookup_key``; None if not offered."""
+    plans = read("/billing/plans", sit.sub)
+    for plan in plans["plans"]:
+        for price in plan["prices"]:
+            if price["lookup_key"] == lookup_key and price["change_kind"] and not price["current"]:
+                return price["change_kind"], price["change_timing"]
+    return None
 
 
 def act_cancel(world: World, sit: Situation, before: dict[str, Any]) -> Outcome:
