@@ -14,7 +14,7 @@ ENV ?= default
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
-	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=400 by default, a new seed each run)"
+	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"

@@ -81,8 +81,8 @@ FRACTIONS = st.integers(min_value=1, max_value=19).map(lambda n: n / 20)
 
 
 @st.composite
-def billing_states(draw: st.DrawFn) -> BillingState:
-    kind = draw(st.sampled_from(KINDS))
+def billing_states(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS) -> BillingState:
+    kind = draw(st.sampled_from(kinds))
     mode = draw(st.sampled_from(("classic", "flexible")))
     if kind == "none":
         return BillingState(kind, card=draw(st.booleans()), mode=mode)
@@ -126,8 +126,8 @@ def _actions_for(state: BillingState) -> st.SearchStrategy[Action]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> Scenario:
-    state = draw(billing_states())
+def scenarios(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS) -> Scenario:
+    state = draw(billing_states(kinds))
     return Scenario(state, draw(_actions_for(state)))
 
 

@@ -27,6 +27,11 @@ def test_trial_moved_to_yearly_with_a_card_charges_only_what_the_preview_showed(
     run(world, BillingState("trialing", "starter_monthly", card=True), Action("change", 0.05, "starter_yearly"))
 
 
+def test_trial_on_a_yearly_price_moved_to_monthly_previews_and_leaves_no_open_invoice(world: World) -> None:
+    # an interval change during a trial must not reset the billing anchor (Stripe refuses that before trial_end)
+    run(world, BillingState("trialing", "starter_yearly", card=False), Action("change", 0.05, "pro_monthly"))
+
+
 # -- a coupon on the subscription ---------------------------------------------------------------------------------
 def test_preview_with_a_percent_coupon_shows_the_discount_as_a_line(world: World) -> None:
     # H1: the preview's lines add up to its total
@@ -37,6 +42,11 @@ def test_preview_with_a_percent_coupon_shows_the_discount_as_a_line(world: World
 def test_preview_with_an_amount_coupon_shows_the_discount_as_a_line(world: World) -> None:
     state = BillingState("active", "starter_monthly", coupon="amount")
     run(world, state, Action("change", 0.05, "pro_monthly"))
+
+
+def test_preview_of_a_trial_with_an_amount_coupon_shows_the_discount_as_a_line(world: World) -> None:
+    state = BillingState("trialing", "starter_monthly", card=False, coupon="amount")
+    run(world, state, Action("change", 0.15, "business_seat_monthly", 3))
 
 
 # -- a scheduled downgrade ----------------------------------------------------------------------------------------
@@ -58,7 +68,7 @@ def test_overview_next_payment_after_fewer_seats_are_scheduled_is_for_the_new_se
     run(world, state, Action("wait", 0.05))
 
 
-# -- GET /billing right after a mutation --------------------------------------------------------------------------
+# -- GET /billing right after a mutation ---------------------------------------------------------------------------
 def test_billing_right_after_an_upgrade_shows_the_new_plan(world: World) -> None:
     # H4
     run(world, BillingState("active", "starter_monthly"), Action("change", 0.05, "pro_monthly"))
