@@ -16,8 +16,8 @@ from hypothesis import given
 
 from tests.integration.plan_change.pc_world import World
 from tests.property.billing_states import KINDS, Scenario, build, scenarios
-from tests.property.conftest import oracle_settings
 from tests.property.money_oracle import check
+from tests.property.oracle_profiles import oracle_settings
 
 SOAK = os.environ.get("HYPOTHESIS_PROFILE") == "soak"
 

@@ -49,6 +49,11 @@ def test_preview_of_a_trial_with_an_amount_coupon_shows_the_discount_as_a_line(w
     run(world, state, Action("change", 0.15, "business_seat_monthly", 3))
 
 
+def test_preview_of_a_period_end_change_with_a_coupon_shows_the_discount_as_a_line(world: World) -> None:
+    state = BillingState("scheduled_downgrade", "pro_monthly", coupon="percent", scheduled=("starter_monthly", 1))
+    run(world, state, Action("change", 0.05, "starter_monthly"))
+
+
 # -- a scheduled downgrade ----------------------------------------------------------------------------------------
 def test_overview_next_payment_after_a_scheduled_downgrade_is_the_new_price(world: World) -> None:
     # H3: GET /billing's next payment is the renewal Stripe invoices on the new plan
