@@ -15,7 +15,7 @@ from ..errors import StripeAPIError, card_error, invalid_request
 from . import common, invoicing
 from .invoice_shape import compute_totals, new_invoice, new_line
 
-SUB_STATE_KEYS = ("billing_cycle_anchor", "trial_start", "trial_end", "status", "_period", "_interval")
+SUB_STATE_KEYS = ("billing_cycle_anchor", "trial_start", "trial_end", "status", "_period", "_interval", "_debits")
 
 
 def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +74,10 @@ def items(sub: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def set_period(sub: dict[str, Any], start: int, end: int) -> None:
+    if sub.get("_period") and start != sub["_period"][0]:
+        from . import billing_mode
+
+        billing_mode.start_period(sub, start)
     sub["_period"] = [start, end]
     for it in items(sub):
         it["current_period_start"], it["current_period_end"] = start, end
@@ -198,6 +202,10 @@ def sub_invoice(
                 subscription_item=it["id"],
             )
     compute_totals(b, inv, apply_balance=False)
+    if cycle_lines and not trial:
+        from . import billing_mode
+
+        billing_mode.record_cycle_debits(b, sub, inv)
     sub["latest_invoice"] = inv["id"]
     if not b.extra.get("_preview"):
         b.emit("invoice.created", inv, request_id=request_id)

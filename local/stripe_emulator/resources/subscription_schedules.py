@@ -5,6 +5,7 @@ Creating with `customer` + `phases` (no existing subscription) is not emulated (
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..backend import Backend
@@ -37,7 +38,7 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
             "id": b.new_id("sub_sched"),
             "object": "subscription_schedule",
             "application": None,
-            "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+            "billing_mode": copy.deepcopy(sub["billing_mode"]),
             "canceled_at": None,
             "completed_at": None,
             "created": now,
