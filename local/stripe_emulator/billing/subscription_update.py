@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from ..errors import invalid_request
+from ..errors import StripeAPIError, invalid_request
 from . import common
 from . import subscription_core as core
 from .proration import prorate_changes
@@ -21,6 +21,17 @@ PENDING_ALLOWED = {
     "expand",
     "off_session",
 }
+
+
+def trial_after_anchor() -> StripeAPIError:
+    """endive 2026-10-28 (changelog "error code for billing cycle anchor and trial validation"): an update or
+    preview whose `billing_cycle_anchor` falls before the subscription's `trial_end` is refused."""
+    return invalid_request(
+        "The subscription's billing_cycle_anchor cannot be earlier than its trial_end. End the trial with "
+        "`trial_end=now` to reset the billing cycle anchor, or leave the anchor unchanged.",
+        param="billing_cycle_anchor",
+        code="subscription_update_trial_after_billing_cycle_anchor",
+    )
 
 
 def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
@@ -131,7 +142,6 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         now = b.now_for_customer(sub["customer"])
         before_render = b.render(sub)
         before = core.state(sub)
-        _simple_fields(b, sub, p, now)
         period = (sub["_period"][0], sub["_period"][1])
         at = int(p["proration_date"]) if p.get("proration_date") is not None else now
         if p.get("proration_date") is not None and not period[0] <= at <= period[1]:
@@ -148,12 +158,17 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         )
         end_trial = p.get("trial_end") == "now" and trialing
         new_trial = p.get("trial_end") not in (None, "", "now")
+        if anchor_now and ((trialing and not end_trial) or new_trial):
+            raise trial_after_anchor()
+        _simple_fields(b, sub, p, now)
         if "items" in p:
             _apply_items(b, sub, p["items"])
             old_interval = tuple(sub["_interval"])
             new_interval = common.recurring(core.items(sub)[0]["price"])
             if old_interval != new_interval:
-                anchor_now = True
+                # An interval change resets the anchor to now, except during a trial that goes on: the new
+                # price then bills from the trial end (the anchor).
+                anchor_now = anchor_now or not (trialing and not end_trial) and not new_trial
                 sub["_interval"] = list(new_interval)
         inv = None
         after_items = [{"id": i["id"], "price": i["price"], "quantity": i["quantity"]} for i in core.items(sub)]
