@@ -76,11 +76,17 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
             "test_clock": cus.get("test_clock"),
         }
         items = [{"price": i["price"]["id"], "quantity": i["quantity"]} for i in sub["items"]["data"]]
+        phase: dict[str, Any] = {
+            "items": items,
+            "end_date": sub["_period"][1],
+            "start_date": sub["_period"][0],
+            "discounts": [{"discount": did} for did in sub.get("discounts") or []],
+        }
+        if sub["status"] == "trialing" and sub.get("trial_end"):
+            phase["trial_end"] = sub["trial_end"]
         sched["phases"] = []
         b.store(sched)
-        schedules.set_phases(
-            b, sched, sub, [{"items": items, "end_date": sub["_period"][1], "start_date": sub["_period"][0]}]
-        )
+        schedules.set_phases(b, sched, sub, [phase])
         sub["schedule"] = sched["id"]
         b.emit("subscription_schedule.created", sched, request_id=request_id)
         return sched
