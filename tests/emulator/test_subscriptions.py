@@ -110,10 +110,44 @@ def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.pending_update is None and after["items"].data[0].price.id == big.id
     assert "customer.subscription.pending_update_applied" in event_types(stripe_emulator)
-    with pytest.raises(stripe.InvalidRequestError):
+    with pytest.raises(stripe.InvalidRequestError) as err:  # still not allowed with a pending update
         stripe_client.v1.subscriptions.update(
-            sub.id, {"metadata": {"a": "b"}, "payment_behavior": "pending_if_incomplete"}
+            sub.id, {"description": "x", "payment_behavior": "pending_if_incomplete"}
         )
+    assert err.value.param == "description"
+
+
+def test_pending_update_holds_metadata_discounts_and_cancel_at_period_end(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    """dahlia/endive: metadata, discounts and cancel_at_period_end wait in pending_update until the invoice is paid."""
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "metadata": {"keep": "1"}}
+    )
+    advance(stripe_client, clock.id, T0 + 5 * DAY)
+    bad = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
+    stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    coupon = stripe_client.v1.coupons.create({"percent_off": 10, "duration": "forever"})
+    updated = stripe_client.v1.subscriptions.update(
+        sub.id,
+        {
+            "items": [{"id": sub["items"].data[0].id, "quantity": 2}],
+            "proration_behavior": "always_invoice",
+            "payment_behavior": "pending_if_incomplete",
+            "metadata": {"plan": "two"},
+            "discounts": [{"coupon": coupon.id}],
+            "cancel_at_period_end": True,
+        },
+    )
+    pu = updated.pending_update
+    assert pu.metadata.to_dict() == {"plan": "two"} and pu.cancel_at_period_end is True and len(pu.discounts) == 1
+    assert updated.metadata.to_dict() == {"keep": "1"} and updated.cancel_at_period_end is False
+    assert updated.discounts == [] and updated["items"].data[0].quantity == 1
+    good = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
+    stripe_client.v1.invoices.pay(updated.latest_invoice, {"payment_method": good.id})
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.pending_update is None and after["items"].data[0].quantity == 2
+    assert after.metadata.to_dict() == {"keep": "1", "plan": "two"}
+    assert after.cancel_at_period_end is True and after.discounts == pu.discounts
 
 
 def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]

@@ -275,6 +275,7 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
     pending = sub.get("_pending")
     if pending and pending.get("invoice") == inv["id"]:
         restore(b, sub, pending["state"])
+        sub.update(copy.deepcopy(pending.get("fields") or {}))  # metadata, discounts, cancel_at_period_end
         sub["pending_update"], sub["_pending"] = None, None
         b.emit("customer.subscription.pending_update_applied", sub, request_id=request_id)
     if sub["status"] in ("incomplete", "past_due", "unpaid"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..backend import Backend
@@ -10,7 +11,12 @@ from . import common
 from . import subscription_core as core
 from .proration import prorate_changes
 
+#: Parameters a pending update may carry: Stripe's "Pending updates reference" list, plus `metadata` and `discounts`
+#: (changelog dahlia 2026-05-27) and `cancel_at_period_end` (endive 2026-09-30), held in `pending_update` until paid.
+#: `add_invoice_items` is in Stripe's list but the emulator does not implement it, so it stays refused.
+PENDING_FIELDS = ("metadata", "discounts", "cancel_at_period_end")
 PENDING_ALLOWED = {
+    *PENDING_FIELDS,
     "items",
     "proration_behavior",
     "proration_date",
@@ -142,6 +148,7 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         now = b.now_for_customer(sub["customer"])
         before_render = b.render(sub)
         before = core.state(sub)
+        before_fields = {k: copy.deepcopy(sub.get(k)) for k in (*PENDING_FIELDS, "cancel_at")}
         period = (sub["_period"][0], sub["_period"][1])
         at = int(p["proration_date"]) if p.get("proration_date") is not None else now
         if p.get("proration_date") is not None and not period[0] <= at <= period[1]:
@@ -215,13 +222,18 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             )
             if not paid and behavior == "pending_if_incomplete" and not b.extra.get("_preview"):
                 after = core.state(sub)
+                fields = {k: copy.deepcopy(sub.get(k)) for k in before_fields if k in p or k == "cancel_at"}
                 core.restore(b, sub, before)
+                sub.update(copy.deepcopy(before_fields))
                 sub["latest_invoice"] = inv["id"]
-                sub["_pending"] = {"state": after, "invoice": inv["id"]}
+                sub["_pending"] = {"state": after, "invoice": inv["id"], "fields": fields}
                 sub["pending_update"] = {
                     "billing_cycle_anchor": after["billing_cycle_anchor"] if anchor_now else None,
-                    "discounts": None,
+                    "cancel_at_period_end": fields.get("cancel_at_period_end") if "cancel_at_period_end" in p else None,
+                    "discount": None,
+                    "discounts": fields.get("discounts") if "discounts" in p else None,
                     "expires_at": min(now + common.INCOMPLETE_EXPIRY_S, period[1]),
+                    "metadata": dict(p["metadata"] or {}) if "metadata" in p else None,
                     "subscription_items": [b.render(i) for i in after["items"]],
                     "trial_end": after["trial_end"] if "trial_end" in p else None,
                     "trial_from_plan": None,
