@@ -236,3 +236,24 @@ def test_unknown_item_and_mixed_intervals_rejected(stripe_client) -> None:  # ty
             }
         )
     assert err.value.http_status == 400
+
+
+@pytest.mark.parametrize("save", ["on_subscription", "off"])
+def test_save_default_payment_method_on_subscription(stripe_client, save) -> None:  # type: ignore[no-untyped-def]
+    """payment_settings.save_default_payment_method=on_subscription: the card that pays becomes the default."""
+    cus = stripe_client.v1.customers.create({"email": "sam@example.com"})
+    pm = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
+    sub = stripe_client.v1.subscriptions.create(
+        {
+            "customer": cus.id,
+            "items": [{"price": price(stripe_client, 1200).id}],
+            "payment_behavior": "default_incomplete",
+            "payment_settings": {"save_default_payment_method": save},
+        }
+    )
+    assert sub.status == "incomplete" and sub.default_payment_method is None
+    assert sub.payment_settings.save_default_payment_method == save
+    stripe_client.v1.invoices.pay(sub.latest_invoice, {"payment_method": pm.id})
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.status == "active"
+    assert after.default_payment_method == (pm.id if save == "on_subscription" else None)

@@ -117,11 +117,10 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "next_pending_invoice_item_invoice": None,
             "on_behalf_of": None,
             "pause_collection": None,
-            "payment_settings": {
-                "payment_method_options": None,
-                "payment_method_types": None,
-                "save_default_payment_method": "off",
-            },
+            "payment_settings": core.payment_settings(
+                {"payment_method_options": None, "payment_method_types": None, "save_default_payment_method": "off"},
+                p.get("payment_settings"),
+            ),
             "pending_invoice_item_interval": None,
             "pending_setup_intent": None,
             "pending_update": None,

@@ -92,6 +92,8 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
                 )
             pm_id = pm["id"]
         sub["default_payment_method"] = pm_id
+    if "payment_settings" in p:
+        sub["payment_settings"] = core.payment_settings(sub["payment_settings"], p["payment_settings"])
     if "cancel_at_period_end" in p:
         sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
         if sub["cancel_at_period_end"]:
