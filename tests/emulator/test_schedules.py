@@ -40,6 +40,8 @@ def test_downgrade_at_period_end(stripe_client, stripe_emulator) -> None:  # typ
     advance(stripe_client, clock.id, end + 60)
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after["items"].data[0].price.id == basic.id
+    assert stripe_client.v1.invoices.retrieve(after.latest_invoice).status == "draft"  # finalized an hour later
+    advance(stripe_client, clock.id, end + 3600 + 60)
     renewal = stripe_client.v1.invoices.retrieve(after.latest_invoice)
     assert renewal.amount_paid == 1000 and not any(
         li.parent.subscription_item_details.proration for li in renewal.lines.data

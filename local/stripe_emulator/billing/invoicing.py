@@ -74,6 +74,7 @@ def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> 
     base = b.extra.get("api_base", "")
     inv.update(
         status="open",
+        automatically_finalizes_at=None,
         number=_next_number(b, inv["customer"]),
         hosted_invoice_url=f"{base}/invoices/{inv['id']}/hosted",
         invoice_pdf=f"{base}/invoices/{inv['id']}/pdf",
