@@ -14,7 +14,9 @@ from ._billing import DAY, T0, advance, clock_customer, lines, price
 def _sub(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, **extra: Any) -> tuple[Any, Any]:
     clock, cus, _ = clock_customer(client)
     p = price(client, amount)
-    sub = client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": p.id, "quantity": quantity}], **extra})
+    sub = client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": p.id, "quantity": quantity}], **extra}
+    )
     return clock, sub
 
 
@@ -65,7 +67,8 @@ def test_flexible_credit_uses_the_amount_originally_debited(stripe_client: strip
     start, end = sub["items"].data[0].current_period_start, sub["items"].data[0].current_period_end
     advance(stripe_client, clock.id, T0 + 5 * DAY)
     stripe_client.v1.subscriptions.update(
-        sub.id, {"items": [{"id": item, "price": price(stripe_client, 3000, name="Max").id}], "proration_behavior": "none"}
+        sub.id,
+        {"items": [{"id": item, "price": price(stripe_client, 3000, name="Max").id}], "proration_behavior": "none"},
     )
     at = T0 + 10 * DAY
     advance(stripe_client, clock.id, at)
@@ -83,7 +86,8 @@ def test_classic_credit_uses_the_current_price(stripe_client: stripe.StripeClien
     item = sub["items"].data[0].id
     start, end = sub["items"].data[0].current_period_start, sub["items"].data[0].current_period_end
     stripe_client.v1.subscriptions.update(
-        sub.id, {"items": [{"id": item, "price": price(stripe_client, 3000, name="Max").id}], "proration_behavior": "none"}
+        sub.id,
+        {"items": [{"id": item, "price": price(stripe_client, 3000, name="Max").id}], "proration_behavior": "none"},
     )
     at = T0 + 10 * DAY
     advance(stripe_client, clock.id, at)

@@ -111,9 +111,7 @@ def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_
     assert after.pending_update is None and after["items"].data[0].price.id == big.id
     assert "customer.subscription.pending_update_applied" in event_types(stripe_emulator)
     with pytest.raises(stripe.InvalidRequestError) as err:  # still not allowed with a pending update
-        stripe_client.v1.subscriptions.update(
-            sub.id, {"description": "x", "payment_behavior": "pending_if_incomplete"}
-        )
+        stripe_client.v1.subscriptions.update(sub.id, {"description": "x", "payment_behavior": "pending_if_incomplete"})
     assert err.value.param == "description"
 
 

@@ -36,8 +36,11 @@ def test_upcoming_invoice_follows_the_schedules_next_phase(stripe_client: stripe
         {
             "end_behavior": "release",
             "phases": [
-                {"items": [{"price": sub["items"].data[0].price.id}], "start_date": sched.phases[0].start_date,
-                 "end_date": end},
+                {
+                    "items": [{"price": sub["items"].data[0].price.id}],
+                    "start_date": sched.phases[0].start_date,
+                    "end_date": end,
+                },
                 {"items": [{"price": pro.id, "quantity": 2}], "duration": {"interval": "month"}},
             ],
         },

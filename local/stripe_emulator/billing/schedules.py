@@ -134,9 +134,7 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
         if spec.get("trial") and end is not None:
             trial_end = int(end)
         if trial_end is not None and not (start <= trial_end and (end is None or trial_end <= int(end))):
-            raise invalid_request(
-                "The phase's trial_end must be within the phase.", param=f"phases[{i}][trial_end]"
-            )
+            raise invalid_request("The phase's trial_end must be within the phase.", param=f"phases[{i}][trial_end]")
         phases.append(
             new_phase(
                 b,
