@@ -164,9 +164,12 @@ def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type
         },
     )
     assert updated.pending_update is not None
+    assert stripe_client.v1.invoices.retrieve(updated.latest_invoice).status == "open"  # left open while pending
     advance(stripe_client, clock.id, T0 + 24 * 3600)
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.pending_update is None and after["items"].data[0].quantity == 1
+    # Stripe's "Pending updates reference" (Expiration): the invoice is voided when the pending update expires.
+    assert stripe_client.v1.invoices.retrieve(updated.latest_invoice).status == "void"
     assert "customer.subscription.pending_update_expired" in event_types(stripe_emulator)
 
 
