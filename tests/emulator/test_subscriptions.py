@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import stripe
 
@@ -258,3 +260,27 @@ def test_save_default_payment_method_on_subscription(stripe_client, save) -> Non
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.status == "active"
     assert after.default_payment_method == (pm.id if save == "on_subscription" else None)
+
+
+def test_refused_update_writes_nothing(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    """A bad item, card or date anywhere in an update leaves the subscription exactly as it was."""
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "metadata": {"a": "1"}}
+    )
+    big = price(stripe_client, 5000, name="Max")
+    item = sub["items"].data[0].id
+    refused: list[dict[str, Any]] = [
+        {"items": [{"id": item, "price": big.id}, {"id": "si_missing", "quantity": 2}]},
+        {"items": [{"id": item, "price": big.id}], "default_payment_method": "pm_missing"},
+        {"items": [{"id": item, "price": big.id}], "cancel_at": T0 - 10},
+        {"items": [{"id": item, "price": big.id}, {"price": price(stripe_client, 900, interval="year").id}]},
+    ]
+    for params in refused:
+        with pytest.raises(stripe.StripeError):
+            stripe_client.v1.subscriptions.update(
+                sub.id, {**params, "metadata": {"a": "2"}, "proration_behavior": "always_invoice"}
+            )
+        after = stripe_client.v1.subscriptions.retrieve(sub.id)
+        assert after["items"].data[0].price.id != big.id and after.metadata.to_dict() == {"a": "1"}, params
+        assert after.cancel_at is None and after.latest_invoice == sub.latest_invoice

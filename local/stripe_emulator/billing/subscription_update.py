@@ -72,14 +72,34 @@ def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -
     core.check_prices(b, prices)
 
 
+def check_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+    """Every `items[]` spec is valid and the resulting set of prices is allowed, before anything is written."""
+    by_id = {it["id"]: it for it in core.items(sub)}
+    prices = {it["id"]: b.objects.get(it["price"]["id"]) or it["price"] for it in core.items(sub)}
+    added = []
+    for i, spec in enumerate(specs):
+        if spec.get("id"):
+            if spec["id"] not in by_id:
+                raise invalid_request(
+                    f"No such subscription_item: '{spec['id']}'",
+                    param=f"items[{i}][id]",
+                    code="resource_missing",
+                    status=404,
+                )
+            if spec.get("deleted"):
+                prices.pop(spec["id"], None)
+            elif spec.get("price"):
+                prices[spec["id"]] = common.price(b, spec["price"], param=f"items[{i}][price]")
+        elif not spec.get("price"):
+            raise invalid_request(f"Missing required param: items[{i}][price].", param=f"items[{i}][price]")
+        else:
+            added.append(common.price(b, spec["price"], param=f"items[{i}][price]"))
+    core.check_prices(b, [*prices.values(), *added])
+
+
 def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int) -> None:
-    if "metadata" in p:
-        sub["metadata"] = (
-            {} if p["metadata"] == "" else {k: v for k, v in {**sub["metadata"], **p["metadata"]}.items() if v != ""}
-        )
-    for key in ("description", "days_until_due", "collection_method"):
-        if key in p:
-            sub[key] = p[key] or None
+    """The plain fields of an update; everything that can be refused is checked before the first write."""
+    pm_id = None
     if "default_payment_method" in p:
         pm_id = p["default_payment_method"] or None
         if pm_id:
@@ -91,36 +111,15 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
                     param="default_payment_method",
                 )
             pm_id = pm["id"]
-        sub["default_payment_method"] = pm_id
-    if "payment_settings" in p:
-        sub["payment_settings"] = core.payment_settings(sub["payment_settings"], p["payment_settings"])
-    if "cancel_at_period_end" in p:
-        sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
-        if sub["cancel_at_period_end"]:
-            sub["cancel_at"] = sub["_period"][1]
-        elif sub.get("cancel_at") == sub["_period"][1]:
-            sub["cancel_at"] = None
-    if "cancel_at" in p:
+    settings = core.payment_settings(sub["payment_settings"], p.get("payment_settings"))
+    cancel_at: int | None = None
+    if p.get("cancel_at") not in ("", None):
         value = p["cancel_at"]
-        if value in ("", None):
-            sub["cancel_at"] = None
-        else:
-            ts = {"max_period_end": sub["_period"][1], "min_period_end": sub["_period"][1]}.get(str(value))
-            ts = ts or int(value)
-            if ts <= now:
-                raise invalid_request("Invalid timestamp: must be in the future.", param="cancel_at")
-            sub["cancel_at"] = ts
-            sub["cancel_at_period_end"] = ts == sub["_period"][1]
-    if "cancellation_details" in p:
-        cd = p["cancellation_details"] or {}
-        sub["cancellation_details"].update({k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd})
-    if "pause_collection" in p:
-        sub["pause_collection"] = (
-            None
-            if p["pause_collection"] == ""
-            else {"behavior": p["pause_collection"]["behavior"], "resumes_at": p["pause_collection"].get("resumes_at")}
-        )
-    if "discounts" in p:
+        ts = {"max_period_end": sub["_period"][1], "min_period_end": sub["_period"][1]}.get(str(value))
+        cancel_at = ts or int(value)
+        if cancel_at <= now:
+            raise invalid_request("Invalid timestamp: must be in the future.", param="cancel_at")
+    if "discounts" in p:  # checks every spec before storing or redeeming anything; the last step that can fail
         sub["discounts"] = common.make_discounts(
             b,
             p["discounts"] or [],
@@ -129,6 +128,35 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
             start=now,
             redeem=True,
             existing=sub.get("discounts"),
+        )
+    if "metadata" in p:
+        sub["metadata"] = (
+            {} if p["metadata"] == "" else {k: v for k, v in {**sub["metadata"], **p["metadata"]}.items() if v != ""}
+        )
+    for key in ("description", "days_until_due", "collection_method"):
+        if key in p:
+            sub[key] = p[key] or None
+    if "default_payment_method" in p:
+        sub["default_payment_method"] = pm_id
+    sub["payment_settings"] = settings
+    if "cancel_at_period_end" in p:
+        sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
+        if sub["cancel_at_period_end"]:
+            sub["cancel_at"] = sub["_period"][1]
+        elif sub.get("cancel_at") == sub["_period"][1]:
+            sub["cancel_at"] = None
+    if "cancel_at" in p:
+        sub["cancel_at"] = cancel_at
+        if cancel_at is not None:
+            sub["cancel_at_period_end"] = cancel_at == sub["_period"][1]
+    if "cancellation_details" in p:
+        cd = p["cancellation_details"] or {}
+        sub["cancellation_details"].update({k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd})
+    if "pause_collection" in p:
+        sub["pause_collection"] = (
+            None
+            if p["pause_collection"] == ""
+            else {"behavior": p["pause_collection"]["behavior"], "resumes_at": p["pause_collection"].get("resumes_at")}
         )
 
 
@@ -169,6 +197,8 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         new_trial = p.get("trial_end") not in (None, "", "now")
         if anchor_now and ((trialing and not end_trial) or new_trial):
             raise trial_after_anchor()
+        if "items" in p:
+            check_items(b, sub, p["items"])
         _simple_fields(b, sub, p, now)
         if "items" in p:
             _apply_items(b, sub, p["items"])
