@@ -102,3 +102,17 @@ def test_renewal_invoice_is_a_draft_for_an_hour_then_finalized_and_paid(stripe_c
     paid = stripe_client.v1.invoices.retrieve(draft.id)
     assert paid.status == "paid" and paid.automatically_finalizes_at is None
     assert paid.status_transitions.finalized_at == end + 3600 and paid.amount_paid == 1000
+
+
+def test_canceling_during_the_draft_hour_never_charges_the_renewal(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    end = sub["items"].data[0].current_period_end
+    advance(stripe_client, clock.id, end + 60)
+    draft_id = stripe_client.v1.subscriptions.retrieve(sub.id).latest_invoice
+    stripe_client.v1.subscriptions.cancel(sub.id)
+    advance(stripe_client, clock.id, end + 3 * 3600)
+    draft = stripe_client.v1.invoices.retrieve(draft_id)
+    assert draft.status == "draft" and draft.auto_advance is False and draft.amount_paid == 0

@@ -318,6 +318,8 @@ def cancel_subscription(
         ):
             if inv["status"] == "open":
                 inv.update(next_payment_attempt=None, auto_advance=False)
+            elif inv["status"] == "draft":  # a renewal draft of a canceled subscription is never charged
+                inv.update(auto_advance=False, automatically_finalizes_at=None)
         if sub.get("schedule"):
             sched = b.objects.get(sub["schedule"])
             if sched and sched["status"] in ("active", "not_started"):
