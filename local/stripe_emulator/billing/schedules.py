@@ -31,7 +31,9 @@ def phase_items(b: Backend, specs: list[dict[str, Any]], param: str) -> list[dic
 
 def phase_discounts(b: Backend, specs: Any, param: str) -> list[dict[str, Any]]:
     """Phase `discounts` as Stripe renders them ({coupon, discount, promotion_code}); each reference must exist.
-    They become the subscription's discounts when the phase starts (`apply_discounts`)."""
+    They become the subscription's discounts when the phase starts (`apply_discounts`). A phase given without
+    `discounts` "inherits the discount from the subscription's customer" (SubscriptionScheduleUpdateParamsPhase);
+    the emulator's customers carry none, so such a phase has no discounts."""
     out = []
     for i, spec in enumerate(specs or []):
         row: dict[str, Any] = {"coupon": None, "discount": None, "promotion_code": None}
