@@ -73,6 +73,18 @@ def test_overview_next_payment_after_fewer_seats_are_scheduled_is_for_the_new_se
     run(world, state, Action("wait", 0.05))
 
 
+# -- the next payment after an immediate change ------------------------------------------------------------------
+def test_next_payment_after_moving_to_yearly_with_an_amount_coupon_is_the_renewal_amount(world: World) -> None:
+    # H3: the preview's next payment is the first renewal on the new price, the whole coupon off
+    state = BillingState("active", "starter_monthly", coupon="amount")
+    run(world, state, Action("change", 0.05, "starter_yearly"))
+
+
+def test_next_payment_after_a_change_that_leaves_a_credit_is_reduced_by_the_credit(world: World) -> None:
+    # H3: the unused yearly time exceeds the new month's price; the credit balance pays the next renewal
+    run(world, BillingState("active", "starter_yearly"), Action("change", 0.05, "pro_monthly"))
+
+
 # -- GET /billing right after a mutation ---------------------------------------------------------------------------
 def test_billing_right_after_an_upgrade_shows_the_new_plan(world: World) -> None:
     # H4
