@@ -11,6 +11,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import stripe
 
+from tests.helpers.test_clocks import advance_clock
+
 FULL_FEATURES: dict[str, Any] = {
     "customer_update": {"enabled": True, "allowed_updates": ["email", "name", "address", "phone", "tax_id"]},
     "invoice_history": {"enabled": True},
@@ -510,7 +512,7 @@ def test_a_downgrade_matching_decreasing_item_amount_is_scheduled_at_period_end(
         (cat["pro"].id, item.current_period_end),
         (cat["monthly"].id, None),
     ]
-    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": item.current_period_end + 3600})
+    advance_clock(stripe_client, clock.id, item.current_period_end + 3600)
     later = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert later["items"].data[0].price.id == cat["monthly"].id
 
