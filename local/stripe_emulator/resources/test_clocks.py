@@ -121,7 +121,8 @@ def _advance_in_background(b: Backend, clock: dict[str, Any], frozen_time: int, 
 
 
 def join_workers(b: Backend, timeout: float = 30.0) -> None:
-    """Wait for advances in flight (server stop)."""
+    """Wait for advances in flight (server stop); held ones are released first."""
+    hold_advances(b, held=False)
     for worker in list(b.extra.get("_clock_workers", [])):
         worker.join(timeout)
 
