@@ -133,6 +133,8 @@ def test_writes_to_objects_on_an_advancing_clock_and_a_second_advance_are_refuse
         stripe_client.v1.subscriptions.update(sub.id, {"metadata": {"k": "v"}})
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 100, "currency": "usd"})
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.customers.create({"email": "late@example.com", "test_clock": clock.id})
     assert stripe_client.v1.customers.retrieve(cus.id).name == "Jenny"  # reads are fine
     assert stripe_client.v1.customers.update(other.id, {"name": "Unrelated"}).name == "Unrelated"
     test_clocks.hold_advances(stripe_emulator.backend, held=False)

@@ -135,14 +135,18 @@ def _advancing_error(clock: dict[str, Any]) -> Exception:
 
 
 def refuse_writes_while_advancing(b: Backend, req: Request) -> None:
-    """A POST/DELETE under /v1 naming (in its path, `customer` or `subscription`) an object of a customer whose
-    clock is advancing is refused, as Stripe locks those objects for the advance."""
+    """A POST/DELETE under /v1 naming (in its path, `customer`, `subscription` or `test_clock`) an advancing clock
+    or an object of a customer on it is refused, as Stripe locks those objects for the advance."""
     if req.method == "GET" or not req.path.startswith("/v1/") or req.path.startswith("/v1/test_helpers/test_clocks"):
         return
-    refs = [*req.path_params.values(), req.params.get("customer"), req.params.get("subscription")]
+    refs = [*req.path_params.values(), *(req.params.get(k) for k in ("customer", "subscription", "test_clock"))]
     for ref in refs:
         obj = b.objects.get(ref) if isinstance(ref, str) else None
         if obj is None:
+            continue
+        if obj.get("object") == "test_helpers.test_clock":  # e.g. a new customer on the advancing clock
+            if obj.get("status") == "advancing":
+                raise _advancing_error(obj)
             continue
         cus_id = obj["id"] if obj.get("object") == "customer" else obj.get("customer")
         if not isinstance(cus_id, str) and isinstance(obj.get("subscription"), str):
