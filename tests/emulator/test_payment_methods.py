@@ -185,6 +185,10 @@ def test_radar_block_card_attaches_but_every_charge_is_blocked(
 ) -> None:
     pm = stripe_client.v1.payment_methods.attach("pm_card_radarBlock", params={"customer": customer.id})
     assert pm.customer == customer.id and pm.card is not None and pm.card.last4 == "0019"
+    si = stripe_client.v1.setup_intents.create(params={"customer": customer.id})
+    assert stripe_client.v1.setup_intents.confirm(si.id, params={"payment_method": "pm_card_radarBlock"}).status == (
+        "succeeded"  # Radar scores payments; saving the card works
+    )
     with pytest.raises(stripe.CardError) as exc:
         stripe_client.v1.payment_intents.create(
             params={
