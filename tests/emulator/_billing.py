@@ -6,7 +6,7 @@ from typing import Any
 
 import stripe
 
-from tests.helpers.test_clocks import advance_clock
+from tests.helpers.stripe_clocks import advance_clock
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 DAY = 86400

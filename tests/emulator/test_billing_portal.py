@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import stripe
 
-from tests.helpers.test_clocks import advance_clock
+from tests.helpers.stripe_clocks import advance_clock
 
 FULL_FEATURES: dict[str, Any] = {
     "customer_update": {"enabled": True, "allowed_updates": ["email", "name", "address", "phone", "tax_id"]},

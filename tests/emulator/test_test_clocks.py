@@ -8,7 +8,7 @@ import stripe
 
 from local.stripe_emulator.billing import common
 from local.stripe_emulator.resources import test_clocks
-from tests.helpers.test_clocks import wait_until_ready
+from tests.helpers.stripe_clocks import wait_until_ready
 
 from ._billing import DAY, T0, advance, clock_customer, event_types, price
 

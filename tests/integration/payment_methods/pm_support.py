@@ -10,7 +10,7 @@ import httpx
 
 from tests.helpers import aws as h
 from tests.helpers.apigw import http_event, invoke
-from tests.helpers.test_clocks import advance_clock
+from tests.helpers.stripe_clocks import advance_clock
 
 MONTH = 31 * 86400
 
