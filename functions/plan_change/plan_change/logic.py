@@ -12,7 +12,14 @@ Rules every operation follows:
 
 Timing comes from the catalog's transition rules: ``immediate`` changes are applied with
 ``proration_behavior=always_invoice`` + ``payment_behavior=pending_if_incomplete`` (the plan only changes once
-the invoice is paid); ``period_end`` changes become a two-phase subscription schedule released at the end.
+the invoice is paid; a declined invoice is voided so nothing is left to pay later); ``period_end`` changes become
+a two-phase subscription schedule released at the end. A trial is kept unless the caller chose to end it
+(``plan_change.preview``), and a change that charges now needs a usable card before any Stripe write (H2).
+
+Billing mode: subscriptions the product creates are explicitly ``billing_mode={"type": "flexible"}`` (the
+endive default too, per stripe-python 16's ``SubscriptionCreateParamsBillingMode``; classic only when asked).
+Schedules are made with ``from_subscription``, which takes no other parameters and inherits the subscription's
+billing mode (``SubscriptionScheduleCreateParams.from_subscription``).
 """
 
 from __future__ import annotations
@@ -34,14 +41,15 @@ from billing_core.identity import Caller
 from billing_core.observability import count, logger
 from billing_core.stripe_gateway import derive_key
 
+from plan_change.cards import PaymentMethodRequired, usable_payment_method
 from plan_change.models import (
     CancelRequest,
     CancelResponse,
     ChangeRequest,
     ChangeResponse,
+    NextPayment,
     PaymentAction,
     PlanState,
-    PreviewLine,
     PreviewRequest,
     PreviewResponse,
     ResumeResponse,
@@ -52,10 +60,19 @@ from plan_change.models import (
     SubscribeRequest,
     SubscribeResponse,
 )
-from plan_change.store import PREVIEW_TTL_S, PlanChangeStore, StoredPreview, request_fingerprint
+from plan_change.preview import (
+    CHANGEABLE,
+    customer_of,
+    first_charge_date,
+    is_trialing,
+    preview_change,
+    reject_pending,
+    stored_plan,
+    update_params,
+)
+from plan_change.store import PlanChangeStore, StoredPreview, request_fingerprint
 from plan_change.stripe_billing import StripeBilling, g, oid
 
-CHANGEABLE = frozenset({"active", "trialing"})
 CANCELABLE = frozenset({"active", "trialing", "past_due"})
 ENDED = frozenset({"canceled", "incomplete_expired"})
 #: ``at_period_end`` (default) or ``immediately`` (cancel now, prorated credit): CANCELLATION_MODE.
@@ -174,6 +191,21 @@ class PlanChanger:
         secret = g(invoice, "confirmation_secret", "client_secret")
         return PaymentState(g(invoice, "status"), intent_status, secret if isinstance(secret, str) else None)
 
+    def _next_payment(self, subscription: Any) -> NextPayment | None:
+        """Stripe's upcoming invoice after a mutation (H3: the amount and date the overview will show)."""
+        try:
+            upcoming = self.billing.upcoming_invoice(customer_of(subscription), str(subscription.get("id")))
+        except BillingError:
+            logger.warning("upcoming invoice unavailable after the change")
+            return None
+        if upcoming is None:
+            return None
+        return NextPayment(
+            amount=int(g(upcoming, "amount_due") or 0),
+            date=first_charge_date(upcoming, period_end_of(subscription)),
+            currency=g(upcoming, "currency"),
+        )
+
     def _single_item(self, subscription: Any) -> tuple[Any, str]:
         items = subscription_items(subscription)
         item, key = catalog_item(subscription, self.catalog)
@@ -195,90 +227,8 @@ class PlanChanger:
     # POST /billing/subscription/preview
     # ------------------------------------------------------------------------------------------------------
     def preview(self, caller: Caller, req: PreviewRequest, request_id: str) -> PreviewResponse:
-        target_plan, target_price = self.catalog.price(req.price_lookup_key)  # B2: before any Stripe call
-        if req.quantity is not None:
-            self.catalog.check_quantity(target_plan, req.quantity)
-        _, sub = self._subscription(caller, "subscription.preview", request_id, req.subscription_id, CHANGEABLE)
-        _reject_pending(sub)
-        item, from_key = self._single_item(sub)
-        from_plan, from_price = self.catalog.price(from_key)
-        from_qty = int(g(item, "quantity") or 1)
-        to_qty = req.quantity or self._default_quantity(target_plan, from_plan, from_qty)
-        change = self.catalog.transition(from_key, target_price.lookup_key, from_qty, to_qty)
-        price_id = self.billing.price_id(target_price.lookup_key)
-        now = self.billing.now_for(sub)
-        period_end = int(g(item, "current_period_end") or period_end_of(sub) or now)
-        immediate = change.timing == "immediate"
-        reset_anchor = immediate and target_price.interval != from_price.interval
-        details: dict[str, Any] = {
-            "items": [{"id": item.get("id"), "price": price_id, "quantity": to_qty}],
-            "proration_behavior": "always_invoice" if immediate else "none",
-        }
-        if immediate:
-            details["proration_date"] = now
-        if reset_anchor:
-            details["billing_cycle_anchor"] = {"type": "now"}
-        invoice = self.billing.preview_invoice(
-            {
-                "customer": g(sub, "customer") if isinstance(g(sub, "customer"), str) else oid(g(sub, "customer")),
-                "subscription": sub.get("id"),
-                "subscription_details": details,
-            }
-        )
-        lines = [_line(line) for line in g(invoice, "lines", "data") or []]
-        amount_due = int(g(invoice, "amount_due") or 0)
-        # During a trial nothing is invoiced now: the preview is the first invoice after the trial.
-        invoiced_now = immediate and g(sub, "status") != "trialing"
-        next_billing = period_end
-        if reset_anchor:
-            ends = [ln.period_end for ln in lines if not ln.proration and ln.period_end]
-            next_billing = max(ends) if ends else period_end
-        created = int(self.clock())
-        preview_id = self.store.new_preview_id()
-        stored = StoredPreview(
-            preview_id=preview_id,
-            subscription_id=str(sub.get("id")),
-            item_id=str(item.get("id")),
-            from_lookup_key=from_key,
-            from_quantity=from_qty,
-            to_lookup_key=target_price.lookup_key,
-            to_price_id=price_id,
-            to_quantity=to_qty,
-            kind=change.kind,
-            timing=change.timing,
-            proration_date=now,
-            period_end=period_end,
-            reset_anchor=reset_anchor,
-            amount_due_now=amount_due if invoiced_now else 0,
-            created_at=created,
-            expires_at=created + PREVIEW_TTL_S,
-        )
-        self.store.put_preview(caller.sub, stored)
-        return PreviewResponse(
-            preview_id=preview_id,
-            expires_at=stored.expires_at,
-            change_kind=change.kind,
-            timing=change.timing,
-            effective_at=now if immediate else period_end,
-            current=self.plan_state(sub),
-            target=PlanState(
-                plan_id=target_plan.id,
-                price_lookup_key=target_price.lookup_key,
-                quantity=to_qty,
-                status=g(sub, "status"),
-            ),
-            currency=str(g(invoice, "currency") or self.catalog.currency),
-            amount_due_now=stored.amount_due_now,
-            subtotal=int(g(invoice, "subtotal") or 0),
-            tax=sum(int(g(t, "amount") or 0) for t in g(invoice, "total_taxes") or []),
-            total=int(g(invoice, "total") or 0),
-            lines=lines,
-            new_recurring_amount=target_price.unit_amount * to_qty,
-            new_interval=target_price.interval,
-            next_billing_date=next_billing,
-            next_invoice_amount=None if invoiced_now else amount_due,
-            proration_date=now,
-        )
+        """Exact money of a change (see ``plan_change.preview``), stored for ``change`` under ``preview_id``."""
+        return preview_change(self, caller, req, request_id)
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription/change
@@ -287,12 +237,14 @@ class PlanChanger:
         preview = self.store.get_preview(caller.sub, req.preview_id)  # foreign/missing -> 404, expired -> 409
         fingerprint = request_fingerprint(key.base)
         with self._lease(caller.sub):
-            _, sub = self._subscription(caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE)
+            customer_id, sub = self._subscription(
+                caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE
+            )
             if str(sub.get("id")) != preview.subscription_id:
                 raise _stale()
             replay = preview.consumed_by == fingerprint
             if not replay:
-                _reject_pending(sub)
+                reject_pending(sub)
                 item, from_key = self._single_item(sub)
                 if (
                     str(item.get("id")) != preview.item_id
@@ -300,8 +252,23 @@ class PlanChanger:
                     or int(g(item, "quantity") or 1) != preview.from_quantity
                 ):
                     raise _stale()
-                if preview.timing == "immediate" and self.billing.now_for(sub) >= preview.period_end:
+                now = self.billing.now_for(sub)
+                if preview.timing == "immediate" and now >= preview.period_end:
                     raise _stale()  # B9: the stored proration date left the current period
+                if is_trialing(sub, now) != preview.trialing:
+                    raise _stale()  # the trial ended (or began) since the preview: its money no longer holds
+                if preview.timing == "immediate" and preview.amount_due_now > 0:
+                    # H2: a charge needs a card Stripe can use, checked before any Stripe write.
+                    if usable_payment_method(sub, self.billing.customer(customer_id)) is None:
+                        self._record(
+                            caller,
+                            "subscription.change",
+                            request_id,
+                            self.plan_state(sub),
+                            self.plan_state(sub),
+                            "payment_method_required",
+                        )
+                        raise PaymentMethodRequired()
             self.store.consume_preview(caller.sub, preview.preview_id, fingerprint)
             before = self.plan_state(sub)
             if preview.timing == "immediate":
@@ -319,15 +286,9 @@ class PlanChanger:
         fingerprint: str,
     ) -> ChangeResponse:
         target = self._target_state(preview, sub)
-        params: dict[str, Any] = {
-            "items": [{"id": preview.item_id, "price": preview.to_price_id, "quantity": preview.to_quantity}],
-            "proration_behavior": "always_invoice",
-            "payment_behavior": "pending_if_incomplete",
-            "proration_date": preview.proration_date,
-            "expand": ["latest_invoice"],
-        }
-        if preview.reset_anchor:
-            params["billing_cycle_anchor"] = {"type": "now"}
+        params = update_params(stored_plan(preview))
+        params["payment_behavior"] = "pending_if_incomplete"
+        params["expand"] = ["latest_invoice"]
         try:
             schedule_id = oid(g(sub, "schedule"))
             if schedule_id:  # a pending period-end change is replaced by this one
@@ -335,6 +296,7 @@ class PlanChanger:
             updated = self.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.update"))
         except PaymentFailed as err:
             self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+            self._void_pending(str(sub.get("id")), key)
             self._record(
                 caller,
                 "subscription.change",
@@ -350,7 +312,7 @@ class PlanChanger:
             raise
         invoice = g(updated, "latest_invoice")
         if isinstance(invoice, dict) and g(invoice, "billing_reason") != "subscription_update":
-            invoice = None  # nothing was invoiced by this change (e.g. during a trial)
+            invoice = None  # nothing was invoiced by this change (e.g. a kept trial)
         invoice_id = oid(invoice)
         if g(updated, "pending_update"):
             state = self._payment_state(invoice_id)
@@ -377,6 +339,10 @@ class PlanChanger:
                         payment_method=oid(g(updated, "default_payment_method")),
                     ),
                 )
+            # H2: Stripe keeps the failed invoice open until the pending update expires (up to 23 h; Stripe's
+            # "Pending updates reference"), and paying it later would apply the change unseen: void it now.
+            if invoice_id and state.invoice_status == "open":
+                self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
             self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
             self._record(
                 caller,
@@ -386,6 +352,7 @@ class PlanChanger:
                 before,
                 "payment_failed",
                 intent_status=state.intent_status,
+                voided_invoice=invoice_id,
             )
             count("PlanChangePaymentFailed")
             raise PaymentFailed(decline_code=state.intent_status or "payment_failed")
@@ -403,6 +370,17 @@ class PlanChanger:
             if invoice is not None and not isinstance(invoice, str)
             else None,
         )
+
+    def _void_pending(self, subscription_id: str, key: IdempotencyKey) -> None:
+        """After a refused update: void the open invoice of a pending update, if Stripe left one (H2)."""
+        try:
+            current = self.billing.subscription(subscription_id)
+            invoice_id = oid(g(current, "latest_invoice"))
+            if g(current, "pending_update") and invoice_id:
+                if g(self.billing.invoice(invoice_id), "status") == "open":
+                    self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
+        except BillingError:
+            logger.warning("could not check for an open invoice after a declined change")
 
     def _target_state(self, preview: StoredPreview, sub: Any) -> PlanState:
         plan, _ = self.catalog.price(preview.to_lookup_key)
@@ -504,6 +482,8 @@ class PlanChanger:
                 self._record(caller, "subscription.cancel", request_id, before, before, "offer_shown", offer=offer.id)
                 return CancelResponse(status="offer", offer=_offer_view(offer), plan=before)
             details: dict[str, Any] = {"feedback": req.feedback}
+            credit: int | None = None
+            final_invoice: str | None = None
             if req.comment:
                 details["comment"] = req.comment
             schedule_id = oid(g(sub, "schedule"))
@@ -512,11 +492,20 @@ class PlanChanger:
             if cancellation_mode() == "immediately":
                 updated = self.billing.cancel_subscription(
                     str(sub.get("id")),
-                    {"cancellation_details": details, "prorate": True, "invoice_now": True},
+                    {
+                        "cancellation_details": details,
+                        "prorate": True,
+                        "invoice_now": True,
+                        "expand": ["latest_invoice"],
+                    },
                     key.stripe("subscription.cancel"),
                 )
                 status = "canceled"
                 cancel_at = g(updated, "canceled_at")
+                final = g(updated, "latest_invoice")
+                if isinstance(final, dict) and g(final, "billing_reason") == "subscription_update":
+                    final_invoice = oid(final)
+                    credit = max(-int(g(final, "total") or 0), 0)
             else:
                 updated = self.billing.update_subscription(
                     str(sub.get("id")),
@@ -530,7 +519,13 @@ class PlanChanger:
                 caller, "subscription.cancel", request_id, before, after, feedback=req.feedback, cancel_at=cancel_at
             )
             count("SubscriptionCanceled")
-            return CancelResponse(status=status, cancel_at=cancel_at, plan=after)  # type: ignore[arg-type]
+            return CancelResponse(
+                status=status,  # type: ignore[arg-type]
+                cancel_at=cancel_at,
+                plan=after,
+                credit_amount=credit,
+                final_invoice_id=final_invoice,
+            )
 
     def accept_offer(
         self, caller: Caller, req: RetentionOfferRequest, key: IdempotencyKey, request_id: str
@@ -572,7 +567,9 @@ class PlanChanger:
                 coupon=offer.coupon.id,
             )
             count("RetentionOfferAccepted")
-            return RetentionOfferResponse(status="applied", offer=_offer_view(offer), plan=after)
+            return RetentionOfferResponse(
+                status="applied", offer=_offer_view(offer), plan=after, next_payment=self._next_payment(updated)
+            )
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription/resume
@@ -596,7 +593,12 @@ class PlanChanger:
             after = self.plan_state(updated)
             self._record(caller, "subscription.resume", request_id, before, after)
             count("SubscriptionResumed")
-            return ResumeResponse(status="resumed", plan=after, current_period_end=period_end_of(updated))
+            return ResumeResponse(
+                status="resumed",
+                plan=after,
+                current_period_end=period_end_of(updated),
+                next_payment=self._next_payment(updated),
+            )
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription
@@ -631,6 +633,7 @@ class PlanChanger:
                 "items": [{"price": self.billing.price_id(price.lookup_key), "quantity": quantity}],
                 "payment_behavior": "default_incomplete",
                 "payment_settings": {"save_default_payment_method": "on_subscription"},
+                "billing_mode": {"type": "flexible"},
                 "metadata": {"user_sub": caller.sub},
                 "expand": ["latest_invoice"],
             }
@@ -640,7 +643,7 @@ class PlanChanger:
             sub_id = str(created.get("id"))
             status = str(g(created, "status"))
             after = self.plan_state(created)
-            default_pm = oid(g(customer, "invoice_settings", "default_payment_method"))
+            default_pm = usable_payment_method(None, customer)
             payment: PaymentAction | None = None
             if status == "incomplete":
                 invoice_id = oid(g(created, "latest_invoice"))
@@ -684,6 +687,7 @@ class PlanChanger:
                 plan=after,
                 trial_end=g(created, "trial_end") if status == "trialing" else None,
                 payment=payment,
+                payment_method_needed_by=g(created, "trial_end") if status == "trialing" and not default_pm else None,
             )
 
 
@@ -702,26 +706,6 @@ def _status_conflict(status: str) -> Conflict:
 
 def _stale() -> Conflict:
     return Conflict(code="preview_stale", message="Your subscription changed since this preview. Preview again.")
-
-
-def _reject_pending(sub: Any) -> None:
-    if g(sub, "pending_update"):
-        raise Conflict(code="change_pending", message="A previous change is waiting for its payment.")
-    if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
-        raise Conflict(code="subscription_canceling", message="Resume your subscription before changing it.")
-
-
-def _line(line: Any) -> PreviewLine:
-    proration = g(line, "parent", "subscription_item_details", "proration")
-    if proration is None:
-        proration = g(line, "parent", "invoice_item_details", "proration")
-    return PreviewLine(
-        description=g(line, "description"),
-        amount=int(g(line, "amount") or 0),
-        proration=bool(proration),
-        period_start=g(line, "period", "start"),
-        period_end=g(line, "period", "end"),
-    )
 
 
 def _phase_discounts(phase: Any) -> list[dict[str, str]]:
