@@ -34,4 +34,3 @@ class PaymentMethodRequired(Conflict):
 
     code = "payment_method_required"
     message = "Add a card under Payment methods to pay for this change, then confirm it again."
-
