@@ -72,9 +72,9 @@ from plan_change.preview import (
 )
 from plan_change.store import PlanChangeStore, StoredPreview, request_fingerprint
 from plan_change.stripe_billing import StripeBilling, g, oid
+from plan_change.subscribe import ENDED, subscribe
 
 CANCELABLE = frozenset({"active", "trialing", "past_due"})
-ENDED = frozenset({"canceled", "incomplete_expired"})
 #: ``at_period_end`` (default) or ``immediately`` (cancel now, prorated credit): CANCELLATION_MODE.
 CANCELLATION_MODES = ("at_period_end", "immediately")
 
@@ -606,89 +606,8 @@ class PlanChanger:
     def subscribe(
         self, caller: Caller, req: SubscribeRequest, key: IdempotencyKey, request_id: str
     ) -> SubscribeResponse:
-        plan, price = self.catalog.price(req.price_lookup_key)  # B2
-        quantity = req.quantity or (plan.min_seats if plan.per_seat else 1)
-        self.catalog.check_quantity(plan, quantity)
-        mapping = self.directory.get_or_create(caller.sub)
-        customer_id = mapping.customer_id
-        with self._lease(caller.sub):
-            customer = self.billing.customer(customer_id)
-            subscriptions = self.billing.subscriptions(customer_id)
-            for existing in subscriptions:
-                status = str(g(existing, "status") or "unknown")
-                if status == "incomplete":
-                    # An abandoned first payment (e.g. 3-D Secure never finished): cancel it, nothing was charged.
-                    self.billing.cancel_subscription(
-                        str(existing.get("id")), {}, key.stripe(f"subscription.cancel_incomplete:{existing.get('id')}")
-                    )
-                elif status not in ENDED:
-                    raise Conflict(code="subscription_exists", message="You already have a subscription.")
-            trial_days = self.catalog.trial_days(plan.id)
-            trial = self.catalog.trial
-            had_trial = any(g(s, "trial_start") for s in subscriptions)
-            if trial_days and trial is not None and trial.once_per_customer and had_trial:
-                trial_days = None
-            params: dict[str, Any] = {
-                "customer": customer_id,
-                "items": [{"price": self.billing.price_id(price.lookup_key), "quantity": quantity}],
-                "payment_behavior": "default_incomplete",
-                "payment_settings": {"save_default_payment_method": "on_subscription"},
-                "billing_mode": {"type": "flexible"},
-                "metadata": {"user_sub": caller.sub},
-                "expand": ["latest_invoice"],
-            }
-            if trial_days:
-                params["trial_period_days"] = trial_days
-            created = self.billing.create_subscription(params, key.stripe("subscription.create"))
-            sub_id = str(created.get("id"))
-            status = str(g(created, "status"))
-            after = self.plan_state(created)
-            default_pm = usable_payment_method(None, customer)
-            payment: PaymentAction | None = None
-            if status == "incomplete":
-                invoice_id = oid(g(created, "latest_invoice"))
-                if default_pm and invoice_id:
-                    try:
-                        self.billing.pay_invoice(invoice_id, default_pm, key.stripe("invoice.pay"))
-                        status = "active"
-                    except PaymentFailed as err:
-                        state = self._payment_state(invoice_id)
-                        if state.intent_status == "requires_action" and state.client_secret:
-                            status = "requires_action"
-                            payment = PaymentAction(
-                                client_secret=state.client_secret, status="requires_action", payment_method=default_pm
-                            )
-                        else:
-                            self.billing.cancel_subscription(sub_id, {}, key.stripe("subscription.cancel_declined"))
-                            self._record(
-                                caller,
-                                "subscription.create",
-                                request_id,
-                                PlanState(),
-                                PlanState(),
-                                "payment_failed",
-                                decline_code=err.decline_code,
-                            )
-                            raise
-                else:
-                    state = self._payment_state(invoice_id)
-                    if not state.client_secret:
-                        raise Conflict(code="payment_not_possible", message="The payment could not be started.")
-                    status = "requires_payment_method"
-                    payment = PaymentAction(
-                        client_secret=state.client_secret, status=state.intent_status or "requires_payment_method"
-                    )
-            after = after.model_copy(update={"status": status if status in ("active", "trialing") else "incomplete"})
-            self._record(caller, "subscription.create", request_id, PlanState(), after, subscription=sub_id)
-            count("Subscribed")
-            return SubscribeResponse(
-                status=status,  # type: ignore[arg-type]
-                subscription_id=sub_id,
-                plan=after,
-                trial_end=g(created, "trial_end") if status == "trialing" else None,
-                payment=payment,
-                payment_method_needed_by=g(created, "trial_end") if status == "trialing" and not default_pm else None,
-            )
+        """Subscribe (or resubscribe) when there is no active subscription (see ``plan_change.subscribe``)."""
+        return subscribe(self, caller, req, key, request_id)
 
 
 # ----------------------------------------------------------------------------------------------------------
