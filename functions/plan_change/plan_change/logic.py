@@ -16,8 +16,9 @@ the invoice is paid; a declined invoice is voided so nothing is left to pay late
 a two-phase subscription schedule released at the end. A trial is kept unless the caller chose to end it
 (``plan_change.preview``), and a change that charges now needs a usable card before any Stripe write (H2).
 
-Billing mode: subscriptions the product creates are explicitly ``billing_mode={"type": "flexible"}`` (the
-endive default too, per stripe-python 16's ``SubscriptionCreateParamsBillingMode``; classic only when asked).
+Billing mode: subscriptions the product creates are explicitly ``billing_mode={"type": "flexible"}`` (the endive
+default too, per stripe-python 16's ``SubscriptionCreateParamsBillingMode``; classic only when asked), with
+itemized proration discounts (``plan_change.subscribe``).
 Schedules are made with ``from_subscription``, which takes no other parameters and inherits the subscription's
 billing mode (``SubscriptionScheduleCreateParams.from_subscription``).
 """

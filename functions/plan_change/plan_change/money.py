@@ -21,6 +21,8 @@ from plan_change.models import PreviewLine
 #: What the preview asks Stripe to expand so discount rows carry their coupon's name.
 DISCOUNT_EXPAND = ["total_discount_amounts.discount.source.coupon"]
 
+INCLUDED = " (included in the amounts above)"
+
 
 @dataclass(frozen=True)
 class InvoiceMoney:
@@ -71,8 +73,37 @@ def _line(line: Any) -> PreviewLine:
     )
 
 
-def invoice_money(invoice: Any) -> InvoiceMoney:
-    """The invoice's lines followed by one ``discount`` row per applied discount (negative amounts)."""
+def discount_names(subscription: Any) -> dict[str, str]:
+    """Discount id -> coupon name, from a subscription read with ``discounts.source.coupon`` expanded."""
+    names: dict[str, str] = {}
+    for discount in g(subscription, "discounts") or []:
+        found = oid(discount)
+        if found and not isinstance(discount, str):
+            names[found] = _discount_name(discount)
+    return names
+
+
+def _included_rows(invoice: Any, itemized: set[str], names: dict[str, str]) -> list[PreviewLine]:
+    """Discounts Stripe folded into proration amounts (flexible billing, ``proration_discounts=included``: the
+    line's ``discount_amounts`` name them with amount 0 and ``total_discount_amounts`` leaves them out; Stripe's
+    changelog 2025-09-30 "itemize proration discount amounts"). They get a row of 0 so the page still names them."""
+    rows: list[PreviewLine] = []
+    for line in g(invoice, "lines", "data") or []:
+        for entry in g(line, "discount_amounts") or []:
+            did = oid(g(entry, "discount")) or ""
+            if _int(g(entry, "amount")) or did in itemized or any(r.discount_id == did for r in rows):
+                continue
+            rows.append(
+                PreviewLine(
+                    kind="discount", description=names.get(did, "Discount") + INCLUDED, amount=0, discount_id=did
+                )
+            )
+    return rows
+
+
+def invoice_money(invoice: Any, names: dict[str, str] | None = None) -> InvoiceMoney:
+    """The invoice's lines followed by one ``discount`` row per applied discount (negative amounts, or 0 with
+    "included in the amounts above" when Stripe already netted it into the lines)."""
     lines = [_line(line) for line in g(invoice, "lines", "data") or []]
     discount_rows: list[PreviewLine] = []
     for entry in g(invoice, "total_discount_amounts") or []:
@@ -88,6 +119,7 @@ def invoice_money(invoice: Any) -> InvoiceMoney:
                 discount_id=oid(discount),
             )
         )
+    discount_rows += _included_rows(invoice, {row.discount_id or "" for row in discount_rows}, names or {})
     subtotal = _int(g(invoice, "subtotal"))
     total = _int(g(invoice, "total"))
     excluding = g(invoice, "total_excluding_tax")

@@ -29,7 +29,7 @@ from billing_core.stripe_fields import object_id as oid
 
 from plan_change.cards import usable_payment_method
 from plan_change.models import PlanState, PreviewRequest, PreviewResponse
-from plan_change.money import DISCOUNT_EXPAND, invoice_money, renewal_after_reset
+from plan_change.money import DISCOUNT_EXPAND, discount_names, invoice_money, renewal_after_reset
 from plan_change.store import PREVIEW_TTL_S, StoredPreview
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
             "expand": DISCOUNT_EXPAND,
         }
     )
-    money = invoice_money(invoice)
+    money = invoice_money(invoice, discount_names(sub))
     charges_now = immediate and not plan.keep_trial
     if charges_now:
         amount_due_now = money.amount_due

@@ -90,7 +90,14 @@ class StripeBilling:
     def subscriptions(self, customer_id: str) -> list[Any]:
         page = self.gw.call(
             "subscriptions.list",
-            lambda c: c.v1.subscriptions.list(params={"customer": customer_id, "status": "all", "limit": 100}),
+            lambda c: c.v1.subscriptions.list(
+                params={
+                    "customer": customer_id,
+                    "status": "all",
+                    "limit": 100,
+                    "expand": ["data.discounts.source.coupon"],  # discount rows name their coupon
+                }
+            ),
         )
         return [plain(s) for s in page.data]
 

@@ -1,7 +1,10 @@
 """POST /billing/subscription: subscribe (or resubscribe) when there is no active subscription.
 
 The subscription is created explicitly in flexible billing mode (``billing_mode={"type": "flexible"}``; the
-endive default too, per stripe-python 16's ``SubscriptionCreateParamsBillingMode``) with
+endive default too, per stripe-python 16's ``SubscriptionCreateParamsBillingMode``), with
+``proration_discounts=itemized`` so proration lines show gross amounts and their discounts as discount amounts,
+which previews show as rows of their own (Stripe's changelog 2025-09-30 "itemize proration discount amounts";
+the default ``included`` nets discounts into proration amounts), and
 ``payment_behavior=default_incomplete``: the first invoice is paid with the customer's default card, or its
 client secret goes back for Stripe.js. A trial started without a usable card answers
 ``payment_method_needed_by`` (the trial end), so the page can ask for a card before the first payment.
@@ -58,7 +61,7 @@ def subscribe(
             "items": [{"price": ch.billing.price_id(price.lookup_key), "quantity": quantity}],
             "payment_behavior": "default_incomplete",
             "payment_settings": {"save_default_payment_method": "on_subscription"},
-            "billing_mode": {"type": "flexible"},
+            "billing_mode": {"type": "flexible", "flexible": {"proration_discounts": "itemized"}},
             "metadata": {"user_sub": caller.sub},
             "expand": ["latest_invoice"],
         }

@@ -118,6 +118,7 @@ def test_subscriptions_the_product_creates_are_flexible(world: World) -> None:
     assert response["statusCode"] == 200, response["body"]
     created = world.subscription(response["json"]["subscription_id"])
     assert created.billing_mode.type == "flexible"
+    assert created.billing_mode.flexible.proration_discounts == "itemized"  # discounts stay rows of their own
 
 
 # --- a card before a charge; nothing left open after a decline -------------------------------------------------

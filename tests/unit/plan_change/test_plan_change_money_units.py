@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plan_change.cards import usable_payment_method
-from plan_change.money import invoice_money, renewal_after_reset
+from plan_change.money import discount_names, invoice_money, renewal_after_reset
 from plan_change.preview import ChangePlan, update_params
 
 RENEWS = 2_000_000_000
@@ -59,6 +59,22 @@ def test_h1_an_unexpanded_or_unnamed_discount_still_gets_a_row() -> None:
     ]
     names = [line.description for line in invoice_money(invoice).lines if line.kind == "discount"]
     assert names == ["Discount", "25% off"]
+
+
+def test_h1_a_discount_netted_into_proration_amounts_is_named_in_a_row_of_zero() -> None:
+    # flexible billing, proration_discounts=included: the line is net, its discount_amounts name the discount at 0
+    invoice = {
+        "lines": {"data": [_line(-540, proration=True, discounts=[(0, "di_9")]), _line(1200, proration=True)]},
+        "subtotal": 660,
+        "total_discount_amounts": [],
+        "total_excluding_tax": 660,
+        "total": 660,
+        "amount_due": 660,
+    }
+    names = discount_names({"discounts": [_discount("di_9", "Team 30%"), "di_unexpanded"]})
+    assert names == {"di_9": "Team 30%"}
+    rows = [line for line in invoice_money(invoice, names).lines if line.kind == "discount"]
+    assert [(r.description, r.amount) for r in rows] == [("Team 30% (included in the amounts above)", 0)]
 
 
 def test_renewal_after_a_reset_repeats_the_full_period_lines_and_only_the_discounts_still_running() -> None:
