@@ -45,11 +45,14 @@ def test_dunning_past_due_then_new_card_active(stripe_client, stripe_emulator) -
     )
     bad = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
     stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    # The renewal is a draft for an hour after the boundary; its first (failing) charge is at T0 + 31 days + 1 h.
     advance(stripe_client, clock.id, T0 + 31 * DAY + 60)
+    assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "active"
+    advance(stripe_client, clock.id, T0 + 31 * DAY + 3600 + 60)
     sub = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert sub.status == "past_due"
     inv = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
-    assert inv.status == "open" and inv.next_payment_attempt == T0 + 34 * DAY
+    assert inv.status == "open" and inv.next_payment_attempt == T0 + 34 * DAY + 3600
     assert "invoice.payment_failed" in event_types(stripe_emulator)
     advance(stripe_client, clock.id, T0 + 35 * DAY)
     assert stripe_client.v1.invoices.retrieve(inv.id).attempt_count == 2
@@ -82,3 +85,34 @@ def test_delete_clock_deletes_customers(stripe_client) -> None:  # type: ignore[
     assert stripe_client.v1.test_helpers.test_clocks.delete(clock.id).deleted
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.customers.retrieve(cus.id)
+
+
+def test_renewal_invoice_is_a_draft_for_an_hour_then_finalized_and_paid(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "expand": ["latest_invoice"]}
+    )
+    assert sub.latest_invoice.status == "paid"  # the first invoice is finalized at once
+    end = sub["items"].data[0].current_period_end
+    advance(stripe_client, clock.id, end + 30 * 60)
+    draft = stripe_client.v1.invoices.retrieve(stripe_client.v1.subscriptions.retrieve(sub.id).latest_invoice)
+    assert draft.status == "draft" and draft.auto_advance is True
+    assert draft.automatically_finalizes_at == end + 3600 and draft.billing_reason == "subscription_cycle"
+    advance(stripe_client, clock.id, end + 3600)
+    paid = stripe_client.v1.invoices.retrieve(draft.id)
+    assert paid.status == "paid" and paid.automatically_finalizes_at is None
+    assert paid.status_transitions.finalized_at == end + 3600 and paid.amount_paid == 1000
+
+
+def test_canceling_during_the_draft_hour_never_charges_the_renewal(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    end = sub["items"].data[0].current_period_end
+    advance(stripe_client, clock.id, end + 60)
+    draft_id = stripe_client.v1.subscriptions.retrieve(sub.id).latest_invoice
+    stripe_client.v1.subscriptions.cancel(sub.id)
+    advance(stripe_client, clock.id, end + 3 * 3600)
+    draft = stripe_client.v1.invoices.retrieve(draft_id)
+    assert draft.status == "draft" and draft.auto_advance is False and draft.amount_paid == 0

@@ -125,9 +125,11 @@ def _schedule_change(b: Backend, sub: dict[str, Any], item: dict[str, Any], pric
         sched_id = create_schedule(b, {"from_subscription": sub["id"]}, request_id=rid)["id"]
     sched = b.get(sched_id, "subscription_schedule")
     start = sched["phases"][0]["start_date"] if sched["phases"] else None
+    # The subscription's discounts go on both phases (a phase without `discounts` would drop them).
+    keep = [{k: v for k, v in d.items() if v} for d in (sched["phases"][0]["discounts"] if sched["phases"] else [])]
     phases = [
-        {"items": current, "start_date": start, "end_date": end},
-        {"items": changed, "proration_behavior": "none"},
+        {"items": current, "start_date": start, "end_date": end, "discounts": keep},
+        {"items": changed, "proration_behavior": "none", "discounts": keep},
     ]
     update_schedule(b, sched_id, {"phases": phases, "end_behavior": "release"}, request_id=rid)
     return end

@@ -145,6 +145,16 @@ def test_exact_upgrade_with_coupon(world: World, mode: dict[str, Any]) -> None:
     assert preview["amount_due_now"] == int(invoice.amount_due)
     if not netted:
         assert preview["amount_due_now"] < preview["subtotal"]  # the coupon applies to the proration
+    else:
+        # Flexible, proration_discounts=included: the coupon is inside each proration line's amount
+        # (discount_amounts name it with amount 0), so subtotal == total.
+        assert all([d.amount for d in li.discount_amounts] == [0] for li in invoice.lines.data)
+        charge = next(li for li in invoice.lines.data if li.amount > 0)
+        item = world.subscription(subscription.id)["items"].data[0]
+        length = int(item.current_period_end) - int(item.current_period_start)
+        unit = int(charge.pricing.unit_amount_decimal)
+        gross = int(unit * charge.quantity * (charge.period.end - charge.period.start) / length + 0.5)
+        assert charge.amount == gross - int(gross * 0.25 + 0.5)  # the coupon applies to the proration
     # And the renewal on the previewed date is exactly the previewed next payment
     before = len(world.invoices(cus))
     world.advance(clock, preview["next_billing_date"] + 3600)
