@@ -138,6 +138,9 @@ class PreviewResponse(ResponseModel):
     balance_applied: int = 0
     """The customer's credit balance used on that invoice (<= 0)."""
     lines: list[PreviewLine]
+    discounts_in_line_amounts: list[str] = []
+    """Discounts Stripe already netted into the proration lines' amounts (flexible billing's default
+    ``proration_discounts=included``), by name: no row of their own, their money is inside the lines."""
     unit_amount: int
     """The new price per unit (per seat for per-seat plans), before discounts and tax."""
     new_recurring_amount: int

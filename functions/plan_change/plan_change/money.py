@@ -21,8 +21,6 @@ from plan_change.models import PreviewLine
 #: What the preview asks Stripe to expand so discount rows carry their coupon's name.
 DISCOUNT_EXPAND = ["total_discount_amounts.discount.source.coupon"]
 
-INCLUDED = " (included in the amounts above)"
-
 
 @dataclass(frozen=True)
 class InvoiceMoney:
@@ -42,6 +40,7 @@ class InvoiceMoney:
     total: int
     balance_applied: int
     amount_due: int
+    discounts_in_line_amounts: list[str]
 
 
 def _int(value: Any) -> int:
@@ -83,27 +82,22 @@ def discount_names(subscription: Any) -> dict[str, str]:
     return names
 
 
-def _included_rows(invoice: Any, itemized: set[str], names: dict[str, str]) -> list[PreviewLine]:
+def _netted_discounts(invoice: Any, itemized: set[str], names: dict[str, str]) -> list[str]:
     """Discounts Stripe folded into proration amounts (flexible billing, ``proration_discounts=included``: the
     line's ``discount_amounts`` name them with amount 0 and ``total_discount_amounts`` leaves them out; Stripe's
-    changelog 2025-09-30 "itemize proration discount amounts"). They get a row of 0 so the page still names them."""
-    rows: list[PreviewLine] = []
+    changelog 2025-09-30 "itemize proration discount amounts"). Their money is inside the lines, so they get no
+    row (the rows still add up); their names are listed so the page can say the amounts are discounted."""
+    found: dict[str, str] = {}
     for line in g(invoice, "lines", "data") or []:
         for entry in g(line, "discount_amounts") or []:
             did = oid(g(entry, "discount")) or ""
-            if _int(g(entry, "amount")) or did in itemized or any(r.discount_id == did for r in rows):
-                continue
-            rows.append(
-                PreviewLine(
-                    kind="discount", description=names.get(did, "Discount") + INCLUDED, amount=0, discount_id=did
-                )
-            )
-    return rows
+            if not _int(g(entry, "amount")) and did not in itemized:
+                found.setdefault(did, names.get(did, "Discount"))
+    return list(found.values())
 
 
 def invoice_money(invoice: Any, names: dict[str, str] | None = None) -> InvoiceMoney:
-    """The invoice's lines followed by one ``discount`` row per applied discount (negative amounts, or 0 with
-    "included in the amounts above" when Stripe already netted it into the lines)."""
+    """The invoice's lines followed by one ``discount`` row per applied discount (negative amounts)."""
     lines = [_line(line) for line in g(invoice, "lines", "data") or []]
     discount_rows: list[PreviewLine] = []
     for entry in g(invoice, "total_discount_amounts") or []:
@@ -119,7 +113,7 @@ def invoice_money(invoice: Any, names: dict[str, str] | None = None) -> InvoiceM
                 discount_id=oid(discount),
             )
         )
-    discount_rows += _included_rows(invoice, {row.discount_id or "" for row in discount_rows}, names or {})
+    netted = _netted_discounts(invoice, {row.discount_id or "" for row in discount_rows}, names or {})
     subtotal = _int(g(invoice, "subtotal"))
     total = _int(g(invoice, "total"))
     excluding = g(invoice, "total_excluding_tax")
@@ -139,6 +133,7 @@ def invoice_money(invoice: Any, names: dict[str, str] | None = None) -> InvoiceM
         total=total,
         balance_applied=amount_due - total,
         amount_due=amount_due,
+        discounts_in_line_amounts=netted,
     )
 
 

@@ -211,6 +211,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         total=money.total,
         balance_applied=money.balance_applied,
         lines=money.lines,
+        discounts_in_line_amounts=money.discounts_in_line_amounts,
         unit_amount=target_price.unit_amount,
         new_recurring_amount=target_price.unit_amount * to_qty,
         new_interval=target_price.interval,

@@ -44,6 +44,7 @@ def test_h1_discounts_are_their_own_rows_and_the_rows_add_up_to_what_is_due() ->
     rows = [line for line in money.lines if line.kind != "discount"]
     discounts = [line for line in money.lines if line.kind == "discount"]
     assert [(d.description, d.amount, d.discount_id) for d in discounts] == [("Loyal 25%", -937, "di_1")]
+    assert money.discounts_in_line_amounts == []
     assert all(line.kind == "proration" and line.proration for line in rows)
     assert sum(line.amount for line in rows) == money.subtotal == 3750
     assert money.subtotal + sum(d.amount for d in discounts) == money.total_excluding_tax
@@ -61,7 +62,7 @@ def test_h1_an_unexpanded_or_unnamed_discount_still_gets_a_row() -> None:
     assert names == ["Discount", "25% off"]
 
 
-def test_h1_a_discount_netted_into_proration_amounts_is_named_in_a_row_of_zero() -> None:
+def test_h1_a_discount_netted_into_proration_amounts_is_named_without_a_row() -> None:
     # flexible billing, proration_discounts=included: the line is net, its discount_amounts name the discount at 0
     invoice = {
         "lines": {"data": [_line(-540, proration=True, discounts=[(0, "di_9")]), _line(1200, proration=True)]},
@@ -73,8 +74,10 @@ def test_h1_a_discount_netted_into_proration_amounts_is_named_in_a_row_of_zero()
     }
     names = discount_names({"discounts": [_discount("di_9", "Team 30%"), "di_unexpanded"]})
     assert names == {"di_9": "Team 30%"}
-    rows = [line for line in invoice_money(invoice, names).lines if line.kind == "discount"]
-    assert [(r.description, r.amount) for r in rows] == [("Team 30% (included in the amounts above)", 0)]
+    money = invoice_money(invoice, names)
+    assert [line.kind for line in money.lines] == ["proration", "proration"]
+    assert money.discounts_in_line_amounts == ["Team 30%"]
+    assert sum(line.amount for line in money.lines) == money.subtotal == money.total_excluding_tax
 
 
 def test_renewal_after_a_reset_repeats_the_full_period_lines_and_only_the_discounts_still_running() -> None:
