@@ -25,12 +25,21 @@ def main(argv: list[str] | None = None) -> int:
         metavar="MODE=P",
         help="fault rate, e.g. 500=0.05, 429_retry=0.1, reset=0.01, timeout=0.01, 403=1",
     )
+    ap.add_argument(
+        "--rate-limits",
+        choices=("off", "live", "sandbox"),
+        default=None,
+        help="enforce Stripe's documented rate limits (default: $STRIPE_EMULATOR_RATE_LIMITS, else off)",
+    )
     args = ap.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("refusing to listen beyond loopback", file=sys.stderr)
         return 2
     server = EmulatorServer(args.port, host=args.host, secret_key=args.secret_key, publishable_key=args.publishable_key)
     server.faults.set_latency(args.latency_ms, args.jitter_ms)
+    if args.rate_limits:
+        server.rate_limits.default_mode = args.rate_limits
+        server.rate_limits.reset()
     for spec in args.fault:
         mode, _, p = spec.partition("=")
         server.faults.set_rate(mode, float(p or 1))

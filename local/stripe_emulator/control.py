@@ -4,6 +4,10 @@
 - `POST /_emulator/faults`: body applied with `Faults.configure` (`{"latency_ms", "jitter_ms", "rates": {mode: p},
   "timeout_s", "queue": [{"mode", "times", "method", "path"}]}`; `{"reset": true}` clears first).
 - `GET /_emulator/faults`: the current settings and the count of injected faults by mode.
+- `POST /_emulator/rate_limits`: body applied with `RateLimits.configure` (`{"mode": "live"|"sandbox"|"off",
+  "global_per_s", "endpoint_per_s", "overrides": {"GET /v1/customers/search": 20}, "should_retry"}`;
+  `{"reset": true}` returns to the process default first).
+- `GET /_emulator/rate_limits`: the current budgets and the count of refused requests by reason.
 - `POST /_emulator/webhooks`: delivery options (`backoff_s`, `max_attempts`, `timeout_s`, `shuffle`,
   `shuffle_window_s`, `duplicate_rate`, `paused`, `synchronous`; `{"flush": true}` releases and waits).
 - `GET /_emulator/webhooks`: the options and the delivery log.
@@ -64,6 +68,26 @@ def _set_faults(b: Backend, req: Request) -> dict[str, Any]:
 @route("GET", "/_emulator/faults", auth="none")
 def _get_faults(b: Backend, req: Request) -> dict[str, Any]:
     return _faults_state(_server(b))
+
+
+@route("POST", "/_emulator/rate_limits", auth="none")
+def _set_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
+    em = _server(b)
+    spec = dict(req.params)
+    if spec.pop("reset", False) in (True, "true", "1"):
+        em.rate_limits.reset()
+    try:
+        em.rate_limits.configure(spec)
+    except (ValueError, TypeError) as exc:
+        raise StripeAPIError(400, "invalid_request_error", f"Invalid rate-limit spec: {exc}") from None
+    state: dict[str, Any] = em.rate_limits.state()
+    return state
+
+
+@route("GET", "/_emulator/rate_limits", auth="none")
+def _get_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
+    state: dict[str, Any] = _server(b).rate_limits.state()
+    return state
 
 
 @route("POST", "/_emulator/webhooks", auth="none")

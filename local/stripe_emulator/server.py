@@ -1,4 +1,4 @@
-"""The HTTP layer: auth, Request-Id, faults, idempotency, params validation, dispatch, JSON errors.
+"""The HTTP layer: auth, Request-Id, faults, rate limits (optional), idempotency, params validation, dispatch, errors.
 
 `EmulatorServer` runs on 127.0.0.1 in a background thread (tests) or in the foreground (`python -m
 local.stripe_emulator --port 12111`). HTTP/1.1 keep-alive, so stripe-python reuses its connections.
@@ -20,6 +20,7 @@ from . import resources  # noqa: F401 - registers the routes
 from .backend import Backend, new_id
 from .errors import StripeAPIError, authentication_error, invalid_request
 from .faults import Faults
+from .rate_limits import RateLimits
 from .resources import test_clocks
 from .router import RawResponse, Request, match
 from .wire import decode_form, schema_for, validate
@@ -57,6 +58,7 @@ class EmulatorServer:
         self.backend = Backend(secret_key, publishable_key)
         self.backend.emulator = self
         self.faults = Faults()
+        self.rate_limits = RateLimits.from_env()  # off unless STRIPE_EMULATOR_RATE_LIMITS=live|sandbox
         self.idempotency = _Idempotency()
         self.secret_key = secret_key
         self.publishable_key = publishable_key
@@ -84,8 +86,9 @@ class EmulatorServer:
             hook()
 
     def reset(self) -> None:
-        """Empty account, no faults, no stored idempotency keys (between tests)."""
+        """Empty account, no faults, rate limits back to the process default, no stored idempotency keys."""
         self.faults.reset()
+        self.rate_limits.reset()
         self.idempotency.reset()
         self.backend.reset()
         self.backend.extra["api_base"] = self.api_base
@@ -152,6 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
                 em.faults.delay()
                 if fault and self._inject(fault, request_id):
                     return
+                # Refused before anything runs: no side effects, nothing stored under an Idempotency-Key.
+                em.rate_limits.check(self.headers.get("Stripe-Account") or "self", f"{method} {route.pattern}")
             params: dict[str, Any] = decode_form(url.query) if url.query else {}
             if raw and self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
                 params.update(decode_form(raw.decode("utf-8")))
