@@ -8,12 +8,13 @@ FN ?= billing_read
 EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
-.PHONY: help venv dev test test-fast lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
+.PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
 	sync-catalog portal-config
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
+	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
@@ -49,6 +50,9 @@ test: lint template-check
 
 test-fast: venv
 	$(RUN) pytest -n 2 --dist loadgroup tests/unit tests/contract
+
+soak: venv
+	HYPOTHESIS_PROFILE=soak $(RUN) pytest -p no:cacheprovider -s tests/property/test_money_oracle.py
 
 bench: venv
 	$(RUN) python -m bench
