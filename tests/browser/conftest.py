@@ -102,7 +102,7 @@ def sign_in_new_user(page: Page, stack: dict[str, Any], name: str) -> None:
 
     from local.stack.aws import create_user
 
-    email = f"{name}-{uuid.uuid4().hex[:8]}@example.com"
+    email = f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:8]}@example.com"
     password = "DemoBilling2026"
     create_user(stack["aws_endpoint_url"], stack["user_pool_id"], email, password, name, region=stack["region"])
     page.goto(stack["web_url"])

@@ -78,7 +78,7 @@ function planCard(ctx, ov, sub) {
   if (sub.status === "trialing" && sub.trial_end && !ending(sub) && !(ov.payment_methods || []).some((p) => p.is_default)) {
     const add = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, {}) }, "Add a card");
     card.append(h("div", { class: "alert warning", "data-testid": "trial-no-card" },
-      h("p", {}, `Add a card before ${f.date(sub.trial_end)} to keep ${sub.plan_name || "your plan"}. Without one, your plan ends with the trial.`), add));
+      h("p", {}, `Add a card before ${f.date(sub.trial_end)} to keep ${sub.plan_name || "your plan"}.`), add));
   }
   if (ending(sub)) {
     const end = sub.cancel_at || sub.current_period_end;
