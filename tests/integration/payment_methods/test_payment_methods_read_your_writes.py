@@ -24,7 +24,7 @@ def past_due_as_the_webhook_stored_it(stripe_client: Any, sub: str, read_handler
     return customer, invoice
 
 
-def test_paying_the_overdue_invoice_shows_active_right_away(pm_handler, read_handler, stripe_env, stripe_client):
+def test_h4_paying_the_overdue_invoice_shows_active_right_away(pm_handler, read_handler, stripe_env, stripe_client):
     sub = stripe_env.user_sub
     customer, invoice = past_due_as_the_webhook_stored_it(stripe_client, sub, read_handler)
     visa = attach(stripe_client, customer.id, "pm_card_visa")
@@ -37,7 +37,7 @@ def test_paying_the_overdue_invoice_shows_active_right_away(pm_handler, read_han
     assert (ent["source"], ent["status"], ent["past_due_since"], ent["grace_until"]) == ("stored", "active", None, None)
 
 
-def test_making_a_card_default_that_pays_the_overdue_invoice_shows_active_right_away(
+def test_h4_making_a_card_default_that_pays_the_overdue_invoice_shows_active_right_away(
     pm_handler, read_handler, stripe_env, stripe_client
 ):
     sub = stripe_env.user_sub

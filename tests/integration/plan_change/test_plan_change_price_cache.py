@@ -16,7 +16,7 @@ def overview(world: World) -> dict[str, Any]:
     return response["json"]
 
 
-def test_a_schedule_pinned_to_a_price_created_after_the_cache_was_filled_shows_its_plan(world: World) -> None:
+def test_h5_a_schedule_pinned_to_a_price_created_after_the_cache_was_filled_shows_its_plan(world: World) -> None:
     from billing_read.logic import reset_caches
 
     reset_caches()

@@ -42,7 +42,7 @@ def features(plan_id: str) -> list[str]:
     return list(next(p for p in get_catalog().plans if p.id == plan_id).features)
 
 
-def test_upgrade_shows_the_new_plan_and_features_right_away(world: World, read_billing: Any) -> None:
+def test_h4_upgrade_shows_the_new_plan_and_features_right_away(world: World, read_billing: Any) -> None:
     sub, cus, _, _ = world.user_on("starter_monthly", days_in=5)
     webhook_state(sub, cus)
     assert read_billing()["entitlements"]["plan"] == "starter"
@@ -56,7 +56,7 @@ def test_upgrade_shows_the_new_plan_and_features_right_away(world: World, read_b
     assert ent["features"] == features("pro") != features("starter")
 
 
-def test_seat_change_shows_the_new_seat_count_right_away(world: World, read_billing: Any) -> None:
+def test_h4_seat_change_shows_the_new_seat_count_right_away(world: World, read_billing: Any) -> None:
     sub, cus, _, _ = world.user_on("business_seat_monthly", quantity=3, days_in=5)
     webhook_state(sub, cus)
     assert read_billing()["entitlements"]["limits"]["seats"] == 3
@@ -67,7 +67,7 @@ def test_seat_change_shows_the_new_seat_count_right_away(world: World, read_bill
     assert overview["subscriptions"][0]["quantity"] == 7
 
 
-def test_cancel_retention_offer_and_resume_each_show_at_once(world: World, read_billing: Any) -> None:
+def test_h4_cancel_retention_offer_and_resume_each_show_at_once(world: World, read_billing: Any) -> None:
     sub, cus, _, _ = world.user_on("pro_monthly", days_in=5)
     webhook_state(sub, cus)
     canceled = world.call(
@@ -88,7 +88,7 @@ def test_cancel_retention_offer_and_resume_each_show_at_once(world: World, read_
     assert ent["cancel_at_period_end"] is False and ent["plan"] == "pro" and ent["entitled"] is True
 
 
-def test_subscribe_shows_the_trial_right_away(world: World, read_billing: Any) -> None:
+def test_h4_subscribe_shows_the_trial_right_away(world: World, read_billing: Any) -> None:
     cus = world.customer(world.sub_a)
     webhook_state(world.sub_a, cus)
     assert read_billing()["entitlements"]["status"] == "none"
@@ -115,7 +115,7 @@ def test_releasing_a_scheduled_change_keeps_the_record_and_the_overview_in_step(
     assert overview["entitlements"]["plan"] == "pro"
 
 
-def test_a_dynamodb_fault_in_the_refresh_keeps_the_successful_change_and_the_webhook_catches_up(
+def test_h4_a_dynamodb_fault_in_the_refresh_keeps_the_successful_change_and_the_webhook_catches_up(
     world: World, read_billing: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sub, cus, subscription, _ = world.user_on("starter_monthly", days_in=5)

@@ -36,14 +36,14 @@ class Gateway:
 KEYS = ["starter_monthly", "pro_monthly"]
 
 
-def test_an_empty_cache_is_stale_even_when_the_host_booted_a_moment_ago() -> None:
+def test_h5_an_empty_cache_is_stale_even_when_the_host_booted_a_moment_ago() -> None:
     cache = PriceIds(clock=lambda: 12.0)  # time.monotonic() right after boot
     assert cache.stale()
     gw = Gateway({"price_s1": "starter_monthly"})
     assert cache.lookup_key("price_s1", gw, KEYS) == "starter_monthly"  # type: ignore[arg-type]
 
 
-def test_a_key_missing_from_the_cache_reloads_once() -> None:
+def test_h5_a_key_missing_from_the_cache_reloads_once() -> None:
     now = [1000.0]
     cache = PriceIds(clock=lambda: now[0])
     gw = Gateway({"price_s1": "starter_monthly"})
@@ -55,7 +55,7 @@ def test_a_key_missing_from_the_cache_reloads_once() -> None:
     assert cache.price_id("unknown_key", gw, KEYS) is None  # type: ignore[arg-type]
 
 
-def test_an_unknown_price_id_is_retrieved_once_and_remembered() -> None:
+def test_h5_an_unknown_price_id_is_retrieved_once_and_remembered() -> None:
     cache = PriceIds(clock=lambda: 1000.0)
     gw = Gateway({"price_s1": "starter_monthly"})
     cache.refresh(gw, KEYS)  # type: ignore[arg-type]
