@@ -66,7 +66,7 @@ class MotoServer:
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 20.0) -> MotoServer:
+    def start(self, timeout: float = 90.0) -> MotoServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = os.environ | FAKE_CREDENTIALS | {"AWS_DEFAULT_REGION": REGION}
         env.pop("AWS_ENDPOINT_URL", None)

@@ -160,7 +160,7 @@ def start_stack(
 
 
 @contextmanager
-def running_stack(timeout: float = 60, **kwargs: Any) -> Iterator[StackProcess]:
+def running_stack(timeout: float = 240, **kwargs: Any) -> Iterator[StackProcess]:
     stack = start_stack(**kwargs)
     try:
         stack.wait_ready(timeout)

@@ -44,7 +44,7 @@ def chromium_path() -> str:
 def web_stack() -> Iterator[dict[str, Any]]:
     proc: StackProcess = start_stack()
     try:
-        proc.wait_ready(90)
+        proc.wait_ready(240)
         yield proc.info
     finally:
         proc.stop()

@@ -16,7 +16,7 @@ from local.stack.run import StackProcess, start_stack
 def stack_process() -> Iterator[StackProcess]:
     proc = start_stack()
     try:
-        proc.wait_ready(180)
+        proc.wait_ready(240)
         yield proc
     finally:
         leftover = proc.stop()

@@ -1,8 +1,9 @@
 """Request and response models of billing_details.
 
-Every text field is bounded, stripped, and refused (422) when it holds control characters or HTML markup
-characters (``<`` ``>``): nothing a client sends can come back unescaped in a page (B6). Country codes and locales
-are checked against the shipped lists before Stripe is called.
+Every text field is bounded, stripped, and refused (422) when it holds control characters, HTML markup
+characters (``<`` ``>``) or Unicode bidirectional controls: nothing a client sends can come back unescaped or
+disguised in a page or an invoice (B6). Country codes and locales are checked against the shipped lists before
+Stripe is called.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from billing_details.reference_data import LOCALES, countries
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _EMAIL = rf"^[^@\s]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$"
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>]")
+#: Control characters, markup, and the Unicode bidirectional embedding/override/isolate controls (U+202A-U+202E,
+#: U+2066-U+2069), which can make a name or address display as something else ("Trojan Source").
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f<>\u202a-\u202e\u2066-\u2069]")
 
 
 def _plain_text(value: str) -> str:

@@ -126,7 +126,7 @@ class WebhookProcessor:
         self.verify(body, signature_header)
         try:
             event = StripeEvent.parse(json.loads(body))
-        except (ValueError, BadEvent):
+        except (ValueError, RecursionError, BadEvent):  # RecursionError: signed JSON nested thousands deep
             count("WebhookBadPayload")
             raise InvalidPayload() from None
         logger.append_keys(event_id=event.id, event_type=event.type)

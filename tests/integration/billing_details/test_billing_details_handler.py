@@ -98,6 +98,8 @@ def test_first_details_update_provisions_the_customer(handler, stripe_env, strip
         {"name": "<script>alert(1)</script>"},
         {"address": {"city": "<img src=x onerror=alert(1)>"}},
         {"name": "line\nbreak"},
+        {"name": "Ada \u202eecnalevoL"},
+        {"address": {"line1": "Main St \u2067 1"}},
         {"email": "not-an-email"},
         {"phone": "call me"},
         {"preferred_locale": "xx-YY"},

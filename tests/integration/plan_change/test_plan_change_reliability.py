@@ -1,4 +1,4 @@
-"""Reliability rows of issue 5 (RELIABILITY.md): A2, A8, B2, B3, B4, B8, B9, D2, D3, D4, D5, D6, D8, E4, E5."""
+"""Reliability rows (docs/reliability.md): A2, A8, B2, B3, B4, B8, B9, D2, D3, D4, D5, D6, D8, E4, E5."""
 
 from __future__ import annotations
 

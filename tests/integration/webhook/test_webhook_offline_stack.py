@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("offline_stack")]
 def offline_stack() -> Iterator[dict[str, Any]]:
     from local.stack.run import running_stack
 
-    with running_stack(timeout=180) as stack:
+    with running_stack(timeout=240) as stack:
         yield stack.info
 
 

@@ -249,6 +249,16 @@ def test_c16_non_json_body_with_a_plausible_header_is_400(mapped: Harness) -> No
     assert mapped.ledger_items() == []
 
 
+def test_c16_signed_json_nested_100k_deep_is_400_not_500(mapped: Harness) -> None:
+    # A correctly signed body Stripe would never send: answering 500 would make a sender retry it for days.
+    depth = 100_000
+    body = b'{"id": "evt_deep", "data": ' + b"[" * depth + b"]" * depth + b"}"
+    response = mapped.deliver(body=body)
+    assert response["statusCode"] == 400, response["body"]
+    assert response["json"]["error"]["code"] == "invalid_payload"
+    assert mapped.ledger_items() == []
+
+
 # ----------------------------------------------------------------------------------------------- F and E rows
 def test_f1_rotated_secret_while_cached_one_forced_reread_then_verify(mapped: Harness) -> None:
     mapped.stripe.set(CUS, subscription(customer=CUS))
