@@ -146,7 +146,7 @@ def _advance(ctx: SeedContext, clock: str, targets: list[int]) -> None:
     clocks = ctx.stripe.v1.test_helpers.test_clocks
     for target in targets:
         state = clocks.advance(clock, params={"frozen_time": target})
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # advancing is asynchronous: generous, polled
         while state.status != "ready":
             if state.status == "internal_failure" or time.monotonic() > deadline:
                 raise SeedError(f"test clock {clock} did not advance to {target} (status {state.status})")

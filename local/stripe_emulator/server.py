@@ -20,6 +20,7 @@ from . import resources  # noqa: F401 - registers the routes
 from .backend import Backend, new_id
 from .errors import StripeAPIError, authentication_error, invalid_request
 from .faults import Faults
+from .resources import test_clocks
 from .router import RawResponse, Request, match
 from .wire import decode_form, schema_for, validate
 
@@ -78,6 +79,7 @@ class EmulatorServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        test_clocks.join_workers(self.backend)
         for hook in self.backend.extra.get("_stop_hooks", []):
             hook()
 
@@ -210,6 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
             # One request at a time inside the account, as Stripe's own object locks do: a preview runs the real
             # update on a sandboxed view of the account, and a concurrent read must never see that view.
             with backend.lock:
+                test_clocks.refuse_writes_while_advancing(backend, req)
                 result = route.handler(backend, req)
         finally:  # e.g. synchronous webhook delivery: after the handler, outside the lock, before the response
             for hook in list(backend.extra.get("_after_request_hooks", [])):

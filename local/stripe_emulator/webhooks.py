@@ -13,6 +13,7 @@ Options (tests set them on `deliverer(b)`, or over HTTP with `POST /_emulator/we
 - `synchronous`: first attempts happen in the request thread after the handler returns (before the API response
   is sent), so a test sees the webhook handled when the call returns; retries stay on the worker.
 `log` records every attempt: dicts {event, endpoint, attempt, status, error, duplicate}.
+Each body is the event rendered at the endpoint's `api_version` (`api_versions.event_for_version`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from .api_versions import event_for_version
 from .backend import Backend
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
@@ -213,6 +215,10 @@ class Deliverer:
                     self._in_progress -= 1
                     self.cond.notify_all()
 
+    def _lookup(self, obj_id: str) -> dict[str, Any] | None:
+        obj = self.b.objects.get(obj_id)
+        return self.b.render(obj) if obj is not None else None
+
     def _attempt(self, job: _Job) -> None:
         if job.generation != self._generation:
             return
@@ -221,7 +227,7 @@ class Deliverer:
             ep = self.b.objects.get(job.endpoint_id)
             if evt is None or ep is None:
                 return
-            body = json.dumps(self.b.render(evt)).encode()
+            body = json.dumps(event_for_version(self.b.render(evt), ep.get("api_version"), self._lookup)).encode()
             url, secret = ep["url"], ep["_secret"]
         status: int | None = None
         error: str | None = None

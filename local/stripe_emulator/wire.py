@@ -2,8 +2,13 @@
 
 Stripe accepts `application/x-www-form-urlencoded` bodies where `a[b][c]=1`, `a[]=1` and `a[0][b]=1` build nested
 objects and arrays. The allowed parameters of each endpoint are the TypedDicts stripe-python 16 declares under
-`stripe.params`: the emulator walks them to reject unknown parameters (400 `parameter_unknown`, as Stripe does)
-and to coerce strings into the declared int / bool types.
+`stripe.params`: the emulator walks them to reject unknown parameters (400 `parameter_unknown`, as Stripe does),
+to coerce strings into the declared int / bool types, and to refuse a value outside an enum parameter's
+`Literal[...]` values, nested parameters included. stripe-python types enums open (`Literal['a', 'b']|str`, so a
+newer server value does not break an older client); the server is closed, and answers 400
+`invalid_request_error` with `param` set and the message "Invalid <param>: must be one of a, b, or c" (the shape
+Stripe's API answers, e.g. "Invalid usage: must be one of reusable or single_use", listing values in the spec's
+order). A `Literal['']|str` parameter is a free string that may also be blank (Stripe's "unset").
 """
 
 from __future__ import annotations
@@ -86,7 +91,7 @@ _REQUEST_OPTION_KEYS = {
 class Schema:
     """A node of a parameter schema: kind is one of dict, list, map, enum, str, int, bool, float, any."""
 
-    __slots__ = ("kind", "fields", "item", "values", "alts")
+    __slots__ = ("kind", "fields", "item", "values", "alts", "order")
 
     def __init__(
         self,
@@ -95,12 +100,19 @@ class Schema:
         item: Schema | None = None,
         values: frozenset[str] | None = None,
         alts: list[Schema] | None = None,
+        order: tuple[str, ...] = (),
     ) -> None:
         self.kind = kind
         self.fields = fields or {}
         self.item = item
         self.values = values or frozenset()
         self.alts = alts or []
+        self.order = order or tuple(sorted(self.values))  # the spec's order, for Stripe's error message
+
+
+def _enum(values: Any) -> Schema:
+    order = tuple(dict.fromkeys(str(v) for v in values))
+    return Schema("enum", values=frozenset(order), order=order)
 
 
 def _resolve(tp: Any, module: types.ModuleType) -> Any:
@@ -118,19 +130,18 @@ def _schema_of(tp: Any, module: types.ModuleType, seen: dict[type, Schema]) -> S
     if origin in (typing.NotRequired, typing.Required) or str(origin).endswith("NotRequired"):
         return _schema_of(args[0], module, seen)
     if origin is typing.Literal:
-        return Schema("enum", values=frozenset(str(a) for a in args))
+        return _enum(args)
     if origin in (typing.Union, types.UnionType):
         alts = [_schema_of(a, module, seen) for a in args]
         enums = [a for a in alts if a.kind == "enum"]
         rest = [a for a in alts if a.kind != "enum"]
+        literal = [v for a in enums for v in a.order]
         if not rest:
-            return Schema("enum", values=frozenset().union(*(a.values for a in enums)))
+            return _enum(literal)
+        if [a.kind for a in rest] == ["str"] and any(v != "" for v in literal):
+            return _enum(literal)  # `Literal['a', 'b']|str`: the SDK's open enum, a closed enum on the server
         if len(rest) == 1 and enums and enums[0].values == frozenset({""}):
-            return (
-                Schema(rest[0].kind, rest[0].fields, rest[0].item, rest[0].values | {""}, rest[0].alts)
-                if rest[0].kind == "enum"
-                else _with_blank(rest[0])
-            )
+            return _with_blank(rest[0])
         return Schema("union", alts=alts)
     if origin in (list, typing.List):  # noqa: UP006
         return Schema("list", item=_schema_of(args[0], module, seen))
@@ -159,9 +170,7 @@ def _schema_of(tp: Any, module: types.ModuleType, seen: dict[type, Schema]) -> S
 
 
 def _with_blank(s: Schema) -> Schema:
-    s2 = Schema(s.kind, s.fields, s.item, s.values, s.alts)
-    s2.values = s2.values | {""}
-    return s2
+    return Schema(s.kind, s.fields, s.item, s.values | {""}, s.alts, s.order)
 
 
 @functools.cache
@@ -179,6 +188,14 @@ def validate(params: dict[str, Any], schema: Schema) -> dict[str, Any]:
     out = _check(params, schema, "")
     assert isinstance(out, dict)
     return out
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    """Stripe's list in an enum error: "a", "a or b", "a, b, or c"."""
+    shown = [v for v in values if v]
+    if len(shown) <= 2:
+        return " or ".join(shown)
+    return ", ".join(shown[:-1]) + ", or " + shown[-1]
 
 
 def _check(value: Any, schema: Schema, path: str) -> Any:
@@ -206,9 +223,8 @@ def _check(value: Any, schema: Schema, path: str) -> Any:
         assert schema.item is not None
         return [_check(v, schema.item, f"{path}[{i}]") for i, v in enumerate(value)]
     if kind == "enum":
-        if str(value) not in schema.values:
-            allowed = ", ".join(sorted(v for v in schema.values if v))
-            raise invalid_request(f"Invalid {path}: must be one of {allowed}", param=path)
+        if not isinstance(value, str | int) or isinstance(value, bool) or str(value) not in schema.values:
+            raise invalid_request(f"Invalid {path}: must be one of {_one_of(schema.order)}", param=path)
         return value
     if kind == "int":
         try:

@@ -59,3 +59,42 @@ def test_api_version_matches_installed_stripe_python(stripe_client: stripe.Strip
     evt = stripe_client.v1.events.list({"limit": 1}).data[0]
     assert evt.data.object.id == cus["id"]
     assert evt.api_version == stripe.api_version
+
+
+def _first_enum(schema: Any, path: str = "") -> tuple[str, Any] | None:
+    """The first enum parameter (depth first, through objects and arrays) of a params schema: (form key, node)."""
+    if schema.kind == "enum" and path and any(schema.values - {""}):
+        return path, schema
+    if schema.kind == "dict":
+        for key, sub in schema.fields.items():
+            if key == "expand":
+                continue
+            found = _first_enum(sub, f"{path}[{key}]" if path else key)
+            if found:
+                return found
+    if schema.kind == "list" and schema.item is not None:
+        return _first_enum(schema.item, f"{path}[0]")
+    return None
+
+
+ENUM_ROUTES = [(r, f) for r in V1 if r.params is not None for f in [_first_enum(schema_for(r.params))] if f]
+
+
+def test_most_routes_have_an_enum_parameter_to_check() -> None:
+    assert len(ENUM_ROUTES) > 20
+
+
+@pytest.mark.parametrize(("route", "enum"), ENUM_ROUTES, ids=[f"{r.method} {r.pattern}" for r, _ in ENUM_ROUTES])
+def test_every_v1_route_refuses_a_value_outside_an_enum(route: Any, enum: Any, stripe_emulator: Any) -> None:
+    """stripe-python types enums open (`Literal[...]|str`); the emulator, like Stripe, refuses other values, at any
+    depth, before the handler runs (so the path's object need not exist)."""
+    key, node = enum
+    path = re.sub(r"\{\w+\}", "x_emulatorcontract", route.pattern)
+    status, _, body = _request(
+        stripe_emulator.api_base, stripe_emulator.secret_key, route.method, path, f"{key}=zz_not_a_value"
+    )
+    assert status == 400, (route.pattern, key, status, body)
+    err = body["error"]
+    assert err["type"] == "invalid_request_error" and err["param"] == key
+    first = next(v for v in node.order if v)
+    assert err["message"].startswith(f"Invalid {key}: must be one of {first}")

@@ -6,6 +6,8 @@ from typing import Any
 
 import stripe
 
+from tests.helpers.stripe_clocks import advance_clock
+
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 DAY = 86400
 
@@ -27,8 +29,8 @@ def price(client: stripe.StripeClient, amount: int, interval: str = "month", nam
 
 
 def advance(client: stripe.StripeClient, clock_id: str, to: int) -> Any:
-    client.v1.test_helpers.test_clocks.advance(clock_id, {"frozen_time": to})
-    return client.v1.test_helpers.test_clocks.retrieve(clock_id)
+    """Advance and wait until the clock is ready (advancing is asynchronous)."""
+    return advance_clock(client, clock_id, to)
 
 
 def event_types(emulator: Any) -> list[str]:

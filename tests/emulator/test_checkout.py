@@ -195,3 +195,16 @@ def test_expire(stripe_client: stripe.StripeClient, stripe_emulator: Any) -> Non
     status, _, _ = _http(stripe_emulator.api_base, "GET", f"/checkout/{s.id}")
     assert status == 410
     assert stripe_client.v1.events.list({"type": "checkout.session.expired"}).data[0].data.object.id == s.id
+
+
+@pytest.mark.parametrize(("sent", "mode"), [(None, "flexible"), ({"type": "classic"}, "classic")])
+def test_checkout_subscription_billing_mode(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any, sent: Any, mode: str
+) -> None:
+    """A Checkout Session without `subscription_data.billing_mode` makes a flexible subscription (endive default)."""
+    sub_data: dict[str, Any] = {"billing_mode": sent} if sent else {}
+    s = _session(stripe_client, _price(stripe_client), customer_email="b@example.com", subscription_data=sub_data)
+    status, _, _ = _http(stripe_emulator.api_base, "POST", f"/_emulator/checkout_sessions/{s.id}/complete", {})
+    assert status == 200
+    done = stripe_client.v1.checkout.sessions.retrieve(s.id, {"expand": ["subscription"]})
+    assert done.subscription.billing_mode.type == mode

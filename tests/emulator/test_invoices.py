@@ -119,3 +119,21 @@ def test_renewal_invoice_names_subscription_in_parent(stripe_client) -> None:  #
     assert line.parent.subscription_item_details.subscription_item == sub["items"].data[0].id
     assert line.description == "1 × Pro (at $8.00 / month)"
     assert inv.total_taxes == [] and inv.confirmation_secret.type == "payment_intent"
+
+
+def test_paying_an_invoice_that_needs_3ds_is_a_card_error_and_leaves_the_intent_waiting(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    """Stripe answers `POST /v1/invoices/{id}/pay` with a 3-D Secure card as a 402 card_error
+    (`invoice_payment_intent_requires_action`); the invoice stays open, its PaymentIntent `requires_action`."""
+    _clock, cus, _pm = clock_customer(stripe_client, card="pm_card_authenticationRequired")
+    stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 1500, "currency": "usd"})
+    inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+    with pytest.raises(stripe.CardError) as exc:
+        stripe_client.v1.invoices.pay(inv.id)
+    assert exc.value.http_status == 402 and exc.value.code == "invoice_payment_intent_requires_action"
+    assert exc.value.error is not None and exc.value.error.type == "card_error"
+    inv = stripe_client.v1.invoices.retrieve(inv.id)
+    assert inv.status == "open" and inv.amount_paid == 0
+    pi_id = inv.payments.data[0].payment.payment_intent
+    assert isinstance(pi_id, str)
+    pi = stripe_client.v1.payment_intents.retrieve(pi_id)
+    assert pi.status == "requires_action" and pi.next_action is not None

@@ -145,3 +145,66 @@ def test_update_billing_details_and_expiry(stripe_client: stripe.StripeClient, c
     assert evt.data.previous_attributes is not None and "card" in evt.data.previous_attributes
     with pytest.raises(stripe.CardError):
         stripe_client.v1.payment_methods.update(pm.id, params={"card": {"exp_month": 1, "exp_year": 2001}})
+
+
+def test_detaching_a_card_clears_it_as_subscription_default_and_it_cannot_come_back(
+    stripe_client: stripe.StripeClient, customer: stripe.Customer
+) -> None:
+    """A removed card must not be charged at the next renewal: Stripe unsets it wherever it was the default."""
+    pm = stripe_client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer.id})
+    keep = stripe_client.v1.payment_methods.attach("pm_card_mastercard", params={"customer": customer.id})
+    stripe_client.v1.customers.update(customer.id, params={"invoice_settings": {"default_payment_method": pm.id}})
+    product = stripe_client.v1.products.create(params={"name": "Pro"})
+    price = stripe_client.v1.prices.create(
+        params={"product": product.id, "unit_amount": 900, "currency": "usd", "recurring": {"interval": "month"}}
+    )
+    on_card = stripe_client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": price.id}], "default_payment_method": pm.id}
+    )
+    on_other = stripe_client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": price.id}], "default_payment_method": keep.id}
+    )
+    stripe_client.v1.payment_methods.detach(pm.id)
+    assert stripe_client.v1.subscriptions.retrieve(on_card.id).default_payment_method is None
+    assert stripe_client.v1.subscriptions.retrieve(on_other.id).default_payment_method == keep.id
+    assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None  # type: ignore[union-attr]
+    updated = [
+        e
+        for e in stripe_client.v1.events.list(params={"type": "customer.subscription.updated"}).data
+        if "default_payment_method" in (e.data.previous_attributes or {})
+    ]
+    assert [e.data.object["id"] for e in updated] == [on_card.id]
+    assert updated[0].data.previous_attributes.to_dict() == {"default_payment_method": pm.id}  # type: ignore[union-attr]
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.payment_methods.attach(pm.id, params={"customer": customer.id})
+    assert "may not be used again" in exc.value.user_message  # type: ignore[operator]
+
+
+def test_radar_block_card_attaches_but_every_charge_is_blocked(
+    stripe_client: stripe.StripeClient, stripe_emulator: EmulatorServer, customer: stripe.Customer
+) -> None:
+    pm = stripe_client.v1.payment_methods.attach("pm_card_radarBlock", params={"customer": customer.id})
+    assert pm.customer == customer.id and pm.card is not None and pm.card.last4 == "0019"
+    si = stripe_client.v1.setup_intents.create(params={"customer": customer.id})
+    assert stripe_client.v1.setup_intents.confirm(si.id, params={"payment_method": "pm_card_radarBlock"}).status == (
+        "succeeded"  # Radar scores payments; saving the card works
+    )
+    with pytest.raises(stripe.CardError) as exc:
+        stripe_client.v1.payment_intents.create(
+            params={
+                "amount": 2000,
+                "currency": "usd",
+                "customer": customer.id,
+                "payment_method": pm.id,
+                "confirm": True,
+                "off_session": True,
+            }
+        )
+    assert exc.value.http_status == 402 and exc.value.code == "card_declined"
+    assert exc.value.error is not None and exc.value.error.decline_code == "fraudulent"
+    pi = stripe_client.v1.payment_intents.list(params={"customer": customer.id}).data[0]
+    assert pi.status == "requires_payment_method" and pi.last_payment_error is not None
+    assert pi.last_payment_error.decline_code == "fraudulent"
+    charge = stripe_emulator.backend.objects[str(pi.latest_charge)]  # no /v1/charges route: read the state
+    assert charge["status"] == "failed" and charge["outcome"]["type"] == "blocked"
+    assert charge["outcome"]["risk_level"] == "highest" and charge["outcome"]["network_status"] == "not_sent_to_network"

@@ -91,9 +91,13 @@ def test_monthly_to_yearly_resets_anchor(stripe_client: stripe.StripeClient) -> 
     assert [li.amount for li in inv.lines.data] == [-round(1000 * (T0 + 31 * DAY - at) / (31 * DAY)), 10000]
 
 
-def test_with_a_percent_coupon(stripe_client: stripe.StripeClient) -> None:
+def test_classic_with_a_percent_coupon(stripe_client: stripe.StripeClient) -> None:
     coupon = stripe_client.v1.coupons.create({"percent_off": 25, "duration": "forever"})
-    clock, _, sub = _setup(stripe_client, amount=2000, discounts=[{"coupon": coupon.id}])
+    # Classic mode explicitly: the invoice-level discount also applies to the (gross) proration lines.
+    # Flexible mode (the default) is held in test_billing_mode.py.
+    clock, _, sub = _setup(
+        stripe_client, amount=2000, discounts=[{"coupon": coupon.id}], billing_mode={"type": "classic"}
+    )
     assert sub.latest_invoice
     first = stripe_client.v1.invoices.retrieve(sub.latest_invoice)
     assert first.total == 1500 and first.total_discount_amounts[0].amount == 500
@@ -138,7 +142,8 @@ def test_create_prorations_preview_equals_next_renewal(stripe_client: stripe.Str
     assert updated.latest_invoice.id == sub.latest_invoice
     pending = stripe_client.v1.invoice_items.list({"customer": sub.customer, "pending": True})
     assert len(pending.data) == 2 and all(ii.proration for ii in pending.data)
-    advance(stripe_client, clock.id, T0 + 31 * DAY + 60)
+    # The renewal invoice stays a draft for an hour after the boundary, then is finalized and charged.
+    advance(stripe_client, clock.id, T0 + 31 * DAY + 3600 + 60)
     renewal = stripe_client.v1.invoices.retrieve(stripe_client.v1.subscriptions.retrieve(sub.id).latest_invoice)
     assert lines(preview) == lines(renewal)
     assert preview.amount_due == renewal.amount_due == renewal.amount_paid

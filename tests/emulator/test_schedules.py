@@ -40,6 +40,8 @@ def test_downgrade_at_period_end(stripe_client, stripe_emulator) -> None:  # typ
     advance(stripe_client, clock.id, end + 60)
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after["items"].data[0].price.id == basic.id
+    assert stripe_client.v1.invoices.retrieve(after.latest_invoice).status == "draft"  # finalized an hour later
+    advance(stripe_client, clock.id, end + 3600 + 60)
     renewal = stripe_client.v1.invoices.retrieve(after.latest_invoice)
     assert renewal.amount_paid == 1000 and not any(
         li.parent.subscription_item_details.proration for li in renewal.lines.data
@@ -64,3 +66,27 @@ def test_cancel_schedule_cancels_subscription(stripe_client) -> None:  # type: i
     sched = stripe_client.v1.subscription_schedules.create({"from_subscription": sub.id})
     assert stripe_client.v1.subscription_schedules.cancel(sched.id).status == "canceled"
     assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "canceled"
+
+
+def test_schedule_from_a_subscription_carries_its_discount_through_the_phases(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    clock, sub, pro = _sub(stripe_client)
+    coupon = stripe_client.v1.coupons.create({"percent_off": 10, "duration": "forever"})
+    sub = stripe_client.v1.subscriptions.update(sub.id, {"discounts": [{"coupon": coupon.id}]})
+    sched = stripe_client.v1.subscription_schedules.create({"from_subscription": sub.id})
+    assert sched.phases[0].discounts[0].discount == sub.discounts[0]
+    keep = [{"discount": sub.discounts[0]}]
+    end = sched.phases[0].end_date
+    basic = price(stripe_client, 1000, name="Basic")
+    stripe_client.v1.subscription_schedules.update(
+        sched.id,
+        {
+            "phases": [
+                {"items": [{"price": pro.id}], "end_date": end, "discounts": keep},
+                {"items": [{"price": basic.id}], "discounts": keep, "duration": {"interval": "month"}},
+            ]
+        },
+    )
+    advance(stripe_client, clock.id, end + 3600 + 60)
+    after = stripe_client.v1.subscriptions.retrieve(sub.id, {"expand": ["latest_invoice"]})
+    assert after.discounts == sub.discounts and after.latest_invoice.amount_paid == 900
+    assert stripe_client.v1.coupons.retrieve(coupon.id).times_redeemed == 1

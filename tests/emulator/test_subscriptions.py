@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import stripe
 
@@ -110,10 +112,42 @@ def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.pending_update is None and after["items"].data[0].price.id == big.id
     assert "customer.subscription.pending_update_applied" in event_types(stripe_emulator)
-    with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.subscriptions.update(
-            sub.id, {"metadata": {"a": "b"}, "payment_behavior": "pending_if_incomplete"}
-        )
+    with pytest.raises(stripe.InvalidRequestError) as err:  # still not allowed with a pending update
+        stripe_client.v1.subscriptions.update(sub.id, {"description": "x", "payment_behavior": "pending_if_incomplete"})
+    assert err.value.param == "description"
+
+
+def test_pending_update_holds_metadata_discounts_and_cancel_at_period_end(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    """dahlia/endive: metadata, discounts and cancel_at_period_end wait in pending_update until the invoice is paid."""
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "metadata": {"keep": "1"}}
+    )
+    advance(stripe_client, clock.id, T0 + 5 * DAY)
+    bad = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
+    stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": bad.id}})
+    coupon = stripe_client.v1.coupons.create({"percent_off": 10, "duration": "forever"})
+    updated = stripe_client.v1.subscriptions.update(
+        sub.id,
+        {
+            "items": [{"id": sub["items"].data[0].id, "quantity": 2}],
+            "proration_behavior": "always_invoice",
+            "payment_behavior": "pending_if_incomplete",
+            "metadata": {"plan": "two"},
+            "discounts": [{"coupon": coupon.id}],
+            "cancel_at_period_end": True,
+        },
+    )
+    pu = updated.pending_update
+    assert pu.metadata.to_dict() == {"plan": "two"} and pu.cancel_at_period_end is True and len(pu.discounts) == 1
+    assert updated.metadata.to_dict() == {"keep": "1"} and updated.cancel_at_period_end is False
+    assert updated.discounts == [] and updated["items"].data[0].quantity == 1
+    good = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
+    stripe_client.v1.invoices.pay(updated.latest_invoice, {"payment_method": good.id})
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.pending_update is None and after["items"].data[0].quantity == 2
+    assert after.metadata.to_dict() == {"keep": "1", "plan": "two"}
+    assert after.cancel_at_period_end is True and after.discounts == pu.discounts
 
 
 def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
@@ -132,9 +166,12 @@ def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type
         },
     )
     assert updated.pending_update is not None
+    assert stripe_client.v1.invoices.retrieve(updated.latest_invoice).status == "open"  # left open while pending
     advance(stripe_client, clock.id, T0 + 24 * 3600)
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.pending_update is None and after["items"].data[0].quantity == 1
+    # Stripe's "Pending updates reference" (Expiration): the invoice is voided when the pending update expires.
+    assert stripe_client.v1.invoices.retrieve(updated.latest_invoice).status == "void"
     assert "customer.subscription.pending_update_expired" in event_types(stripe_emulator)
 
 
@@ -202,3 +239,48 @@ def test_unknown_item_and_mixed_intervals_rejected(stripe_client) -> None:  # ty
             }
         )
     assert err.value.http_status == 400
+
+
+@pytest.mark.parametrize("save", ["on_subscription", "off"])
+def test_save_default_payment_method_on_subscription(stripe_client, save) -> None:  # type: ignore[no-untyped-def]
+    """payment_settings.save_default_payment_method=on_subscription: the card that pays becomes the default."""
+    cus = stripe_client.v1.customers.create({"email": "sam@example.com"})
+    pm = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
+    sub = stripe_client.v1.subscriptions.create(
+        {
+            "customer": cus.id,
+            "items": [{"price": price(stripe_client, 1200).id}],
+            "payment_behavior": "default_incomplete",
+            "payment_settings": {"save_default_payment_method": save},
+        }
+    )
+    assert sub.status == "incomplete" and sub.default_payment_method is None
+    assert sub.payment_settings.save_default_payment_method == save
+    stripe_client.v1.invoices.pay(sub.latest_invoice, {"payment_method": pm.id})
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.status == "active"
+    assert after.default_payment_method == (pm.id if save == "on_subscription" else None)
+
+
+def test_refused_update_writes_nothing(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    """A bad item, card or date anywhere in an update leaves the subscription exactly as it was."""
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "metadata": {"a": "1"}}
+    )
+    big = price(stripe_client, 5000, name="Max")
+    item = sub["items"].data[0].id
+    refused: list[dict[str, Any]] = [
+        {"items": [{"id": item, "price": big.id}, {"id": "si_missing", "quantity": 2}]},
+        {"items": [{"id": item, "price": big.id}], "default_payment_method": "pm_missing"},
+        {"items": [{"id": item, "price": big.id}], "cancel_at": T0 - 10},
+        {"items": [{"id": item, "price": big.id}, {"price": price(stripe_client, 900, interval="year").id}]},
+    ]
+    for params in refused:
+        with pytest.raises(stripe.StripeError):
+            stripe_client.v1.subscriptions.update(
+                sub.id, {**params, "metadata": {"a": "2"}, "proration_behavior": "always_invoice"}
+            )
+        after = stripe_client.v1.subscriptions.retrieve(sub.id)
+        assert after["items"].data[0].price.id != big.id and after.metadata.to_dict() == {"a": "1"}, params
+        assert after.cancel_at is None and after.latest_invoice == sub.latest_invoice

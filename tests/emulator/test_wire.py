@@ -126,3 +126,55 @@ def test_control_reset_empties_the_account(stripe_emulator: EmulatorServer, stri
     stripe_client.v1.customers.create(params={})
     assert httpx.post(f"{stripe_emulator.api_base}/_emulator/reset").json() == {"reset": True}
     assert stripe_client.v1.customers.list().data == []
+
+
+def test_enum_parameter_outside_its_values_is_refused(stripe_emulator: EmulatorServer) -> None:
+    """`Literal[...]|str` in stripe-python is an open enum for the client; Stripe's server refuses other values."""
+    r = httpx.post(
+        f"{stripe_emulator.api_base}/v1/customers",
+        headers=_auth(stripe_emulator),
+        data={"tax_exempt": "sometimes"},
+    )
+    err = r.json()["error"]
+    assert r.status_code == 400 and err["type"] == "invalid_request_error" and err["param"] == "tax_exempt"
+    assert err["message"] == "Invalid tax_exempt: must be one of exempt, none, or reverse"
+    assert not stripe_emulator.backend.all("customer")
+
+
+def test_nested_enum_parameter_is_checked_and_named_by_its_full_path(stripe_client: stripe.StripeClient) -> None:
+    prod = stripe_client.v1.products.create(params={"name": "Seat"})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.prices.create(
+            params={
+                "product": prod.id,
+                "currency": "usd",
+                "unit_amount": 500,
+                "recurring": {"interval": "fortnight"},  # type: ignore[typeddict-item]
+            }
+        )
+    assert exc.value.param == "recurring[interval]"
+    assert exc.value.user_message == "Invalid recurring[interval]: must be one of day, month, week, or year"
+    ok = stripe_client.v1.prices.create(
+        params={"product": prod.id, "currency": "usd", "unit_amount": 500, "recurring": {"interval": "month"}}
+    )
+    assert ok.recurring is not None and ok.recurring.interval == "month"
+
+
+def test_enum_with_two_values_and_an_open_string_parameter(stripe_emulator: EmulatorServer) -> None:
+    r = httpx.post(
+        f"{stripe_emulator.api_base}/v1/billing_portal/configurations",
+        headers=_auth(stripe_emulator),
+        data={
+            "features[subscription_cancel][enabled]": "true",
+            "features[subscription_cancel][mode]": "later",
+        },
+    )
+    err = r.json()["error"]
+    assert r.status_code == 400 and err["param"] == "features[subscription_cancel][mode]"
+    assert err["message"] == "Invalid features[subscription_cancel][mode]: must be one of at_period_end or immediately"
+    # `business_name` is `Literal['']|str`: any text, or blank to unset, is fine
+    for name in ("Any Name Ltd", ""):
+        r = httpx.post(
+            f"{stripe_emulator.api_base}/v1/customers", headers=_auth(stripe_emulator), data={"business_name": name}
+        )
+        assert r.status_code == 200 and r.json()["business_name"] == (name or None)

@@ -231,12 +231,20 @@ def compute_totals(b: Backend, inv: dict[str, Any], *, apply_balance: bool) -> N
     for li in lines:
         li["discount_amounts"] = []
     remaining = {li["id"]: int(li["amount"]) for li in lines}
+    # Flexible-mode prorations carry their discounts already (`billing_mode.py`): kept as they are, counted in the
+    # invoice's totals only when itemized (non-zero); `included` ones show amount 0 and stay out of the totals.
+    fixed = [li for li in lines if li.get("_fixed_discounts") is not None]
+    for li in fixed:
+        li["discount_amounts"] = [dict(d) for d in li["_fixed_discounts"]]
+        for d in li["discount_amounts"]:
+            if d["amount"]:
+                totals[d["discount"]] = totals.get(d["discount"], 0) + int(d["amount"])
     for did in inv.get("discounts") or []:
         disc = b.objects.get(did)
         coupon = common.coupon_of(b, disc) if disc else None
         if not coupon:
             continue
-        eligible = [li for li in lines if li.get("discountable", True)]
+        eligible = [li for li in lines if li.get("discountable", True) and li.get("_fixed_discounts") is None]
         amounts: dict[str, int] = {}
         if coupon.get("percent_off") is not None:
             pct = Decimal(str(coupon["percent_off"]))

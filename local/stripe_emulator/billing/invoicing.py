@@ -21,7 +21,7 @@ def invoice_item_line(b: Backend, inv: dict[str, Any], ii: dict[str, Any]) -> di
     price_id = ((ii.get("pricing") or {}).get("price_details") or {}).get("price")
     pr = b.objects.get(price_id) if price_id else None
     ii["invoice"] = inv["id"]
-    return new_line(
+    line = new_line(
         b,
         inv,
         amount=int(ii["amount"]),
@@ -36,6 +36,9 @@ def invoice_item_line(b: Backend, inv: dict[str, Any], ii: dict[str, Any]) -> di
         discountable=bool(ii.get("discountable", True)),
         metadata=ii.get("metadata"),
     )
+    if ii.get("_fixed_discounts") is not None:
+        line["_fixed_discounts"] = [dict(d) for d in ii["_fixed_discounts"]]
+    return line
 
 
 def pending_items(b: Backend, customer: str, subscription: str | None) -> list[dict[str, Any]]:
@@ -71,6 +74,7 @@ def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> 
     base = b.extra.get("api_base", "")
     inv.update(
         status="open",
+        automatically_finalizes_at=None,
         number=_next_number(b, inv["customer"]),
         hosted_invoice_url=f"{base}/invoices/{inv['id']}/hosted",
         invoice_pdf=f"{base}/invoices/{inv['id']}/pdf",

@@ -1,8 +1,10 @@
 """Time passing: renewals, trial ends, retries, cancellations, pending-update expiry and schedule phases.
 
 `advance(b, clock_id, to)` walks every due event of the clock's customers in time order, moving the clock's
-`frozen_time` to each event's instant before processing it (Stripe finalizes renewal invoices about an hour
-after creation; here they are finalized and charged at the period boundary itself). Failed automatic charges
+`frozen_time` to each event's instant before processing it. A renewal invoice (period boundary or trial end) is
+created as a draft at the boundary and finalized and charged `FINALIZE_AFTER_S` (one hour) later, as Stripe does
+with `auto_advance` subscription invoices ("Subscription invoices: Stripe finalizes ... about 1 hour after
+creation"); the first invoice and `always_invoice` invoices are finalized at once. Failed automatic charges
 are retried 3, 5 and 7 days after the first failure (`common.RETRY_DAYS`); after the last one the subscription
 becomes `canceled` (default) or `unpaid` (`common.settings(b)["after_final_failure"]`).
 """
@@ -15,9 +17,13 @@ from ..backend import Backend
 from . import common, invoicing
 from . import subscription_core as core
 
+#: How long a renewal invoice stays a draft before it is finalized and charged.
+FINALIZE_AFTER_S = 3600
+
 _ORDER = {
     "incomplete_expire": 0,
     "pending_expire": 1,
+    "finalize": 2,
     "retry": 2,
     "trial_will_end": 3,
     "phase": 4,
@@ -58,9 +64,11 @@ def due_events(b: Backend, customers: set[str]) -> list[tuple[int, str, str]]:
     events: list[tuple[int, str, str]] = []
     for sub in b.all("subscription", where=lambda s: s["customer"] in customers):
         events.extend(_sub_events(b, sub))
-    for inv in b.all("invoice", where=lambda i: i["customer"] in customers and i["status"] == "open"):
-        if inv.get("next_payment_attempt"):
+    for inv in b.all("invoice", where=lambda i: i["customer"] in customers and i["status"] in ("open", "draft")):
+        if inv["status"] == "open" and inv.get("next_payment_attempt"):
             events.append((inv["next_payment_attempt"], "retry", inv["id"]))
+        elif inv["status"] == "draft" and inv.get("auto_advance") and inv.get("automatically_finalizes_at"):
+            events.append((inv["automatically_finalizes_at"], "finalize", inv["id"]))
     return sorted(events, key=lambda e: (e[0], _ORDER[e[1]]))
 
 
@@ -75,6 +83,18 @@ def renew(b: Backend, sub: dict[str, Any], start: int, *, reason: str = "subscri
     if sub["status"] == "unpaid":
         inv["auto_advance"] = False
         return
+    inv["automatically_finalizes_at"] = start + FINALIZE_AFTER_S
+
+
+def finalize_draft(b: Backend, inv: dict[str, Any]) -> None:
+    """A renewal draft's hour is up: finalize it and charge it automatically (off session)."""
+    inv["automatically_finalizes_at"] = None
+    sub = b.objects.get(invoicing.subscription_of(inv) or "")
+    if sub is None or sub["status"] in ("canceled", "incomplete_expired"):
+        invoicing.finalize(b, inv)
+        if inv["status"] == "open":
+            invoicing.attempt(b, inv, automatic=True, off_session=True)
+        return
     core.collect(b, sub, inv, off_session=True, automatic=True)
 
 
@@ -86,6 +106,9 @@ def process(b: Backend, kind: str, target_id: str, at: int) -> None:
         inv["_retries_done"] = inv.get("_retries_done", 0) + 1
         inv["next_payment_attempt"] = None
         invoicing.attempt(b, inv, automatic=True, off_session=True)
+        return
+    if kind == "finalize":
+        finalize_draft(b, b.objects[target_id])
         return
     if kind == "phase":
         from . import schedules

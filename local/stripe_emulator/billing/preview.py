@@ -106,6 +106,8 @@ def create_preview(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
 def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     from .subscription_update import update_subscription
 
+    if not p.get("subscription") and (p.get("subscription_details") or {}).get("items"):
+        return _new_subscription(b, p)
     if not p.get("subscription"):
         cus = b.get(p["customer"], "customer", param="customer")
         from ..resources.invoice_items import create_invoice_item
@@ -123,6 +125,12 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("customer") and p["customer"] != sub["customer"]:
         raise invalid_request("The subscription does not belong to this customer.", param="customer")
     details = dict(p.get("subscription_details") or {})
+    anchor = details.get("billing_cycle_anchor")
+    if isinstance(anchor, dict) and anchor.get("type") not in ("now", "unchanged"):
+        raise invalid_request(
+            "For existing subscriptions, subscription_details[billing_cycle_anchor] can only be `now` or `unchanged`.",
+            param="subscription_details[billing_cycle_anchor][type]",
+        )
     latest = sub.get("latest_invoice")
     proration_date = details.get("proration_date")
     if details:
@@ -161,6 +169,48 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     return inv
 
 
+def _new_subscription(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+    """The first invoice of a subscription not created yet: the real create code, run in the sandbox."""
+    from .subscription_create import create_subscription
+
+    details = p["subscription_details"]
+    params: dict[str, Any] = {
+        "customer": p.get("customer"),
+        "payment_behavior": "allow_incomplete",  # nothing is finalized or charged in the sandbox
+        **{
+            k: details[k]
+            for k in ("items", "trial_end", "billing_mode", "cancel_at", "metadata", "proration_behavior")
+            if k in details
+        },
+    }
+    anchor = details.get("billing_cycle_anchor")
+    if isinstance(anchor, dict):
+        kind = anchor.get("type")
+        if kind == "timestamp":
+            if anchor.get("timestamp") is None:
+                raise invalid_request(
+                    "Missing required param: subscription_details[billing_cycle_anchor][timestamp].",
+                    param="subscription_details[billing_cycle_anchor][timestamp]",
+                )
+            params["billing_cycle_anchor"] = int(anchor["timestamp"])
+        elif kind not in ("now", "unchanged"):
+            raise invalid_request(
+                "Invalid subscription_details[billing_cycle_anchor][type]: must be now, timestamp or unchanged.",
+                param="subscription_details[billing_cycle_anchor][type]",
+            )
+    elif anchor not in (None, "", "now", "unchanged"):
+        params["billing_cycle_anchor"] = int(anchor)
+    if details.get("start_date"):
+        raise invalid_request(
+            "The emulator does not preview subscriptions with a start_date.",
+            param="subscription_details[start_date]",
+        )
+    if p.get("discounts"):
+        params["discounts"] = p["discounts"]
+    sub = create_subscription(b, params)
+    return b.objects[sub["latest_invoice"]]  # type: ignore[no-any-return]
+
+
 def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> None:
     if p.get("discounts") is not None:
         inv["discounts"] = common.make_discounts(
@@ -171,20 +221,44 @@ def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> No
 def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
     """The invoice the next period boundary (or trial end) will create, built by the renewal code."""
     if sub["status"] in ("canceled", "incomplete_expired") or sub.get("cancel_at_period_end"):
-        raise invalid_request(
-            "No upcoming invoices for customer: the subscription will not renew.",
-            code="invoice_upcoming_none",
-            status=404,
-        )
-    at = sub["trial_end"] if sub["status"] == "trialing" and sub.get("trial_end") else sub["_period"][1]
+        raise _no_upcoming()
+    at = _boundary(sub)
+    clock = b.objects.get((b.objects.get(sub["customer"]) or {}).get("test_clock") or "")
+    sched = b.objects.get(sub.get("schedule") or "")
+    phase_end = ((sched or {}).get("current_phase") or {}).get("end_date")
+    if sched is not None and sched["status"] == "active" and phase_end is not None and phase_end <= at:
+        # The schedule's next phase starts first (as the clock would run it): the invoice bills its items,
+        # quantities, discounts and trial.
+        from . import schedules
+
+        if clock is not None:
+            clock["frozen_time"] = phase_end
+        schedules.advance_phase(b, sched, phase_end)
+        if sub["status"] in ("canceled", "incomplete_expired"):
+            raise _no_upcoming()
+        at = _boundary(sub)
     if sub["status"] == "trialing":
         sub["billing_cycle_anchor"] = at
     interval, count = sub["_interval"]
     end = common.period_end_after(sub["billing_cycle_anchor"], at, interval, count)
-    clock = b.objects.get((b.objects.get(sub["customer"]) or {}).get("test_clock") or "")
     if clock is not None:
         clock["frozen_time"] = at
     core.set_period(sub, at, end)
     inv = core.sub_invoice(b, sub, reason="subscription_cycle", period=(at, end), cycle_lines=True)
     inv["created"] = at
     return inv
+
+
+def _boundary(sub: dict[str, Any]) -> int:
+    """When the next invoice is made: the trial end while trialing, else the current period's end."""
+    if sub["status"] == "trialing" and sub.get("trial_end"):
+        return int(sub["trial_end"])
+    return int(sub["_period"][1])
+
+
+def _no_upcoming() -> Exception:
+    return invalid_request(
+        "No upcoming invoices for customer: the subscription will not renew.",
+        code="invoice_upcoming_none",
+        status=404,
+    )

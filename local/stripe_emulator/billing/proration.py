@@ -73,13 +73,23 @@ def prorate_changes(
     period: tuple[int, int],
     charge_new: bool = True,
 ) -> list[dict[str, Any]]:
-    """Invoice items for the difference between two item lists ({id, price, quantity} dicts)."""
+    """Invoice items for the difference between two item lists ({id, price, quantity} dicts).
+
+    Classic mode credits the old item state at its current price and quantity; flexible mode credits what was
+    originally debited for the time left (`billing_mode.credits`) and records each charge as a new debit.
+    """
+    from . import billing_mode
+
+    flexible = billing_mode.is_flexible(sub)
     out: list[dict[str, Any]] = []
     old_by_id = {i["id"]: i for i in before}
     new_by_id = {i["id"]: i for i in after}
     for old in before:
         nxt = new_by_id.get(old["id"])
         if nxt is not None and nxt["price"]["id"] == old["price"]["id"] and nxt["quantity"] == old["quantity"]:
+            continue
+        if flexible:
+            out.extend(billing_mode.credits(b, sub, old["id"], at))
             continue
         ii = proration_item(
             b,
@@ -98,6 +108,13 @@ def prorate_changes(
     for new in after:
         prev = old_by_id.get(new["id"])
         if prev is not None and new["price"]["id"] == prev["price"]["id"] and new["quantity"] == prev["quantity"]:
+            continue
+        if flexible:
+            ii = billing_mode.charge(
+                b, sub, item_id=new["id"], price=new["price"], quantity=new["quantity"] or 0, at=at, period=period
+            )
+            if ii is not None:
+                out.append(ii)
             continue
         ii = proration_item(
             b,

@@ -29,6 +29,50 @@ def phase_items(b: Backend, specs: list[dict[str, Any]], param: str) -> list[dic
     return out
 
 
+def phase_discounts(b: Backend, specs: Any, param: str) -> list[dict[str, Any]]:
+    """Phase `discounts` as Stripe renders them ({coupon, discount, promotion_code}); each reference must exist.
+    They become the subscription's discounts when the phase starts (`apply_discounts`). A phase given without
+    `discounts` "inherits the discount from the subscription's customer" (SubscriptionScheduleUpdateParamsPhase);
+    the emulator's customers carry none, so such a phase has no discounts."""
+    out = []
+    for i, spec in enumerate(specs or []):
+        row: dict[str, Any] = {"coupon": None, "discount": None, "promotion_code": None}
+        for key, kind in (("discount", "discount"), ("coupon", "coupon"), ("promotion_code", "promotion_code")):
+            if spec.get(key):
+                row[key] = b.get(spec[key], kind, param=f"{param}[discounts][{i}][{key}]")["id"]
+                break
+        else:
+            raise invalid_request(
+                "Each discount needs one of coupon, discount or promotion_code.", param=f"{param}[discounts][{i}]"
+            )
+        out.append(row)
+    return out
+
+
+def apply_discounts(b: Backend, sub: dict[str, Any], phase: dict[str, Any], at: int) -> None:
+    """The phase's discounts become the subscription's (an existing discount is reused, a coupon redeemed)."""
+    specs = [{k: v for k, v in d.items() if v} for d in phase.get("discounts") or []]
+    sub["discounts"] = common.make_discounts(
+        b,
+        specs,
+        customer=sub["customer"],
+        subscription=sub["id"],
+        start=at,
+        redeem=True,
+        existing=sub.get("discounts"),
+    )
+
+
+def start_trial(b: Backend, sub: dict[str, Any], phase: dict[str, Any], at: int) -> None:
+    """A phase with `trial_end` after its start puts the subscription on trial from `at` until then."""
+    te = phase.get("trial_end")
+    if not te or te <= at:
+        return
+    sub.update(status="trialing", trial_start=at, trial_end=te, billing_cycle_anchor=te)
+    sub["_trial_will_end_sent"] = te - at <= common.TRIAL_WILL_END_S
+    core.set_period(sub, at, te)
+
+
 def new_phase(
     b: Backend,
     sub: dict[str, Any],
@@ -37,6 +81,8 @@ def new_phase(
     end: int | None,
     proration_behavior: str = "create_prorations",
     metadata: Any = None,
+    discounts: list[dict[str, Any]] | None = None,
+    trial_end: int | None = None,
 ) -> dict[str, Any]:
     return {
         "add_invoice_items": [],
@@ -49,7 +95,7 @@ def new_phase(
         "default_payment_method": None,
         "default_tax_rates": [],
         "description": None,
-        "discounts": [],
+        "discounts": list(discounts or []),
         "end_date": end,
         "invoice_settings": None,
         "items": items,
@@ -59,7 +105,7 @@ def new_phase(
         "start_date": start,
         "transfer_data": None,
         "trial": None,
-        "trial_end": None,
+        "trial_end": trial_end,
     }
 
 
@@ -85,6 +131,12 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
             end = common.add_interval(start, interval, count, int(spec.get("iterations") or 1))
         if end is not None and int(end) <= start:
             raise invalid_request("Phase end_date must be after its start_date.", param=f"phases[{i}][end_date]")
+        trial_end = spec.get("trial_end")
+        trial_end = now if trial_end == "now" else (int(trial_end) if trial_end not in (None, "") else None)
+        if spec.get("trial") and end is not None:
+            trial_end = int(end)
+        if trial_end is not None and not (start <= trial_end and (end is None or trial_end <= int(end))):
+            raise invalid_request("The phase's trial_end must be within the phase.", param=f"phases[{i}][trial_end]")
         phases.append(
             new_phase(
                 b,
@@ -94,6 +146,8 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
                 int(end) if end is not None else None,
                 spec.get("proration_behavior") or "create_prorations",
                 spec.get("metadata"),
+                phase_discounts(b, spec.get("discounts") or [], f"phases[{i}]"),
+                trial_end,
             )
         )
         if end is None:
@@ -102,6 +156,8 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
     sched["phases"] = phases
     cur = phases[0]
     sched["current_phase"] = {"end_date": cur["end_date"], "start_date": cur["start_date"]} if cur["end_date"] else None
+    if cur["start_date"] <= now and sched["status"] == "active":
+        apply_discounts(b, sub, cur, now)  # the running phase's discounts hold from now on
 
 
 def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
@@ -134,6 +190,8 @@ def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
                 b.delete(it["id"])
         sub["items"]["total_count"] = len(core.items(sub))
         core.set_period(sub, sub["_period"][0], sub["_period"][1])
+        apply_discounts(b, sub, nxt, at)
+        start_trial(b, sub, nxt, at)
         sched["current_phase"] = (
             {"end_date": nxt["end_date"], "start_date": nxt["start_date"]} if nxt["end_date"] else None
         )

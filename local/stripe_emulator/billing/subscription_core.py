@@ -15,7 +15,38 @@ from ..errors import StripeAPIError, card_error, invalid_request
 from . import common, invoicing
 from .invoice_shape import compute_totals, new_invoice, new_line
 
-SUB_STATE_KEYS = ("billing_cycle_anchor", "trial_start", "trial_end", "status", "_period", "_interval")
+SUB_STATE_KEYS = ("billing_cycle_anchor", "trial_start", "trial_end", "status", "_period", "_interval", "_debits")
+
+
+def payment_settings(current: dict[str, Any], spec: Any) -> dict[str, Any]:
+    """`payment_settings` after a create/update param (`save_default_payment_method`: off | on_subscription)."""
+    out = copy.deepcopy(current)
+    if not isinstance(spec, dict):
+        return out
+    save = spec.get("save_default_payment_method")
+    if save is not None:
+        if save not in ("off", "on_subscription"):
+            raise invalid_request(
+                "Invalid payment_settings[save_default_payment_method]: must be one of off or on_subscription.",
+                param="payment_settings[save_default_payment_method]",
+            )
+        out["save_default_payment_method"] = save
+    if "payment_method_types" in spec:
+        out["payment_method_types"] = spec["payment_method_types"] or None
+    return out
+
+
+def save_payment_method(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
+    """`save_default_payment_method=on_subscription`: the method that paid the invoice becomes the subscription's
+    `default_payment_method` (SubscriptionCreateParamsPaymentSettings docstring)."""
+    if (sub.get("payment_settings") or {}).get("save_default_payment_method") != "on_subscription":
+        return
+    pi = b.objects.get(inv.get("_payment_intent") or "")
+    pm = (pi or {}).get("payment_method")
+    if isinstance(pm, dict):
+        pm = pm.get("id")
+    if isinstance(pm, str) and pm:
+        sub["default_payment_method"] = pm
 
 
 def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +105,10 @@ def items(sub: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def set_period(sub: dict[str, Any], start: int, end: int) -> None:
+    if sub.get("_period") and start != sub["_period"][0]:
+        from . import billing_mode
+
+        billing_mode.start_period(sub, start)
     sub["_period"] = [start, end]
     for it in items(sub):
         it["current_period_start"], it["current_period_end"] = start, end
@@ -198,6 +233,10 @@ def sub_invoice(
                 subscription_item=it["id"],
             )
     compute_totals(b, inv, apply_balance=False)
+    if cycle_lines and not trial:
+        from . import billing_mode
+
+        billing_mode.record_cycle_debits(b, sub, inv)
     sub["latest_invoice"] = inv["id"]
     if not b.extra.get("_preview"):
         b.emit("invoice.created", inv, request_id=request_id)
@@ -264,9 +303,11 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
     if sub is None or sub["status"] in ("canceled", "incomplete_expired"):
         return
     before = b.render(sub)
+    save_payment_method(b, sub, inv)
     pending = sub.get("_pending")
     if pending and pending.get("invoice") == inv["id"]:
         restore(b, sub, pending["state"])
+        sub.update(copy.deepcopy(pending.get("fields") or {}))  # metadata, discounts, cancel_at_period_end
         sub["pending_update"], sub["_pending"] = None, None
         b.emit("customer.subscription.pending_update_applied", sub, request_id=request_id)
     if sub["status"] in ("incomplete", "past_due", "unpaid"):

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from . import common, invoicing
+from . import billing_mode, common, invoicing
 from . import subscription_core as core
 from .proration import amount as prorated
 
@@ -77,7 +77,7 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
             "billing_cycle_anchor": first_anchor,
             "billing_cycle_anchor_config": None,
-            "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+            "billing_mode": billing_mode.parse(p.get("billing_mode"), now),
             "billing_schedules": [],
             "billing_thresholds": None,
             "cancel_at": p.get("cancel_at") or None,
@@ -117,11 +117,10 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "next_pending_invoice_item_invoice": None,
             "on_behalf_of": None,
             "pause_collection": None,
-            "payment_settings": {
-                "payment_method_options": None,
-                "payment_method_types": None,
-                "save_default_payment_method": "off",
-            },
+            "payment_settings": core.payment_settings(
+                {"payment_method_options": None, "payment_method_types": None, "save_default_payment_method": "off"},
+                p.get("payment_settings"),
+            ),
             "pending_invoice_item_interval": None,
             "pending_setup_intent": None,
             "pending_update": None,
@@ -199,3 +198,4 @@ def _prorate_first_period(
         )
         det["proration"] = True
     compute_totals(b, inv, apply_balance=False)
+    billing_mode.record_cycle_debits(b, sub, inv)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..backend import Backend
-from ..errors import invalid_request
+from ..errors import StripeAPIError, invalid_request
 from . import common
 from . import subscription_core as core
 from .proration import prorate_changes
 
+#: Parameters a pending update may carry: Stripe's "Pending updates reference" list, plus `metadata` and `discounts`
+#: (changelog dahlia 2026-05-27) and `cancel_at_period_end` (endive 2026-09-30), held in `pending_update` until paid.
+#: `add_invoice_items` is in Stripe's list but the emulator does not implement it, so it stays refused.
+PENDING_FIELDS = ("metadata", "discounts", "cancel_at_period_end")
 PENDING_ALLOWED = {
+    *PENDING_FIELDS,
     "items",
     "proration_behavior",
     "proration_date",
@@ -21,6 +27,17 @@ PENDING_ALLOWED = {
     "expand",
     "off_session",
 }
+
+
+def trial_after_anchor() -> StripeAPIError:
+    """endive 2026-10-28 (changelog "error code for billing cycle anchor and trial validation"): an update or
+    preview whose `billing_cycle_anchor` falls before the subscription's `trial_end` is refused."""
+    return invalid_request(
+        "The subscription's billing_cycle_anchor cannot be earlier than its trial_end. End the trial with "
+        "`trial_end=now` to reset the billing cycle anchor, or leave the anchor unchanged.",
+        param="billing_cycle_anchor",
+        code="subscription_update_trial_after_billing_cycle_anchor",
+    )
 
 
 def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
@@ -55,14 +72,34 @@ def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -
     core.check_prices(b, prices)
 
 
+def check_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+    """Every `items[]` spec is valid and the resulting set of prices is allowed, before anything is written."""
+    by_id = {it["id"]: it for it in core.items(sub)}
+    prices = {it["id"]: b.objects.get(it["price"]["id"]) or it["price"] for it in core.items(sub)}
+    added = []
+    for i, spec in enumerate(specs):
+        if spec.get("id"):
+            if spec["id"] not in by_id:
+                raise invalid_request(
+                    f"No such subscription_item: '{spec['id']}'",
+                    param=f"items[{i}][id]",
+                    code="resource_missing",
+                    status=404,
+                )
+            if spec.get("deleted"):
+                prices.pop(spec["id"], None)
+            elif spec.get("price"):
+                prices[spec["id"]] = common.price(b, spec["price"], param=f"items[{i}][price]")
+        elif not spec.get("price"):
+            raise invalid_request(f"Missing required param: items[{i}][price].", param=f"items[{i}][price]")
+        else:
+            added.append(common.price(b, spec["price"], param=f"items[{i}][price]"))
+    core.check_prices(b, [*prices.values(), *added])
+
+
 def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int) -> None:
-    if "metadata" in p:
-        sub["metadata"] = (
-            {} if p["metadata"] == "" else {k: v for k, v in {**sub["metadata"], **p["metadata"]}.items() if v != ""}
-        )
-    for key in ("description", "days_until_due", "collection_method"):
-        if key in p:
-            sub[key] = p[key] or None
+    """The plain fields of an update; everything that can be refused is checked before the first write."""
+    pm_id = None
     if "default_payment_method" in p:
         pm_id = p["default_payment_method"] or None
         if pm_id:
@@ -74,34 +111,15 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
                     param="default_payment_method",
                 )
             pm_id = pm["id"]
-        sub["default_payment_method"] = pm_id
-    if "cancel_at_period_end" in p:
-        sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
-        if sub["cancel_at_period_end"]:
-            sub["cancel_at"] = sub["_period"][1]
-        elif sub.get("cancel_at") == sub["_period"][1]:
-            sub["cancel_at"] = None
-    if "cancel_at" in p:
+    settings = core.payment_settings(sub["payment_settings"], p.get("payment_settings"))
+    cancel_at: int | None = None
+    if p.get("cancel_at") not in ("", None):
         value = p["cancel_at"]
-        if value in ("", None):
-            sub["cancel_at"] = None
-        else:
-            ts = {"max_period_end": sub["_period"][1], "min_period_end": sub["_period"][1]}.get(str(value))
-            ts = ts or int(value)
-            if ts <= now:
-                raise invalid_request("Invalid timestamp: must be in the future.", param="cancel_at")
-            sub["cancel_at"] = ts
-            sub["cancel_at_period_end"] = ts == sub["_period"][1]
-    if "cancellation_details" in p:
-        cd = p["cancellation_details"] or {}
-        sub["cancellation_details"].update({k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd})
-    if "pause_collection" in p:
-        sub["pause_collection"] = (
-            None
-            if p["pause_collection"] == ""
-            else {"behavior": p["pause_collection"]["behavior"], "resumes_at": p["pause_collection"].get("resumes_at")}
-        )
-    if "discounts" in p:
+        ts = {"max_period_end": sub["_period"][1], "min_period_end": sub["_period"][1]}.get(str(value))
+        cancel_at = ts or int(value)
+        if cancel_at <= now:
+            raise invalid_request("Invalid timestamp: must be in the future.", param="cancel_at")
+    if "discounts" in p:  # checks every spec before storing or redeeming anything; the last step that can fail
         sub["discounts"] = common.make_discounts(
             b,
             p["discounts"] or [],
@@ -110,6 +128,35 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
             start=now,
             redeem=True,
             existing=sub.get("discounts"),
+        )
+    if "metadata" in p:
+        sub["metadata"] = (
+            {} if p["metadata"] == "" else {k: v for k, v in {**sub["metadata"], **p["metadata"]}.items() if v != ""}
+        )
+    for key in ("description", "days_until_due", "collection_method"):
+        if key in p:
+            sub[key] = p[key] or None
+    if "default_payment_method" in p:
+        sub["default_payment_method"] = pm_id
+    sub["payment_settings"] = settings
+    if "cancel_at_period_end" in p:
+        sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
+        if sub["cancel_at_period_end"]:
+            sub["cancel_at"] = sub["_period"][1]
+        elif sub.get("cancel_at") == sub["_period"][1]:
+            sub["cancel_at"] = None
+    if "cancel_at" in p:
+        sub["cancel_at"] = cancel_at
+        if cancel_at is not None:
+            sub["cancel_at_period_end"] = cancel_at == sub["_period"][1]
+    if "cancellation_details" in p:
+        cd = p["cancellation_details"] or {}
+        sub["cancellation_details"].update({k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd})
+    if "pause_collection" in p:
+        sub["pause_collection"] = (
+            None
+            if p["pause_collection"] == ""
+            else {"behavior": p["pause_collection"]["behavior"], "resumes_at": p["pause_collection"].get("resumes_at")}
         )
 
 
@@ -131,7 +178,7 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         now = b.now_for_customer(sub["customer"])
         before_render = b.render(sub)
         before = core.state(sub)
-        _simple_fields(b, sub, p, now)
+        before_fields = {k: copy.deepcopy(sub.get(k)) for k in (*PENDING_FIELDS, "cancel_at")}
         period = (sub["_period"][0], sub["_period"][1])
         at = int(p["proration_date"]) if p.get("proration_date") is not None else now
         if p.get("proration_date") is not None and not period[0] <= at <= period[1]:
@@ -148,12 +195,19 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         )
         end_trial = p.get("trial_end") == "now" and trialing
         new_trial = p.get("trial_end") not in (None, "", "now")
+        if anchor_now and ((trialing and not end_trial) or new_trial):
+            raise trial_after_anchor()
+        if "items" in p:
+            check_items(b, sub, p["items"])
+        _simple_fields(b, sub, p, now)
         if "items" in p:
             _apply_items(b, sub, p["items"])
             old_interval = tuple(sub["_interval"])
             new_interval = common.recurring(core.items(sub)[0]["price"])
             if old_interval != new_interval:
-                anchor_now = True
+                # An interval change resets the anchor to now, except during a trial that goes on: the new
+                # price then bills from the trial end (the anchor).
+                anchor_now = anchor_now or not (trialing and not end_trial) and not new_trial
                 sub["_interval"] = list(new_interval)
         inv = None
         after_items = [{"id": i["id"], "price": i["price"], "quantity": i["quantity"]} for i in core.items(sub)]
@@ -200,13 +254,18 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             )
             if not paid and behavior == "pending_if_incomplete" and not b.extra.get("_preview"):
                 after = core.state(sub)
+                fields = {k: copy.deepcopy(sub.get(k)) for k in before_fields if k in p or k == "cancel_at"}
                 core.restore(b, sub, before)
+                sub.update(copy.deepcopy(before_fields))
                 sub["latest_invoice"] = inv["id"]
-                sub["_pending"] = {"state": after, "invoice": inv["id"]}
+                sub["_pending"] = {"state": after, "invoice": inv["id"], "fields": fields}
                 sub["pending_update"] = {
                     "billing_cycle_anchor": after["billing_cycle_anchor"] if anchor_now else None,
-                    "discounts": None,
+                    "cancel_at_period_end": fields.get("cancel_at_period_end") if "cancel_at_period_end" in p else None,
+                    "discount": None,
+                    "discounts": fields.get("discounts") if "discounts" in p else None,
                     "expires_at": min(now + common.INCOMPLETE_EXPIRY_S, period[1]),
+                    "metadata": dict(p["metadata"] or {}) if "metadata" in p else None,
                     "subscription_items": [b.render(i) for i in after["items"]],
                     "trial_end": after["trial_end"] if "trial_end" in p else None,
                     "trial_from_plan": None,
@@ -259,6 +318,8 @@ def cancel_subscription(
         ):
             if inv["status"] == "open":
                 inv.update(next_payment_attempt=None, auto_advance=False)
+            elif inv["status"] == "draft":  # a renewal draft of a canceled subscription is never charged
+                inv.update(auto_advance=False, automatically_finalizes_at=None)
         if sub.get("schedule"):
             sched = b.objects.get(sub["schedule"])
             if sched and sched["status"] in ("active", "not_started"):

@@ -125,9 +125,11 @@ def _schedule_change(b: Backend, sub: dict[str, Any], item: dict[str, Any], pric
         sched_id = create_schedule(b, {"from_subscription": sub["id"]}, request_id=rid)["id"]
     sched = b.get(sched_id, "subscription_schedule")
     start = sched["phases"][0]["start_date"] if sched["phases"] else None
+    # The subscription's discounts go on both phases (a phase without `discounts` would drop them).
+    keep = [{k: v for k, v in d.items() if v} for d in (sched["phases"][0]["discounts"] if sched["phases"] else [])]
     phases = [
-        {"items": current, "start_date": start, "end_date": end},
-        {"items": changed, "proration_behavior": "none"},
+        {"items": current, "start_date": start, "end_date": end, "discounts": keep},
+        {"items": changed, "proration_behavior": "none", "discounts": keep},
     ]
     update_schedule(b, sched_id, {"phases": phases, "end_behavior": "release"}, request_id=rid)
     return end
@@ -366,6 +368,19 @@ def _sub_for_action(b: Backend, s: dict[str, Any], p: dict[str, Any]) -> dict[st
     return sub
 
 
+def _trial_update(b: Backend, sub: dict[str, Any], su: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """A plan change on a trialing subscription follows `subscription_update.trial_update_behavior` (clover's
+    changelog "customer portal trial behavior": before it every portal change ended the trial): `end_trial`
+    (the default) ends the trial and bills the new plan now; `continue_trial` keeps the trial and its end
+    date, so the billing cycle anchor stays (an anchor before `trial_end` is refused since endive)."""
+    trialing = sub.get("status") == "trialing" and (sub.get("trial_end") or 0) > b.now_for_customer(sub["customer"])
+    if not trialing:
+        return params
+    if su.get("trial_update_behavior", "end_trial") == "end_trial":
+        return {k: v for k, v in params.items() if k != "billing_cycle_anchor"} | {"trial_end": "now"}
+    return {k: v for k, v in params.items() if k != "billing_cycle_anchor"}
+
+
 def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
     """Apply one form action; returns a short notice for the homepage."""
     cfg = b.get(s["configuration"], "billing_portal.configuration")
@@ -444,7 +459,7 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         params = {"items": [change], "proration_behavior": su["proration_behavior"]}
         if su.get("billing_cycle_anchor") == "now":
             params["billing_cycle_anchor"] = "now"
-        update_sub(b, sub["id"], params, request_id=rid)
+        update_sub(b, sub["id"], _trial_update(b, sub, su, params), request_id=rid)
         return "Your plan has been updated."
     if action == "confirm_update":
         if flow_type != "subscription_update_confirm":
@@ -462,7 +477,7 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         params = {"items": [item], "proration_behavior": f["subscription_update"]["proration_behavior"]}
         if suc.get("discounts"):
             params["discounts"] = [{k: v for k, v in d.items() if v} for d in suc["discounts"]]
-        update_sub(b, sub["id"], params, request_id=rid)
+        update_sub(b, sub["id"], _trial_update(b, sub, f["subscription_update"], params), request_id=rid)
         return "Your plan has been updated."
     if action == "pause":
         sub = _sub_for_action(b, s, p)

@@ -563,12 +563,9 @@ def create_portal_session(b: Backend, p: dict[str, Any], request_id: str | None 
         else:
             cfg = default_configuration(b)
         flow = _flow(b, p["flow_data"], cus["id"], cfg) if p.get("flow_data") else None
+        # Optional (stripe-python 16: `return_url: NotRequired[str]`, the session's `return_url: Optional[str]`):
+        # the configuration's default_return_url, else none, and the portal shows no link back.
         return_url = p.get("return_url") or cfg.get("default_return_url")
-        if flow is None and not return_url:
-            raise invalid_request(
-                "You must provide a return_url or set a default_return_url on the configuration.",
-                param="return_url",
-            )
         locale = p.get("locale")
         if locale is not None:
             _enum(locale, LOCALES, "locale")

@@ -30,7 +30,10 @@ def new_invoice_item(
     date: int | None = None,
     request_id: str | None = None,
     emit: bool = True,
+    fixed_discounts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A pending invoice item; `fixed_discounts` (flexible-mode prorations) are its discount amounts, kept as they
+    are on the invoice instead of being recomputed from the invoice's discounts."""
     now = b.now_for_customer(customer) if date is None else date
     cus = b.objects.get(customer) or {}
     unit = str(common.unit_amount(price)) if price is not None else str(amount // quantity if quantity else amount)
@@ -62,12 +65,18 @@ def new_invoice_item(
         "period": {"end": (period or (now, now))[1], "start": (period or (now, now))[0]},
         "pricing": pricing(price, unit),
         "proration": proration,
-        "proration_details": {"credited_items": None, "discount_amounts": []} if proration else None,
+        "proration_details": (
+            {"credited_items": None, "discount_amounts": [dict(d) for d in fixed_discounts or []]}
+            if proration
+            else None
+        ),
         "quantity": quantity,
         "quantity_decimal": str(quantity),
         "tax_rates": [],
         "test_clock": cus.get("test_clock"),
     }
+    if fixed_discounts is not None:
+        ii["_fixed_discounts"] = [dict(d) for d in fixed_discounts]
     b.store(ii)
     if emit:
         b.emit("invoiceitem.created", ii, request_id=request_id)

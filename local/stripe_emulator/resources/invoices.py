@@ -8,7 +8,7 @@ from typing import Any
 from ..backend import Backend
 from ..billing import documents, invoicing, preview
 from ..billing.invoice_shape import compute_totals, new_invoice
-from ..errors import invalid_request
+from ..errors import card_error, invalid_request
 from ..router import RawResponse, Request, route
 from .payment_intents import card_error_for
 
@@ -69,12 +69,12 @@ def pay_invoice(b: Backend, invoice_id: str, p: dict[str, Any], request_id: str 
         )
         if not ok:
             pi = b.objects[inv["_payment_intent"]]
-            if pi["status"] == "requires_action":
-                raise invalid_request(
+            if pi["status"] == "requires_action":  # Stripe: a card_error (402); the intent stays requires_action
+                raise card_error(
                     "This payment requires additional user action before it can be completed successfully. "
-                    "Payment can be completed using the PaymentIntent associated with the invoice.",
+                    "Payment can be completed using the PaymentIntent associated with the invoice. For more "
+                    "details see: https://stripe.com/docs/billing/subscriptions/overview#requires-action",
                     code="invoice_payment_intent_requires_action",
-                    status=402,
                 )
             if not pm and not invoicing.payment_method_for(b, inv):
                 raise invalid_request(

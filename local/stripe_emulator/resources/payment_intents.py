@@ -16,6 +16,7 @@ from ..backend import Backend
 from ..billing import common
 from ..errors import card_error, invalid_request
 from ..router import Request, route
+from .payment_methods import RADAR_BLOCK
 
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
@@ -24,6 +25,7 @@ DECLINE_MESSAGES = {
     "incorrect_cvc": "Your card's security code is incorrect.",
     "processing_error": "An error occurred while processing your card. Try again in a little bit.",
     "card_declined": "Your card was declined.",
+    "fraudulent": "Your card was declined.",
 }
 _OWN_CODES = {"expired_card", "incorrect_cvc", "processing_error"}
 
@@ -98,6 +100,27 @@ def create_intent(
     return pi
 
 
+def _outcome(failure: tuple[str, str] | None, *, blocked: bool) -> dict[str, Any]:
+    """The charge's `outcome`: authorized, declined by the issuer, or blocked by Radar before the network."""
+    if blocked:
+        return {
+            "network_status": "not_sent_to_network",
+            "reason": "highest_risk_level",
+            "risk_level": "highest",
+            "seller_message": "Stripe blocked this payment as too risky.",
+            "type": "blocked",
+        }
+    return {
+        "network_status": "declined_by_network" if failure else "approved_by_network",
+        "reason": failure[0] if failure else None,
+        "risk_level": "normal",
+        "seller_message": "The bank did not return any further details with this decline."
+        if failure
+        else "Payment complete.",
+        "type": "issuer_declined" if failure else "authorized",
+    }
+
+
 def _charge_object(b: Backend, pi: dict[str, Any], pm: dict[str, Any], failure: tuple[str, str] | None) -> str:
     card = pm.get("card") or {}
     ch = {
@@ -127,15 +150,7 @@ def _charge_object(b: Backend, pi: dict[str, Any], pm: dict[str, Any], failure: 
         "livemode": False,
         "metadata": {},
         "on_behalf_of": None,
-        "outcome": {
-            "network_status": "declined_by_network" if failure else "approved_by_network",
-            "reason": failure[0] if failure else None,
-            "risk_level": "normal",
-            "seller_message": "The bank did not return any further details with this decline."
-            if failure
-            else "Payment complete.",
-            "type": "issuer_declined" if failure else "authorized",
-        },
+        "outcome": _outcome(failure, blocked=pm.get("_behaviour") == RADAR_BLOCK),
         "paid": failure is None,
         "payment_intent": pi["id"],
         "payment_method": pm["id"],

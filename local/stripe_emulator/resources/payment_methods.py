@@ -7,7 +7,7 @@ token: a Visa 4242 that expires at the end of next month (for "card expiring" fl
 numbers are accepted by `POST /v1/payment_methods` (card[token] / card[number]).
 
 Functions for other modules: `resolve_payment_method(b, ref)`, `attach_payment_method(b, ref, customer)`,
-`detach_payment_method(b, pm_id)`, `card_behaviour(b, pm_id)`, `decline_error(behaviour)`,
+`detach_payment_method(b, pm_id)`, `card_behaviour(b, pm_id)`, `decline_error(behaviour)`, `refuses_setup(behaviour)`,
 `decline_details(behaviour)`, `is_test_token(ref)`.
 """
 
@@ -58,9 +58,15 @@ TEST_CARDS: dict[str, CardSpec] = {
     "pm_card_threeDSecure2Required": CardSpec("4000000000003220", "visa", "3ds"),
     "pm_card_authenticationRequiredOnSetup": CardSpec("4000002500003155", "visa", "3ds_setup"),
     "pm_card_visa_expiresNextMonth": CardSpec("4242424242424242", "visa", "ok", expires_next_month=True),
+    # Stripe's Radar test card ("Always blocked", 4100 0000 0000 0019): every charge has risk level `highest` and
+    # is blocked by Radar (`card_declined` / `fraudulent`, charge outcome `blocked`). Radar scores payments, so the
+    # card attaches and sets up fine; only charges fail.
+    "pm_card_radarBlock": CardSpec("4100000000000019", "visa", "decline:fraudulent"),
 }
+RADAR_BLOCK = "decline:fraudulent"
 _BY_NUMBER = {c.number: c for c in TEST_CARDS.values() if not c.expires_next_month}
 _DISPLAY = {"amex": "american_express"}
+_ENDED = ("canceled", "incomplete_expired")
 
 # decline code -> (error code, message, param)
 _DECLINES = {
@@ -73,7 +79,13 @@ _DECLINES = {
         "An error occurred while processing your card. Try again in a little bit.",
         None,
     ),
+    "fraudulent": ("card_declined", "Your card was declined.", None),
 }
+
+
+def refuses_setup(behaviour: str) -> bool:
+    """Whether attaching / setting up the card fails: issuer declines do; a Radar block only stops charges."""
+    return behaviour.startswith("decline:") and behaviour != RADAR_BLOCK
 
 
 def is_test_token(ref: Any) -> bool:
@@ -217,8 +229,14 @@ def attach_payment_method(
             raise invalid_request(
                 "The payment method you provided has already been attached to a customer.", param=param
             )
+        if pm.get("_detached"):
+            raise invalid_request(
+                "This PaymentMethod was previously used without being attached to a Customer or was detached from a "
+                "Customer, and may not be used again.",
+                param=param,
+            )
         behaviour = pm.get("_behaviour", "ok")
-        if behaviour.startswith("decline:"):
+        if refuses_setup(behaviour):
             raise decline_error(behaviour)
         pm["customer"] = customer_id
         b.emit("payment_method.attached", pm, request_id=request_id)
@@ -226,7 +244,11 @@ def attach_payment_method(
 
 
 def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None) -> dict[str, Any]:
-    """Detach; if it was the customer's invoice default, the default is cleared (customer.updated)."""
+    """Detach for good: the card is no longer the customer's invoice default (`customer.updated`) nor any of the
+    customer's subscriptions' `default_payment_method` (`customer.subscription.updated`), so the next renewal
+    falls back to the customer's default instead of charging a card the customer removed. stripe-python's
+    docstring: "Detachment is permanent and irreversible — once detached, a PaymentMethod can no longer be used
+    for payments or re-attached to a Customer"; a second attach is refused."""
     with b.lock:
         pm = b.get(pm_id, "payment_method", param="payment_method")
         cus_id = pm.get("customer")
@@ -236,6 +258,16 @@ def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None)
                 param="payment_method",
             )
         pm["customer"] = None
+        pm["_detached"] = True
+        for sub in b.all("subscription", where=lambda x: x.get("customer") == cus_id):
+            if sub.get("default_payment_method") == pm_id and sub.get("status") not in _ENDED:
+                sub["default_payment_method"] = None
+                b.emit(
+                    "customer.subscription.updated",
+                    sub,
+                    previous_attributes={"default_payment_method": pm_id},
+                    request_id=request_id,
+                )
         cus = b.objects.get(cus_id)
         if cus and not cus.get("deleted") and cus["invoice_settings"].get("default_payment_method") == pm_id:
             cus["invoice_settings"]["default_payment_method"] = None

@@ -23,7 +23,7 @@ from ..errors import StripeAPIError, invalid_request
 from ..router import RawResponse, Request, route
 from ..wire import schema_for, validate
 from .customers import live_customer, match_created, merge_metadata
-from .payment_methods import attach_payment_method, decline_details, resolve_payment_method
+from .payment_methods import attach_payment_method, decline_details, refuses_setup, resolve_payment_method
 
 _AUTH_FAILURE = {
     "code": "setup_intent_authentication_failure",
@@ -164,7 +164,7 @@ def confirm_setup_intent(
                 param="payment_method",
             )
         behaviour = pm.get("_behaviour", "ok")
-        if behaviour.startswith("decline:"):
+        if refuses_setup(behaviour):
             d = decline_details(behaviour)
             seti["status"] = "requires_payment_method"
             seti["payment_method"] = None

@@ -5,6 +5,7 @@ Creating with `customer` + `phases` (no existing subscription) is not emulated (
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..backend import Backend
@@ -37,7 +38,7 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
             "id": b.new_id("sub_sched"),
             "object": "subscription_schedule",
             "application": None,
-            "billing_mode": {"flexible": None, "type": "classic", "updated_at": None},
+            "billing_mode": copy.deepcopy(sub["billing_mode"]),
             "canceled_at": None,
             "completed_at": None,
             "created": now,
@@ -75,11 +76,17 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
             "test_clock": cus.get("test_clock"),
         }
         items = [{"price": i["price"]["id"], "quantity": i["quantity"]} for i in sub["items"]["data"]]
+        phase: dict[str, Any] = {
+            "items": items,
+            "end_date": sub["_period"][1],
+            "start_date": sub["_period"][0],
+            "discounts": [{"discount": did} for did in sub.get("discounts") or []],
+        }
+        if sub["status"] == "trialing" and sub.get("trial_end"):
+            phase["trial_end"] = sub["trial_end"]
         sched["phases"] = []
         b.store(sched)
-        schedules.set_phases(
-            b, sched, sub, [{"items": items, "end_date": sub["_period"][1], "start_date": sub["_period"][0]}]
-        )
+        schedules.set_phases(b, sched, sub, [phase])
         sub["schedule"] = sched["id"]
         b.emit("subscription_schedule.created", sched, request_id=request_id)
         return sched

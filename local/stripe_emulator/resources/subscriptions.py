@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from ..backend import Backend
+from ..billing import billing_mode
+from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
 from ..billing.subscription_update import (
     cancel_subscription,
@@ -88,6 +90,19 @@ def _pause(b: Backend, req: Request) -> dict[str, Any]:
 def _resume(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(resume_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
+
+
+@route("POST", "/v1/subscriptions/{subscription}/migrate", params="SubscriptionMigrateParams")
+def _migrate(b: Backend, req: Request) -> dict[str, Any]:
+    """classic -> flexible billing mode (never back); the subscription's items and periods stay as they are."""
+    with b.lock:
+        sub = b.get(req.path_params["subscription"], "subscription")
+        if sub["status"] in ("canceled", "incomplete_expired"):
+            raise invalid_request("A canceled subscription cannot be migrated.", param="subscription")
+        before = b.render(sub)
+        billing_mode.migrate(b, sub, req.params)
+        emit_updated(b, sub, before, req.request_id)
+        return b.render(sub, req.expand)
 
 
 @route("GET", "/v1/subscriptions", params="SubscriptionListParams", list_endpoint=True)

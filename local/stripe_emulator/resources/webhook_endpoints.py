@@ -1,4 +1,6 @@
-"""Webhook endpoints: create (the answer alone carries `secret`), retrieve, update, list, delete."""
+"""Webhook endpoints: create (the answer alone carries `secret`), retrieve, update, list, delete.
+
+An endpoint created with `api_version` receives its events rendered at that version (`api_versions`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import typing
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..api_versions import check_endpoint_version
 from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request, route
@@ -52,7 +55,7 @@ def create_webhook_endpoint(b: Backend, params: dict[str, Any]) -> dict[str, Any
         ep = {
             "id": b.new_id("we"),
             "object": "webhook_endpoint",
-            "api_version": params.get("api_version"),
+            "api_version": check_endpoint_version(params.get("api_version")),
             "application": None,
             "created": b.now(),
             "description": params.get("description") or None,

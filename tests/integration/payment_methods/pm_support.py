@@ -10,6 +10,7 @@ import httpx
 
 from tests.helpers import aws as h
 from tests.helpers.apigw import http_event, invoke
+from tests.helpers.stripe_clocks import advance_clock
 
 MONTH = 31 * 86400
 
@@ -72,7 +73,7 @@ def past_due_customer(stripe_client: Any, sub: str) -> tuple[Any, Any, Any, Any]
     failing = attach(stripe_client, customer.id, "pm_card_chargeCustomerFail", default=True)
     stripe_client.v1.subscriptions.update(subscription.id, params={"default_payment_method": failing.id})
     stripe_client.v1.payment_methods.detach(visa.id)
-    stripe_client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": now + MONTH + 3600})
+    advance_clock(stripe_client, clock.id, now + MONTH + 3600)
     subscription = stripe_client.v1.subscriptions.retrieve(subscription.id)
     invoices = stripe_client.v1.invoices.list(params={"customer": customer.id, "status": "open"}).data
     assert subscription.status == "past_due" and len(invoices) == 1

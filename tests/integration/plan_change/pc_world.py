@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.helpers.apigw import http_event, invoke
 from tests.helpers.aws import put_mapping
+from tests.helpers.stripe_clocks import advance_clock
 
 DAY = 86400
 #: A fixed start for test clocks: 2026-01-01T00:00:00Z.
@@ -49,13 +49,7 @@ class World:
         return str(self.stripe.v1.test_helpers.test_clocks.create(params={"frozen_time": at}).id)
 
     def advance(self, clock: str, to: int) -> None:
-        clocks = self.stripe.v1.test_helpers.test_clocks
-        state = clocks.advance(clock, params={"frozen_time": to})
-        deadline = time.monotonic() + 10
-        while state.status != "ready":
-            assert time.monotonic() < deadline, "test clock did not become ready"
-            time.sleep(0.02)
-            state = clocks.retrieve(clock)
+        advance_clock(self.stripe, clock, to)
 
     def subscription(self, sub_id: str) -> Any:
         return self.stripe.v1.subscriptions.retrieve(sub_id)

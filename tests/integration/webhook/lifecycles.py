@@ -8,6 +8,8 @@ from typing import Any
 import stripe
 from billing_core.catalog import get_catalog
 
+from tests.helpers.stripe_clocks import advance_clock
+
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 DAY = 86400
 OPERATIONS = ("upgrade", "downgrade", "cancel", "resume", "payment_failure", "recovery", "cancel_now", "resubscribe")
@@ -86,7 +88,7 @@ class Lifecycle:
 
     def _advance(self, days: int) -> None:
         self.clock_time += days * DAY
-        self.client.v1.test_helpers.test_clocks.advance(self.clock.id, {"frozen_time": self.clock_time})
+        advance_clock(self.client, self.clock.id, self.clock_time)
 
     def step(self, operation: str) -> None:
         if self.subscription is None:
