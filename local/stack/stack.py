@@ -8,10 +8,10 @@ which runs that command in its own process group and checks that nothing is left
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
-import errno
 import secrets
 import socket
 import sys
