@@ -40,6 +40,20 @@ def hosted_page(b: Backend, inv: dict[str, Any], message: str = "") -> bytes:
     return page.encode("utf-8")
 
 
+def service_period(inv: dict[str, Any]) -> tuple[int, int]:
+    """The service period the invoice's lines cover: earliest line `period.start` to latest `period.end`.
+
+    Not the invoice's own `period_start`/`period_end`: stripe-python's `Invoice` docstrings call those the
+    timestamps between which invoice items can be associated with it ("Use the line item period to get the
+    service period for each price"); for a subscription invoice they are the previous period (zero-length on
+    the first invoice). An invoice without lines falls back to its own period.
+    """
+    periods = [li["period"] for li in inv["lines"]["data"] if li.get("period")]
+    if not periods:
+        return inv["period_start"], inv["period_end"]
+    return min(p["start"] for p in periods), max(p["end"] for p in periods)
+
+
 def _latin(text: str) -> str:
     return text.replace("×", "x").encode("latin-1", "replace").decode("latin-1")
 
@@ -57,7 +71,7 @@ def invoice_pdf(b: Backend, inv: dict[str, Any]) -> bytes:
         f"Status: {inv['status']}",
         f"Date of issue: {common.fmt_date(inv['status_transitions'].get('finalized_at') or inv['created'])}",
         f"Billed to: {cus.get('name') or ''} {cus.get('email') or ''}",
-        f"Period: {common.fmt_date(inv['period_start'])} - {common.fmt_date(inv['period_end'])}",
+        "Period: {} - {}".format(*map(common.fmt_date, service_period(inv))),
     ]
     for fact in facts:
         pdf.cell(0, 6, _latin(fact), new_x="LMARGIN", new_y="NEXT")
