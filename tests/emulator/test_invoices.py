@@ -168,3 +168,20 @@ def test_invoice_pdf_period_is_the_service_period_its_lines_cover(stripe_client)
     renewal_pdf = _pdf_text(httpx.get(renewal.invoice_pdf, timeout=60).content)
     assert "Period: 1 Jan 2026 - 1 Feb 2026" in first_pdf
     assert "Period: 1 Feb 2026 - 1 Mar 2026" in renewal_pdf
+
+
+def test_hosted_invoice_page_is_styled_inline_escaped_and_labelled(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    """The page carries its own style (no external resources), escapes what it shows, and announces outcomes."""
+    _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
+    stripe_client.v1.invoice_items.create(
+        {"customer": cus.id, "amount": 1234, "currency": "usd", "description": "<script>alert(1)</script> & co"}
+    )
+    inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+    inv = stripe_client.v1.invoices.finalize_invoice(inv.id)
+    text = httpx.get(inv.hosted_invoice_url, timeout=60).text
+    assert "<style>" in text and "font-family" in text and 'name="viewport"' in text
+    assert "<link" not in text and "<script" not in text and "@import" not in text and "url(" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+    assert text.count("<h1>") == 1 and "<caption>" in text and "scope='col'" in text
+    failed = httpx.post(f"{stripe_emulator.api_base}/invoices/{inv.id}/hosted/pay", timeout=60).text
+    assert 'class="error" role="alert"' in failed and "Payment failed" in failed
