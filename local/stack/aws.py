@@ -1,7 +1,8 @@
 """moto server as a child process on loopback, and the AWS resources the template would create, made locally.
 
-`MotoServer(port).start()` runs `python -m moto.server -H 127.0.0.1 -p <port>` from the venv (one port serves
-every service) and waits until it answers. `provision(...)` creates, in that moto: the template's DynamoDB
+`MotoServer(port).start()` runs `python -m local.stack.moto_server -H 127.0.0.1 -p <port>` (moto.server plus
+Cognito's RevokeToken) from the venv (one port serves every service) and waits until it answers.
+`provision(...)` creates, in that moto: the template's DynamoDB
 tables (key schema and TTL read from template.yaml), the Stripe secrets, an EventBridge bus, and a Cognito user
 pool and app client shaped like the template's (e-mail usernames, no client secret; USER_PASSWORD_AUTH is
 allowed locally so tests and the demo page can sign in without SRP).
@@ -22,7 +23,7 @@ from typing import Any
 
 import boto3
 
-from .template import Template
+from .template import REPO_ROOT, Template
 
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
@@ -68,8 +69,10 @@ class MotoServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = os.environ | FAKE_CREDENTIALS | {"AWS_DEFAULT_REGION": REGION}
         env.pop("AWS_ENDPOINT_URL", None)
+        # moto.server plus the Cognito operations moto lacks (local/stack/moto_server.py).
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "local.stack.moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
