@@ -43,6 +43,7 @@ from billing_read.models import (
     SubscriptionView,
     TaxIdView,
 )
+from billing_read.upcoming import NextInvoice, next_invoice
 
 RECENT_INVOICES = 12
 EXPIRING_SOON_DAYS = 60
@@ -108,7 +109,7 @@ class BillingReader:
         results = run(reads)
 
         subscriptions = list(results["subscriptions"].data)
-        previews: dict[str, int | None] = {
+        previews: dict[str, NextInvoice | None] = {
             key.split(":", 1)[1]: value for key, value in results.items() if key.startswith("preview:")
         }
         missing = {
@@ -144,8 +145,8 @@ class BillingReader:
     def _customer(self, customer_id: str) -> Any:
         return self.gateway.live_customer(customer_id)
 
-    def _preview(self, customer_id: str, subscription_id: str) -> int | None:
-        """The next invoice's amount for one subscription (None when Stripe has none to preview)."""
+    def _preview(self, customer_id: str, subscription_id: str) -> NextInvoice | None:
+        """Stripe's upcoming invoice for one subscription (None when Stripe has none to preview)."""
         try:
             preview = self.gateway.call(
                 "invoices.create_preview",
@@ -155,8 +156,7 @@ class BillingReader:
             )
         except NotFound:
             return None
-        amount = _g(preview, "amount_due")
-        return amount if isinstance(amount, int) else None
+        return next_invoice(preview)
 
     def _load_price_map(self) -> None:
         keys = list(self.catalog.lookup_keys)
@@ -165,7 +165,7 @@ class BillingReader:
         )
         _price_map.update({p.id: _g(p, "lookup_key") for p in prices.data if _g(p, "lookup_key")})
 
-    def _subscription_view(self, sub: Any, next_amount: int | None) -> SubscriptionView:
+    def _subscription_view(self, sub: Any, upcoming: NextInvoice | None) -> SubscriptionView:
         items = list(_g(sub, "items", "data") or [])
         item = next(
             (i for i in items if self.catalog.find_price(_g(i, "price", "lookup_key"))), items[0] if items else None
@@ -176,9 +176,10 @@ class BillingReader:
         period_ends = [e for e in (_g(i, "current_period_end") for i in items) if isinstance(e, int)]
         period_end = min(period_ends) if period_ends else None
         status = str(_g(sub, "status") or "unknown")
-        next_billing = None
-        if status in _PREVIEWABLE and not _g(sub, "cancel_at_period_end") and not _g(sub, "cancel_at"):
-            next_billing = period_end
+        # H3: the next payment is Stripe's upcoming invoice, amount and date together (a scheduled change, a
+        # trial end or a discount are already in it); nothing is shown when Stripe has no invoice coming.
+        renews = status in _PREVIEWABLE and not _g(sub, "cancel_at_period_end") and not _g(sub, "cancel_at")
+        upcoming = upcoming if renews else None
         return SubscriptionView(
             id=sub.id,
             status=status,
@@ -191,8 +192,8 @@ class BillingReader:
             quantity=_g(item, "quantity"),
             trial_end=_g(sub, "trial_end") if status == "trialing" else None,
             current_period_end=period_end,
-            next_billing_date=next_billing,
-            next_invoice_amount=next_amount if next_billing is not None else None,
+            next_billing_date=upcoming.date if upcoming else None,
+            next_invoice_amount=upcoming.amount if upcoming else None,
             cancel_at_period_end=bool(_g(sub, "cancel_at_period_end")),
             cancel_at=_g(sub, "cancel_at"),
             scheduled_change=self._scheduled_change(sub),

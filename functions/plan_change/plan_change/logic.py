@@ -12,12 +12,19 @@ Rules every operation follows:
 
 Timing comes from the catalog's transition rules: ``immediate`` changes are applied with
 ``proration_behavior=always_invoice`` + ``payment_behavior=pending_if_incomplete`` (the plan only changes once
-the invoice is paid); ``period_end`` changes become a two-phase subscription schedule released at the end.
+the invoice is paid; a declined invoice is voided so nothing is left to pay later); ``period_end`` changes become
+a two-phase subscription schedule released at the end. A trial is kept unless the caller chose to end it
+(``plan_change.preview``), and a change that charges now needs a usable card before any Stripe write (H2).
+
+Billing mode: subscriptions the product creates are explicitly ``billing_mode={"type": "flexible"}`` (the endive
+default too, per stripe-python 16's ``SubscriptionCreateParamsBillingMode``; classic only when asked), with
+itemized proration discounts (``plan_change.subscribe``).
+Schedules are made with ``from_subscription``, which takes no other parameters and inherits the subscription's
+billing mode (``SubscriptionScheduleCreateParams.from_subscription``).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,45 +33,46 @@ from typing import Any
 
 from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
-from billing_core.catalog import Catalog, Plan, RetentionOffer, get_catalog
+from billing_core.catalog import Catalog, Plan, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import catalog_item, period_end_of, primary_subscription, subscription_items
 from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
-from billing_core.stripe_gateway import derive_key
 
+from plan_change import cancellation
+from plan_change.cancellation import CANCELABLE
+from plan_change.cards import PaymentMethodRequired, usable_payment_method
 from plan_change.models import (
     CancelRequest,
     CancelResponse,
     ChangeRequest,
     ChangeResponse,
+    NextPayment,
     PaymentAction,
     PlanState,
-    PreviewLine,
     PreviewRequest,
     PreviewResponse,
     ResumeResponse,
     RetentionOfferRequest,
     RetentionOfferResponse,
-    RetentionOfferView,
     ScheduledChangeReleased,
     SubscribeRequest,
     SubscribeResponse,
 )
-from plan_change.store import PREVIEW_TTL_S, PlanChangeStore, StoredPreview, request_fingerprint
+from plan_change.preview import (
+    CHANGEABLE,
+    customer_of,
+    first_charge_date,
+    is_trialing,
+    preview_change,
+    reject_pending,
+    stored_plan,
+    update_params,
+)
+from plan_change.store import PlanChangeStore, StoredPreview, request_fingerprint
 from plan_change.stripe_billing import StripeBilling, g, oid
-
-CHANGEABLE = frozenset({"active", "trialing"})
-CANCELABLE = frozenset({"active", "trialing", "past_due"})
-ENDED = frozenset({"canceled", "incomplete_expired"})
-#: ``at_period_end`` (default) or ``immediately`` (cancel now, prorated credit): CANCELLATION_MODE.
-CANCELLATION_MODES = ("at_period_end", "immediately")
-
-
-def cancellation_mode() -> str:
-    mode = os.environ.get("CANCELLATION_MODE", "at_period_end").strip().lower() or "at_period_end"
-    return mode if mode in CANCELLATION_MODES else "at_period_end"
+from plan_change.subscribe import ENDED, subscribe
 
 
 @dataclass
@@ -174,6 +182,21 @@ class PlanChanger:
         secret = g(invoice, "confirmation_secret", "client_secret")
         return PaymentState(g(invoice, "status"), intent_status, secret if isinstance(secret, str) else None)
 
+    def _next_payment(self, subscription: Any) -> NextPayment | None:
+        """Stripe's upcoming invoice after a mutation (H3: the amount and date the overview will show)."""
+        try:
+            upcoming = self.billing.upcoming_invoice(customer_of(subscription), str(subscription.get("id")))
+        except BillingError:
+            logger.warning("upcoming invoice unavailable after the change")
+            return None
+        if upcoming is None:
+            return None
+        return NextPayment(
+            amount=int(g(upcoming, "amount_due") or 0),
+            date=first_charge_date(upcoming, period_end_of(subscription)),
+            currency=g(upcoming, "currency"),
+        )
+
     def _single_item(self, subscription: Any) -> tuple[Any, str]:
         items = subscription_items(subscription)
         item, key = catalog_item(subscription, self.catalog)
@@ -195,90 +218,8 @@ class PlanChanger:
     # POST /billing/subscription/preview
     # ------------------------------------------------------------------------------------------------------
     def preview(self, caller: Caller, req: PreviewRequest, request_id: str) -> PreviewResponse:
-        target_plan, target_price = self.catalog.price(req.price_lookup_key)  # B2: before any Stripe call
-        if req.quantity is not None:
-            self.catalog.check_quantity(target_plan, req.quantity)
-        _, sub = self._subscription(caller, "subscription.preview", request_id, req.subscription_id, CHANGEABLE)
-        _reject_pending(sub)
-        item, from_key = self._single_item(sub)
-        from_plan, from_price = self.catalog.price(from_key)
-        from_qty = int(g(item, "quantity") or 1)
-        to_qty = req.quantity or self._default_quantity(target_plan, from_plan, from_qty)
-        change = self.catalog.transition(from_key, target_price.lookup_key, from_qty, to_qty)
-        price_id = self.billing.price_id(target_price.lookup_key)
-        now = self.billing.now_for(sub)
-        period_end = int(g(item, "current_period_end") or period_end_of(sub) or now)
-        immediate = change.timing == "immediate"
-        reset_anchor = immediate and target_price.interval != from_price.interval
-        details: dict[str, Any] = {
-            "items": [{"id": item.get("id"), "price": price_id, "quantity": to_qty}],
-            "proration_behavior": "always_invoice" if immediate else "none",
-        }
-        if immediate:
-            details["proration_date"] = now
-        if reset_anchor:
-            details["billing_cycle_anchor"] = {"type": "now"}
-        invoice = self.billing.preview_invoice(
-            {
-                "customer": g(sub, "customer") if isinstance(g(sub, "customer"), str) else oid(g(sub, "customer")),
-                "subscription": sub.get("id"),
-                "subscription_details": details,
-            }
-        )
-        lines = [_line(line) for line in g(invoice, "lines", "data") or []]
-        amount_due = int(g(invoice, "amount_due") or 0)
-        # During a trial nothing is invoiced now: the preview is the first invoice after the trial.
-        invoiced_now = immediate and g(sub, "status") != "trialing"
-        next_billing = period_end
-        if reset_anchor:
-            ends = [ln.period_end for ln in lines if not ln.proration and ln.period_end]
-            next_billing = max(ends) if ends else period_end
-        created = int(self.clock())
-        preview_id = self.store.new_preview_id()
-        stored = StoredPreview(
-            preview_id=preview_id,
-            subscription_id=str(sub.get("id")),
-            item_id=str(item.get("id")),
-            from_lookup_key=from_key,
-            from_quantity=from_qty,
-            to_lookup_key=target_price.lookup_key,
-            to_price_id=price_id,
-            to_quantity=to_qty,
-            kind=change.kind,
-            timing=change.timing,
-            proration_date=now,
-            period_end=period_end,
-            reset_anchor=reset_anchor,
-            amount_due_now=amount_due if invoiced_now else 0,
-            created_at=created,
-            expires_at=created + PREVIEW_TTL_S,
-        )
-        self.store.put_preview(caller.sub, stored)
-        return PreviewResponse(
-            preview_id=preview_id,
-            expires_at=stored.expires_at,
-            change_kind=change.kind,
-            timing=change.timing,
-            effective_at=now if immediate else period_end,
-            current=self.plan_state(sub),
-            target=PlanState(
-                plan_id=target_plan.id,
-                price_lookup_key=target_price.lookup_key,
-                quantity=to_qty,
-                status=g(sub, "status"),
-            ),
-            currency=str(g(invoice, "currency") or self.catalog.currency),
-            amount_due_now=stored.amount_due_now,
-            subtotal=int(g(invoice, "subtotal") or 0),
-            tax=sum(int(g(t, "amount") or 0) for t in g(invoice, "total_taxes") or []),
-            total=int(g(invoice, "total") or 0),
-            lines=lines,
-            new_recurring_amount=target_price.unit_amount * to_qty,
-            new_interval=target_price.interval,
-            next_billing_date=next_billing,
-            next_invoice_amount=None if invoiced_now else amount_due,
-            proration_date=now,
-        )
+        """Exact money of a change (see ``plan_change.preview``), stored for ``change`` under ``preview_id``."""
+        return preview_change(self, caller, req, request_id)
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription/change
@@ -287,12 +228,14 @@ class PlanChanger:
         preview = self.store.get_preview(caller.sub, req.preview_id)  # foreign/missing -> 404, expired -> 409
         fingerprint = request_fingerprint(key.base)
         with self._lease(caller.sub):
-            _, sub = self._subscription(caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE)
+            customer_id, sub = self._subscription(
+                caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE
+            )
             if str(sub.get("id")) != preview.subscription_id:
                 raise _stale()
             replay = preview.consumed_by == fingerprint
             if not replay:
-                _reject_pending(sub)
+                reject_pending(sub)
                 item, from_key = self._single_item(sub)
                 if (
                     str(item.get("id")) != preview.item_id
@@ -300,8 +243,23 @@ class PlanChanger:
                     or int(g(item, "quantity") or 1) != preview.from_quantity
                 ):
                     raise _stale()
-                if preview.timing == "immediate" and self.billing.now_for(sub) >= preview.period_end:
+                now = self.billing.now_for(sub)
+                if preview.timing == "immediate" and now >= preview.period_end:
                     raise _stale()  # B9: the stored proration date left the current period
+                if is_trialing(sub, now) != preview.trialing:
+                    raise _stale()  # the trial ended (or began) since the preview: its money no longer holds
+                if preview.timing == "immediate" and preview.amount_due_now > 0:
+                    # H2: a charge needs a card Stripe can use, checked before any Stripe write.
+                    if usable_payment_method(sub, self.billing.customer(customer_id)) is None:
+                        self._record(
+                            caller,
+                            "subscription.change",
+                            request_id,
+                            self.plan_state(sub),
+                            self.plan_state(sub),
+                            "payment_method_required",
+                        )
+                        raise PaymentMethodRequired()
             self.store.consume_preview(caller.sub, preview.preview_id, fingerprint)
             before = self.plan_state(sub)
             if preview.timing == "immediate":
@@ -319,15 +277,9 @@ class PlanChanger:
         fingerprint: str,
     ) -> ChangeResponse:
         target = self._target_state(preview, sub)
-        params: dict[str, Any] = {
-            "items": [{"id": preview.item_id, "price": preview.to_price_id, "quantity": preview.to_quantity}],
-            "proration_behavior": "always_invoice",
-            "payment_behavior": "pending_if_incomplete",
-            "proration_date": preview.proration_date,
-            "expand": ["latest_invoice"],
-        }
-        if preview.reset_anchor:
-            params["billing_cycle_anchor"] = {"type": "now"}
+        params = update_params(stored_plan(preview))
+        params["payment_behavior"] = "pending_if_incomplete"
+        params["expand"] = ["latest_invoice"]
         try:
             schedule_id = oid(g(sub, "schedule"))
             if schedule_id:  # a pending period-end change is replaced by this one
@@ -335,6 +287,7 @@ class PlanChanger:
             updated = self.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.update"))
         except PaymentFailed as err:
             self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+            self._void_pending(str(sub.get("id")), key)
             self._record(
                 caller,
                 "subscription.change",
@@ -350,7 +303,7 @@ class PlanChanger:
             raise
         invoice = g(updated, "latest_invoice")
         if isinstance(invoice, dict) and g(invoice, "billing_reason") != "subscription_update":
-            invoice = None  # nothing was invoiced by this change (e.g. during a trial)
+            invoice = None  # nothing was invoiced by this change (e.g. a kept trial)
         invoice_id = oid(invoice)
         if g(updated, "pending_update"):
             state = self._payment_state(invoice_id)
@@ -377,6 +330,10 @@ class PlanChanger:
                         payment_method=oid(g(updated, "default_payment_method")),
                     ),
                 )
+            # H2: Stripe keeps the failed invoice open until the pending update expires (up to 23 h; Stripe's
+            # "Pending updates reference"), and paying it later would apply the change unseen: void it now.
+            if invoice_id and state.invoice_status == "open":
+                self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
             self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
             self._record(
                 caller,
@@ -386,6 +343,7 @@ class PlanChanger:
                 before,
                 "payment_failed",
                 intent_status=state.intent_status,
+                voided_invoice=invoice_id,
             )
             count("PlanChangePaymentFailed")
             raise PaymentFailed(decline_code=state.intent_status or "payment_failed")
@@ -403,6 +361,17 @@ class PlanChanger:
             if invoice is not None and not isinstance(invoice, str)
             else None,
         )
+
+    def _void_pending(self, subscription_id: str, key: IdempotencyKey) -> None:
+        """After a refused update: void the open invoice of a pending update, if Stripe left one (H2)."""
+        try:
+            current = self.billing.subscription(subscription_id)
+            invoice_id = oid(g(current, "latest_invoice"))
+            if g(current, "pending_update") and invoice_id:
+                if g(self.billing.invoice(invoice_id), "status") == "open":
+                    self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
+        except BillingError:
+            logger.warning("could not check for an open invoice after a declined change")
 
     def _target_state(self, preview: StoredPreview, sub: Any) -> PlanState:
         plan, _ = self.catalog.price(preview.to_lookup_key)
@@ -480,123 +449,20 @@ class PlanChanger:
             return ScheduledChangeReleased(status="released", plan=state)
 
     # ------------------------------------------------------------------------------------------------------
-    # POST /billing/subscription/cancel and /retention-offer
+    # POST /billing/subscription/cancel, /retention-offer and /resume (see ``plan_change.cancellation``)
     # ------------------------------------------------------------------------------------------------------
-    def _offer_for(self, caller: Caller, sub: Any) -> RetentionOffer | None:
-        offer = self.catalog.retention_offer
-        if offer is None:
-            return None
-        state = self.plan_state(sub)
-        if state.plan_id not in offer.plans or g(sub, "discounts"):
-            return None
-        if offer.once_per_customer and self.store.offer_used(caller.sub, offer.id):
-            return None
-        return offer
-
     def cancel(self, caller: Caller, req: CancelRequest, key: IdempotencyKey, request_id: str) -> CancelResponse:
-        with self._lease(caller.sub):
-            _, sub = self._subscription(caller, "subscription.cancel", request_id, req.subscription_id, CANCELABLE)
-            before = self.plan_state(sub)
-            if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
-                raise Conflict(code="already_canceling", message="Your subscription is already set to end.")
-            offer = self._offer_for(caller, sub)
-            if offer is not None and not req.decline_offer:
-                self._record(caller, "subscription.cancel", request_id, before, before, "offer_shown", offer=offer.id)
-                return CancelResponse(status="offer", offer=_offer_view(offer), plan=before)
-            details: dict[str, Any] = {"feedback": req.feedback}
-            if req.comment:
-                details["comment"] = req.comment
-            schedule_id = oid(g(sub, "schedule"))
-            if schedule_id:
-                self.billing.release_schedule(schedule_id, key.stripe("schedule.release"))
-            if cancellation_mode() == "immediately":
-                updated = self.billing.cancel_subscription(
-                    str(sub.get("id")),
-                    {"cancellation_details": details, "prorate": True, "invoice_now": True},
-                    key.stripe("subscription.cancel"),
-                )
-                status = "canceled"
-                cancel_at = g(updated, "canceled_at")
-            else:
-                updated = self.billing.update_subscription(
-                    str(sub.get("id")),
-                    {"cancel_at_period_end": True, "cancellation_details": details},
-                    key.stripe("subscription.cancel"),
-                )
-                status = "canceling"
-                cancel_at = g(updated, "cancel_at") or period_end_of(updated)
-            after = self.plan_state(updated)
-            self._record(
-                caller, "subscription.cancel", request_id, before, after, feedback=req.feedback, cancel_at=cancel_at
-            )
-            count("SubscriptionCanceled")
-            return CancelResponse(status=status, cancel_at=cancel_at, plan=after)  # type: ignore[arg-type]
+        return cancellation.cancel(self, caller, req, key, request_id)
 
     def accept_offer(
         self, caller: Caller, req: RetentionOfferRequest, key: IdempotencyKey, request_id: str
     ) -> RetentionOfferResponse:
-        offer = self.catalog.retention_offer
-        if offer is None or (req.offer_id and req.offer_id != offer.id):
-            raise NotFound(code="offer_not_found", message="This offer is not available.")
-        fingerprint = request_fingerprint(key.base)
-        with self._lease(caller.sub):
-            _, sub = self._subscription(
-                caller, "subscription.retention_offer", request_id, req.subscription_id, CANCELABLE
-            )
-            before = self.plan_state(sub)
-            claimed_by = self.store.offer_used(caller.sub, offer.id) if offer.once_per_customer else None
-            if claimed_by and claimed_by != fingerprint:
-                raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
-            if before.plan_id not in offer.plans or (g(sub, "discounts") and claimed_by != fingerprint):
-                raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
-            self.store.claim_offer(caller.sub, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
-            try:
-                coupon = self.billing.ensure_coupon(offer.coupon, derive_key("catalog", f"coupon:{offer.coupon.id}"))
-                params: dict[str, Any] = {"discounts": [{"coupon": coupon}]}
-                if g(sub, "cancel_at_period_end"):
-                    params["cancel_at_period_end"] = False
-                updated = self.billing.update_subscription(
-                    str(sub.get("id")), params, key.stripe("subscription.retention_offer")
-                )
-            except (BadInput, Conflict, NotFound, PaymentFailed):
-                self.store.unclaim_offer(caller.sub, offer.id, fingerprint)
-                raise
-            after = self.plan_state(updated)
-            self._record(
-                caller,
-                "subscription.retention_offer",
-                request_id,
-                before,
-                after,
-                offer=offer.id,
-                coupon=offer.coupon.id,
-            )
-            count("RetentionOfferAccepted")
-            return RetentionOfferResponse(status="applied", offer=_offer_view(offer), plan=after)
+        return cancellation.accept_offer(self, caller, req, key, request_id)
 
-    # ------------------------------------------------------------------------------------------------------
-    # POST /billing/subscription/resume
-    # ------------------------------------------------------------------------------------------------------
     def resume(
         self, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
     ) -> ResumeResponse:
-        with self._lease(caller.sub):
-            _, sub = self._subscription(caller, "subscription.resume", request_id, subscription_id, CANCELABLE)
-            before = self.plan_state(sub)
-            cancel_at = g(sub, "cancel_at")
-            if not g(sub, "cancel_at_period_end") and not cancel_at:
-                raise Conflict(code="not_canceling", message="Your subscription is not set to end.")
-            ends = int(cancel_at or period_end_of(sub) or 0)
-            if ends and self.billing.now_for(sub) >= ends:
-                raise Conflict(code="too_late_to_resume", message="Your subscription has already ended.")
-            params: dict[str, Any] = {"cancel_at_period_end": False}
-            if cancel_at and not g(sub, "cancel_at_period_end"):
-                params["cancel_at"] = ""
-            updated = self.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.resume"))
-            after = self.plan_state(updated)
-            self._record(caller, "subscription.resume", request_id, before, after)
-            count("SubscriptionResumed")
-            return ResumeResponse(status="resumed", plan=after, current_period_end=period_end_of(updated))
+        return cancellation.resume(self, caller, key, request_id, subscription_id)
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription
@@ -604,87 +470,8 @@ class PlanChanger:
     def subscribe(
         self, caller: Caller, req: SubscribeRequest, key: IdempotencyKey, request_id: str
     ) -> SubscribeResponse:
-        plan, price = self.catalog.price(req.price_lookup_key)  # B2
-        quantity = req.quantity or (plan.min_seats if plan.per_seat else 1)
-        self.catalog.check_quantity(plan, quantity)
-        mapping = self.directory.get_or_create(caller.sub)
-        customer_id = mapping.customer_id
-        with self._lease(caller.sub):
-            customer = self.billing.customer(customer_id)
-            subscriptions = self.billing.subscriptions(customer_id)
-            for existing in subscriptions:
-                status = str(g(existing, "status") or "unknown")
-                if status == "incomplete":
-                    # An abandoned first payment (e.g. 3-D Secure never finished): cancel it, nothing was charged.
-                    self.billing.cancel_subscription(
-                        str(existing.get("id")), {}, key.stripe(f"subscription.cancel_incomplete:{existing.get('id')}")
-                    )
-                elif status not in ENDED:
-                    raise Conflict(code="subscription_exists", message="You already have a subscription.")
-            trial_days = self.catalog.trial_days(plan.id)
-            trial = self.catalog.trial
-            had_trial = any(g(s, "trial_start") for s in subscriptions)
-            if trial_days and trial is not None and trial.once_per_customer and had_trial:
-                trial_days = None
-            params: dict[str, Any] = {
-                "customer": customer_id,
-                "items": [{"price": self.billing.price_id(price.lookup_key), "quantity": quantity}],
-                "payment_behavior": "default_incomplete",
-                "payment_settings": {"save_default_payment_method": "on_subscription"},
-                "metadata": {"user_sub": caller.sub},
-                "expand": ["latest_invoice"],
-            }
-            if trial_days:
-                params["trial_period_days"] = trial_days
-            created = self.billing.create_subscription(params, key.stripe("subscription.create"))
-            sub_id = str(created.get("id"))
-            status = str(g(created, "status"))
-            after = self.plan_state(created)
-            default_pm = oid(g(customer, "invoice_settings", "default_payment_method"))
-            payment: PaymentAction | None = None
-            if status == "incomplete":
-                invoice_id = oid(g(created, "latest_invoice"))
-                if default_pm and invoice_id:
-                    try:
-                        self.billing.pay_invoice(invoice_id, default_pm, key.stripe("invoice.pay"))
-                        status = "active"
-                    except PaymentFailed as err:
-                        state = self._payment_state(invoice_id)
-                        if state.intent_status == "requires_action" and state.client_secret:
-                            status = "requires_action"
-                            payment = PaymentAction(
-                                client_secret=state.client_secret, status="requires_action", payment_method=default_pm
-                            )
-                        else:
-                            self.billing.cancel_subscription(sub_id, {}, key.stripe("subscription.cancel_declined"))
-                            self._record(
-                                caller,
-                                "subscription.create",
-                                request_id,
-                                PlanState(),
-                                PlanState(),
-                                "payment_failed",
-                                decline_code=err.decline_code,
-                            )
-                            raise
-                else:
-                    state = self._payment_state(invoice_id)
-                    if not state.client_secret:
-                        raise Conflict(code="payment_not_possible", message="The payment could not be started.")
-                    status = "requires_payment_method"
-                    payment = PaymentAction(
-                        client_secret=state.client_secret, status=state.intent_status or "requires_payment_method"
-                    )
-            after = after.model_copy(update={"status": status if status in ("active", "trialing") else "incomplete"})
-            self._record(caller, "subscription.create", request_id, PlanState(), after, subscription=sub_id)
-            count("Subscribed")
-            return SubscribeResponse(
-                status=status,  # type: ignore[arg-type]
-                subscription_id=sub_id,
-                plan=after,
-                trial_end=g(created, "trial_end") if status == "trialing" else None,
-                payment=payment,
-            )
+        """Subscribe (or resubscribe) when there is no active subscription (see ``plan_change.subscribe``)."""
+        return subscribe(self, caller, req, key, request_id)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -704,26 +491,6 @@ def _stale() -> Conflict:
     return Conflict(code="preview_stale", message="Your subscription changed since this preview. Preview again.")
 
 
-def _reject_pending(sub: Any) -> None:
-    if g(sub, "pending_update"):
-        raise Conflict(code="change_pending", message="A previous change is waiting for its payment.")
-    if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
-        raise Conflict(code="subscription_canceling", message="Resume your subscription before changing it.")
-
-
-def _line(line: Any) -> PreviewLine:
-    proration = g(line, "parent", "subscription_item_details", "proration")
-    if proration is None:
-        proration = g(line, "parent", "invoice_item_details", "proration")
-    return PreviewLine(
-        description=g(line, "description"),
-        amount=int(g(line, "amount") or 0),
-        proration=bool(proration),
-        period_start=g(line, "period", "start"),
-        period_end=g(line, "period", "end"),
-    )
-
-
 def _phase_discounts(phase: Any) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for discount in g(phase, "discounts") or []:
@@ -733,13 +500,3 @@ def _phase_discounts(phase: Any) -> list[dict[str, str]]:
                 out.append({field_name: value})
                 break
     return out
-
-
-def _offer_view(offer: RetentionOffer) -> RetentionOfferView:
-    return RetentionOfferView(
-        id=offer.id,
-        description=offer.description,
-        percent_off=offer.coupon.percent_off,
-        duration=offer.coupon.duration,
-        duration_in_months=offer.coupon.duration_in_months,
-    )

@@ -46,6 +46,9 @@ class PreviewRequest(RequestModel):
     quantity: Quantity | None = None
     """Seats for per-seat plans; defaults to the current seat count (or the plan minimum)."""
     subscription_id: SubscriptionId | None = None
+    end_trial: bool = False
+    """During a trial: ``false`` (default) keeps the trial (the change applies now, the first payment stays at the
+    trial end); ``true`` ends the trial now and charges the new plan at once (shown in ``amount_due_now``)."""
 
 
 class ChangeRequest(RequestModel):
@@ -95,14 +98,26 @@ class PlanState(ResponseModel):
 
 
 class PreviewLine(ResponseModel):
+    kind: Literal["item", "proration", "discount"] = "item"
+    """``item``/``proration``: an invoice line before discounts; ``discount``: one applied discount (negative)."""
     description: str | None = None
     amount: int
     proration: bool = False
     period_start: int | None = None
     period_end: int | None = None
+    discount_id: str | None = None
 
 
 class PreviewResponse(ResponseModel):
+    """The exact money of a change, from Stripe's invoice preview (H1).
+
+    ``lines`` describe one invoice: the one the change creates now (``lines_invoice="due_now"``) or, when
+    nothing is charged now (trial kept, change at the period end), the next invoice (``"next_invoice"``).
+    They add up: ``sum(item + proration lines) == subtotal``; ``subtotal + sum(discount lines) ==
+    total_excluding_tax``; ``total_excluding_tax + tax == total``; ``total + balance_applied`` is that invoice's
+    amount due, i.e. ``amount_due_now`` (due now) or ``next_invoice_amount`` (next invoice).
+    """
+
     preview_id: str
     expires_at: int
     change_kind: ChangeKind
@@ -113,18 +128,37 @@ class PreviewResponse(ResponseModel):
     target: PlanState
     currency: str
     amount_due_now: int
-    """What the change invoices now (0 for changes scheduled at period end)."""
+    """What the change invoices now (0 when the trial is kept or the change waits for the period end)."""
+    lines_invoice: Literal["due_now", "next_invoice"]
     subtotal: int
+    discount_total: int = 0
+    total_excluding_tax: int
     tax: int
     total: int
+    balance_applied: int = 0
+    """The customer's credit balance used on that invoice (<= 0)."""
     lines: list[PreviewLine]
+    discounts_in_line_amounts: list[str] = []
+    """Discounts Stripe already netted into the proration lines' amounts (flexible billing's default
+    ``proration_discounts=included``), by name: no row of their own, their money is inside the lines."""
+    unit_amount: int
+    """The new price per unit (per seat for per-seat plans), before discounts and tax."""
     new_recurring_amount: int
-    """Per period on the new plan, before discounts and tax."""
+    """Per period on the new plan (``unit_amount * quantity``), before discounts and tax."""
     new_interval: str
     next_billing_date: int | None = None
     next_invoice_amount: int | None = None
-    """For period-end changes: the first invoice on the new plan."""
+    """The first invoice after this change (after discounts), on ``next_billing_date``."""
     proration_date: int
+    trialing: bool = False
+    ends_trial: bool = False
+    """True when the change ends the trial now (the preview was asked with ``end_trial``)."""
+    trial_end: int | None = None
+    """While a kept trial runs: when it ends (= ``next_billing_date``, the first payment)."""
+    payment_method_required: bool = False
+    """The change charges now and the subscription has no usable card: add one before applying (H2)."""
+    payment_method_needed_by: int | None = None
+    """No usable card is on file and a payment falls due on this date (the trial end): add one before it."""
 
 
 class PaymentAction(ResponseModel):
@@ -160,23 +194,37 @@ class RetentionOfferView(ResponseModel):
     duration_in_months: int | None = None
 
 
+class NextPayment(ResponseModel):
+    """Stripe's upcoming invoice for the subscription (``invoices.create_preview``), after discounts."""
+
+    amount: int
+    date: int | None = None
+    currency: str | None = None
+
+
 class CancelResponse(ResponseModel):
     status: Literal["offer", "canceling", "canceled"]
     offer: RetentionOfferView | None = None
     cancel_at: int | None = None
     plan: PlanState
+    credit_amount: int | None = None
+    """Immediate cancellation: the prorated credit for the unused time, kept on the customer's balance."""
+    final_invoice_id: str | None = None
 
 
 class RetentionOfferResponse(ResponseModel):
     status: Literal["applied"]
     offer: RetentionOfferView
     plan: PlanState
+    next_payment: NextPayment | None = None
+    """The next invoice with the offer's discount applied."""
 
 
 class ResumeResponse(ResponseModel):
     status: Literal["resumed"]
     plan: PlanState
     current_period_end: int | None = None
+    next_payment: NextPayment | None = None
 
 
 class SubscribeResponse(ResponseModel):
@@ -185,3 +233,5 @@ class SubscribeResponse(ResponseModel):
     plan: PlanState
     trial_end: int | None = None
     payment: PaymentAction | None = None
+    payment_method_needed_by: int | None = None
+    """A trial started without a usable card: a card is needed before this date (the trial end)."""

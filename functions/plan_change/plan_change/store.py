@@ -55,6 +55,9 @@ class StoredPreview:
     amount_due_now: int
     created_at: int
     expires_at: int
+    trialing: bool = False
+    """The subscription was in its trial at preview time (a change keeps it unless ``end_trial``)."""
+    end_trial: bool = False
     consumed_by: str | None = None
 
 

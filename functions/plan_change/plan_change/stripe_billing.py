@@ -90,9 +90,19 @@ class StripeBilling:
     def subscriptions(self, customer_id: str) -> list[Any]:
         page = self.gw.call(
             "subscriptions.list",
-            lambda c: c.v1.subscriptions.list(params={"customer": customer_id, "status": "all", "limit": 100}),
+            lambda c: c.v1.subscriptions.list(
+                params={
+                    "customer": customer_id,
+                    "status": "all",
+                    "limit": 100,
+                    "expand": ["data.discounts.source.coupon"],  # discount rows name their coupon
+                }
+            ),
         )
         return [plain(s) for s in page.data]
+
+    def subscription(self, subscription_id: str) -> Any:
+        return plain(self.gw.call("subscriptions.retrieve", lambda c: c.v1.subscriptions.retrieve(subscription_id)))
 
     def price_id(self, lookup_key: str) -> str:
         """The active Stripe price of a catalog lookup key (the catalog check happened before: B2)."""
@@ -137,6 +147,18 @@ class StripeBilling:
         status = g(pi, "status")
         return str(status) if status else None
 
+    def upcoming_invoice(
+        self, customer_id: str, subscription_id: str, details: dict[str, Any] | None = None
+    ) -> Any | None:
+        """Stripe's next invoice for the subscription, as it is or with ``details`` applied (None: no renewal)."""
+        params: dict[str, Any] = {"customer": customer_id, "subscription": subscription_id}
+        if details:
+            params["subscription_details"] = details
+        try:
+            return self.preview_invoice(params)
+        except NotFound:
+            return None
+
     def schedule(self, schedule_id: str) -> Any:
         return plain(
             self.gw.call("subscription_schedules.retrieve", lambda c: c.v1.subscription_schedules.retrieve(schedule_id))
@@ -178,6 +200,14 @@ class StripeBilling:
                 lambda c: c.v1.invoices.pay(
                     invoice_id, params={"payment_method": payment_method}, options={"idempotency_key": key}
                 ),
+            )
+        )
+
+    def void_invoice(self, invoice_id: str, key: str) -> Any:
+        return plain(
+            self.gw.call(
+                "invoices.void_invoice",
+                lambda c: c.v1.invoices.void_invoice(invoice_id, options={"idempotency_key": key}),
             )
         )
 

@@ -64,7 +64,7 @@ class World:
         quantity: int = 1,
         days_in: int = 10,
         sub: str | None = None,
-        card: str = "pm_card_visa",
+        card: str | None = "pm_card_visa",
         **extra: Any,
     ) -> tuple[str, str, Any, str]:
         """A user whose subscription started at START and whose clock sits ``days_in`` days into the period."""
@@ -98,8 +98,10 @@ class World:
         event = http_event(method, path, sub=sub or self.sub_a, body=body, headers=hdrs, query=query)
         return invoke(handler, event)
 
-    def preview(self, lookup_key: str, quantity: int | None = None, sub: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"price_lookup_key": lookup_key}
+    def preview(
+        self, lookup_key: str, quantity: int | None = None, sub: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"price_lookup_key": lookup_key, **extra}
         if quantity is not None:
             body["quantity"] = quantity
         response = self.call("POST", "/billing/subscription/preview", sub=sub, body=body, key=None)
@@ -108,3 +110,15 @@ class World:
 
     def change(self, preview_id: str, key: str | bool = True, sub: str | None = None) -> dict[str, Any]:
         return self.call("POST", "/billing/subscription/change", sub=sub, body={"preview_id": preview_id}, key=key)
+
+
+def assert_adds_up(preview: dict[str, Any]) -> None:
+    """H1: the preview's rows add up to its totals, and its totals to the amount it says is due."""
+    rows = [line for line in preview["lines"] if line["kind"] != "discount"]
+    discounts = [line for line in preview["lines"] if line["kind"] == "discount"]
+    assert sum(line["amount"] for line in rows) == preview["subtotal"]
+    assert -sum(line["amount"] for line in discounts) == preview["discount_total"]
+    assert preview["subtotal"] + sum(line["amount"] for line in discounts) == preview["total_excluding_tax"]
+    assert preview["total_excluding_tax"] + preview["tax"] == preview["total"]
+    due = preview["amount_due_now"] if preview["lines_invoice"] == "due_now" else preview["next_invoice_amount"]
+    assert preview["total"] + preview["balance_applied"] == due

@@ -42,7 +42,8 @@ class FakeReadStripe:
         self.invoices: list[dict] = []
         self.tax_ids: list[dict] = []
         self.prices: list[dict] = []
-        self.previews: dict[str, int] = {}
+        self.previews: dict[str, dict] = {}
+        """subscription id -> its upcoming invoice (``upcoming_invoice(...)``)."""
         self.calls: list[str] = []
         self._lock = threading.Lock()
         self._in_flight = 0
@@ -119,11 +120,21 @@ class FakeReadStripe:
     def _preview(self, params: dict) -> Obj:
         if params["subscription"] not in self.previews:
             raise NotFound()
-        return obj({"object": "invoice", "amount_due": self.previews[params["subscription"]]})
+        return obj(self.previews[params["subscription"]])
 
 
 NOW = 1_800_000_000
 DAY = 86400
+
+
+def upcoming_invoice(amount_due: int, starts: int, ends: int | None = None) -> dict:
+    """An upcoming invoice as Stripe previews it: one recurring line for the period starting at ``starts``."""
+    line = {
+        "amount": amount_due,
+        "period": {"start": starts, "end": ends or starts + 30 * DAY},
+        "parent": {"type": "subscription_item_details", "subscription_item_details": {"proration": False}},
+    }
+    return {"object": "invoice", "amount_due": amount_due, "lines": {"data": [line]}}
 
 
 def seed_active_pro(fake: FakeReadStripe, customer_id: str = "cus_A") -> None:
@@ -188,7 +199,7 @@ def seed_active_pro(fake: FakeReadStripe, customer_id: str = "cus_A") -> None:
             },
         }
     )
-    fake.previews["sub_A"] = 2030
+    fake.previews["sub_A"] = upcoming_invoice(2030, NOW + 20 * DAY)
     fake.prices += [
         {"id": "price_pro_m", "lookup_key": "pro_monthly"},
         {"id": "price_starter_m", "lookup_key": "starter_monthly"},

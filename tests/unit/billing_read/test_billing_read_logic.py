@@ -10,7 +10,7 @@ from billing_core.stripe_gateway import StripeGateway
 from billing_read.logic import BillingReader, reset_caches
 
 from tests.helpers import aws as h
-from tests.unit.billing_read.fake_stripe import NOW, FakeReadStripe, seed_active_pro
+from tests.unit.billing_read.fake_stripe import DAY, NOW, FakeReadStripe, seed_active_pro, upcoming_invoice
 
 ME = Caller(sub="user-a")
 
@@ -56,6 +56,39 @@ def test_overview_shows_what_stripe_holds(fake):
     assert o.invoices[0].subscription_id == "sub_A"
     assert o.entitlements.source == "derived" and o.entitlements.entitled and o.entitlements.plan == "pro"
     assert o.dunning.past_due is False
+
+
+def test_h3_next_payment_of_a_scheduled_change_is_the_upcoming_invoice_not_the_current_price(fake):
+    # Given Pro ($29) with a change to Starter scheduled at the period end, which Stripe's preview bills at $9
+    seed_active_pro(fake)
+    fake.subscriptions[0]["discounts"] = []
+    fake.previews["sub_A"] = upcoming_invoice(900, NOW + 20 * DAY)
+    h.put_mapping("user-a", "cus_A")
+    # When the overview is read
+    sub = reader(fake).build_overview(ME).subscriptions[0]
+    # Then the next payment is Stripe's $9 on the phase start, beside the scheduled change to Starter
+    assert (sub.next_invoice_amount, sub.next_billing_date) == (900, NOW + 20 * DAY)
+    assert sub.scheduled_change.plan_id == "starter" and sub.scheduled_change.quantity == 1
+    assert sub.scheduled_change.effective_at == sub.next_billing_date
+
+
+def test_h3_next_payment_of_a_trial_is_dated_at_the_trial_end_from_the_preview(fake):
+    # Given a trial ending in 4 days whose item period says otherwise (the preview is the authority)
+    seed_active_pro(fake)
+    fake.subscriptions[0].update(status="trialing", trial_end=NOW + 4 * DAY, schedule=None)
+    fake.previews["sub_A"] = upcoming_invoice(2030, NOW + 4 * DAY)
+    h.put_mapping("user-a", "cus_A")
+    sub = reader(fake).build_overview(ME).subscriptions[0]
+    assert (sub.next_invoice_amount, sub.next_billing_date) == (2030, NOW + 4 * DAY)
+    assert sub.trial_end == NOW + 4 * DAY
+
+
+def test_h3_no_next_payment_when_stripe_has_no_upcoming_invoice(fake):
+    seed_active_pro(fake)
+    del fake.previews["sub_A"]
+    h.put_mapping("user-a", "cus_A")
+    sub = reader(fake).build_overview(ME).subscriptions[0]
+    assert sub.next_invoice_amount is None and sub.next_billing_date is None
 
 
 def test_stored_entitlements_win_over_derived_and_let_the_preview_run_in_the_first_round(fake):
