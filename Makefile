@@ -8,13 +8,15 @@ FN ?= billing_read
 EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
-.PHONY: help venv dev test test-fast lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config
+.PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
+	sync-catalog portal-config flake-check
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
+	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
+	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
@@ -49,6 +51,24 @@ test: lint template-check
 
 test-fast: venv
 	$(RUN) pytest -n 2 --dist loadgroup tests/unit tests/contract
+
+soak: venv
+	HYPOTHESIS_PROFILE=soak $(RUN) pytest -p no:cacheprovider -s tests/property/test_money_oracle.py
+
+# Zero flakes: the suites that start the offline stack, run again and again with the options of `make test`.
+FLAKE_RUNS ?= 20
+FLAKE_ARGS ?= -n 2 --dist loadgroup
+flake-check: venv
+	@passed=0; \
+	for run in $$(seq 1 $(FLAKE_RUNS)); do \
+	  echo "== flake-check: run $$run of $(FLAKE_RUNS)"; \
+	  if ! $(RUN) pytest -q -p no:cacheprovider $(FLAKE_ARGS) tests/e2e tests/browser; then \
+	    echo "flake-check: run $$run of $(FLAKE_RUNS) FAILED ($$passed passed before it)"; \
+	    exit 1; \
+	  fi; \
+	  passed=$$((passed + 1)); \
+	done; \
+	echo "flake-check: $$passed of $(FLAKE_RUNS) runs passed"
 
 bench: venv
 	$(RUN) python -m bench

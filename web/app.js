@@ -13,11 +13,30 @@ const SECTIONS = {
   details: { title: "Billing details", load: () => import("./views/details.js").then((m) => m.renderDetails) },
 };
 
+const RELOAD_ATTEMPTS = 6;
+const RELOAD_PAUSE_MS = 250;
+
 const ctx = {
   overview: null,
-  /** Re-read GET /billing and re-render the current section. */
-  async reload() {
+  /**
+   * Re-read GET /billing and re-render the current section. With `until(overview)`, a state that Stripe reaches
+   * after this page's own step (a payment confirmed here with 3-D Secure, recorded by the webhook) is awaited:
+   * GET /billing is read again, a bounded number of times, until it shows it.
+   */
+  async reload({ until } = {}) {
     ctx.overview = null;
+    if (until) {
+      for (let attempt = 0; attempt < RELOAD_ATTEMPTS; attempt++) {
+        try {
+          ctx.overview = await api("GET", "/billing");
+        } catch {
+          ctx.overview = null;
+          break;
+        }
+        if (until(ctx.overview)) break;
+        await new Promise((r) => setTimeout(r, RELOAD_PAUSE_MS * (attempt + 1)));
+      }
+    }
     await route();
   },
   async getOverview() {

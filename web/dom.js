@@ -52,6 +52,8 @@ export async function busy(button, fn, label = "Working…") {
 }
 
 export function errorBox(err, extra) {
+  // A success message of an earlier action must not stay next to this error as if it still applied.
+  for (const ok of document.querySelectorAll("#flash .alert.success")) ok.remove();
   const box = h("div", { class: "alert error", role: "alert" });
   box.append(h("p", {}, err.message || String(err)));
   if (extra) box.append(h("p", {}, extra));

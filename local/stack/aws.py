@@ -1,11 +1,12 @@
 """moto server as a child process on loopback, and the AWS resources the template would create, made locally.
 
-`MotoServer(port).start()` runs `python -m local.stack.moto_server -H 127.0.0.1 -p <port>` (moto.server plus
-Cognito's RevokeToken) from the venv (one port serves every service) and waits until it answers.
-`provision(...)` creates, in that moto: the template's DynamoDB
-tables (key schema and TTL read from template.yaml), the Stripe secrets, an EventBridge bus, and a Cognito user
-pool and app client shaped like the template's (e-mail usernames, no client secret; USER_PASSWORD_AUTH is
-allowed locally so tests and the demo page can sign in without SRP).
+`MotoServer(port).start()` runs `python -m local.stack.moto_server -H 127.0.0.1 -p <port>` (moto's server, one
+request at a time, plus Cognito's RevokeToken: see that module) from the venv (one port serves every service)
+and waits until it answers.
+`provision(...)` creates, in that moto: the template's DynamoDB tables (key schema and TTL read from
+template.yaml), the Stripe secrets, an EventBridge bus, and a Cognito user pool and app client shaped like the
+template's (e-mail usernames, no client secret; USER_PASSWORD_AUTH is allowed locally so tests and the demo page
+can sign in without SRP).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from typing import Any
 
 import boto3
 
-from .template import REPO_ROOT, Template
+from .template import Template
 
 REGION = "us-east-1"
+REPO = Path(__file__).resolve().parents[2]
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
 #: Local physical names for the template's resources (others: kebab-case of the logical id + "-local").
@@ -69,10 +71,9 @@ class MotoServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = os.environ | FAKE_CREDENTIALS | {"AWS_DEFAULT_REGION": REGION}
         env.pop("AWS_ENDPOINT_URL", None)
-        # moto.server plus the Cognito operations moto lacks (local/stack/moto_server.py).
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "local.stack.moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+            cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -1,91 +1,57 @@
-"""`python -m local.stack.moto_server`: moto server plus Cognito's `RevokeToken`, which moto 5 lacks (it answered
-500 without CORS headers, so signing out logged a CORS error in the browser).
+"""`python -m local.stack.moto_server -H 127.0.0.1 -p <port>`: moto's server, one request at a time.
 
-RevokeToken as the Cognito user pools API reference documents it (botocore's cognito-idp model, operation
-RevokeToken): `{"Token", "ClientId", "ClientSecret"?}`; 200 with an empty JSON body on success; errors are 400
-`InvalidParameterException` (missing or malformed parameter), `UnauthorizedException` (unknown client, wrong or
-missing client secret, token issued to another client), `UnsupportedOperationException` (token revocation not
-enabled for the client), `UnsupportedTokenTypeException` (not a refresh token, e.g. an access or ID token).
-Revoking an unknown or already revoked refresh token answers 200 (OAuth token revocation, RFC 7009 section 2.2).
-A revoked refresh token no longer refreshes (moto then answers NotAuthorizedException) and the access tokens made
-from it are dropped, so Cognito's user APIs refuse them. Responses go through moto's app, which adds CORS headers.
+moto's in-memory DynamoDB is not safe under concurrent requests: a ``TransactWriteItems`` whose condition fails
+restores a deep copy of every table it touched, taken when it started, which silently drops whatever another
+request wrote in between (seen in the offline stack: the Stripe webhook linked a new customer while the
+subscribe request's own mapping transaction failed its condition; the rollback erased the webhook's mapping too,
+and the request answered 409 ``customer_mapping_conflict``). Real DynamoDB transactions are atomic, so the offline
+stack serialises moto instead: each request runs, and its response body is read, under one lock. The same
+command line and behaviour as ``python -m moto.server`` otherwise (threaded server, moto's request handler),
+plus Cognito's ``RevokeToken``, which moto lacks (``local.stack.cognito_revoke``).
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import re
+import argparse
+import os
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
-from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.core.exceptions import JsonRESTError
-from moto.core.responses import EmptyResult
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import run_simple
 
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9\-_=.]+")
-CLIENT_PATTERN = re.compile(r"[\w+]+")
+from local.stack.cognito_revoke import install as install_revoke_token
 
 
-def _error(kind: str, message: str) -> JsonRESTError:
-    return JsonRESTError(kind, message)  # status 400, body {"__type": kind, "message": message}
+class OneAtATime:
+    """WSGI middleware: the wrapped app serves one request at a time (body included)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if callable(close):
+                    close()
 
 
-def _origin_jti(jwt: str) -> str | None:
-    try:
-        payload = jwt.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return None
-    return claims.get("origin_jti") if isinstance(claims, dict) else None
-
-
-def _find_client(backend: Any, client_id: str) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient] | None:
-    for pool in backend.user_pools.values():
-        client = pool.clients.get(client_id)
-        if client is not None:
-            return pool, client
-    return None
-
-
-def revoke_token(self: CognitoIdpResponse) -> EmptyResult:
-    token, client_id, secret = self._get_param("Token"), self._get_param("ClientId"), self._get_param("ClientSecret")
-    if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-        raise _error(
-            "InvalidParameterException", "1 validation error detected: Value at 'token' failed to satisfy constraint"
-        )
-    if not isinstance(client_id, str) or not CLIENT_PATTERN.fullmatch(client_id) or len(client_id) > 128:
-        raise _error(
-            "InvalidParameterException", "1 validation error detected: Value at 'clientId' failed to satisfy constraint"
-        )
-    found = _find_client(self.backend, client_id)
-    if found is None:
-        raise _error("UnauthorizedException", "Client is not authorized to revoke this token.")
-    pool, client = found
-    if client.generate_secret and secret != client.secret:
-        raise _error("UnauthorizedException", "Client secret is missing or does not match.")
-    if not client.extended_config.get("EnableTokenRevocation", True):
-        raise _error("UnsupportedOperationException", "Token revocation is not enabled for this client.")
-    if token in pool.access_tokens or token in pool.id_tokens:
-        raise _error("UnsupportedTokenTypeException", "Only refresh tokens can be revoked.")
-    issued = pool.refresh_tokens.get(token)
-    if issued is None:
-        return EmptyResult()  # unknown or already revoked: nothing to do (RFC 7009)
-    issued_to, _username, origin_jti = issued
-    if issued_to != client_id:
-        raise _error("UnauthorizedException", "Client is not authorized to revoke this token.")
-    pool.refresh_tokens[token] = None
-    for access_token in [t for t in pool.access_tokens if _origin_jti(t) == origin_jti]:
-        pool.access_tokens.pop(access_token, None)
-    return EmptyResult()
-
-
-def install() -> None:
-    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m local.stack.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    install_revoke_token()
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(args.host, args.port, OneAtATime(app), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":
-    from moto.server import main
-
-    install()
     main()

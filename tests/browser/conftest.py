@@ -96,6 +96,22 @@ def sign_in(page: Page, stack: dict[str, Any], scenario: str) -> None:
     expect(page.locator("[data-ready=overview]")).to_be_visible()
 
 
+def sign_in_new_user(page: Page, stack: dict[str, Any], name: str) -> None:
+    """A user created just for this test (no customer yet): flows that change state need a user of their own."""
+    import uuid
+
+    from local.stack.aws import create_user
+
+    email = f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:8]}@example.com"
+    password = "DemoBilling2026"
+    create_user(stack["aws_endpoint_url"], stack["user_pool_id"], email, password, name, region=stack["region"])
+    page.goto(stack["web_url"])
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("[data-ready=overview]")).to_be_visible()
+
+
 def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import screen, sign_in
+from tests.browser.conftest import screen, sign_in, sign_in_new_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
@@ -32,6 +32,10 @@ def three_d_secure(page: Page, approve: bool) -> None:
     expect(modal).to_be_hidden()
 
 
+def features(page: Page) -> Locator:
+    return page.locator("section[aria-labelledby=features-title]")
+
+
 def add_card(page: Page, card_label: str) -> None:
     dlg = dialog(page)
     dlg.get_by_label(card_label).check()
@@ -53,8 +57,10 @@ def test_change_seats_with_preview_then_downgrade_scheduled_and_undone(page: Pag
     screen(page, "change-plan-preview")
     confirm = dlg.get_by_role("button", name="Confirm change")
     confirm.dblclick()  # a double click changes the plan once
-    expect(flash(page)).to_contain_text("You are now on the Business plan.")
+    expect(flash(page)).to_contain_text("You now have 7 seats.")
     expect(page.locator("[data-testid=plan-card]")).to_contain_text("7 ×")
+    # The feature list is redrawn from the new state, no reload needed.
+    expect(features(page)).to_contain_text("7 seats")
 
     page.get_by_role("button", name="Change plan", exact=True).click()
     dlg = dialog(page)
@@ -103,9 +109,14 @@ def test_cancel_with_survey_decline_offer_then_resume(page: Page, web_stack: dic
 
 def test_resume_a_canceled_plan(page: Page, web_stack: dict[str, Any]) -> None:
     sign_in(page, web_stack, "canceling")
-    page.locator("[data-testid=canceling]").get_by_role("button", name="Resume plan").click()
+    card = page.locator("[data-testid=plan-card]")
+    # A plan set to end offers Resume, not a "Change plan" the server would refuse.
+    expect(card.get_by_role("button", name="Change plan", exact=True)).to_have_count(0)
+    expect(card.get_by_role("button", name="Cancel plan", exact=True)).to_have_count(0)
+    card.locator("[data-testid=canceling]").get_by_role("button", name="Resume plan").click()
     expect(flash(page)).to_contain_text("Your plan is active again")
-    expect(page.locator("[data-testid=plan-card]")).to_contain_text("Next payment")
+    expect(card).to_contain_text("Next payment")
+    expect(card.get_by_role("button", name="Change plan", exact=True)).to_be_visible()
 
 
 def test_cancel_and_accept_retention_offer(page: Page, web_stack: dict[str, Any]) -> None:
@@ -168,6 +179,9 @@ def test_cards_add_make_default_remove(page: Page, web_stack: dict[str, Any]) ->
     new = cards.filter(has_text="Mastercard", has_not=page.locator(".badge.good")).last
     new.get_by_role("button", name="Make default").click()
     expect(flash(page)).to_contain_text("is now your default card")
+    default = page.locator("[data-ready=cards] li").filter(has=page.locator(".badge.good"))
+    expect(default.get_by_role("button", name="Remove", exact=True)).to_have_count(0)
+    expect(default).to_contain_text("This card pays your subscription. To remove it, make another card the default")
     old = page.locator("[data-ready=cards] li").filter(has_not=page.locator(".badge.good")).first
     count = page.locator("[data-ready=cards] li").count()
     old.get_by_role("button", name="Remove", exact=True).click()
@@ -235,3 +249,42 @@ def test_hosted_portal_buttons(page: Page, web_stack: dict[str, Any], button: st
     portal.get_by_role("button", name=button).click()
     page.wait_for_url(web_stack["stripe_api_base"] + "/**")
     assert page.url.startswith(web_stack["stripe_api_base"])
+
+
+def test_trial_without_a_card_says_so_and_an_upgrade_redraws_the_features(
+    page: Page, web_stack: dict[str, Any]
+) -> None:
+    sign_in_new_user(page, web_stack, "Tia Trialcard")
+    page.get_by_role("button", name="Choose a plan").click()
+    dlg = dialog(page)
+    dlg.get_by_label("$9.00 per month").check()
+    dlg.get_by_role("button", name="Subscribe", exact=True).click()
+    expect(flash(page)).to_contain_text("Your Starter trial has started")
+    card = page.locator("[data-testid=plan-card]")
+    trial_end = card.locator("dt:has-text('Trial ends') + dd").inner_text()
+    warning = card.locator("[data-testid=trial-no-card]")
+    expect(warning).to_contain_text(f"Add a card before {trial_end} to keep Starter.")
+    expect(features(page)).not_to_contain_text("API access")
+    screen(page, "overview-trial-without-card")
+
+    page.get_by_role("button", name="Change plan", exact=True).click()
+    dlg = dialog(page)
+    dlg.get_by_label("$29.00 per month").check()
+    dlg.get_by_role("button", name="Preview change").click()
+    expect(dlg.locator("[data-testid=preview]")).to_contain_text("Upgrade")
+    dlg.get_by_role("button", name="Confirm change").click()
+    expect(flash(page)).to_contain_text("You are now on the Pro plan.")
+    expect(card).to_contain_text("Pro plan")
+    expect(features(page)).to_contain_text("API access")  # redrawn from the new state, no reload
+    expect(warning).to_contain_text("to keep Pro.")
+
+    # A later error clears the success message: it no longer stands next to the error as if it still applied.
+    page.get_by_role("button", name="Change plan", exact=True).click()
+    dlg = dialog(page)
+    dlg.get_by_role("button", name="Preview change").click()
+    expect(dlg.get_by_role("alert")).to_contain_text("Choose a plan first.")
+    expect(flash(page)).not_to_contain_text("You are now on the Pro plan.")
+    dlg.get_by_role("button", name="Cancel", exact=True).click()
+
+    warning.get_by_role("button", name="Add a card").click()
+    expect(dialog(page).get_by_role("heading", name="Add a card")).to_be_visible()

@@ -120,9 +120,13 @@ def reset_core_caches() -> None:
     """Forget every lazily created client, secret, setting and catalog of billing_core."""
     from billing_core import aws, idempotency, settings, stripe_gateway
     from billing_core.catalog import reset_catalog
+    from billing_core.price_ids import reset_price_ids
+    from billing_core.read_your_writes import set_refresher
 
     settings.reset_settings()
     aws.reset_clients()
     stripe_gateway.reset_gateway()
     idempotency.reset_idempotency()
     reset_catalog()
+    reset_price_ids()
+    set_refresher(None)

@@ -4,7 +4,7 @@ import { api, stripe } from "../api.js";
 import { Action, announce, busy, errorBox, h, loading, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
 import { confirmPayment, explain } from "./payment.js";
-import { mutate } from "./overview.js";
+import { currentSubscription, mutate } from "./overview.js";
 
 const cardName = (pm) => `${f.brand(pm.brand)} ending in ${pm.last4}`;
 
@@ -16,8 +16,18 @@ export async function renderCards(ctx) {
   const pms = ov.payment_methods || [];
   if (!pms.length) card.append(h("p", { class: "muted" }, "No card on file yet."));
   const list = h("ul", { class: "plain list" });
+  // The server refuses to remove the card that pays a subscription still billing: say so instead of a button.
+  const billing = ["active", "trialing", "past_due", "unpaid"].includes((currentSubscription(ov) || {}).status);
   for (const pm of pms) {
     const actions = h("div", { class: "row" });
+    if (pm.is_default && billing) {
+      actions.append(h("p", { class: "muted small", "data-testid": "default-card-note" },
+        pms.length > 1 ? "This card pays your subscription. To remove it, make another card the default first."
+          : "This card pays your subscription. To remove it, add another card and make it the default first."));
+    }
+    if (pm.is_default && !billing) {
+      actions.append(h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, "Remove"));
+    }
     if (!pm.is_default) {
       const make = h("button", { type: "button" }, "Make default");
       make.action = new Action();
@@ -130,12 +140,14 @@ export async function openAddCard(ctx, { recover } = {}) {
         return;
       }
     }
-    finish("Your card was saved and the overdue payment went through. Thank you!");
+    // Paid in the answer: the server stored the new state already; paid here with 3-D Secure: the webhook does.
+    const paidHere = results.some((r) => r.status !== "paid");
+    finish("Your card was saved and the overdue payment went through. Thank you!", paidHere);
   }, recover ? "Paying…" : "Saving…"));
 
-  async function finish(text) {
+  async function finish(text, paidHere = false) {
     dlg.close();
-    await ctx.reload();
+    await ctx.reload(paidHere ? { until: (ov) => !ov.dunning?.past_due && ov.entitlements?.status !== "past_due" } : {});
     announce(notice(text));
   }
 }

@@ -53,6 +53,9 @@ function row(ctx, inv) {
     links);
 }
 
+/** GET /billing no longer reports the subscription past due. */
+export const recovered = (ov) => !ov.dunning?.past_due && ov.entitlements?.status !== "past_due";
+
 /** Pay an open invoice with the default card (3-D Secure when the bank asks for it). */
 export function payInvoice(ctx, inv, button) {
   button.action ||= new Action();
@@ -67,7 +70,7 @@ export function payInvoice(ctx, inv, button) {
       return;
     }
     const problem = await settle(r, null);
-    await ctx.reload();
+    await ctx.reload(problem || r.status === "paid" ? {} : { until: recovered });
     announce(problem ? errorBox(new Error(problem), "The invoice is still open. Update your card and pay again.") : notice("Thank you! The invoice is paid."));
   }, "Paying…");
 }

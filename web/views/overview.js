@@ -39,15 +39,18 @@ function pastDueBanner(ctx, ov) {
   );
 }
 
+/** The subscription is set to end (at the period end or on a fixed date): it can be resumed, not changed. */
+export const ending = (sub) => !!(sub.cancel_at_period_end || sub.cancel_at);
+
 function planCard(ctx, ov, sub) {
   const qty = sub.quantity || 1;
   const amount = sub.unit_amount != null ? sub.unit_amount * qty : null;
-  const badge = sub.cancel_at_period_end ? ["Ends soon", "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
+  const badge = ending(sub) ? ["Ends soon", "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
   const facts = h("dl", { class: "facts" });
   const fact = (k, v) => v && facts.append(h("dt", {}, k), h("dd", {}, v));
   if (qty > 1) fact("Seats", `${qty} × ${f.money(sub.unit_amount, sub.currency)}`);
   if (sub.trial_end && sub.status === "trialing") fact("Trial ends", f.date(sub.trial_end));
-  if (!sub.cancel_at_period_end) {
+  if (!ending(sub)) {
     fact("Next payment", sub.next_billing_date ? `${f.money(sub.next_invoice_amount, sub.currency)} on ${f.date(sub.next_billing_date)}` : "");
   }
   if (sub.discount) {
@@ -67,22 +70,32 @@ function planCard(ctx, ov, sub) {
     const undo = h("button", { type: "button" }, "Undo this change");
     const action = new Action();
     undo.addEventListener("click", () => busy(undo, () => mutate(ctx, card, action, () => api("DELETE", "/billing/subscription/scheduled-change", { key: action.key }), "The scheduled change was undone.")));
-    card.append(h("div", { class: "alert warning", "data-testid": "scheduled-change" },
-      h("p", {}, `Changes to ${sc.plan_name || sc.plan_id}${sc.quantity > 1 ? ` (${sc.quantity} seats)` : ""} on ${f.date(sc.effective_at)}.`), undo));
+    const samePlan = sc.plan_id && sc.plan_id === sub.plan_id;
+    const what = samePlan && sc.quantity ? `You will have ${sc.quantity} seats from ${f.date(sc.effective_at)}.`
+      : `Changes to ${sc.plan_name || sc.plan_id || "another plan"}${sc.quantity > 1 ? ` (${sc.quantity} seats)` : ""} on ${f.date(sc.effective_at)}.`;
+    card.append(h("div", { class: "alert warning", "data-testid": "scheduled-change" }, h("p", {}, what), undo));
   }
-  if (sub.cancel_at_period_end) {
+  if (sub.status === "trialing" && sub.trial_end && !ending(sub) && !(ov.payment_methods || []).some((p) => p.is_default)) {
+    const add = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, {}) }, "Add a card");
+    card.append(h("div", { class: "alert warning", "data-testid": "trial-no-card" },
+      h("p", {}, `Add a card before ${f.date(sub.trial_end)} to keep ${sub.plan_name || "your plan"}.`), add));
+  }
+  if (ending(sub)) {
     const end = sub.cancel_at || sub.current_period_end;
     const resume = h("button", { type: "button", class: "primary" }, "Resume plan");
     resume.addEventListener("click", async () => (await lazy("cancel")()).resumePlan(ctx, resume, card));
     card.append(h("div", { class: "alert warning", "data-testid": "canceling" },
       h("p", {}, `Your plan is canceled and ends on ${f.date(end)}. You keep access until then.`), resume));
   }
+  // Only what the server accepts: a plan set to end is resumed (above), not changed; an overdue one is paid first.
   const actions = h("div", { class: "row" });
-  actions.append(h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openChangePlan(ctx) }, "Change plan"));
-  if (!sub.cancel_at_period_end) {
+  if (!ending(sub) && ["active", "trialing"].includes(sub.status)) {
+    actions.append(h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openChangePlan(ctx) }, "Change plan"));
+  }
+  if (!ending(sub) && ["active", "trialing", "past_due"].includes(sub.status)) {
     actions.append(h("button", { type: "button", class: "danger", onclick: async () => (await lazy("cancel")()).openCancel(ctx, sub) }, "Cancel plan"));
   }
-  card.append(actions);
+  if (actions.children.length) card.append(actions);
   return card;
 }
 

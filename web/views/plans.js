@@ -125,7 +125,10 @@ export async function openChangePlan(ctx) {
       return;
     }
     const target = preview.target.plan_id;
-    if (out.status === "requires_action") {
+    const seats = preview.target.quantity;
+    const seatChange = preview.change_kind === "seats_increase" || preview.change_kind === "seats_decrease";
+    const paidHere = out.status === "requires_action";
+    if (paidHere) {
       const r = await confirmPayment(out.payment.client_secret, dlg);
       if (!r.ok) {
         msg.replaceChildren(errorBox(new Error(r.message), "Your plan did not change."));
@@ -134,11 +137,13 @@ export async function openChangePlan(ctx) {
       }
     }
     dlg.close();
-    await ctx.reload();
+    // The server answered with the new state already stored; a payment finished here is recorded by the webhook.
+    await ctx.reload(paidHere ? { until: (ov) => ov.entitlements?.plan === target && (!seatChange || ov.entitlements.limits?.seats === seats) } : {});
     const planName = (plans.plans.find((p) => p.id === target) || {}).name || target;
+    const when = f.date(out.effective_at || preview.effective_at);
     announce(notice(out.status === "scheduled"
-      ? `Your plan changes to ${planName} on ${f.date(out.effective_at || preview.effective_at)}.`
-      : `You are now on the ${planName} plan.`));
+      ? (seatChange ? `You will have ${seats} seats from ${when}.` : `Your plan changes to ${planName} on ${when}.`)
+      : (seatChange ? `You now have ${seats} seats.` : `You are now on the ${planName} plan.`)));
   }, "Changing plan…"));
 }
 
@@ -197,7 +202,8 @@ export async function openSubscribe(ctx) {
       msg.replaceChildren(errorBox(err, err.status === 402 ? "Your card was declined. Add another card under Payment methods, then try again." : null));
       return;
     }
-    if (out.status === "requires_action" && out.payment) {
+    const paidHere = out.status === "requires_action" && out.payment;
+    if (paidHere) {
       const r = await confirmPayment(out.payment.client_secret, dlg);
       if (!r.ok) {
         msg.replaceChildren(errorBox(new Error(r.message)));
@@ -209,7 +215,7 @@ export async function openSubscribe(ctx) {
       return;
     }
     dlg.close();
-    await ctx.reload();
+    await ctx.reload(paidHere ? { until: (ov) => ov.entitlements?.entitled && ov.entitlements.plan === choice.plan.id } : {});
     announce(notice(out.status === "trialing" ? `Your ${choice.plan.name} trial has started${out.trial_end ? ` and ends on ${f.date(out.trial_end)}` : ""}.` : `You are now subscribed to ${choice.plan.name}.`));
   }, "Subscribing…"));
 }

@@ -10,7 +10,6 @@ same reads one after another and exists as the benchmark's naive baseline.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
 from billing_core.errors import NotFound
 from billing_core.identity import Caller
+from billing_core.price_ids import get_price_ids, reset_price_ids
 from billing_core.stripe_fields import field as _g
 from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import StripeGateway, get_gateway
@@ -47,7 +47,6 @@ from billing_read.upcoming import NextInvoice, next_invoice
 
 RECENT_INVOICES = 12
 EXPIRING_SOON_DAYS = 60
-PRICE_MAP_TTL_S = 300
 _PREVIEWABLE = {"active", "trialing", "past_due"}
 
 
@@ -104,8 +103,9 @@ class BillingReader:
         hinted = stored.subscription_id if stored and stored.status in _PREVIEWABLE else None
         if hinted:
             reads["preview:" + hinted] = lambda: self._preview(customer_id, hinted)
-        if _price_map.stale():
-            reads["prices"] = lambda: self._load_price_map()
+        prices = get_price_ids()
+        if prices.stale():  # loaded in this round; a price it does not know is looked up on its own (H5)
+            reads["prices"] = lambda: prices.refresh(gw, self.catalog.lookup_keys)
         results = run(reads)
 
         subscriptions = list(results["subscriptions"].data)
@@ -158,13 +158,6 @@ class BillingReader:
             return None
         return next_invoice(preview)
 
-    def _load_price_map(self) -> None:
-        keys = list(self.catalog.lookup_keys)
-        prices = self.gateway.call(
-            "prices.list", lambda c: c.v1.prices.list(params={"lookup_keys": keys, "limit": 100})
-        )
-        _price_map.update({p.id: _g(p, "lookup_key") for p in prices.data if _g(p, "lookup_key")})
-
     def _subscription_view(self, sub: Any, upcoming: NextInvoice | None) -> SubscriptionView:
         items = list(_g(sub, "items", "data") or [])
         item = next(
@@ -211,7 +204,7 @@ class BillingReader:
                 items = _g(phase, "items") or []
                 first = items[0] if items else None
                 price = _g(first, "price")
-                lookup_key = _g(price, "lookup_key") if not isinstance(price, str) else _price_map.get(price)
+                lookup_key = get_price_ids().lookup_key(price, self.gateway, self.catalog.lookup_keys)
                 found = self.catalog.find_price(lookup_key)
                 return ScheduledChange(
                     price_lookup_key=lookup_key,
@@ -308,35 +301,8 @@ class BillingReader:
         )
 
 
-# -- price id -> lookup key cache (scheduled changes name prices by id) ------------------------------
-class _PriceMap:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._map: dict[str, str] = {}
-        self._loaded_at = 0.0
-
-    def stale(self) -> bool:
-        return time.monotonic() - self._loaded_at > PRICE_MAP_TTL_S
-
-    def update(self, mapping: dict[str, str]) -> None:
-        with self._lock:
-            self._map = dict(mapping)
-            self._loaded_at = time.monotonic()
-
-    def get(self, price_id: str) -> str | None:
-        return self._map.get(price_id)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._map = {}
-            self._loaded_at = 0.0
-
-
-_price_map = _PriceMap()
-
-
 def reset_caches() -> None:
-    _price_map.reset()
+    reset_price_ids()
 
 
 # -- views ---------------------------------------------------------------------------------------

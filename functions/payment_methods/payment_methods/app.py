@@ -19,6 +19,7 @@ from billing_core.app_factory import (
     make_handler,
 )
 from billing_core.idempotency import run_idempotent
+from billing_core.read_your_writes import after_write
 from fastapi import APIRouter, Depends, Path, Request
 
 from payment_methods.logic import PaymentMethodsService
@@ -66,7 +67,9 @@ def set_default_payment_method(
         key,
         "payment_method.default",
         {"payment_method": pm_id},
-        lambda: _service().set_default(caller, pm_id, key, request_id),
+        lambda: after_write(
+            caller.sub, "payment_method.default", _service().set_default(caller, pm_id, key, request_id), request_id
+        ),
     )
     return DefaultPaymentMethodResponse.model_validate(result)
 
@@ -80,7 +83,9 @@ def remove_payment_method(
         key,
         "payment_method.remove",
         {"payment_method": pm_id},
-        lambda: _service().remove(caller, pm_id, key, request_id),
+        lambda: after_write(
+            caller.sub, "payment_method.remove", _service().remove(caller, pm_id, key, request_id), request_id
+        ),
     )
     return RemovedPaymentMethodResponse.model_validate(result)
 
@@ -99,7 +104,9 @@ def pay_invoice(
         key,
         "invoice.pay",
         {"invoice": invoice_id, "payment_method": pm_id},
-        lambda: _service().pay_invoice(caller, invoice_id, pm_id, key, request_id),
+        lambda: after_write(
+            caller.sub, "invoice.pay", _service().pay_invoice(caller, invoice_id, pm_id, key, request_id), request_id
+        ),
     )
     return InvoicePaymentResult.model_validate(result)
 

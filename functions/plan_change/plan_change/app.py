@@ -6,6 +6,7 @@ from typing import Annotated
 
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
 from billing_core.idempotency import run_idempotent
+from billing_core.read_your_writes import after_write
 from fastapi import APIRouter, Body, Depends, Query
 
 from plan_change.logic import PlanChanger
@@ -52,7 +53,9 @@ def apply_change(
         key,
         "subscription.change",
         body.model_dump(mode="json"),
-        lambda: changer.change(caller, body, key, rid).model_dump(mode="json"),
+        lambda: after_write(
+            caller.sub, "subscription.change", changer.change(caller, body, key, rid).model_dump(mode="json"), rid
+        ),
     )
     return ChangeResponse.model_validate(result)
 
@@ -70,7 +73,12 @@ def release_scheduled_change(
         key,
         "subscription.scheduled_change.release",
         {"subscription_id": subscription_id},
-        lambda: changer.release_scheduled_change(caller, key, rid, subscription_id).model_dump(mode="json"),
+        lambda: after_write(
+            caller.sub,
+            "subscription.scheduled_change.release",
+            changer.release_scheduled_change(caller, key, rid, subscription_id).model_dump(mode="json"),
+            rid,
+        ),
     )
     return ScheduledChangeReleased.model_validate(result)
 
@@ -84,7 +92,9 @@ def cancel_subscription(
         key,
         "subscription.cancel",
         body.model_dump(mode="json"),
-        lambda: changer.cancel(caller, body, key, rid).model_dump(mode="json"),
+        lambda: after_write(
+            caller.sub, "subscription.cancel", changer.cancel(caller, body, key, rid).model_dump(mode="json"), rid
+        ),
     )
     return CancelResponse.model_validate(result)
 
@@ -103,7 +113,12 @@ def accept_retention_offer(
         key,
         "subscription.retention_offer",
         req.model_dump(mode="json"),
-        lambda: changer.accept_offer(caller, req, key, rid).model_dump(mode="json"),
+        lambda: after_write(
+            caller.sub,
+            "subscription.retention_offer",
+            changer.accept_offer(caller, req, key, rid).model_dump(mode="json"),
+            rid,
+        ),
     )
     return RetentionOfferResponse.model_validate(result)
 
@@ -122,7 +137,12 @@ def resume_subscription(
         key,
         "subscription.resume",
         req.model_dump(mode="json"),
-        lambda: changer.resume(caller, key, rid, req.subscription_id).model_dump(mode="json"),
+        lambda: after_write(
+            caller.sub,
+            "subscription.resume",
+            changer.resume(caller, key, rid, req.subscription_id).model_dump(mode="json"),
+            rid,
+        ),
     )
     return ResumeResponse.model_validate(result)
 
@@ -136,7 +156,9 @@ def subscribe(
         key,
         "subscription.create",
         body.model_dump(mode="json"),
-        lambda: changer.subscribe(caller, body, key, rid).model_dump(mode="json"),
+        lambda: after_write(
+            caller.sub, "subscription.create", changer.subscribe(caller, body, key, rid).model_dump(mode="json"), rid
+        ),
     )
     return SubscribeResponse.model_validate(result)
 

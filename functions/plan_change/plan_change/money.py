@@ -137,25 +137,65 @@ def invoice_money(invoice: Any, names: dict[str, str] | None = None) -> InvoiceM
     )
 
 
-def renewal_after_reset(invoice: Any, renews_at: int) -> int:
-    """The renewal invoice after a change that restarts the billing period now (anchor reset, trial ended).
+def balance_after(invoice: Any) -> int:
+    """The customer's balance once ``invoice`` is finalized (< 0: credit left for later invoices).
 
-    Stripe cannot preview an invoice one period ahead, so it is built from Stripe's own figures: the invoice now
-    holds one full-period line per item on the new price (the renewal repeats them), and each discount on those
-    lines repeats unless it ends (``discount.end``) before the renewal. Tax is not part of this figure.
+    Stripe applies the starting balance to the invoice: a debit is added to what is due, a credit pays it, and a
+    credit larger than the total (a change whose unused time exceeds the new charge) stays on the balance.
     """
-    ends: dict[str, int | None] = {}
+    return min(0, _int(g(invoice, "starting_balance")) + _int(g(invoice, "total")))
+
+
+def balance_before(invoice: Any) -> int:
+    """The customer's balance before ``invoice`` (its ``starting_balance``; < 0 is a credit)."""
+    return _int(g(invoice, "starting_balance"))
+
+
+def _repeating_discounts(invoice: Any, renews_at: int) -> dict[str, Any]:
+    """Discount id -> coupon for the invoice's discounts still applying at ``renews_at``."""
+    out: dict[str, Any] = {}
     for entry in g(invoice, "total_discount_amounts") or []:
         discount = g(entry, "discount")
-        end = g(discount, "end") if not isinstance(discount, str) else None
-        ends[oid(discount) or ""] = end if isinstance(end, int) else None
-    amount = 0
+        if isinstance(discount, str):
+            continue
+        end = g(discount, "end")
+        coupon = g(discount, "source", "coupon") or g(discount, "coupon")
+        if isinstance(coupon, str) or g(coupon, "duration") == "once":
+            continue  # unknown coupon terms, or a coupon used up by this invoice
+        if isinstance(end, int) and end <= renews_at:
+            continue
+        out[oid(discount) or ""] = coupon
+    return out
+
+
+def renewal_after_reset(invoice: Any, renews_at: int, *, balance: int = 0) -> int:
+    """The renewal invoice's amount due after a change that restarts the billing period now (anchor reset, trial
+    ended), or after an interval change scheduled for the period end.
+
+    Stripe cannot preview an invoice one period ahead, so it is built from Stripe's own figures: the invoice holds
+    one full-period line per item on the new price (the renewal repeats them); each discount on those lines
+    repeats unless it ends (``discount.end``) before the renewal or is a ``once`` coupon. A percent-off discount
+    repeats its line amounts; an amount-off discount takes its whole ``amount_off`` off the renewal (on this
+    invoice Stripe spread it over the proration lines too). ``balance`` is the customer's balance when the
+    renewal is finalized (:func:`balance_after` of a change invoice; a credit < 0 pays the renewal first).
+    Tax is not part of this figure.
+    """
+    repeating = _repeating_discounts(invoice, renews_at)
+    gross = 0
+    percent_off = 0
+    amount_off: dict[str, int] = {}
     for line in g(invoice, "lines", "data") or []:
         if _line(line).proration:
             continue
-        amount += _int(g(line, "amount"))
+        gross += _int(g(line, "amount"))
         for entry in g(line, "discount_amounts") or []:
-            end = ends.get(oid(g(entry, "discount")) or "")
-            if end is None or end > renews_at:
-                amount -= _int(g(entry, "amount"))
-    return max(amount, 0)
+            did = oid(g(entry, "discount")) or ""
+            coupon = repeating.get(did)
+            if coupon is None:
+                continue
+            if isinstance(g(coupon, "amount_off"), int):
+                amount_off[did] = int(g(coupon, "amount_off"))
+            else:
+                percent_off += _int(g(entry, "amount"))
+    total = max(gross - percent_off - sum(amount_off.values()), 0)
+    return max(total + balance, 0)

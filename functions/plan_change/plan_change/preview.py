@@ -29,7 +29,14 @@ from billing_core.stripe_fields import object_id as oid
 
 from plan_change.cards import usable_payment_method
 from plan_change.models import PlanState, PreviewRequest, PreviewResponse
-from plan_change.money import DISCOUNT_EXPAND, discount_names, invoice_money, renewal_after_reset
+from plan_change.money import (
+    DISCOUNT_EXPAND,
+    balance_after,
+    balance_before,
+    discount_names,
+    invoice_money,
+    renewal_after_reset,
+)
 from plan_change.store import PREVIEW_TTL_S, StoredPreview
 
 if TYPE_CHECKING:
@@ -148,7 +155,9 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         if plan.reset_anchor or plan.end_trial:
             ends = [ln.period_end for ln in money.lines if ln.kind == "item" and ln.period_end]
             next_billing: int | None = max(ends) if ends else None
-            next_amount = renewal_after_reset(invoice, next_billing) if next_billing else None
+            next_amount = (
+                renewal_after_reset(invoice, next_billing, balance=balance_after(invoice)) if next_billing else None
+            )
         else:
             renewal = ch.billing.upcoming_invoice(customer_of(sub), str(sub.get("id")), update_params(_no_charge(plan)))
             next_billing = first_charge_date(renewal, period_end) if renewal is not None else None
@@ -158,7 +167,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         # line (and the discounts still running then) at the period end instead.
         amount_due_now = 0
         next_billing = period_end
-        next_amount = renewal_after_reset(invoice, period_end)
+        next_amount = renewal_after_reset(invoice, period_end, balance=balance_before(invoice))
     else:
         amount_due_now = 0
         next_billing = first_charge_date(invoice, period_end)

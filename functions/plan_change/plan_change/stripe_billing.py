@@ -6,17 +6,15 @@ from the caller's ``Idempotency-Key``. Objects come back as stripe-python object
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, cast
 
 from billing_core.catalog import Catalog, Coupon, get_catalog
 from billing_core.errors import ConfigurationError, CustomerGone, NotFound
 from billing_core.observability import count
+from billing_core.price_ids import get_price_ids, reset_price_ids
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, get_gateway
-
-PRICE_CACHE_TTL_S = 300
 
 
 def plain(obj: Any) -> dict[str, Any]:
@@ -35,35 +33,11 @@ def oid(value: Any) -> str | None:
     return found if isinstance(found, str) else None
 
 
-class _PriceIds:
-    """lookup_key -> Stripe price id, loaded for the whole catalog at once and cached briefly."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ids: dict[str, str] = {}
-        self._loaded = 0.0
-
-    def get(self, key: str) -> str | None:
-        with self._lock:
-            if time.monotonic() - self._loaded > PRICE_CACHE_TTL_S:
-                return None
-            return self._ids.get(key)
-
-    def put(self, ids: dict[str, str]) -> None:
-        with self._lock:
-            self._ids, self._loaded = dict(ids), time.monotonic()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._ids, self._loaded = {}, 0.0
-
-
-_price_ids = _PriceIds()
 _coupons_ok: set[str] = set()
 
 
 def reset_caches() -> None:
-    _price_ids.reset()
+    reset_price_ids()
     _coupons_ok.clear()
 
 
@@ -106,20 +80,11 @@ class StripeBilling:
 
     def price_id(self, lookup_key: str) -> str:
         """The active Stripe price of a catalog lookup key (the catalog check happened before: B2)."""
-        found = _price_ids.get(lookup_key)
-        if found:
-            return found
-        keys = list(self.catalog.lookup_keys)
-        page = self.gw.call(
-            "prices.list",
-            lambda c: c.v1.prices.list(params={"lookup_keys": keys, "active": True, "limit": 100}),
-        )
-        ids = {str(p.lookup_key): str(p.id) for p in page.data if g(p, "lookup_key")}
-        _price_ids.put(ids)
-        if lookup_key not in ids:
+        found = get_price_ids().price_id(lookup_key, self.gw, self.catalog.lookup_keys)  # a miss reloads (H5)
+        if found is None:
             count("CatalogPriceMissing")
             raise ConfigurationError(message_for_logs=f"catalog price {lookup_key} is not synced to Stripe")
-        return ids[lookup_key]
+        return found
 
     def now_for(self, subscription: Any) -> int:
         """Stripe's "now" for a subscription: its test clock's frozen time, or the wall clock."""

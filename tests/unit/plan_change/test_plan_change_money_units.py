@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plan_change.cards import usable_payment_method
-from plan_change.money import discount_names, invoice_money, renewal_after_reset
+from plan_change.money import balance_after, discount_names, invoice_money, renewal_after_reset
 from plan_change.preview import ChangePlan, update_params
 
 RENEWS = 2_000_000_000
@@ -94,6 +94,37 @@ def test_renewal_after_a_reset_repeats_the_full_period_lines_and_only_the_discou
         ],
     }
     assert renewal_after_reset(invoice, RENEWS) == 29000 - 8700
+
+
+def test_renewal_after_a_reset_takes_an_amount_off_coupon_whole_and_skips_a_once_coupon() -> None:
+    # Stripe spread the $5 over the credit and the new full-period line here (48 and 452); the renewal has one
+    # line, so the whole $5 comes off it. A ``once`` coupon is used up by this invoice.
+    amount_off = {
+        "id": "di_5",
+        "end": None,
+        "source": {"coupon": {"id": "c5", "amount_off": 500, "duration": "forever"}},
+    }
+    once = {"id": "di_once", "end": None, "source": {"coupon": {"id": "c1", "percent_off": 10, "duration": "once"}}}
+    invoice = {
+        "lines": {
+            "data": [
+                _line(-870, proration=True, discounts=[(48, "di_5")]),
+                _line(9000, discounts=[(452, "di_5"), (900, "di_once")]),
+            ]
+        },
+        "total_discount_amounts": [{"amount": 500, "discount": amount_off}, {"amount": 900, "discount": once}],
+    }
+    assert renewal_after_reset(invoice, RENEWS) == 9000 - 500
+
+
+def test_a_credit_left_by_the_change_invoice_pays_the_renewal_first() -> None:
+    # Unused yearly time (-27000) exceeds the new month (2900): the invoice total is negative, the customer keeps
+    # the credit, and the renewal is paid from it.
+    change = {"starting_balance": 0, "total": 2900 - 27000, "lines": {"data": [_line(2900)]}}
+    assert balance_after(change) == -24100
+    assert renewal_after_reset(change, RENEWS, balance=balance_after(change)) == 0
+    assert balance_after({"starting_balance": -1000, "total": 2900}) == 0  # a smaller credit is used up now
+    assert renewal_after_reset(change, RENEWS, balance=-1000) == 1900
 
 
 def test_h2_card_choice_follows_stripe_subscription_then_customer_order() -> None:
