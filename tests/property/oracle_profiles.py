@@ -15,11 +15,11 @@ _COMMON = {
     "print_blob": True,
 }
 # `make test`: a fixed, derandomized walk (the same examples every run, so CI is reproducible); per starting
-# kind, six kinds: about 70 examples in all. No shrink phase: shrinking one failure re-runs the emulator for
+# kind, six kinds: 120 examples in all. No shrink phase: shrinking one failure re-runs the emulator for
 # minutes, so CI reports the failing example as drawn, and `make soak` (or the printed blob) shrinks it.
 settings.register_profile(
     "oracle-ci",
-    max_examples=12,
+    max_examples=20,
     derandomize=True,
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     **_COMMON,

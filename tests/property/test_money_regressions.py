@@ -101,3 +101,12 @@ def test_billing_right_after_a_resume_shows_the_subscription_renewing(world: Wor
 
 def test_billing_right_after_a_card_fix_shows_the_subscription_active(world: World) -> None:
     run(world, BillingState("past_due", "starter_monthly"), Action("fix_card", 0.05))
+
+
+def test_an_upgrade_while_a_shorter_interval_is_scheduled_never_shows_the_scheduled_price_as_next_payment(
+    world: World,
+) -> None:
+    # H3: the preview followed the schedule (900 next) while applying it released the schedule (29000 next);
+    # the change is now refused (409) until the scheduled one is undone
+    state = BillingState("scheduled_downgrade", "starter_yearly", scheduled=("starter_monthly", 1))
+    run(world, state, Action("change", 0.95, "pro_yearly"))

@@ -218,3 +218,30 @@ def test_immediate_cancel_answers_the_credit_kept_on_the_balance(world: World, m
     assert body["status"] == "canceled"
     assert 0 < body["credit_amount"] < 2900
     assert -int(world.stripe.v1.customers.retrieve(cus).balance) == body["credit_amount"]
+
+
+# --- a change scheduled for the period end ---------------------------------------------------------------------
+def test_an_immediate_change_while_a_change_is_scheduled_is_refused_until_it_is_undone(world: World) -> None:
+    """H3: Stripe previews the upgrade under the attached schedule (its next phase bills the scheduled plan), while
+    applying it would release the schedule, so the next payment shown would not be the one charged. Found by the
+    money oracle: Starter yearly with a switch to monthly scheduled, upgraded to Pro yearly, showed 900 next."""
+    # Given a Starter yearly subscriber with a switch to Starter monthly scheduled for the period end
+    _, cus, subscription, clock = world.user_on("starter_yearly", days_in=300)
+    scheduled = world.change(world.preview("starter_monthly")["preview_id"])
+    assert scheduled["json"]["status"] == "scheduled", scheduled["body"]
+    invoices_before = len(world.invoices(cus))
+    # When they ask for an upgrade that would apply now
+    refused = world.call("POST", "/billing/subscription/preview", body={"price_lookup_key": "pro_yearly"}, key=None)
+    # Then it is refused with a code that says why, and nothing changed in Stripe
+    assert refused["statusCode"] == 409 and refused["json"]["error"]["code"] == "change_scheduled"
+    assert world.subscription(subscription.id).schedule is not None
+    assert len(world.invoices(cus)) == invoices_before
+    # And once the scheduled change is undone, the upgrade's preview is exact, next payment included
+    assert world.call("DELETE", "/billing/subscription/scheduled-change")["statusCode"] == 200
+    preview = world.preview("pro_yearly")
+    assert_adds_up(preview)
+    applied = world.change(preview["preview_id"])
+    assert applied["json"]["status"] == "applied", applied["body"]
+    invoice = world.stripe.v1.invoices.retrieve(applied["json"]["invoice_id"])
+    assert int(invoice.amount_due) == preview["amount_due_now"]
+    assert preview["next_invoice_amount"] == 29000
