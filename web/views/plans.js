@@ -138,7 +138,6 @@ export async function openChangePlan(ctx) {
         : err.status === 402 ? "Your card was declined, so your plan did not change and nothing was charged. Add another card under Payment methods, then try again." : null;
       msg.replaceChildren(errorBox(err, extra));
       if (needsCard || err.status === 402) msg.firstChild.append(goToCards());
-      if (needsCard) confirmBtn.hidden = true;
       msg.scrollIntoView?.({ block: "nearest" });
       return;
     }
