@@ -21,6 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 
+# Playwright's sync API refuses to start while another sync Playwright runs in the same process, and the browser
+# tests keep one for the whole session: these tests join their xdist group so they run on the same worker, sorted
+# before the browser tests (tests/browser/conftest.py), never after them.
+pytestmark = pytest.mark.xdist_group("stack")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
