@@ -76,10 +76,20 @@ export function announce(node) {
   region.focus();
 }
 
+const FOCUSABLE = "a[href], button, input, select, textarea, iframe, [tabindex]:not([tabindex='-1'])";
+
+/** The elements Tab can reach inside `root`, in order (enabled, rendered, not hidden). */
+function tabbables(root) {
+  return [...root.querySelectorAll(FOCUSABLE)].filter(
+    (el) => !el.disabled && el.tabIndex >= 0 && !el.closest("[hidden], [inert]") && el.getClientRects().length > 0,
+  );
+}
+
 /**
  * Open a modal dialog. Returns {dialog, body, footer, close, hide, show}. Escape and "Cancel" close it; focus goes
- * back to the element that opened it. `hide()`/`show()` let Stripe.js put its own 3-D Secure window on top
- * (everything outside a modal dialog is inert).
+ * back to the element that opened it. Tab and Shift+Tab cycle inside the dialog (never out to the page or the
+ * browser). `hide()`/`show()` let Stripe.js put its own 3-D Secure window on top (everything outside a modal
+ * dialog is inert).
  */
 export function openDialog(title, { onClose, wide } = {}) {
   const titleId = id("dlg");
@@ -103,10 +113,43 @@ export function openDialog(title, { onClose, wide } = {}) {
     if (opener && opener.isConnected && opener.focus) opener.focus();
     if (onClose) onClose();
   };
+  const working = () => Boolean(dialog.querySelector("[aria-busy=true]"));
+  let hiding = false;
   closeBtn.addEventListener("click", close);
   dialog.addEventListener("cancel", (e) => {
     e.preventDefault();
-    if (!dialog.querySelector("[aria-busy=true]")) close();
+    if (!working()) close();
+  });
+  dialog.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      // Handled here: Chromium closes a dialog without a "cancel" event on a second Escape without user activation.
+      e.preventDefault();
+      if (!working()) close();
+      return;
+    }
+    if (e.key !== "Tab") return;
+    const items = tabbables(dialog);
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const inside = dialog.contains(document.activeElement) && document.activeElement !== dialog;
+    if (e.shiftKey && (!inside || document.activeElement === first)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (!inside || document.activeElement === last)) {
+      e.preventDefault();
+      first.focus();
+    }
+  });
+  dialog.addEventListener("close", () => {
+    // Closed by the browser rather than by close()/hide(): tidy up the same way (or stay open while working).
+    if (hiding) {
+      hiding = false; // the "close" event comes after hide() returned (it is queued)
+      return;
+    }
+    if (closed) return;
+    if (working()) dialog.showModal();
+    else close();
   });
   document.body.append(dialog);
   dialog.showModal();
@@ -115,7 +158,11 @@ export function openDialog(title, { onClose, wide } = {}) {
     body,
     footer,
     close,
-    hide: () => dialog.open && dialog.close(),
+    hide: () => {
+      if (!dialog.open) return;
+      hiding = true;
+      dialog.close();
+    },
     show: () => !closed && !dialog.open && dialog.showModal(),
     focusFirst: () => (dialog.querySelector("[autofocus], input, select, textarea, .dialog-actions button") || closeBtn).focus(),
   };

@@ -1,7 +1,8 @@
 """moto server as a child process on loopback, and the AWS resources the template would create, made locally.
 
 `MotoServer(port).start()` runs `python -m local.stack.moto_server -H 127.0.0.1 -p <port>` (moto's server, one
-request at a time: see that module) from the venv (one port serves every service) and waits until it answers.
+request at a time, plus Cognito's RevokeToken: see that module) from the venv (one port serves every service)
+and waits until it answers.
 `provision(...)` creates, in that moto: the template's DynamoDB tables (key schema and TTL read from
 template.yaml), the Stripe secrets, an EventBridge bus, and a Cognito user pool and app client shaped like the
 template's (e-mail usernames, no client secret; USER_PASSWORD_AUTH is allowed locally so tests and the demo page

@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .stack import Stack, StackConfig
+from .stack import PortInUse, Stack, StackConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(config)
     try:
         info = stack.start()
+    except PortInUse as exc:  # a user error, not a crash: one line, no traceback (start() stopped every part)
+        print(f"offline stack not started: {exc}", file=sys.stderr, flush=True)
+        return 2
     except Exception as exc:
         print(f"offline stack failed to start: {exc}", file=sys.stderr, flush=True)
         stack.stop()

@@ -6,7 +6,8 @@ request wrote in between (seen in the offline stack: the Stripe webhook linked a
 subscribe request's own mapping transaction failed its condition; the rollback erased the webhook's mapping too,
 and the request answered 409 ``customer_mapping_conflict``). Real DynamoDB transactions are atomic, so the offline
 stack serialises moto instead: each request runs, and its response body is read, under one lock. The same
-command line and behaviour as ``python -m moto.server`` otherwise (threaded server, moto's request handler).
+command line and behaviour as ``python -m moto.server`` otherwise (threaded server, moto's request handler),
+plus Cognito's ``RevokeToken``, which moto lacks (``local.stack.cognito_revoke``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
+
+from local.stack.cognito_revoke import install as install_revoke_token
 
 
 class OneAtATime:
@@ -45,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-p", "--port", type=int, default=5000)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))
+    install_revoke_token()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, OneAtATime(app), threaded=True, request_handler=MotoRequestHandler)
 

@@ -8,10 +8,12 @@ which runs that command in its own process group and checks that nothing is left
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import secrets
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,6 +30,32 @@ log = logging.getLogger("local.stack")
 WEBHOOK_PATH = "/webhooks/stripe"
 DEFAULT_PORTS = {"moto": 5005, "stripe": 12111, "api": 3000, "web": 8080}
 PORT_ENV = {"moto": "MOTO_PORT", "stripe": "STRIPE_EMULATOR_PORT", "api": "API_PORT", "web": "WEB_PORT"}
+
+
+class PortInUse(Exception):
+    """A port the stack must listen on is taken; the message names it and the variable that moves it."""
+
+    def __init__(self, name: str, port: int) -> None:
+        self.name, self.port = name, port
+        super().__init__(
+            f"port {port} ({name}) is already in use: stop whatever listens on it, or set "
+            f"{PORT_ENV[name]}=<free port> (0 = any free port)"
+        )
+
+
+def check_port_free(name: str, port: int) -> None:
+    """Raise PortInUse when 127.0.0.1:`port` cannot be bound (0 = any port, always free)."""
+    if not port:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As the servers bind (SO_REUSEADDR): a port in TIME_WAIT is free, a listening one is not.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise PortInUse(name, port) from None
+            raise
 
 
 @dataclass
@@ -83,6 +111,9 @@ class Stack:
 
     def _start(self, started: float) -> None:
         cfg = self.config
+        for name in PORT_ENV:
+            if name != "stripe" or not cfg.stripe_secret_key:
+                check_port_free(name, cfg.ports.get(name, DEFAULT_PORTS[name]))
         api_port, web_port = self._port("api"), self._port("web")
         api_url = f"http://127.0.0.1:{api_port}"
         web_origin = f"http://127.0.0.1:{web_port}"

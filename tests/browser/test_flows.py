@@ -237,6 +237,7 @@ def test_billing_details_saved_and_tax_id_added_and_removed(page: Page, web_stac
     expect(tax.locator(".badge")).to_be_visible()
     screen(page, "details-tax-id")
     tax.get_by_role("button", name="Remove tax ID DE123456789").click()
+    dialog(page).get_by_role("button", name="Remove tax ID", exact=True).click()  # the confirmation step
     expect(flash(page)).to_contain_text("was removed")
     expect(page.locator("[data-testid=tax-ids] li").filter(has_text="DE123456789")).to_have_count(0)
 

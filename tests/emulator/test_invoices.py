@@ -7,7 +7,7 @@ import httpx
 import pytest
 import stripe
 
-from ._billing import clock_customer, event_types, price
+from ._billing import DAY, T0, advance, clock_customer, event_types, price
 
 
 def test_charge_customer_fail_sequence(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
@@ -137,3 +137,51 @@ def test_paying_an_invoice_that_needs_3ds_is_a_card_error_and_leaves_the_intent_
     assert isinstance(pi_id, str)
     pi = stripe_client.v1.payment_intents.retrieve(pi_id)
     assert pi.status == "requires_action" and pi.next_action is not None
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text shown by an fpdf2 PDF: its (compressed) content streams' string operands, joined."""
+    import re
+    import zlib
+
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            content = stream
+        shown += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content)]
+    return "\n".join(shown)
+
+
+def test_invoice_pdf_period_is_the_service_period_its_lines_cover(stripe_client) -> None:  # type: ignore[no-untyped-def]
+    """First and renewal invoices print the period being paid for, not the invoice's own (previous) period."""
+    clock, cus, _ = clock_customer(stripe_client)
+    sub = stripe_client.v1.subscriptions.create(
+        {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
+    )
+    advance(stripe_client, clock.id, T0 + 32 * DAY)  # renews on 1 Feb 2026
+    renewal, first = stripe_client.v1.invoices.list({"subscription": sub.id}).data
+    assert renewal.billing_reason == "subscription_cycle" and first.billing_reason == "subscription_create"
+    assert first.period_start == first.period_end  # Stripe's own invoice period: zero-length on the first invoice
+    first_pdf = _pdf_text(httpx.get(first.invoice_pdf, timeout=60).content)
+    renewal_pdf = _pdf_text(httpx.get(renewal.invoice_pdf, timeout=60).content)
+    assert "Period: 1 Jan 2026 - 1 Feb 2026" in first_pdf
+    assert "Period: 1 Feb 2026 - 1 Mar 2026" in renewal_pdf
+
+
+def test_hosted_invoice_page_is_styled_inline_escaped_and_labelled(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+    """The page carries its own style (no external resources), escapes what it shows, and announces outcomes."""
+    _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
+    stripe_client.v1.invoice_items.create(
+        {"customer": cus.id, "amount": 1234, "currency": "usd", "description": "<script>alert(1)</script> & co"}
+    )
+    inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
+    inv = stripe_client.v1.invoices.finalize_invoice(inv.id)
+    text = httpx.get(inv.hosted_invoice_url, timeout=60).text
+    assert "<style>" in text and "font-family" in text and 'name="viewport"' in text
+    assert "<link" not in text and "<script" not in text and "@import" not in text and "url(" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+    assert text.count("<h1>") == 1 and "<caption>" in text and "scope='col'" in text
+    failed = httpx.post(f"{stripe_emulator.api_base}/invoices/{inv.id}/hosted/pay", timeout=60).text
+    assert 'class="error" role="alert"' in failed and "Payment failed" in failed

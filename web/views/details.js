@@ -113,25 +113,36 @@ function taxIds(ctx, ids) {
   for (const t of ids) {
     const label = (TAX_TYPES.find((x) => x[0] === t.type) || [0, t.type])[1];
     const [vtext, vclass] = VERIFICATION[t.verification_status] || [t.verification_status || "", ""];
-    const remove = h("button", { type: "button", class: "danger", "aria-label": `Remove tax ID ${t.value}` }, "Remove");
-    remove.action = new Action();
-    remove.addEventListener("click", () => busy(remove, async () => {
-      try {
-        await api("DELETE", `/billing/tax-ids/${t.id}`, { key: remove.action.key });
-        remove.action.answered();
-      } catch (err) {
-        if (err.status) remove.action.answered();
-        card.prepend(errorBox(err));
-        return;
-      }
-      await ctx.reload();
-      announce(notice(`Tax ID ${t.value} was removed.`));
-    }, "Removing…"));
+    const remove = h("button", { type: "button", class: "danger", "aria-label": `Remove tax ID ${t.value}`, onclick: () => confirmRemoveTaxId(ctx, t, label) }, "Remove");
     list.append(h("li", { "data-tax-id": t.id }, h("div", {}, h("strong", {}, t.value), " ", vtext ? h("span", { class: `badge ${vclass}` }, vtext) : null,
       h("p", { class: "muted small" }, label)), remove));
   }
   card.append(list, h("button", { type: "button", onclick: () => addTaxId(ctx) }, "Add a tax ID"));
   return card;
+}
+
+/** Removing a tax ID asks first (it disappears from new invoices); the dialog shows what went wrong, if anything. */
+function confirmRemoveTaxId(ctx, t, label) {
+  const dlg = openDialog("Remove tax ID");
+  const action = new Action();
+  const msg = h("div", { "aria-live": "polite" });
+  const go = h("button", { type: "button", class: "danger" }, "Remove tax ID");
+  dlg.body.append(msg, h("p", {}, `Remove ${label} ${t.value}? It will no longer be shown on new invoices.`));
+  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Keep tax ID"), go);
+  go.focus();
+  go.addEventListener("click", () => busy(go, async () => {
+    try {
+      await api("DELETE", `/billing/tax-ids/${t.id}`, { key: action.key });
+      action.answered();
+    } catch (err) {
+      if (err.status) action.answered();
+      msg.replaceChildren(errorBox(err));
+      return;
+    }
+    dlg.close();
+    await ctx.reload();
+    announce(notice(`Tax ID ${t.value} was removed.`));
+  }, "Removing…"));
 }
 
 function addTaxId(ctx) {
@@ -154,7 +165,7 @@ function addTaxId(ctx) {
       action.answered();
     } catch (err) {
       if (err.status) action.answered();
-      if (err.status === 400 || err.status === 422) {
+      if (err.status === 400 || err.status === 422 || err.code === "tax_id_exists") {
         setFieldError(value, err.message);
         value.focus();
       } else msg.replaceChildren(errorBox(err));

@@ -7,13 +7,14 @@ a tax id, which needs an existing customer. A tax id is checked to belong to the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
 from billing_core.directory import CustomerDirectory
-from billing_core.errors import BadInput, CustomerGone, NotFound
+from billing_core.errors import BadInput, Conflict, CustomerGone, NotFound
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.stripe_fields import field as _g
@@ -35,6 +36,20 @@ def details_view(customer: Any) -> dict[str, Any]:
         "address": {k: _g(address, k) or None for k in ADDRESS_FIELDS} if address else None,
         "preferred_locale": locales[0] if locales else None,
     }
+
+
+class TaxIdExists(Conflict):
+    """409 ``tax_id_exists``: the customer already has this tax ID (same type, same normalised value)."""
+
+    code = "tax_id_exists"
+    message = "This tax ID is already on your billing account."
+
+
+def normalised_tax_id(value: Any) -> str:
+    """A tax ID value as Stripe stores it for comparison: Stripe strips the spaces, dots and dashes people type
+    in VAT numbers and upper-cases them ("de 123.456-789" is stored as "DE123456789", as the emulator does);
+    the same folding is applied to every type so that a value typed with other separators still matches."""
+    return re.sub(r"[\s.\-]", "", str(value or "")).upper()
 
 
 def tax_id_view(txi: Any) -> dict[str, Any]:
@@ -95,6 +110,7 @@ class BillingDetailsService:
         if body.type not in TAX_ID_TYPES:
             raise BadInput(code="tax_id_type_unsupported", message="This tax ID type is not supported.", param="type")
         customer_id = self.directory.get_or_create(caller.sub).customer_id
+        self._refuse_duplicate(caller, customer_id, body, request_id)
         try:
             txi = self.gateway.call(
                 "customers.tax_ids.create",
@@ -114,6 +130,23 @@ class BillingDetailsService:
             raise CustomerGone(customer_id=customer_id) from None
         self.audit.record(caller.sub, "tax_id.create", request_id, after={"tax_id": txi.id, "type": body.type})
         return tax_id_view(txi)
+
+    def _refuse_duplicate(self, caller: Caller, customer_id: str, body: TaxIdCreate, request_id: str) -> None:
+        """409 before any Stripe write when the customer already has this type and normalised value (Stripe itself
+        would add a second, identical tax ID)."""
+        try:
+            existing = self.gateway.call(
+                "customers.tax_ids.list",
+                lambda c: c.v1.customers.tax_ids.list(customer_id, params={"limit": 100}),
+            )
+        except NotFound:
+            count("CustomerGone")
+            raise CustomerGone(customer_id=customer_id) from None
+        wanted = (body.type, normalised_tax_id(body.value))
+        for txi in existing.data:  # one page holds them all: limit 100 is above Stripe's per-customer cap
+            if (_g(txi, "type"), normalised_tax_id(_g(txi, "value"))) == wanted:
+                self.audit.record(caller.sub, "tax_id.create", request_id, after={"type": body.type}, outcome="denied")
+                raise TaxIdExists(customer_id=customer_id)
 
     # -- DELETE /billing/tax-ids/{id} -------------------------------------------------------------------
     def delete_tax_id(self, caller: Caller, tax_id: str, key: IdempotencyKey, request_id: str) -> dict[str, Any]:

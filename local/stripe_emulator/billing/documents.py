@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from ..backend import Backend
+from ..pages.common import alert, document, esc
 from . import common
 
 
@@ -14,30 +14,55 @@ def _money(amount: int, currency: str) -> str:
     return f"{sign}{abs(amount) / 100:,.2f} {currency.upper()}"
 
 
-def hosted_page(b: Backend, inv: dict[str, Any], message: str = "") -> bytes:
+def hosted_page(b: Backend, inv: dict[str, Any], message: str = "", kind: str = "notice") -> bytes:
+    """The hosted invoice page: the emulator's hosted-page style (`pages.common`), every value escaped."""
+    cur = inv["currency"]
     rows = "".join(
-        f"<tr><td>{html.escape(li['description'] or '')}</td><td>{li['quantity'] or ''}</td>"
-        f"<td style='text-align:right'>{_money(li['amount'], inv['currency'])}</td></tr>"
+        f"<tr><td>{esc(li['description'] or '')}</td><td class='num'>{esc(li['quantity'] or '')}</td>"
+        f"<td class='num'>{esc(_money(li['amount'], cur))}</td></tr>"
         for li in inv["lines"]["data"]
     )
     pay = ""
     if inv["status"] == "open":
         pay = (
-            f"<form method='post' action='/invoices/{inv['id']}/hosted/pay'>"
+            f"<form method='post' action='/invoices/{esc(inv['id'])}/hosted/pay'>"
             "<button type='submit' id='pay'>Pay with the card on file</button></form>"
         )
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invoice {
-        html.escape(inv.get("number") or inv["id"])
-    }</title></head><body><main>
-<h1>Invoice {html.escape(inv.get("number") or "")}</h1>
-<p>Status: <strong id="status">{inv["status"]}</strong></p>
-{f'<p role="alert">{html.escape(message)}</p>' if message else ""}
-<table><thead><tr><th>Description</th><th>Qty</th><th>Amount</th></tr></thead><tbody>{rows}</tbody></table>
-<p>Subtotal {_money(inv["subtotal"], inv["currency"])}</p><p>Total {_money(inv["total"], inv["currency"])}</p>
-<p>Amount due {_money(inv["amount_due"], inv["currency"])}</p>
-<p>Amount remaining <span id="remaining">{_money(inv["amount_remaining"], inv["currency"])}</span></p>
-{pay}<p><a href="/invoices/{inv["id"]}/pdf">Download PDF</a></p></main></body></html>"""
-    return page.encode("utf-8")
+    start, end = service_period(inv)
+    facts = (
+        f"<dl class='facts'><dt>Status</dt><dd><strong id='status'>{esc(inv['status'])}</strong></dd>"
+        f"<dt>Period</dt><dd>{esc(common.fmt_date(start))} - {esc(common.fmt_date(end))}</dd></dl>"
+    )
+    table = (
+        "<table><caption>Invoice lines</caption><thead><tr><th scope='col'>Description</th>"
+        f"<th scope='col' class='num'>Qty</th><th scope='col' class='num'>Amount</th></tr></thead><tbody>{rows}</tbody>"
+        "</table>"
+    )
+    totals = (
+        f"<dl class='facts'><dt>Subtotal</dt><dd>{esc(_money(inv['subtotal'], cur))}</dd>"
+        f"<dt>Total</dt><dd>{esc(_money(inv['total'], cur))}</dd>"
+        f"<dt>Amount due</dt><dd>{esc(_money(inv['amount_due'], cur))}</dd>"
+        f"<dt>Amount remaining</dt><dd id='remaining'>{esc(_money(inv['amount_remaining'], cur))}</dd></dl>"
+    )
+    body = (
+        f"{alert(message, kind)}{facts}{table}{totals}{pay}"
+        f"<p><a href='/invoices/{esc(inv['id'])}/pdf'>Download PDF</a></p>"
+    )
+    return document(f"Invoice {inv.get('number') or inv['id']}", body).encode("utf-8")
+
+
+def service_period(inv: dict[str, Any]) -> tuple[int, int]:
+    """The service period the invoice's lines cover: earliest line `period.start` to latest `period.end`.
+
+    Not the invoice's own `period_start`/`period_end`: stripe-python's `Invoice` docstrings call those the
+    timestamps between which invoice items can be associated with it ("Use the line item period to get the
+    service period for each price"); for a subscription invoice they are the previous period (zero-length on
+    the first invoice). An invoice without lines falls back to its own period.
+    """
+    periods = [li["period"] for li in inv["lines"]["data"] if li.get("period")]
+    if not periods:
+        return inv["period_start"], inv["period_end"]
+    return min(p["start"] for p in periods), max(p["end"] for p in periods)
 
 
 def _latin(text: str) -> str:
@@ -57,7 +82,7 @@ def invoice_pdf(b: Backend, inv: dict[str, Any]) -> bytes:
         f"Status: {inv['status']}",
         f"Date of issue: {common.fmt_date(inv['status_transitions'].get('finalized_at') or inv['created'])}",
         f"Billed to: {cus.get('name') or ''} {cus.get('email') or ''}",
-        f"Period: {common.fmt_date(inv['period_start'])} - {common.fmt_date(inv['period_end'])}",
+        "Period: {} - {}".format(*map(common.fmt_date, service_period(inv))),
     ]
     for fact in facts:
         pdf.cell(0, 6, _latin(fact), new_x="LMARGIN", new_y="NEXT")

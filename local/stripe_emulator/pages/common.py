@@ -26,6 +26,10 @@ button{font-size:1rem;padding:.5rem 1rem;margin:.25rem 0;cursor:pointer}
 .notice{color:#14532d;background:#e8f7ee;padding:.5rem;border-radius:4px}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee}
 label{display:block;margin:.25rem 0}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+caption{text-align:left;font-weight:600;padding:.25rem 0}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.facts dt{color:#444}dl.facts dd{margin:0}
+a{color:#1d4ed8}a:focus-visible,button:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}
 """
 
 
@@ -47,13 +51,18 @@ def safe_url(url: Any) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
-def page(title: str, body: str, status: int = 200) -> RawResponse:
-    html = (
+def document(title: str, body: str) -> str:
+    """A hosted page: inline style only (no external resources), the title as the page's one h1."""
+    return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{_CSS}</style></head>"
         f"<body><main><h1>{esc(title)}</h1>{body}</main></body></html>"
     )
+
+
+def page(title: str, body: str, status: int = 200) -> RawResponse:
+    html = document(title, body)
     return RawResponse(
         status,
         html.encode("utf-8"),

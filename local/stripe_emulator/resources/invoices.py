@@ -196,12 +196,12 @@ def _hosted(b: Backend, req: Request) -> RawResponse:
 
 @route("POST", "/invoices/{invoice}/hosted/pay", auth="none")
 def _hosted_pay(b: Backend, req: Request) -> RawResponse:
-    message = "Payment received. Thank you!"
+    message, kind = "Payment received. Thank you!", "notice"
     try:
         pay_invoice(b, req.path_params["invoice"], {"off_session": False}, req.request_id)
     except Exception as exc:  # noqa: BLE001 - shown to the person on the page
-        message = f"Payment failed: {getattr(exc, 'message', exc)}"
-    return RawResponse(200, documents.hosted_page(b, _get(b, req), message))
+        message, kind = f"Payment failed: {getattr(exc, 'message', exc)}", "error"
+    return RawResponse(200, documents.hosted_page(b, _get(b, req), message, kind))
 
 
 @route("GET", "/invoices/{invoice}/pdf", auth="none")

@@ -213,3 +213,25 @@ def test_b8_tax_id_mutations_need_a_valid_idempotency_key(handler, stripe_env, c
     assert resp["statusCode"] == 400
     resp = call(handler, "DELETE", "/billing/tax-ids/txi_123", stripe_env.user_sub, key=key)
     assert resp["statusCode"] == 400
+
+
+def test_adding_a_tax_id_the_customer_already_has_is_409_without_a_stripe_write(
+    handler, stripe_env, customer, stripe_client, stripe_emulator
+):
+    first = call(handler, "POST", "/billing/tax-ids", stripe_env.user_sub,
+                 body={"type": "eu_vat", "value": "DE123456789"}, key="k-first")  # fmt: skip
+    assert first["statusCode"] == 200, first["body"]
+    before = events(stripe_emulator)
+    again = call(handler, "POST", "/billing/tax-ids", stripe_env.user_sub,
+                 body={"type": "eu_vat", "value": "de 123.456-789"})  # fmt: skip
+    assert again["statusCode"] == 409, again["body"]
+    assert again["json"]["error"]["code"] == "tax_id_exists"
+    assert events(stripe_emulator) == before
+    assert [t.id for t in stripe_client.v1.customers.tax_ids.list(customer.id).data] == [first["json"]["id"]]
+    assert AuditLog().entries(stripe_env.user_sub)[0]["outcome"] == "denied"
+    replay = call(handler, "POST", "/billing/tax-ids", stripe_env.user_sub,
+                  body={"type": "eu_vat", "value": "DE123456789"}, key="k-first")  # fmt: skip
+    assert replay["statusCode"] == 200 and replay["json"] == first["json"]
+    other_type = call(handler, "POST", "/billing/tax-ids", stripe_env.user_sub,
+                      body={"type": "gb_vat", "value": "GB123456789"})  # fmt: skip
+    assert other_type["statusCode"] == 200, other_type["body"]
