@@ -96,8 +96,9 @@ def sign_in(page: Page, stack: dict[str, Any], scenario: str) -> None:
     expect(page.locator("[data-ready=overview]")).to_be_visible()
 
 
-def sign_in_new_user(page: Page, stack: dict[str, Any], name: str) -> None:
-    """A user created just for this test (no customer yet): flows that change state need a user of their own."""
+def sign_in_new_user(page: Page, stack: dict[str, Any], name: str) -> str:
+    """A user created just for this test (no customer yet): flows that change state need a user of their own.
+    Returns the e-mail address (the Stripe customer's, once the user subscribes)."""
     import uuid
 
     from local.stack.aws import create_user
@@ -110,6 +111,7 @@ def sign_in_new_user(page: Page, stack: dict[str, Any], name: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("[data-ready=overview]")).to_be_visible()
+    return email
 
 
 def shot(page: Page, name: str) -> None:

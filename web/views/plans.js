@@ -83,32 +83,46 @@ export async function openChangePlan(ctx) {
   dlg.footer.append(cancelBtn, previewBtn, confirmBtn);
   dlg.focusFirst();
   let preview = null;
+  let choice = null;
+  let trial = null; // the trial choice, kept across the re-previews it asks for
+  const goToCards = () => h("a", { href: "#cards", onclick: dlg.close }, "Go to payment methods");
   pick.node.addEventListener("change", () => {
     preview = null;
+    trial = null;
     previewBox.replaceChildren();
     confirmBtn.hidden = true;
     previewBtn.hidden = false;
   });
+  // Ask for the exact money of the change; only what the server previewed can be confirmed.
+  const load = async (endTrial) => {
+    const body = { price_lookup_key: choice.price_lookup_key };
+    if (choice.quantity) body.quantity = choice.quantity;
+    if (endTrial) body.end_trial = true;
+    preview = null;
+    confirmBtn.hidden = true;
+    try {
+      preview = await api("POST", "/billing/subscription/preview", { body });
+    } catch (err) {
+      msg.replaceChildren(errorBox(err));
+      return false;
+    }
+    if (preview.trialing && !trial) trial = trialChoice(preview, choice, (end) => load(end));
+    previewBox.replaceChildren(...[trial?.node, renderPreview(preview, choice, goToCards)].filter(Boolean));
+    previewBtn.hidden = true;
+    // A change that charges now needs a card: the preview says so and there is nothing to confirm (H2).
+    confirmBtn.hidden = preview.payment_method_required;
+    return true;
+  };
   previewBtn.addEventListener("click", () => busy(previewBtn, async () => {
     msg.replaceChildren();
-    const choice = pick.read();
+    choice = pick.read();
     if (choice.error) {
       msg.replaceChildren(errorBox(new Error(choice.error)));
       (choice.seats || pick.node.querySelector("input:not(:disabled)"))?.focus();
       return;
     }
-    const body = { price_lookup_key: choice.price_lookup_key };
-    if (choice.quantity) body.quantity = choice.quantity;
-    try {
-      preview = await api("POST", "/billing/subscription/preview", { body });
-    } catch (err) {
-      msg.replaceChildren(errorBox(err));
-      return;
-    }
-    previewBox.replaceChildren(renderPreview(preview, choice));
-    previewBtn.hidden = true;
-    confirmBtn.hidden = false;
-    confirmBtn.focus();
+    trial = null;
+    if (await load(false)) (confirmBtn.hidden ? previewBox.querySelector("a, input") : confirmBtn)?.focus();
   }, "Calculating…"));
   confirmBtn.addEventListener("click", () => busy(confirmBtn, async () => {
     msg.replaceChildren();
@@ -118,9 +132,12 @@ export async function openChangePlan(ctx) {
       action.answered();
     } catch (err) {
       if (err.status) action.answered();
-      const extra = err.status === 402 ? "Your card was declined, so your plan did not change and nothing was charged. Add another card under Payment methods, then try again." : null;
+      const needsCard = err.code === "payment_method_required";
+      const extra = needsCard
+        ? "Your plan did not change and nothing was charged."
+        : err.status === 402 ? "Your card was declined, so your plan did not change and nothing was charged. Add another card under Payment methods, then try again." : null;
       msg.replaceChildren(errorBox(err, extra));
-      if (err.status === 402) msg.firstChild.append(h("a", { href: "#cards", onclick: dlg.close }, "Go to payment methods"));
+      if (needsCard || err.status === 402) msg.firstChild.append(goToCards());
       msg.scrollIntoView?.({ block: "nearest" });
       return;
     }
@@ -147,22 +164,83 @@ export async function openChangePlan(ctx) {
   }, "Changing plan…"));
 }
 
-function renderPreview(p, choice) {
-  const lines = h("table", {}, h("caption", { class: "muted small" }, "What changes"),
+/** During a trial: keep it (default; the first payment stays at the trial end) or end it and pay today. */
+function trialChoice(p, choice, reload) {
+  const name = id("trial");
+  const firstPayment = p.trial_end || p.next_billing_date;
+  const keep = h("input", { type: "radio", name, value: "keep", checked: true });
+  const end = h("input", { type: "radio", name, value: "end" });
+  const node = h("fieldset", { "data-testid": "trial-choice" }, h("legend", {}, "Your free trial"),
+    h("label", { class: "choice" }, keep, h("span", {}, `Keep my trial (first payment on ${f.date(firstPayment)})`)),
+    h("label", { class: "choice" }, end, h("span", {}, "End my trial now and pay today")));
+  node.addEventListener("change", () => {
+    for (const r of [keep, end]) r.disabled = true;
+    reload(end.checked).finally(() => {
+      for (const r of [keep, end]) r.disabled = false;
+      (end.checked ? end : keep).focus();
+    });
+  });
+  return { node };
+}
+
+function row(label, amount, currency, attrs = {}) {
+  return h("tr", attrs, h("th", { scope: "row" }, label), h("td", { class: "num" }, f.money(amount, currency)));
+}
+
+/**
+ * The preview as one invoice whose rows add up (H1): lines -> subtotal; discounts -> total before tax; tax ->
+ * total; credit used -> "Due now" (the invoice the change creates now) or the next payment (nothing due now).
+ */
+function renderPreview(p, choice, goToCards) {
+  const cur = p.currency;
+  const now = p.lines_invoice === "due_now";
+  const items = p.lines.filter((l) => l.kind !== "discount");
+  const discounts = p.lines.filter((l) => l.kind === "discount");
+  const caption = now ? "Charged now" : `Your next invoice on ${f.date(p.next_billing_date)}`;
+  const table = h("table", { "data-testid": "preview-lines" }, h("caption", {}, caption),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Item"), h("th", { scope: "col", class: "num" }, "Amount"))),
-    h("tbody", {}, p.lines.map((l) => h("tr", {}, h("td", {}, l.description || (l.amount < 0 ? "Credit for unused time" : "Charge")), h("td", { class: "num" }, f.money(l.amount, p.currency))))));
+    h("tbody", {}, items.map((l) => row(l.description || (l.amount < 0 ? "Credit for unused time" : "Charge"), l.amount, cur, { "data-kind": l.kind }))),
+    h("tfoot", {},
+      row("Subtotal", p.subtotal, cur, { "data-row": "subtotal" }),
+      discounts.map((l) => row(l.description || "Discount", l.amount, cur, { "data-kind": "discount" })),
+      row("Tax", p.tax, cur, { "data-row": "tax" }),
+      row("Total", p.total, cur, { "data-row": "total" }),
+      p.balance_applied ? row("Credit used", p.balance_applied, cur, { "data-row": "balance" }) : null,
+      row(now ? "Due now" : "Next payment", now ? p.amount_due_now : p.next_invoice_amount, cur, { "data-row": "due", class: "preview-due" })));
+  const included = p.discounts_in_line_amounts || [];
   const when = p.timing === "immediate" ? "now" : `on ${f.date(p.effective_at)}`;
+  const perSeat = choice.plan.per_seat && p.target.quantity;
+  const price = perSeat
+    ? `${f.money(p.unit_amount, cur)} per seat × ${p.target.quantity} seats = ${f.money(p.new_recurring_amount, cur)} ${f.per(p.new_interval)}`
+    : `${f.money(p.new_recurring_amount, cur)} ${f.per(p.new_interval)}`;
+  const planName = choice.plan.name;
+  let trialNote = null;
+  if (p.trialing && !p.ends_trial) {
+    trialNote = h("p", { "data-testid": "trial-kept" }, `Your trial continues. Your first payment of ${f.money(p.next_invoice_amount, cur)} is on ${f.date(p.trial_end || p.next_billing_date)}.`);
+  } else if (p.ends_trial) {
+    trialNote = h("p", { "data-testid": "trial-ended" }, `Your trial ends now and ${f.money(p.amount_due_now, cur)} is charged today.`);
+  }
+  let card = null;
+  if (p.payment_method_required) {
+    card = h("div", { class: "alert warning", "data-testid": "card-needed" },
+      h("p", {}, `A card is needed to pay the ${f.money(p.amount_due_now, cur)} due now. Add one under Payment methods, then preview the change again.`), goToCards());
+  } else if (p.payment_method_needed_by) {
+    card = h("div", { class: "alert warning", "data-testid": "card-needed" },
+      h("p", {}, `Add a card before ${f.date(p.payment_method_needed_by)} to keep ${planName}.`), goToCards());
+  }
   return h(
     "section",
     { class: "card", "aria-labelledby": "preview-title", "data-testid": "preview" },
-    h("h3", { id: "preview-title" }, `${KIND[p.change_kind] || "Change"}: ${choice.plan.name}${choice.quantity ? `, ${choice.quantity} seats` : ""}`),
+    h("h3", { id: "preview-title" }, `${KIND[p.change_kind] || "Change"}: ${planName}${choice.quantity ? `, ${choice.quantity} seats` : ""}`),
     h("dl", { class: "facts" },
-      h("dt", {}, "Due now"), h("dd", { class: "preview-total" }, f.money(p.amount_due_now, p.currency)),
+      h("dt", {}, "Due now"), h("dd", { class: "preview-total" }, f.money(p.amount_due_now, cur)),
       h("dt", {}, "Takes effect"), h("dd", {}, when),
-      h("dt", {}, "New price"), h("dd", {}, `${f.money(p.new_recurring_amount, p.currency)} ${f.per(p.new_interval)}`),
-      p.next_billing_date ? [h("dt", {}, "Next payment"), h("dd", {}, `${f.money(p.next_invoice_amount ?? p.new_recurring_amount, p.currency)} on ${f.date(p.next_billing_date)}`)] : null,
-      p.tax ? [h("dt", {}, "Tax"), h("dd", {}, f.money(p.tax, p.currency))] : null),
-    p.lines.length ? lines : null,
+      h("dt", {}, "New price"), h("dd", { "data-testid": "new-price" }, price),
+      p.next_billing_date ? [h("dt", {}, "Next payment"), h("dd", {}, `${f.money(p.next_invoice_amount ?? p.new_recurring_amount, cur)} on ${f.date(p.next_billing_date)}`)] : null),
+    trialNote,
+    card,
+    table,
+    included.length ? h("p", { class: "muted small", "data-testid": "discounts-included" }, `The amounts above already include ${included.join(", ")}.`) : null,
   );
 }
 
