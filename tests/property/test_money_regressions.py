@@ -110,3 +110,12 @@ def test_an_upgrade_while_a_shorter_interval_is_scheduled_never_shows_the_schedu
     # the change is now refused (409) until the scheduled one is undone
     state = BillingState("scheduled_downgrade", "starter_yearly", scheduled=("starter_monthly", 1))
     run(world, state, Action("change", 0.95, "pro_yearly"))
+
+
+def test_a_downgrade_while_another_change_is_scheduled_never_shows_the_scheduled_price_as_next_payment(
+    world: World,
+) -> None:
+    # H3: a period-end change previewed under an attached schedule showed its next phase (Pro, 2900) as the next
+    # payment while applying it rewrote the schedule (Starter, 900); refused (409) until the first is undone
+    state = BillingState("scheduled_downgrade", "business_seat_monthly", seats=3, scheduled=("pro_monthly", 1))
+    run(world, state, Action("change", 0.05, "starter_monthly"))

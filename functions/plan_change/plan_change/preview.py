@@ -129,9 +129,9 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         raise Conflict(code="not_trialing", message="Your subscription is not in a trial, so there is none to end.")
     end_trial = trialing and req.end_trial
     immediate = end_trial or change.timing == "immediate"
-    if immediate and oid(g(sub, "schedule")):
-        # Stripe's preview of this change still follows the attached schedule (its next phase would bill the
-        # scheduled plan), while applying it releases the schedule: the next payment shown would not be the one
+    if oid(g(sub, "schedule")):
+        # Stripe's preview of this change still follows the attached schedule (its next phase bills the scheduled
+        # plan), while applying it releases or rewrites the schedule: the next payment shown would not be the one
         # charged. The scheduled change is undone first (DELETE /billing/subscription/scheduled-change).
         raise Conflict(
             code="change_scheduled",
