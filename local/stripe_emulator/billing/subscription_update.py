@@ -46,12 +46,7 @@ def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -
         if spec.get("id"):
             it = by_id.get(spec["id"])
             if it is None:
-                raise invalid_request(
-                    f"No such subscription_item: '{spec['id']}'",
-                    param=f"items[{i}][id]",
-                    code="resource_missing",
-                    status=404,
-                )
+                raise _no_such_item(spec["id"], i)
             if spec.get("deleted"):
                 core.items(sub).remove(it)
                 b.delete(it["id"])
@@ -64,12 +59,18 @@ def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -
                 it["metadata"] = {} if spec["metadata"] == "" else {**it["metadata"], **spec["metadata"]}
         else:
             if not spec.get("price"):
-                raise invalid_request("Missing required param: items[{i}][price].", param=f"items[{i}][price]")
+                raise invalid_request(f"Missing required param: items[{i}][price].", param=f"items[{i}][price]")
             pr = common.price(b, spec["price"], param=f"items[{i}][price]")
             core.items(sub).append(core.new_item(b, sub, pr, int(spec.get("quantity") or 1), spec.get("metadata")))
     sub["items"]["total_count"] = len(core.items(sub))
     prices = [b.objects.get(it["price"]["id"]) or it["price"] for it in core.items(sub)]
     core.check_prices(b, prices)
+
+
+def _no_such_item(item_id: str, index: int) -> Exception:
+    return invalid_request(
+        f"No such subscription_item: '{item_id}'", param=f"items[{index}][id]", code="resource_missing", status=404
+    )
 
 
 def check_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
@@ -80,12 +81,7 @@ def check_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) ->
     for i, spec in enumerate(specs):
         if spec.get("id"):
             if spec["id"] not in by_id:
-                raise invalid_request(
-                    f"No such subscription_item: '{spec['id']}'",
-                    param=f"items[{i}][id]",
-                    code="resource_missing",
-                    status=404,
-                )
+                raise _no_such_item(spec["id"], i)
             if spec.get("deleted"):
                 prices.pop(spec["id"], None)
             elif spec.get("price"):
