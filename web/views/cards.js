@@ -5,6 +5,7 @@ import { Action, announce, busy, errorBox, h, loading, notice, openDialog } from
 import * as f from "../format.js";
 import { confirmPayment, explain } from "./payment.js";
 import { currentSubscription, mutate } from "./overview.js";
+import { confirmRemoval } from "./removal.js";
 
 const cardName = (pm) => `${f.brand(pm.brand)} ending in ${pm.last4}`;
 
@@ -47,26 +48,10 @@ export async function renderCards(ctx) {
 }
 
 function confirmRemove(ctx, pm) {
-  const dlg = openDialog("Remove card");
-  const action = new Action();
-  const msg = h("div", { "aria-live": "polite" });
-  const go = h("button", { type: "button", class: "danger" }, "Remove card");
-  dlg.body.append(msg, h("p", {}, `Remove ${cardName(pm)}? It will not be charged again.`));
-  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Keep card"), go);
-  go.focus();
-  go.addEventListener("click", () => busy(go, async () => {
-    try {
-      await api("DELETE", `/billing/payment-methods/${pm.id}`, { key: action.key });
-      action.answered();
-    } catch (err) {
-      if (err.status) action.answered();
-      msg.replaceChildren(errorBox(err));
-      return;
-    }
-    dlg.close();
-    await ctx.reload();
-    announce(notice(`${cardName(pm)} was removed.`));
-  }, "Removing…"));
+  confirmRemoval(ctx, {
+    title: "Remove card", question: `Remove ${cardName(pm)}? It will not be charged again.`, keep: "Keep card",
+    remove: "Remove card", path: `/billing/payment-methods/${pm.id}`, done: `${cardName(pm)} was removed.`,
+  });
 }
 
 /** Add a card; with `recover` (the overdue invoice) it becomes the default and the invoice is paid at once. */

@@ -1,6 +1,7 @@
 // Billing details (name, email, phone, address) with inline validation, and tax IDs with verification status.
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, notice, openDialog, setFieldError } from "../dom.js";
+import { confirmRemoval } from "./removal.js";
 
 const COUNTRIES = "AR AT AU BE BG BR CA CH CL CN CY CZ DE DK EE ES FI FR GB GR HK HR HU IE IL IN IS IT JP KR LI LT LU LV MT MX MY NL NO NZ PL PT RO SE SG SI SK TH TR TW US ZA".split(" ");
 const TAX_TYPES = [
@@ -123,26 +124,10 @@ function taxIds(ctx, ids) {
 
 /** Removing a tax ID asks first (it disappears from new invoices); the dialog shows what went wrong, if anything. */
 function confirmRemoveTaxId(ctx, t, label) {
-  const dlg = openDialog("Remove tax ID");
-  const action = new Action();
-  const msg = h("div", { "aria-live": "polite" });
-  const go = h("button", { type: "button", class: "danger" }, "Remove tax ID");
-  dlg.body.append(msg, h("p", {}, `Remove ${label} ${t.value}? It will no longer be shown on new invoices.`));
-  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Keep tax ID"), go);
-  go.focus();
-  go.addEventListener("click", () => busy(go, async () => {
-    try {
-      await api("DELETE", `/billing/tax-ids/${t.id}`, { key: action.key });
-      action.answered();
-    } catch (err) {
-      if (err.status) action.answered();
-      msg.replaceChildren(errorBox(err));
-      return;
-    }
-    dlg.close();
-    await ctx.reload();
-    announce(notice(`Tax ID ${t.value} was removed.`));
-  }, "Removing…"));
+  confirmRemoval(ctx, {
+    title: "Remove tax ID", question: `Remove ${label} ${t.value}? It will no longer be shown on new invoices.`,
+    keep: "Keep tax ID", remove: "Remove tax ID", path: `/billing/tax-ids/${t.id}`, done: `Tax ID ${t.value} was removed.`,
+  });
 }
 
 function addTaxId(ctx) {
