@@ -9,10 +9,10 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config flake-check
+	sync-catalog portal-config flake-check check-branding
 
 help:
-	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
+	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
 	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
@@ -21,6 +21,7 @@ help:
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
 	@echo "make deploy    sam deploy (ENV=default|prod)"
+	@echo "make check-branding   validate a branding file and its WCAG AA contrast (BRANDING=path, default: branding.json beside the catalog)"
 	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
 	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
 
@@ -35,8 +36,12 @@ sam-tools: $(SAM)
 $(SAM):
 	bash scripts/install_sam.sh
 
+# BRANDING=<file> brands the page (make dev BRANDING=local/stack/examples/branding.acme.json).
 dev: venv
-	$(RUN) python -m local.stack.dev
+	$(if $(BRANDING),BRANDING_PATH=$(BRANDING) ,)$(RUN) python -m local.stack.dev
+
+check-branding: venv
+	$(RUN) python -m local.branding $(BRANDING)
 
 lint: venv
 	$(RUN) ruff check .
