@@ -13,17 +13,41 @@ export function post(message) {
   for (const origin of hosts()) window.parent.postMessage(message, origin);
 }
 
-/** {type: "billing:resize", height} whenever the page's content height changes. */
+const DIALOG_MARGIN = 32; // px above and below an open dialog (it is centred in the frame)
+
+/**
+ * {type: "billing:resize", height} whenever the height the page needs changes: its content, or an open dialog
+ * (modal dialogs sit in the top layer, centred in the frame, outside the page's layout) when that is taller.
+ */
 export function reportHeight() {
   if (!framed() || !hosts().length || typeof ResizeObserver === "undefined") return;
   let last = -1;
+  let lastDialog = "";
   const send = () => {
-    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-    if (height === last) return;
-    last = height;
-    post({ type: "billing:resize", height });
+    const content = document.documentElement.getBoundingClientRect().height;
+    const open = [...document.querySelectorAll("dialog[open]")];
+    const height = Math.ceil(Math.max(content, ...open.map((d) => d.scrollHeight + DIALOG_MARGIN)));
+    if (height !== last) {
+      last = height;
+      post({ type: "billing:resize", height });
+    }
+    // Where the open dialog is, so that the host scrolls it into view (the frame itself never scrolls).
+    const top = open.at(-1)?.getBoundingClientRect();
+    const dialog = top ? { type: "billing:dialog", open: true, top: Math.floor(top.top), height: Math.ceil(top.height) } : { type: "billing:dialog", open: false };
+    if (JSON.stringify(dialog) !== lastDialog && (top || lastDialog)) {
+      lastDialog = JSON.stringify(dialog);
+      post(dialog);
+    }
   };
-  new ResizeObserver(send).observe(document.documentElement);
+  const sizes = new ResizeObserver(send);
+  sizes.observe(document.documentElement);
+  // Dialogs are appended to <body> (dom.js openDialog); their parts grow as previews and errors come in.
+  const watch = (d) => [d, ...d.children].forEach((el) => sizes.observe(el));
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n.nodeName === "DIALOG") watch(n);
+    send();
+  }).observe(document.body, { childList: true });
+  new MutationObserver(send).observe(document.body, { subtree: true, attributeFilter: ["open"] });
   send();
 }
 

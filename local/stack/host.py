@@ -32,7 +32,7 @@ def content_security_policy(config: dict[str, Any]) -> str:
     cognito = origin_of(str(config.get("cognito_endpoint") or "https://cognito-idp.amazonaws.com"))
     billing = origin_of(str(config.get("billing_url") or ""))
     return (
-        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' {cognito}; "
+        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' {cognito}; "
         f"frame-src {billing}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 

@@ -52,6 +52,13 @@ window.addEventListener("message", (e) => {
   else if (d.type === "billing:resize" && Number.isFinite(d.height) && d.height > 0) {
     frame.style.height = `${Math.ceil(d.height)}px`;
     $("frame-height").textContent = `${Math.ceil(d.height)}px`;
+  } else if (d.type === "billing:dialog" && d.open && Number.isFinite(d.top) && Number.isFinite(d.height)) {
+    // Bring the billing page's dialog into view: whole when it fits, else its top.
+    const top = frame.getBoundingClientRect().top + d.top;
+    const bottom = top + d.height;
+    const margin = 16;
+    if (top < 0 || d.height + 2 * margin > innerHeight) window.scrollBy(0, top - margin);
+    else if (bottom > innerHeight) window.scrollBy(0, bottom - innerHeight + margin);
   } else if (d.type === "billing:navigated") {
     $("last-section").textContent = String(d.section);
   } else if (d.type === "billing:changed") {
