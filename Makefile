@@ -1,7 +1,9 @@
 # The verbs a newcomer looks for. Everything runs from the project venv (.venv, Python 3.13, managed by uv).
 SHELL := /bin/bash
-PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13)
-UV := uv
+# Python 3.13: pyenv's, else python3.13 on PATH, else "3.13" and uv provides it (downloads a build where it can).
+PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13 || echo 3.13)
+# uv: the one on PATH, else the project's own copy in .tools/uv (scripts/ensure_uv.sh installs it).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/uv/bin/uv)
 RUN := $(UV) run --frozen
 SAM := .tools/sam/bin/sam
 FN ?= billing_read
@@ -26,7 +28,10 @@ help:
 
 venv: .venv/.synced
 
-.venv/.synced: pyproject.toml uv.lock
+.tools/uv/bin/uv:
+	bash scripts/ensure_uv.sh
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PY313)
 	@touch $@
 
