@@ -34,7 +34,7 @@ def bare_machine() -> str:
     return BARE_PATH
 
 
-def test_bare_machine_installs_uv_into_the_project_then_lets_uv_provide_python(tmp_path: Path, bare_machine: str) -> None:
+def test_a_bare_machine_gets_uv_in_the_project_and_python_from_uv(tmp_path: Path, bare_machine: str) -> None:
     plan = _plan(tmp_path, bare_machine)
     assert plan.splitlines()[0] == "bash scripts/ensure_uv.sh"
     assert ".tools/uv/bin/uv sync --frozen --python 3.13" in plan
