@@ -50,6 +50,8 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("warning", "warning_badge_background"),
     ("info_text", "info_background"),
     ("danger_text", "danger_background"),
+    ("primary", "danger_background"),  # "Contact support" under an error
+    ("muted", "danger_background"),  # "Reference for support"
     ("success_text", "success_background"),
     ("warning_text", "warning_background"),
 )

@@ -4,7 +4,7 @@
 // console.warn; a colour pair below WCAG AA (4.5:1) is reported with console.warn and the page still loads.
 // The same rules as `local/branding.py` (`make check-branding`).
 import { config } from "./config.js";
-import { AA, PAIRS, failingPairs, parseColor } from "./contrast.js";
+import { AA, PAIRS, failingPairs, luminance, parseColor } from "./contrast.js";
 
 const KEYS = ["name", "logo_url", "favicon_url", "colors", "font_family", "border_radius", "support_url", "support_email"];
 const FONT = /^[A-Za-z0-9 _"',.-]{1,200}$/;
@@ -95,7 +95,11 @@ export function applyBranding(branding = config.branding) {
     else warn(`support_email ${JSON.stringify(b.support_email)} is not an e-mail address; ignored`);
   }
   showIdentity(name, logo, favicon);
-  const failing = failingPairs(currentColors());
+  const colors = currentColors();
+  // A dark page gets dark native controls (radio buttons, scrollbars, date pickers) too.
+  const bg = parseColor(colors.background);
+  if (bg && luminance(bg) < 0.18) root.setProperty("color-scheme", "dark");
+  const failing = failingPairs(colors);
   for (const f of failing) warn(`contrast of ${f.pair} is ${f.ratio.toFixed(2)}:1, below WCAG AA ${AA}:1`);
   return failing;
 }
