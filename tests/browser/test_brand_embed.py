@@ -278,6 +278,15 @@ def test_embedded_page_follows_its_height_and_tells_the_host_about_changes(
     frame.get_by_role("link", name="Billing details").click()
     expect(page.locator("#last-section")).to_have_text("details")
     frame_fits_its_content(page)
+    # Saving details re-renders nothing; the host still hears of it.
+    form = frame.locator("[data-testid=details-form]")
+    form.get_by_label("Name or company").fill("Emma Embedded Ltd")
+    form.get_by_label("Address", exact=True).fill("1 Frame Street")
+    form.get_by_label("City").fill("Berlin")
+    form.get_by_label("Postal code").fill("10115")
+    form.get_by_label("Country").select_option("DE")
+    form.get_by_role("button", name="Save details").click()
+    expect(page.locator("#last-change")).to_have_text("details: Pro (trialing)")
 
 
 @pytest.fixture
