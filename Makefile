@@ -11,7 +11,7 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config flake-check
+	sync-catalog portal-config flake-check reliability-index
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
@@ -19,6 +19,7 @@ help:
 	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
+	@echo "make reliability-index   rewrite the test index at the end of docs/reliability.md (a test fails when stale)"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
@@ -74,6 +75,9 @@ flake-check: venv
 	  passed=$$((passed + 1)); \
 	done; \
 	echo "flake-check: $$passed of $(FLAKE_RUNS) runs passed"
+
+reliability-index: venv
+	$(RUN) python scripts/reliability_index.py
 
 bench: venv
 	$(RUN) python -m bench
