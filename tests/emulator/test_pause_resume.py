@@ -429,3 +429,51 @@ def test_trial_end_with_a_payment_method_bills_even_when_pause_is_configured(
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.status == "active"
     assert stripe_client.v1.invoices.retrieve(after.latest_invoice).amount_paid == 1000
+
+
+def test_resume_on_payment_success_voids_the_invoice_when_retries_run_out(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
+    clock, cus, sub = _sub(stripe_client)
+    stripe_client.v1.subscriptions.pause(sub.id, {"bill_for": {"unused_time_from": {"type": "none"}}})
+    advance(stripe_client, clock.id, T0 + 40 * DAY)
+    _use_card(stripe_client, cus, "pm_card_chargeCustomerFail")
+    inv_id = stripe_client.v1.subscriptions.resume(
+        sub.id, {"payment_behavior": "resume_on_payment_success"}
+    ).latest_invoice
+    advance(stripe_client, clock.id, T0 + 46 * DAY)
+    inv = stripe_client.v1.invoices.retrieve(inv_id)
+    assert inv.status == "open" and inv.attempt_count == 3 and inv.next_payment_attempt == T0 + 47 * DAY
+    advance(stripe_client, clock.id, T0 + 48 * DAY)
+    assert stripe_client.v1.invoices.retrieve(inv_id).status == "void"
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.status == "paused" and after.billing_cycle_anchor == T0
+    assert "customer.subscription.resumed" not in event_types(stripe_emulator)
+
+
+def test_resume_on_payment_success_with_a_3ds_card_stays_paused(stripe_client: stripe.StripeClient) -> None:
+    clock, cus, sub = _sub(stripe_client)
+    stripe_client.v1.subscriptions.pause(sub.id, {"bill_for": {"unused_time_from": {"type": "none"}}})
+    advance(stripe_client, clock.id, T0 + 40 * DAY)
+    _use_card(stripe_client, cus, "pm_card_authenticationRequired")
+    resuming = stripe_client.v1.subscriptions.resume(sub.id, {"payment_behavior": "resume_on_payment_success"})
+    assert resuming.status == "paused"
+    inv = stripe_client.v1.invoices.retrieve(resuming.latest_invoice, {"expand": ["payments"]})
+    assert inv.status == "open"
+    pi = stripe_client.v1.payment_intents.retrieve(inv.payments.data[0].payment.payment_intent)
+    assert pi.status == "requires_action"
+
+
+def test_a_past_due_subscription_paused_is_not_canceled_when_its_old_invoice_runs_out_of_retries(
+    stripe_client: stripe.StripeClient,
+) -> None:
+    clock, cus, sub = _sub(stripe_client)
+    _use_card(stripe_client, cus, "pm_card_chargeCustomerFail")
+    advance(stripe_client, clock.id, FEB1 + 2 * 3600)
+    assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "past_due"
+    stripe_client.v1.subscriptions.pause(sub.id)
+    advance(stripe_client, clock.id, FEB1 + 10 * DAY)
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.status == "paused"
+    renewal = [i for i in _invoices(stripe_client, sub) if i.billing_reason == "subscription_cycle"][0]
+    assert renewal.status == "open" and renewal.attempt_count == 4 and renewal.next_payment_attempt is None
