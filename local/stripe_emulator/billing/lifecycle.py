@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import common, invoicing, pause
+from . import common, invoicing, pause, resume
 from . import subscription_core as core
 
 #: How long a renewal invoice stays a draft before it is finalized and charged.
@@ -47,7 +47,7 @@ def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
     if sub.get("pending_update"):
         out.append((sub["pending_update"]["expires_at"], "pending_expire", sid))
     if st == "paused":
-        return out + pause.lifecycle_events(sub)
+        return out + resume.lifecycle_events(sub)
     if st == "trialing" and sub.get("trial_end"):
         if not sub.get("_trial_will_end_sent"):
             out.append((sub["trial_end"] - common.TRIAL_WILL_END_S, "trial_will_end", sid))
@@ -139,9 +139,9 @@ def process(b: Backend, kind: str, target_id: str, at: int) -> None:
         sub["_trial_will_end_sent"] = True
         b.emit("customer.subscription.trial_will_end", sub)
     elif kind == "resumption_expire":
-        pause.expire_resumption(b, sub)
+        resume.expire_resumption(b, sub)
     elif kind == "auto_resume":
-        pause.auto_resume(b, sub)
+        resume.auto_resume(b, sub)
     elif kind == "trial_end":
         if sub.get("cancel_at_period_end") or sub.get("cancel_at") == at:
             cancel_subscription(b, sub["id"], {})

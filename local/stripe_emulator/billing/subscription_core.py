@@ -318,9 +318,9 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None or sub["status"] in ("canceled", "incomplete_expired"):
         return
-    from . import pause
+    from . import resume
 
-    if pause.on_invoice_paid(b, sub, inv, request_id):
+    if resume.on_invoice_paid(b, sub, inv, request_id):
         return
     before = b.render(sub)
     save_payment_method(b, sub, inv)
@@ -347,9 +347,9 @@ def after_invoice_failed(b: Backend, inv: dict[str, Any], request_id: str | None
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None or inv.get("_pending_for") or sub["status"] in ("canceled", "incomplete_expired", "incomplete"):
         return
-    from . import pause
+    from . import resume
 
-    if pause.on_invoice_failed(b, sub, inv, request_id):
+    if resume.on_invoice_failed(b, sub, inv, request_id):
         return
     before = b.render(sub)
     final = inv.get("_automatic") and inv.get("_retries_done", 0) >= len(common.RETRY_DAYS)
@@ -370,9 +370,9 @@ def after_invoice_closed(b: Backend, inv: dict[str, Any], request_id: str | None
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None:
         return
-    from . import pause
+    from . import resume
 
-    if pause.on_invoice_closed(b, sub, inv, request_id):
+    if resume.on_invoice_closed(b, sub, inv, request_id):
         return
     pending = sub.get("_pending")
     if pending and pending.get("invoice") == inv["id"]:

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing import billing_mode
-from ..billing.pause import pause_subscription, resume_subscription
+from ..billing.pause import pause_subscription
+from ..billing.resume import resume_subscription
 from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
 from ..billing.subscription_update import cancel_subscription, update_subscription
