@@ -477,3 +477,33 @@ def test_a_past_due_subscription_paused_is_not_canceled_when_its_old_invoice_run
     assert after.status == "paused"
     renewal = [i for i in _invoices(stripe_client, sub) if i.billing_reason == "subscription_cycle"][0]
     assert renewal.status == "open" and renewal.attempt_count == 4 and renewal.next_payment_attempt is None
+
+
+def test_a_paused_subscription_refuses_item_anchor_and_trial_changes(stripe_client: stripe.StripeClient) -> None:
+    _, _, sub = _sub(stripe_client)
+    stripe_client.v1.subscriptions.pause(sub.id)
+    other = price(stripe_client, 2000)
+    item = sub["items"].data[0]
+    for params, param in (
+        ({"items": [{"id": item.id, "price": other.id}]}, "items"),
+        ({"billing_cycle_anchor": {"type": "now"}}, "billing_cycle_anchor"),
+        ({"trial_end": T0 + 20 * DAY}, "trial_end"),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as err:
+            stripe_client.v1.subscriptions.update(sub.id, params)
+        assert err.value.param == param and "paused" in str(err.value.user_message)
+    after = stripe_client.v1.subscriptions.update(sub.id, {"metadata": {"note": "kept"}})
+    assert after.status == "paused" and after["items"].data[0].price.id == item.price.id
+    assert after.metadata["note"] == "kept"
+
+
+def test_a_paused_subscription_is_still_canceled_at_its_cancel_at(stripe_client: stripe.StripeClient) -> None:
+    clock, _, sub = _sub(stripe_client)
+    stripe_client.v1.subscriptions.pause(sub.id)
+    stripe_client.v1.subscriptions.update(sub.id, {"cancel_at": T0 + 45 * DAY})
+    advance(stripe_client, clock.id, T0 + 44 * DAY)
+    assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "paused"
+    advance(stripe_client, clock.id, T0 + 46 * DAY)
+    after = stripe_client.v1.subscriptions.retrieve(sub.id)
+    assert after.status == "canceled" and after.ended_at == T0 + 45 * DAY
+    assert len(_invoices(stripe_client, sub)) == 1

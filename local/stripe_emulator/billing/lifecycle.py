@@ -47,6 +47,8 @@ def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
     if sub.get("pending_update"):
         out.append((sub["pending_update"]["expires_at"], "pending_expire", sid))
     if st == "paused":
+        if sub.get("cancel_at"):  # a cancellation asked for still happens (at period end included)
+            out.append((sub["cancel_at"], "cancel_at", sid))
         return out + resume.lifecycle_events(sub)
     if st == "trialing" and sub.get("trial_end"):
         if not sub.get("_trial_will_end_sent"):

@@ -59,6 +59,18 @@ def check_pausable(b: Backend, sub: dict[str, Any]) -> None:
         )
 
 
+#: What an update may not change while the subscription is paused (the emulator's choice, see the README).
+PAUSED_FROZEN = ("items", "billing_cycle_anchor", "trial_end", "trial_from_plan", "proration_date")
+
+
+def refuse_paused_changes(p: dict[str, Any]) -> None:
+    """A paused subscription has no current period to prorate against: its items, anchor and trial change only
+    after it resumes."""
+    for key in PAUSED_FROZEN:
+        if key in p:
+            raise refuse(f"You cannot update `{key}` while the subscription is paused; resume it first.", param=key)
+
+
 def _set_paused(b: Backend, sub: dict[str, Any], reason: str, now: int) -> None:
     sub["status"] = "paused"
     sub["status_details"] = {

@@ -168,6 +168,10 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             allowed = {"metadata", "cancellation_details", "expand"}
             if set(p) - allowed:
                 raise invalid_request("A canceled subscription can only update its cancellation_details and metadata.")
+        if status == "paused":
+            from .pause import refuse_paused_changes
+
+            refuse_paused_changes(p)
         behavior = p.get("payment_behavior") or "allow_incomplete"
         if behavior == "pending_if_incomplete" and set(p) - PENDING_ALLOWED:
             bad = sorted(set(p) - PENDING_ALLOWED)[0]

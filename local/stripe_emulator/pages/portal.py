@@ -169,7 +169,7 @@ def _home(b: Backend, s: dict[str, Any], cfg: dict[str, Any], notice: str | None
     for sub in subs:
         parts.append(_sub_summary(b, sub))
         links = []
-        if f["subscription_update"]["enabled"] and f["subscription_update"]["products"]:
+        if f["subscription_update"]["enabled"] and f["subscription_update"]["products"] and sub["status"] != "paused":
             links.append(_view_link(s, "subscription_update", "Update plan", sub["id"]))
         if f["subscription_cancel"]["enabled"] and not sub.get("cancel_at_period_end"):
             links.append(_view_link(s, "subscription_cancel", "Cancel plan", sub["id"]))
