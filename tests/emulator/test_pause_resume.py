@@ -507,3 +507,19 @@ def test_a_paused_subscription_is_still_canceled_at_its_cancel_at(stripe_client:
     after = stripe_client.v1.subscriptions.retrieve(sub.id)
     assert after.status == "canceled" and after.ended_at == T0 + 45 * DAY
     assert len(_invoices(stripe_client, sub)) == 1
+
+
+def test_status_details_reach_only_endpoints_at_endive_or_later(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
+    from local.stripe_emulator.api_versions import event_for_version
+
+    _, _, sub = _sub(stripe_client)
+    stripe_client.v1.subscriptions.pause(sub.id)
+    b = stripe_emulator.backend
+    evt = next(
+        b.render(b.objects[e]) for e in reversed(b.events) if b.objects[e]["type"] == "customer.subscription.paused"
+    )
+    for version, has in (("2026-08-26.dahlia", False), ("2026-09-30.endive", True), (None, True)):
+        shown = event_for_version(evt, version, b.objects.get)["data"]["object"]
+        assert shown["status"] == "paused" and ("status_details" in shown) is has, version
