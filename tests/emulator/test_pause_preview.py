@@ -1,6 +1,6 @@
 # mypy: disable-error-code="union-attr,index,arg-type,typeddict-item"
 # (stripe-python types every field as Optional and expandable; these tests read them from known responses)
-"""`invoices.create_preview` around a pause (H1, H3): a paused subscription has no upcoming invoice, and the
+"""`invoices.create_preview` around a pause: a paused subscription has no upcoming invoice, and the
 previews of pausing (`subscription_details.pause`) and resuming (`subscription_details.resume_at=now`) equal, line
 for line, what the pause and the resume then invoice."""
 
