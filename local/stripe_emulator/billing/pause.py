@@ -8,7 +8,7 @@ to pause and resume Subscriptions on demand" (endive 2026-09-30) and "Adds the s
 - Pause needs flexible billing mode, is refused when a schedule is attached ("Cannot pause subscriptions with
   attached schedules") and when `pause_collection` is set ("Subscriptions with paused collection can't move into
   status=paused"). A paused subscription "doesn't advance to a new billing period or generate invoices until it
-  resumes" (`lifecycle._sub_events` schedules nothing for it but its resumption's events).
+  resumes" (`lifecycle._sub_events` schedules only its `cancel_at` and its resumption's events).
 - `bill_for.unused_time_from`: `now` (default) credits the unused time from now, `item_current_period_start` the
   whole current period, `none` nothing; the credits are flexible-mode credits of what was debited
   (`billing_mode.credits`). `invoicing_behavior`: `pending_invoice_item` (default) leaves them pending for the next
