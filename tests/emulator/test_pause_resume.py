@@ -523,3 +523,18 @@ def test_status_details_reach_only_endpoints_at_endive_or_later(
     for version, has in (("2026-08-26.dahlia", False), ("2026-09-30.endive", True), (None, True)):
         shown = event_for_version(evt, version, b.objects.get)["data"]["object"]
         assert shown["status"] == "paused" and ("status_details" in shown) is has, version
+
+
+def test_resuming_without_an_invoice_reports_the_period_change_in_the_updated_event(
+    stripe_client: stripe.StripeClient,
+) -> None:
+    clock, _, sub = _sub(stripe_client)
+    stripe_client.v1.subscriptions.pause(sub.id)
+    advance(stripe_client, clock.id, FEB1 + 10 * DAY)
+    resumed = stripe_client.v1.subscriptions.resume(
+        sub.id, {"billing_cycle_anchor": {"type": "unchanged"}, "proration_behavior": "create_prorations"}
+    )
+    assert resumed.status == "active" and resumed["items"].data[0].current_period_start == FEB1
+    evt = stripe_client.v1.events.list({"type": "customer.subscription.updated", "limit": 1}).data[0]
+    prev = evt.data.previous_attributes
+    assert prev["status"] == "paused" and prev["items"]["data"][0]["current_period_start"] == T0

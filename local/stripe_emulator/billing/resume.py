@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from ..errors import invalid_request
+from ..errors import StripeAPIError, invalid_request
 from . import billing_mode, common, invoicing
 from . import subscription_core as core
 from .pause import refuse
@@ -69,6 +69,7 @@ def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         behavior = p.get("payment_behavior") or "resume_on_payment_attempt"
         trialing = (sub.get("trial_end") or 0) > now
         paused_state = core.state(sub)
+        paused_render = b.render(sub)
         latest_before = sub.get("latest_invoice")
         prior_items = [ii["id"] for ii in invoicing.pending_items(b, sub["customer"], sub["id"])]
         inv = None
@@ -106,7 +107,7 @@ def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
                     sub["latest_invoice"] = latest_before
                     inv = None
         if inv is None:
-            _resume_now(b, sub, core.state(sub), request_id=request_id)
+            _resume_now(b, sub, core.state(sub), before=paused_render, request_id=request_id)
             return sub
         if b.extra.get("_preview"):
             return sub  # create_preview shows the resumption invoice (a draft) and the state it would apply
@@ -134,9 +135,16 @@ def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
 
 
 def _resume_now(
-    b: Backend, sub: dict[str, Any], target: dict[str, Any], *, status: str = "active", request_id: str | None = None
+    b: Backend,
+    sub: dict[str, Any],
+    target: dict[str, Any],
+    *,
+    status: str = "active",
+    before: dict[str, Any] | None = None,
+    request_id: str | None = None,
 ) -> None:
-    before = b.render(sub)
+    """Apply the resumed state; `customer.subscription.resumed`, then `.updated` against `before` (default: now)."""
+    before = before if before is not None else b.render(sub)
     latest = sub.get("latest_invoice")
     core.restore(b, sub, target)
     now = b.now_for_customer(sub["customer"])
@@ -220,7 +228,10 @@ def auto_resume(b: Backend, sub: dict[str, Any]) -> None:
     """A portal pause of a preset duration ends: resume with a new period, paying at once (stays paused if the
     payment fails, retried on the usual schedule)."""
     sub["_resume_at"] = None
-    resume_subscription(b, sub["id"], {"payment_behavior": "resume_on_payment_success"})
+    try:
+        resume_subscription(b, sub["id"], {"payment_behavior": "resume_on_payment_success"})
+    except StripeAPIError:
+        pass  # e.g. switched to send_invoice meanwhile: it stays paused, as a refused resume would leave it
 
 
 def lifecycle_events(sub: dict[str, Any]) -> list[tuple[int, str, str]]:
