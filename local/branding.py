@@ -67,11 +67,13 @@ KEYS = (
 )
 
 _NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?"
-_FUNC = re.compile(
-    rf"^(rgba?|hsla?)\(\s*({_NUM}(?:%|deg)?)\s*(?:,\s*|\s+)({_NUM}%?)\s*(?:,\s*|\s+)({_NUM}%?)\s*"
-    rf"(?:(?:,|/)\s*({_NUM}%?)\s*)?\)$",
-    re.IGNORECASE,
-)
+_ARGS = rf"\s*({_NUM}(?:%|deg)?)"
+_ARG = rf"({_NUM}%?)\s*"
+# Commas throughout (legacy) or spaces with an optional "/ alpha" (modern), as CSS accepts.
+_FUNCS = [
+    re.compile(rf"^(rgba?|hsla?)\({_ARGS}\s*{rest}\)$", re.IGNORECASE)
+    for rest in (rf",\s*{_ARG},\s*{_ARG}(?:,\s*{_ARG})?", rf"\s+{_ARG}\s+{_ARG}(?:/\s*{_ARG})?")
+]
 _HEX = re.compile(r"^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$", re.IGNORECASE)
 _FONT = re.compile(r"^[A-Za-z0-9 _\"',.-]{1,200}$")
 _RADIUS = re.compile(r"^(0|\d{1,2}(\.\d+)?(px|rem|em))$")
@@ -113,7 +115,7 @@ def parse_color(value: object) -> Color | None:
             d = "".join(c + c for c in d)
         b = [int(d[i : i + 2] or "ff", 16) for i in (0, 2, 4, 6)]
         return float(b[0]), float(b[1]), float(b[2]), b[3] / 255
-    m = _FUNC.match(v)
+    m = _FUNCS[0].match(v) or _FUNCS[1].match(v)
     if not m:
         return None
     fn, a, b2, c, al = m.groups()

@@ -15,8 +15,12 @@ export const PAIRS = [
 ];
 
 const NUM = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?`;
-const SEP = String.raw`\s*(?:,\s*|\s+)`;
-const FUNC = new RegExp(String.raw`^(rgba?|hsla?)\(\s*(${NUM}(?:%|deg)?)${SEP}(${NUM}%?)${SEP}(${NUM}%?)\s*(?:(?:,|/)\s*(${NUM}%?)\s*)?\)$`, "i");
+const ARGS = String.raw`\s*(${NUM}(?:%|deg)?)`;
+const ARG = String.raw`(${NUM}%?)\s*`;
+// Commas throughout (legacy) or spaces with an optional "/ alpha" (modern), as CSS accepts.
+const FUNCS = [String.raw`,\s*${ARG},\s*${ARG}(?:,\s*${ARG})?`, String.raw`\s+${ARG}\s+${ARG}(?:/\s*${ARG})?`].map(
+  (rest) => new RegExp(String.raw`^(rgba?|hsla?)\(${ARGS}\s*${rest}\)$`, "i"),
+);
 const clamp = (x, lo, hi) => Math.min(hi, Math.max(lo, x));
 const pct = (s, scale) => (s.endsWith("%") ? (parseFloat(s) * scale) / 100 : parseFloat(s));
 
@@ -30,7 +34,7 @@ export function parseColor(value) {
     const b = [0, 2, 4, 6].map((i) => parseInt(d.slice(i, i + 2) || "ff", 16));
     return [b[0], b[1], b[2], b[3] / 255];
   }
-  const m = FUNC.exec(v);
+  const m = FUNCS[0].exec(v) || FUNCS[1].exec(v);
   if (!m) return null;
   const [, fn, a, b, c, al] = m;
   const alpha = al == null ? 1 : clamp(pct(al, 1), 0, 1);

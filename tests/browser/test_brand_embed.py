@@ -78,15 +78,22 @@ def test_page_and_check_branding_compute_the_same_contrast(page: Page, web_stack
         ["#f59e0b", "#1e293b"],
         ["rgba(255, 255, 255, .6)", "#0f172a"],
     ]
+    colours = ["#abc", "#abcd", "rgba(10,88,202,.5)", "rgb(10 88 202/50%)", "hsl(-30 50% 50%)", "rgb(1, 2 3)"]
+    colours += ["rgb(1 2 3, .5)", "red", "#ggg", "hsl(10%, 50%, 50%)", "rgb(1,2)", " #fff "]
     page.goto(web_stack["web_url"])
     out = page.evaluate(
-        """async (pairs) => {
+        """async ([pairs, colours]) => {
           const m = await import("/billing/contrast.js");
-          return {ratios: pairs.map(([a, b]) => m.contrast(a, b)), pairs: m.PAIRS, aa: m.AA};
+          return {ratios: pairs.map(([a, b]) => m.contrast(a, b)), pairs: m.PAIRS, aa: m.AA,
+                  parsed: colours.map((c) => m.parseColor(c))};
         }""",
-        pairs,
+        [pairs, colours],
     )
     assert out["ratios"] == pytest.approx([b.contrast(fg, bg) for fg, bg in pairs], rel=1e-12)
+    python = [b.parse_color(c) for c in colours]
+    assert [p is None for p in out["parsed"]] == [p is None for p in python]
+    flat = [x for p in out["parsed"] if p for x in p]
+    assert flat == pytest.approx([x for p in python if p for x in p], rel=1e-12)
     assert round(out["ratios"][0], 2) == 4.48
     assert [tuple(p) for p in out["pairs"]] == list(b.PAIRS) and out["aa"] == b.AA
 

@@ -37,7 +37,8 @@ def test_colour_forms_parse_to_the_same_rgb() -> None:
     assert b.parse_color("#0a58ca") == b.parse_color("rgb(10, 88, 202)") == b.parse_color("rgb(10 88 202 / 1)")
     assert b.parse_color("hsl(120deg 100% 25%)") == (0.0, 127.5, 0.0, 1.0)
     assert b.parse_color("#fff8") == (255.0, 255.0, 255.0, 0x88 / 255)
-    for bad in ("red", "#ggg", "rgb(1,2)", "hsl(10%, 50%, 50%)", "url(x)", "", None, 7):
+    assert b.parse_color("rgba(10,88,202,.5)") == b.parse_color("rgb(10 88 202/50%)") == (10.0, 88.0, 202.0, 0.5)
+    for bad in ("red", "#ggg", "rgb(1,2)", "rgb(1, 2 3)", "rgb(1 2 3, .5)", "hsl(10%, 50%, 50%)", "url(x)", "", None, 7):
         assert b.parse_color(bad) is None, bad
 
 
