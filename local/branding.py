@@ -1,24 +1,19 @@
 """Branding of the /billing page: validation and the WCAG AA contrast check (`make check-branding`).
 
-`config.json`'s optional `branding` object (see web/README.md#branding) is checked here with the same rules,
-colour syntax, contrast formula and colour pairs as the page's `web/branding.js` and `web/contrast.js`, so a
-brand that passes `make check-branding` loads without a console warning. The colours a brand leaves out keep
+`config.json`'s optional `branding` object (see web/README.md#branding) is checked here with the same rules as the
+page's `web/branding.js`, and its colours with the same contrast check (`local/contrast.py`, as `web/contrast.js`),
+so a brand that passes `make check-branding` loads without a console warning. The colours a brand leaves out keep
 the page's defaults, read from the `:root` block of `web/app.css` (one home for today's look).
 
     python -m local.branding [PATH]   # default: $BRANDING_PATH, else branding.json beside the catalog
 
 Exit status 0 when every value is valid and every pair reaches 4.5:1; 1 naming each invalid value and each
 failing pair; 2 when the file cannot be read or is not a JSON object.
-
-WCAG 2.x: relative luminance L = 0.2126 R + 0.7152 G + 0.0722 B of the linearised sRGB channels
-(c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4), contrast (L1 + 0.05) / (L2 + 0.05), AA for normal
-text 4.5:1, compared unrounded (#777 on #fff is 4.48:1 and fails).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import sys
@@ -26,35 +21,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from local.contrast import AA, PAIRS, failing_pairs, parse_color
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_CSS = REPO_ROOT / "web" / "app.css"
 DEFAULT_CATALOG = REPO_ROOT / "layers" / "shared" / "billing_core" / "catalog" / "demo.json"
 
-AA = 4.5
-PAIRS: tuple[tuple[str, str], ...] = (
-    ("text", "background"),
-    ("text", "surface"),
-    ("text", "input_background"),
-    ("text", "selected_background"),
-    ("muted", "background"),
-    ("muted", "surface"),
-    ("primary", "background"),
-    ("primary", "surface"),
-    ("primary_text", "primary"),
-    ("danger", "background"),
-    ("danger", "surface"),
-    ("danger", "danger_background"),
-    ("success", "background"),
-    ("success", "surface"),
-    ("success", "success_background"),
-    ("warning", "warning_badge_background"),
-    ("info_text", "info_background"),
-    ("danger_text", "danger_background"),
-    ("primary", "danger_background"),  # "Contact support" under an error
-    ("muted", "danger_background"),  # "Reference for support"
-    ("success_text", "success_background"),
-    ("warning_text", "warning_background"),
-)
 KEYS = (
     "name",
     "logo_url",
@@ -66,97 +38,13 @@ KEYS = (
     "support_email",
 )
 
-_NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?"
-_ARGS = rf"\s*({_NUM}(?:%|deg)?)"
-_ARG = rf"({_NUM}%?)\s*"
-# Commas throughout (legacy) or spaces with an optional "/ alpha" (modern), as CSS accepts.
-_FUNCS = [
-    re.compile(rf"^(rgba?|hsla?)\({_ARGS}\s*{rest}\)$", re.IGNORECASE)
-    for rest in (rf",\s*{_ARG},\s*{_ARG}(?:,\s*{_ARG})?", rf"\s+{_ARG}\s+{_ARG}(?:/\s*{_ARG})?")
-]
-_HEX = re.compile(r"^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$", re.IGNORECASE)
 _FONT = re.compile(r"^[A-Za-z0-9 _\"',.-]{1,200}$")
 _RADIUS = re.compile(r"^(0|\d{1,2}(\.\d+)?(px|rem|em))$")
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
-Color = tuple[float, float, float, float]
-
 
 class BrandingError(Exception):
     """The branding file cannot be used at all (unreadable, not JSON, not an object); the message names it."""
-
-
-def _clamp(x: float, lo: float, hi: float) -> float:
-    return min(hi, max(lo, x))
-
-
-def _alpha(s: str | None) -> float:
-    if s is None:
-        return 1.0
-    return _clamp(float(s[:-1]) / 100 if s.endswith("%") else float(s), 0, 1)
-
-
-def _hsl(h: float, s: float, light: float) -> tuple[float, float, float]:
-    def f(n: int) -> float:
-        k = math.fmod(n + h / 30, 12)
-        return light - s * min(light, 1 - light) * max(-1.0, min(k - 3, 9 - k, 1))
-
-    return f(0) * 255, f(8) * 255, f(4) * 255
-
-
-def parse_color(value: object) -> Color | None:
-    """(r, g, b in 0..255, alpha in 0..1) for #hex, rgb()/rgba(), hsl()/hsla(); None for anything else."""
-    if not isinstance(value, str):
-        return None
-    v = value.strip()
-    if m := _HEX.match(v):
-        d = m.group(1)
-        if len(d) <= 4:
-            d = "".join(c + c for c in d)
-        b = [int(d[i : i + 2] or "ff", 16) for i in (0, 2, 4, 6)]
-        return float(b[0]), float(b[1]), float(b[2]), b[3] / 255
-    m = _FUNCS[0].match(v) or _FUNCS[1].match(v)
-    if not m:
-        return None
-    fn, a, b2, c, al = m.groups()
-    if fn.lower().startswith("rgb"):
-        if any(s.endswith("deg") for s in (a, b2, c)):
-            return None
-
-        def ch(s: str) -> float:
-            return _clamp(float(s[:-1]) * 255 / 100 if s.endswith("%") else float(s), 0, 255)
-
-        return ch(a), ch(b2), ch(c), _alpha(al)
-    if a.endswith("%") or not b2.endswith("%") or not c.endswith("%"):
-        return None
-    hue = math.fmod(math.fmod(float(a.removesuffix("deg")), 360) + 360, 360)
-    r, g, bl = _hsl(hue, _clamp(float(b2[:-1]) / 100, 0, 1), _clamp(float(c[:-1]) / 100, 0, 1))
-    return r, g, bl, _alpha(al)
-
-
-def _over(fg: Color, bg: Color) -> Color:
-    a = fg[3]
-    return fg[0] * a + bg[0] * (1 - a), fg[1] * a + bg[1] * (1 - a), fg[2] * a + bg[2] * (1 - a), 1.0
-
-
-def luminance(rgb: Color) -> float:
-    """WCAG 2.x relative luminance of an opaque colour."""
-
-    def lin(c: float) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
-
-
-def contrast(foreground: str, background: str) -> float | None:
-    """Contrast ratio (1..21) of `foreground` on `background`; None when either is not a colour."""
-    fg, bg0 = parse_color(foreground), parse_color(background)
-    if fg is None or bg0 is None:
-        return None
-    bg = _over(bg0, (255.0, 255.0, 255.0, 1.0))
-    l1, l2 = luminance(_over(fg, bg)), luminance(bg)
-    return (max(l1, l2) + 0.05) / (min(l1, l2) + 0.05)
 
 
 def default_colors(css: Path = APP_CSS) -> dict[str, str]:
@@ -165,16 +53,6 @@ def default_colors(css: Path = APP_CSS) -> dict[str, str]:
     root = re.search(r":root\s*\{(.*?)\}", text, re.DOTALL)
     body = root.group(1) if root else ""
     return {m.group(1).replace("-", "_"): m.group(2).strip() for m in re.finditer(r"--color-([a-z-]+):([^;]+);", body)}
-
-
-def failing_pairs(colors: dict[str, str]) -> list[tuple[str, float]]:
-    """("fg/bg", ratio) for each pair of `colors` below AA (compared unrounded)."""
-    out = []
-    for fg, bg in PAIRS:
-        ratio = contrast(colors.get(fg, ""), colors.get(bg, ""))
-        if ratio is not None and ratio < AA:
-            out.append((f"{fg}/{bg}", ratio))
-    return out
 
 
 def _url_ok(v: object) -> bool:

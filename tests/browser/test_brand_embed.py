@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Frame, Locator, Page, Route, expect
 
-from local import branding as b
+from local import contrast as c
 from local.stack.aws import client, create_user
 from local.stack.host import HostServer
 from tests.browser.conftest import REPO
@@ -89,13 +89,13 @@ def test_page_and_check_branding_compute_the_same_contrast(page: Page, web_stack
         }""",
         [pairs, colours],
     )
-    assert out["ratios"] == pytest.approx([b.contrast(fg, bg) for fg, bg in pairs], rel=1e-12)
-    python = [b.parse_color(c) for c in colours]
+    assert out["ratios"] == pytest.approx([c.contrast(fg, bg) for fg, bg in pairs], rel=1e-12)
+    python = [c.parse_color(colour) for colour in colours]
     assert [p is None for p in out["parsed"]] == [p is None for p in python]
     flat = [x for p in out["parsed"] if p for x in p]
     assert flat == pytest.approx([x for p in python if p for x in p], rel=1e-12)
     assert round(out["ratios"][0], 2) == 4.48
-    assert [tuple(p) for p in out["pairs"]] == list(b.PAIRS) and out["aa"] == b.AA
+    assert [tuple(p) for p in out["pairs"]] == list(c.PAIRS) and out["aa"] == c.AA
 
 
 def test_default_look_is_unchanged_without_branding(page: Page, web_stack: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
-"""`make check-branding` (local/branding.py): the WCAG contrast formula, the validation rules the page shares,
-the CLI's exit status and messages, and the offline stack's reading of branding.json."""
+"""`make check-branding` (local/branding.py, local/contrast.py): the WCAG contrast formula, the validation rules
+the page shares, the CLI's exit status and messages, and the offline stack's reading of branding.json."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from local import branding as b
+from local import contrast as c
 from local.stack.stack import load_branding
 
 REPO = Path(__file__).resolve().parents[3]
@@ -28,31 +29,42 @@ ACME = REPO / "local" / "stack" / "examples" / "branding.acme.json"
     ],
 )
 def test_contrast_ratio_matches_known_wcag_values(fg: str, bg: str, ratio: float) -> None:
-    got = b.contrast(fg, bg)
+    got = c.contrast(fg, bg)
     assert got is not None and round(got, 2) == ratio
-    assert round(b.contrast(bg, fg) or 0, 2) == ratio  # symmetric
+    assert round(c.contrast(bg, fg) or 0, 2) == ratio  # symmetric
 
 
 def test_colour_forms_parse_to_the_same_rgb() -> None:
-    assert b.parse_color("#0a58ca") == b.parse_color("rgb(10, 88, 202)") == b.parse_color("rgb(10 88 202 / 1)")
-    assert b.parse_color("hsl(120deg 100% 25%)") == (0.0, 127.5, 0.0, 1.0)
-    assert b.parse_color("#fff8") == (255.0, 255.0, 255.0, 0x88 / 255)
-    assert b.parse_color("rgba(10,88,202,.5)") == b.parse_color("rgb(10 88 202/50%)") == (10.0, 88.0, 202.0, 0.5)
-    for bad in ("red", "#ggg", "rgb(1,2)", "rgb(1, 2 3)", "rgb(1 2 3, .5)", "hsl(10%, 50%, 50%)", "url(x)", "", None, 7):
-        assert b.parse_color(bad) is None, bad
+    assert c.parse_color("#0a58ca") == c.parse_color("rgb(10, 88, 202)") == c.parse_color("rgb(10 88 202 / 1)")
+    assert c.parse_color("hsl(120deg 100% 25%)") == (0.0, 127.5, 0.0, 1.0)
+    assert c.parse_color("#fff8") == (255.0, 255.0, 255.0, 0x88 / 255)
+    assert c.parse_color("rgba(10,88,202,.5)") == c.parse_color("rgb(10 88 202/50%)") == (10.0, 88.0, 202.0, 0.5)
+    for bad in (
+        "red",
+        "#ggg",
+        "rgb(1,2)",
+        "rgb(1, 2 3)",
+        "rgb(1 2 3, .5)",
+        "hsl(10%, 50%, 50%)",
+        "url(x)",
+        "",
+        None,
+        7,
+    ):
+        assert c.parse_color(bad) is None, bad
 
 
 def test_translucent_text_is_blended_over_its_background() -> None:
     # Black at 50% on white is mid grey (3.98:1), not black (21:1).
-    assert b.contrast("rgba(0, 0, 0, .5)", "#fff") == b.contrast("rgb(127.5 127.5 127.5)", "#fff")
-    assert round(b.contrast("rgba(0, 0, 0, .5)", "#fff") or 0, 2) == 3.98
+    assert c.contrast("rgba(0, 0, 0, .5)", "#fff") == c.contrast("rgb(127.5 127.5 127.5)", "#fff")
+    assert round(c.contrast("rgba(0, 0, 0, .5)", "#fff") or 0, 2) == 3.98
 
 
 def test_the_default_look_passes_and_is_read_from_app_css() -> None:
     defaults = b.default_colors()
     assert defaults["primary"] == "#0a58ca" and defaults["text"] == "#1b1f24"
-    assert {k for pair in b.PAIRS for k in pair} <= set(defaults)
-    assert b.failing_pairs(defaults) == []
+    assert {k for pair in c.PAIRS for k in pair} <= set(defaults)
+    assert c.failing_pairs(defaults) == []
 
 
 def test_validation_keeps_valid_values_and_names_each_invalid_one() -> None:
