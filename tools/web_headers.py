@@ -88,11 +88,10 @@ def offline_origins(config: Mapping[str, Any]) -> dict[str, list[str]]:
     """The origins of the offline page configuration (`/billing/config.json` of the offline stack): the local API,
     the Cognito endpoint (moto), Stripe.js and the Stripe API (the emulator, or Stripe itself with a real test
     key), and the host apps allowed to frame the page."""
+    region = config.get("region") or "us-east-1"
     out: dict[str, list[str]] = {
-        "api": [origin(str(config["api_url"]))],
-        "cognito": [
-            origin(str(config.get("cognito_endpoint") or f"https://cognito-idp.{config['region']}.amazonaws.com"))
-        ],
+        "api": [origin(str(config["api_url"]))] if config.get("api_url") else [],
+        "cognito": [origin(str(config.get("cognito_endpoint") or f"https://cognito-idp.{region}.amazonaws.com"))],
         "host_origins": [origin(str(o)) for o in config.get("host_origins") or []],
     }
     js = config.get("stripe_js_url") or config.get("stripe_js_base")
