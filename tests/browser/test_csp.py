@@ -1,6 +1,6 @@
 """The page's Content-Security-Policy is real: the static server sends it, and the browser blocks (and the
 violation watcher of conftest reports) an inline script, an inline style attribute and a frame by a page that is
-not an allowed host. Each test empties the watcher's list after checking what it provoked on purpose."""
+not an allowed host (F9). Each test empties the watcher's list after checking what it provoked on purpose."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ CloudFront through origin access control, the page's security headers generated 
 the page's origin in the API's CORS allowlist, and nothing at all when WebHosting is false.
 
 Each rule returns the problems it finds; the real template has none and a template broken on purpose is caught.
+Reliability row F9.
 """
 
 from __future__ import annotations

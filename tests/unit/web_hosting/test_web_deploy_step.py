@@ -1,6 +1,6 @@
 """`make web-deploy` against moto: the page's files land under billing/ with their content types and cache
 headers, config.json is built from the stack outputs, CloudFront is invalidated; a stack without hosting is
-left alone (exit 0); a missing output, an unknown file type or a failed upload is a clear error."""
+left alone (exit 0); a missing output, an unknown file type or a failed upload is a clear error (F10)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The offline static server sends the page's security headers (web/security_headers.json) on every response,
-with the offline origins of the config it serves (local API, moto's Cognito, the Stripe emulator, host apps)."""
+with the offline origins of the config it serves (local API, moto's Cognito, the Stripe emulator, host apps): F9."""
 
 from __future__ import annotations
 
