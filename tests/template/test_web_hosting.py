@@ -339,3 +339,14 @@ def test_billing_routes_to_its_index_and_the_root_redirects_to_billing(template:
     assert redirect["statusCode"] == 302 and redirect["headers"]["location"]["value"] == "/billing"
     behavior = template["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
     assert behavior["FunctionAssociations"][0]["EventType"] == "viewer-request"
+
+
+def test_the_hosted_page_can_sign_in_with_the_created_user_pool_client(template: dict[str, Any]) -> None:
+    """web/auth.js signs in with USER_PASSWORD_AUTH and refreshes with REFRESH_TOKEN_AUTH; the client the stack
+    creates allows both when it hosts the page, and keeps SRP only otherwise."""
+    flows = template["Resources"]["UserPoolClient"]["Properties"]["ExplicitAuthFlows"]["Fn::If"]
+    assert flows[0] == HOSTING
+    assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"} <= set(flows[1])
+    assert "ALLOW_USER_PASSWORD_AUTH" not in flows[2]
+    auth_js = (ROOT / "web" / "auth.js").read_text(encoding="utf-8")
+    assert 'AuthFlow: "USER_PASSWORD_AUTH"' in auth_js and "REFRESH_TOKEN_AUTH" in auth_js
