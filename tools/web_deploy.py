@@ -3,8 +3,8 @@ hosts it (template parameter WebHosting=true).
 
 1. Reads the stack's outputs. Without `WebBucketName` the stack does not host the page: says so, exits 0.
 2. Builds `config.json` from the outputs, in the shape `web/README.md` documents (api_url, region, user_pool_id,
-   user_pool_client_id, stripe_publishable_key, host_origins). A missing or blank output is a clear error
-   before anything is uploaded (exit 1).
+   user_pool_client_id, stripe_publishable_key, host_origins; `branding` from `--branding`/$BRANDING_PATH).
+   A missing or blank output is a clear error before anything is uploaded (exit 1).
 3. Uploads `web/` under `billing/` (not the README nor `security_headers.json`, which the template carries),
    each file with its content type and `Cache-Control: no-cache` (file names carry no hash, so browsers
    revalidate; config.json `no-store`). A file type it does not know stops the run before the first upload.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import tomllib
@@ -122,12 +123,37 @@ def page_files(web_root: Path) -> list[Upload]:
     return uploads
 
 
-def publish(cfn: Any, s3: Any, cloudfront: Any, stack_name: str, region: str, web_root: Path = WEB_ROOT) -> Result:
+def load_branding(path: Path | None) -> dict[str, Any] | None:
+    """The optional `branding` object of config.json (web/README.md, Branding); the page itself ignores invalid
+    values. An unreadable file or one that is not a JSON object is a DeployError."""
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DeployError(f"branding file {path}: {exc}; nothing was uploaded") from exc
+    if not isinstance(data, dict):
+        raise DeployError(f"branding file {path} is not a JSON object; nothing was uploaded")
+    return data
+
+
+def publish(
+    cfn: Any,
+    s3: Any,
+    cloudfront: Any,
+    stack_name: str,
+    region: str,
+    web_root: Path = WEB_ROOT,
+    branding_path: Path | None = None,
+) -> Result:
     outputs, params = stack_outputs(cfn, stack_name)
     bucket = outputs.get("WebBucketName", "").strip()
     if not bucket:
         return Result(False, f"stack {stack_name} does not host the page (WebHosting=false): nothing to upload")
     config = page_config(outputs, region)
+    branding = load_branding(branding_path)
+    if branding is not None:
+        config["branding"] = branding
     files = page_files(web_root)
     body = (json.dumps(config, indent=2) + "\n").encode()
     config_upload = Upload(PREFIX + "config.json", body, "application/json", "no-store")
@@ -187,6 +213,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--config-env", default="default", help="samconfig.toml environment (default: default)")
     parser.add_argument("--stack-name")
     parser.add_argument("--region")
+    parser.add_argument("--branding", type=Path, help="JSON file for config.json's branding (default $BRANDING_PATH)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     conf = samconfig(args.config_env)
     stack_name = args.stack_name or conf.get("stack_name")
@@ -194,12 +221,18 @@ def main(argv: Iterable[str] | None = None) -> int:
     if not stack_name or not region:
         print(f"web-deploy: no stack_name/region for {args.config_env!r} in samconfig.toml", file=sys.stderr)
         return 1
+    branding = args.branding or (Path(os.environ["BRANDING_PATH"]) if os.environ.get("BRANDING_PATH") else None)
     import boto3
 
     session = boto3.session.Session(region_name=region)
     try:
         result = publish(
-            session.client("cloudformation"), session.client("s3"), session.client("cloudfront"), stack_name, region
+            session.client("cloudformation"),
+            session.client("s3"),
+            session.client("cloudfront"),
+            stack_name,
+            region,
+            branding_path=branding,
         )
     except DeployError as exc:
         print(f"web-deploy: {exc}", file=sys.stderr)

@@ -215,3 +215,21 @@ def test_a_failed_upload_names_the_file_and_says_a_rerun_is_safe(aws: dict[str, 
 def test_samconfig_gives_stack_name_and_region_per_environment() -> None:
     assert web_deploy.samconfig("prod")["stack_name"] == "billing-self-service-prod"
     assert web_deploy.samconfig("default")["region"] == "us-east-1"
+
+
+def test_a_branding_file_goes_into_config_json(aws: dict[str, Any], tmp_path: Path) -> None:
+    create_stack(aws, OUTPUTS)
+    brand = tmp_path / "branding.json"
+    brand.write_text(json.dumps({"name": "Acme Cloud", "colors": {"primary": "#f59e0b"}}))
+    publish(aws["cfn"], aws["s3"], aws["cloudfront"], STACK, REGION, REPO / "web", branding_path=brand)
+    config = json.loads(aws["s3"].get_object(Bucket=bucket(aws), Key="billing/config.json")["Body"].read())
+    assert config["branding"] == {"name": "Acme Cloud", "colors": {"primary": "#f59e0b"}}
+
+
+def test_a_branding_file_that_is_not_a_json_object_stops_the_run(aws: dict[str, Any], tmp_path: Path) -> None:
+    create_stack(aws, OUTPUTS)
+    brand = tmp_path / "branding.json"
+    brand.write_text("[1, 2]")
+    with pytest.raises(DeployError, match="is not a JSON object; nothing was uploaded"):
+        publish(aws["cfn"], aws["s3"], aws["cloudfront"], STACK, REGION, REPO / "web", branding_path=brand)
+    assert objects(aws) == []
