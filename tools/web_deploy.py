@@ -108,7 +108,8 @@ def page_files(web_root: Path) -> list[Upload]:
     unknown: list[str] = []
     for path in sorted(p for p in web_root.rglob("*") if p.is_file()):
         rel = path.relative_to(web_root).as_posix()
-        if rel in NOT_PUBLISHED or rel == "config.json" or any(part.startswith(".") for part in path.parts):
+        hidden = any(part.startswith(".") for part in path.relative_to(web_root).parts)
+        if rel in NOT_PUBLISHED or rel == "config.json" or hidden:
             continue
         ctype = CONTENT_TYPES.get(path.suffix.lower())
         if ctype is None:

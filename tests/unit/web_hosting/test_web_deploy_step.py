@@ -192,6 +192,19 @@ def test_an_unknown_file_type_stops_the_run_before_the_first_upload(aws: dict[st
     assert objects(aws) == []
 
 
+def test_hidden_files_and_a_local_config_json_are_not_published(aws: dict[str, Any], tmp_path: Path) -> None:
+    create_stack(aws, OUTPUTS)
+    root = tmp_path / ".checkout" / "web"
+    (root / ".cache").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html>")
+    (root / ".cache" / "x.js").write_text("")
+    (root / "config.json").write_text("{}")
+    run(aws, root)
+    assert objects(aws) == ["billing/config.json", "billing/index.html"]
+    config = json.loads(aws["s3"].get_object(Bucket=bucket(aws), Key="billing/config.json")["Body"].read())
+    assert config["api_url"] == OUTPUTS["ApiUrl"]
+
+
 def test_a_failed_upload_names_the_file_and_says_a_rerun_is_safe(aws: dict[str, Any], tmp_path: Path) -> None:
     create_stack(aws, OUTPUTS)
     (tmp_path / "index.html").write_text("<!doctype html>")
