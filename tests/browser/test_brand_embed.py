@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -313,44 +314,50 @@ def foreign_host(web_stack: dict[str, Any]) -> Iterator[str]:
         server.stop()
 
 
-def test_messages_and_tokens_pass_only_between_allowed_origins(
+def test_a_host_not_in_host_origins_can_neither_frame_the_page_nor_trade_messages_with_it(
     page: Page, web_stack: dict[str, Any], foreign_host: str
 ) -> None:
-    """The same host page on another origin (not in host_origins): the billing page takes no token from it and
-    posts nothing to it."""
+    """The same host app on another origin (not in host_origins): the page's CSP `frame-ancestors` refuses to be
+    framed by it, and a window it opens takes no token from it and posts nothing to it."""
     config = page.request.get(web_stack["web_url"] + "/config.json").json()
     host_origin = web_stack["host_url"].rstrip("/").removesuffix("/host")
     assert config["host_origins"] == [host_origin]
     assert not foreign_host.startswith(host_origin + "/")
     host_sign_in(page, foreign_host)
-    frame_el = page.frame_locator("#billing-frame")
-    expect(frame_el.get_by_role("button", name="Sign in")).to_be_visible()
-    frame = billing_frame(page)
 
-    # A token posted by the foreign host is ignored: wait until the frame has taken a later message from it.
-    u = demo(web_stack, "active-pro")
-    token = access_token(web_stack, u["username"], u["password"])
-    frame.evaluate(
+    # Framed by a foreign origin: refused (Chromium reports frame-ancestors on the framing page's console).
+    violations = page.context.csp_violations  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 15
+    while not any("frame-ancestors" in str(v.get("blocked")) for v in violations):
+        assert time.monotonic() < deadline, f"the frame was not refused: {violations}"
+        page.wait_for_timeout(100)
+    assert billing_frame(page).get_by_role("button", name="Sign in").count() == 0
+    violations.clear()  # the refusal is the point of this test, not a defect of the page
+
+    # Opened as a window by the foreign host: its token is ignored and the page posts nothing to it.
+    page.evaluate("() => { window.fromPopup = []; addEventListener('message', (e) => window.fromPopup.push(e.data)); }")
+    with page.context.expect_page() as opened:
+        page.evaluate("(url) => { window.popup = window.open(url); }", web_stack["web_url"])
+    popup = opened.value
+    expect(popup.get_by_role("button", name="Sign in")).to_be_visible()
+    popup.evaluate(
         """() => {
           window.probed = new Promise((r) => addEventListener("message", (e) => e.data?.type === "probe" && r(true)));
         }"""
     )
+    u = demo(web_stack, "active-pro")
+    token = access_token(web_stack, u["username"], u["password"])
     page.evaluate(
         """([token, origin]) => {
-          const w = document.getElementById("billing-frame").contentWindow;
-          w.postMessage({type: "billing:token", access_token: token, expires_in: 3600}, origin);
-          w.postMessage({type: "probe"}, origin);
+          window.popup.postMessage({type: "billing:token", access_token: token, expires_in: 3600}, origin);
+          window.popup.postMessage({type: "probe"}, origin);
         }""",
         [token, web_stack["web_url"].rsplit("/billing", 1)[0]],
     )
-    assert frame.evaluate("() => window.probed") is True
-    assert frame.evaluate("sessionStorage.getItem('billing.session')") is None
-    expect(frame_el.get_by_role("button", name="Sign in")).to_be_visible()
-
-    # Nothing from the billing page reached this host: after a rendering update (the resize observer has
-    # reported), a probe posted to any origin arrives alone (messages from one window arrive in order).
-    frame.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    frame.evaluate("() => parent.postMessage({type: 'billing:probe'}, '*')")
-    page.wait_for_function("window.billingMessages.some((m) => m.type === 'billing:probe')")
-    assert [m["type"] for m in page.evaluate("window.billingMessages")] == ["billing:probe"]
-    assert frame.evaluate("innerHeight") == 150  # never resized by a billing:resize
+    assert popup.evaluate("() => window.probed") is True
+    assert popup.evaluate("sessionStorage.getItem('billing.session')") is None
+    expect(popup.get_by_role("button", name="Sign in")).to_be_visible()
+    # Messages from one window arrive in order: a probe posted to any origin arrives alone.
+    popup.evaluate("() => opener.postMessage({type: 'billing:probe'}, '*')")
+    page.wait_for_function("window.fromPopup.some((m) => m?.type === 'billing:probe')")
+    assert [m.get("type") for m in page.evaluate("window.fromPopup")] == ["billing:probe"]
