@@ -1,7 +1,7 @@
 """Portal session logic: the server decides everything the portal session carries.
 
 * configuration: the id stored by ``python -m billing_core.portal_config`` (``CONFIG#portal``/``CONFIG``);
-* customer: the caller's mapping, provisioned on first use (DESIGN decision 6; D1 race-safe in the core);
+* customer: the caller's mapping, provisioned on first use (ADR 0005; D1 race-safe in the core);
 * subscription (subscription flows): the caller's own primary subscription, which must be active, trialing or
   past_due — otherwise 409 ``no_active_subscription``; a request can never name one (A2);
 * retention coupon (cancel flow): the catalog's offer, when the plan qualifies, the subscription has no discount

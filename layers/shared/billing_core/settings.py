@@ -3,7 +3,7 @@
 ``get_settings()`` reads the environment once per process (cold start) and validates it; tests call
 ``reset_settings()`` after changing the environment. Nothing here is read at import time.
 
-Variable names (CONVENTIONS.md): STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME,
+Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME,
 STRIPE_PUBLISHABLE_KEY, STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL,
 RETURN_PATH_PREFIXES, CATALOG_PATH, EVENT_BUS_NAME, GRACE_PERIOD_DAYS.
 """
