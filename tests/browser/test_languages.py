@@ -179,3 +179,42 @@ def test_a_customer_who_prefers_french_reads_french_in_an_english_browser(
     expect(page.get_by_role("heading", name="Sign in to manage your billing")).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "heading", "seats", "price"),
+    [
+        ("es-ES", "es", "Plan Business", "Puestos", "15,00 US$"),
+        ("ja-JP", "ja", "Business プラン", "席数", "$15.00"),
+    ],
+)
+def test_spanish_and_japanese_browsers_get_their_catalog_and_intl_amounts(
+    browser: Browser, web_stack: dict[str, Any], locale: str, lang: str, heading: str, seats: str, price: str
+) -> None:
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale=locale)
+    ctx.set_default_timeout(10_000)
+    try:
+        page = ctx.new_page()
+        u = next(u for u in web_stack["demo_users"] if u["scenario"] == "business-seats")  # read only
+        labels = {
+            "es": ("Correo electrónico", "Contraseña", "Iniciar sesión"),
+            "ja": ("メールアドレス", "パスワード", "サインイン"),
+        }
+        sign_in(page, web_stack, u["username"], u["password"], labels[lang])
+        assert page.evaluate("document.documentElement.lang") == lang
+        card = page.locator("[data-testid=plan-card]")
+        expect(card.get_by_role("heading", name=heading)).to_be_visible()
+        expect(card.locator(f"dt:text-is('{seats}') + dd")).to_contain_text(price)
+        main = page.locator("main")
+        for english in ("Next payment", "Seats", "Change plan", "Cancel plan", "Included in your plan"):
+            expect(main).not_to_contain_text(english)
+        screen(page, f"{lang}-overview")
+        # Zero-decimal currencies: Intl's digits for the currency divide the minor unit (1000 JPY is 1000 yen).
+        amounts = page.evaluate(
+            "import('/billing/format.js')"
+            ".then((f) => [f.money(1000, 'jpy'), f.money(2900, 'usd'), f.money(2900, 'eur')])"
+        )
+        expected = {"es": ["1000 JPY", "29,00 US$", "29,00 €"], "ja": ["￥1,000", "$29.00", "€29.00"]}
+        assert [a.replace("\xa0", " ") for a in amounts] == expected[lang]
+    finally:
+        ctx.close()
