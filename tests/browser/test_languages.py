@@ -218,3 +218,25 @@ def test_spanish_and_japanese_browsers_get_their_catalog_and_intl_amounts(
         assert [a.replace("\xa0", " ") for a in amounts] == expected[lang]
     finally:
         ctx.close()
+
+
+def test_choosing_a_language_in_billing_details_switches_the_page_and_stripes_preferred_locales(
+    page: Page, web_stack: dict[str, Any]
+) -> None:
+    email, password, customer = seed_own_user(web_stack, "active-pro", "Greta Wechsel")
+    sign_in(page, web_stack, email, password, ("Email", "Password", "Sign in"))
+    page.get_by_role("link", name="Billing details").click()
+    form = page.locator("[data-testid=details-form]")
+    language = form.get_by_label("Language")
+    expect(language).to_have_value("")  # none chosen yet: the browser's language
+    language.select_option("de")
+    form.get_by_role("button", name="Save details").click()
+    expect(flash(page)).to_contain_text("Ihre Rechnungsdaten wurden gespeichert.")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    expect(page.get_by_role("link", name="Rechnungsdaten")).to_have_attribute("aria-current", "page")
+    expect(page.locator("[data-testid=details-form]").get_by_label("Sprache")).to_have_value("de")
+    assert stripe_client(web_stack).v1.customers.retrieve(customer).preferred_locales == ["de"]
+    screen(page, "de-details-language")
+    # A reload keeps it: it is the customer's, not the tab's.
+    page.reload()
+    expect(page.locator("[data-testid=details-form]").get_by_label("Sprache")).to_have_value("de")

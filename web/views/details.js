@@ -1,7 +1,7 @@
 // Billing details (name, email, phone, address) with inline validation, and tax IDs with verification status.
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, notice, openDialog, setFieldError } from "../dom.js";
-import { language, locale, t } from "../i18n.js";
+import { LANGUAGES, language, locale, pick, t } from "../i18n.js";
 import { confirmRemoval } from "./removal.js";
 
 const COUNTRIES = "AR AT AU BE BG BR CA CH CL CN CY CZ DE DK EE ES FI FR GB GR HK HR HU IE IL IN IS IT JP KR LI LT LU LV MT MX MY NL NO NZ PL PT RO SE SG SI SK TH TR TW US ZA".split(" ");
@@ -38,6 +38,10 @@ function detailsForm(ctx, c) {
   const names = new Intl.DisplayNames([locale(), language()], { type: "region" });
   const country = h("select", { name: "address.country", autocomplete: "country" }, h("option", { value: "" }, t("details.chooseCountry")),
     COUNTRIES.map((code) => [code, names.of(code)]).sort((x, y) => x[1].localeCompare(y[1], locale())).map(([code, label]) => h("option", { value: code, selected: code === a.country }, label)));
+  const languageNow = languageOf(c);
+  const lang = h("select", { name: "preferred_locale" }, h("option", { value: "" }, t("details.languageUnset")),
+    languageNow && !LANGUAGES.includes(languageNow) ? h("option", { value: languageNow, selected: true }, languageName(languageNow, language())) : null,
+    LANGUAGES.map((l) => h("option", { value: l, lang: l, selected: l === languageNow }, languageName(l, l))));
   const fields = {
     name: input("name", c.name, { autocomplete: "name", maxlength: "256" }),
     email: input("email", c.email, { type: "email", autocomplete: "email" }),
@@ -48,6 +52,7 @@ function detailsForm(ctx, c) {
     "address.state": input("address.state", a.state, { autocomplete: "address-level1" }),
     "address.postal_code": input("address.postal_code", a.postal_code, { autocomplete: "postal-code" }),
     "address.country": country,
+    preferred_locale: lang,
   };
   const save = h("button", { type: "submit", class: "primary" }, t("details.save"));
   const msg = h("div", { "aria-live": "polite" });
@@ -60,7 +65,7 @@ function detailsForm(ctx, c) {
       field(t("details.phone"), fields.phone), field(t("details.country"), country),
       field(t("details.line1"), fields["address.line1"]), field(t("details.line2"), fields["address.line2"]),
       field(t("details.city"), fields["address.city"]), field(t("details.state"), fields["address.state"]),
-      field(t("details.postalCode"), fields["address.postal_code"])),
+      field(t("details.postalCode"), fields["address.postal_code"]), field(t("details.language"), lang, t("details.languageHint"))),
     save);
   const action = new Action();
   form.addEventListener("submit", (e) => {
@@ -89,6 +94,9 @@ function detailsForm(ctx, c) {
       name: v.name, email: v.email, phone: v.phone || null,
       address: { line1: v["address.line1"], line2: v["address.line2"] || null, city: v["address.city"], state: v["address.state"] || null, postal_code: v["address.postal_code"] || null, country: v["address.country"] },
     };
+    // The language is sent only when chosen here (Stripe's preferred_locales; it cannot be cleared).
+    const newLanguage = v.preferred_locale && v.preferred_locale !== languageNow ? v.preferred_locale : null;
+    if (newLanguage) body.preferred_locale = newLanguage;
     busy(save, async () => {
       try {
         await api("PATCH", "/billing/details", { body, key: action.key });
@@ -103,11 +111,29 @@ function detailsForm(ctx, c) {
         msg.replaceChildren(errorBox(err));
         return;
       }
-      ctx.overview = null;
+      if (newLanguage) await ctx.reload(); // the page now speaks the customer's new preferred locale
+      else ctx.overview = null;
       announce(notice(t("details.saved")));
     }, t("busy.saving"));
   });
   return form;
+}
+
+/** The customer's first preferred locale: its language when the page has it (de-AT -> de), else the tag itself. */
+function languageOf(c) {
+  const first = (c.preferred_locales || [c.preferred_locale]).find(Boolean);
+  if (!first) return "";
+  const found = pick([first]);
+  return found.tag === first && LANGUAGES.includes(found.lang) ? found.lang : first;
+}
+
+/** A language's name, in `inLanguage` (each of the page's languages is named in its own words). */
+function languageName(code, inLanguage) {
+  try {
+    return new Intl.DisplayNames([inLanguage], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
 }
 
 function taxIds(ctx, ids) {
