@@ -7,8 +7,10 @@ export class ApiError extends Error {
   constructor(status, body, requestId) {
     const e = (body && body.error) || {};
     const code = e.code || (status === 0 ? "network" : `http_${status}`);
-    // The API's error code in the page's language; a code the page does not know keeps the API's own message.
-    super(has(`error.${code}`) ? t(`error.${code}`) : e.message || plain(status));
+    // The API's error code in the page's language. In English the API's own message is kept (it can be more
+    // specific, e.g. the seat range of a plan); a code the page does not know keeps it in every language.
+    const own = e.message && (language() === "en" || !has(`error.${code}`)) ? e.message : null;
+    super(own || (has(`error.${code}`) ? t(`error.${code}`) : plain(status)));
     this.status = status;
     this.code = code;
     this.param = e.param || null;
