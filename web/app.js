@@ -5,15 +5,28 @@ import { applyBranding } from "./branding.js";
 import { config, loadConfig } from "./config.js";
 import { $, contactSupport, errorBox, h, loading } from "./dom.js";
 import { reportChange, reportHeight, reportNavigation } from "./embed.js";
+import { t, translateStatic, useLocale } from "./i18n.js";
 import { renderOverview } from "./views/overview.js";
 import { renderSignIn } from "./views/signin.js";
 
 const SECTIONS = {
-  overview: { title: "Overview", render: renderOverview },
-  cards: { title: "Payment methods", load: () => import("./views/cards.js").then((m) => m.renderCards) },
-  invoices: { title: "Invoices", load: () => import("./views/invoices.js").then((m) => m.renderInvoices) },
-  details: { title: "Billing details", load: () => import("./views/details.js").then((m) => m.renderDetails) },
+  overview: { titleKey: "nav.overview", render: renderOverview },
+  cards: { titleKey: "nav.cards", load: () => import("./views/cards.js").then((m) => m.renderCards) },
+  invoices: { titleKey: "nav.invoices", load: () => import("./views/invoices.js").then((m) => m.renderInvoices) },
+  details: { titleKey: "nav.details", load: () => import("./views/details.js").then((m) => m.renderDetails) },
 };
+
+/** The page in the language of the customer's preferred_locales (Stripe), else the browser's (i18n.js). */
+async function speak(preferred = []) {
+  if (await useLocale(preferred)) translateStatic();
+}
+
+async function readOverview() {
+  const ov = await api("GET", "/billing");
+  const c = ov.customer || {};
+  await speak(c.preferred_locales || (c.preferred_locale ? [c.preferred_locale] : []));
+  return ov;
+}
 
 const RELOAD_ATTEMPTS = 6;
 const RELOAD_PAUSE_MS = 250;
@@ -30,7 +43,7 @@ const ctx = {
     if (until) {
       for (let attempt = 0; attempt < RELOAD_ATTEMPTS; attempt++) {
         try {
-          ctx.overview = await api("GET", "/billing");
+          ctx.overview = await readOverview();
         } catch {
           ctx.overview = null;
           break;
@@ -45,7 +58,7 @@ const ctx = {
   /** After a change that does not reload the section: tell an embedding host (web/embed.js). */
   changed: () => reportChange(() => ctx.getOverview()),
   async getOverview() {
-    ctx.overview ||= await api("GET", "/billing");
+    ctx.overview ||= await readOverview();
     return ctx.overview;
   },
   go(section) {
@@ -61,7 +74,7 @@ async function route() {
   $("#tabs").hidden = !signedIn;
   $("#account").hidden = !signedIn;
   if (!signedIn) {
-    document.title = "Sign in · Billing";
+    document.title = t("title.page", { section: t("title.signin") });
     renderSignIn(main, () => route());
     reportNavigation("signin");
     return;
@@ -73,7 +86,7 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   const section = SECTIONS[name];
-  document.title = `${section.title} · Billing`;
+  document.title = t("title.page", { section: t(section.titleKey) });
   const mine = ++generation;
   main.setAttribute("aria-busy", "true");
   main.replaceChildren(loading());
@@ -81,6 +94,7 @@ async function route() {
     const render = section.render || (await section.load());
     const view = await render(ctx);
     if (mine !== generation) return;
+    document.title = t("title.page", { section: t(section.titleKey) }); // the customer's language may have applied
     main.replaceChildren(view);
     main.dataset.view = name;
     performance.mark(`billing:${name}`); // bench/web.py: time from navigation to the section rendered
@@ -93,7 +107,7 @@ async function route() {
     }
     main.replaceChildren(
       errorBox(err),
-      h("button", { type: "button", onclick: () => ctx.reload() }, "Try again"),
+      h("button", { type: "button", onclick: () => ctx.reload() }, t("action.retry")),
     );
     main.dataset.view = "error";
   } finally {
@@ -103,6 +117,7 @@ async function route() {
 
 async function start() {
   try {
+    await speak();
     await loadConfig();
   } catch (err) {
     $("#main").replaceChildren(errorBox(err));
@@ -111,7 +126,7 @@ async function start() {
   applyBranding();
   const help = contactSupport();
   if (help) {
-    help.prepend("Questions about your billing? ");
+    help.prepend(`${t("support.questions")} `);
     $("#support").replaceChildren(help);
     $("#support").hidden = false;
   }
@@ -128,7 +143,7 @@ async function start() {
     if (!!s !== wasSignedIn) {
       wasSignedIn = !!s;
       ctx.overview = null;
-      route();
+      (s ? Promise.resolve() : speak()).then(route);
     }
   });
   window.addEventListener("hashchange", () => {

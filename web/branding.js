@@ -2,6 +2,7 @@
 // font and radius become :root custom properties through CSSOM setProperty (no 'unsafe-inline' style needed);
 // name, logo, favicon and the support contact are shown. Invalid values and pairs below WCAG AA: console.warn.
 import { config } from "./config.js";
+import { t } from "./i18n.js";
 import { AA, PAIRS, failingPairs, luminance, parseColor } from "./contrast.js";
 
 const KEYS = ["name", "logo_url", "favicon_url", "colors", "font_family", "border_radius", "support_url", "support_email"];
@@ -76,7 +77,7 @@ export function applyBranding(branding = config.branding) {
   nameEl.hidden = !name;
   if (logo) {
     const img = document.getElementById("brand-logo");
-    img.alt = name ? "" : "Logo"; // next to the name it is decorative
+    img.alt = name ? "" : t("brand.logo"); // next to the name it is decorative
     img.src = logo;
     img.hidden = false;
   }
