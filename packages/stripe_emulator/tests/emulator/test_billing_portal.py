@@ -10,8 +10,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import stripe
-
-from tests.helpers.stripe_clocks import advance_clock
+from stripe_emulator.testing import advance_clock
 
 FULL_FEATURES: dict[str, Any] = {
     "customer_update": {"enabled": True, "allowed_updates": ["email", "name", "address", "phone", "tax_id"]},

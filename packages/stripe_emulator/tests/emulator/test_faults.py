@@ -7,8 +7,7 @@ import time
 import httpx
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
+from stripe_emulator import EmulatorServer
 
 
 def _client(em: EmulatorServer, **kw: object) -> stripe.StripeClient:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
-from local.stripe_emulator.rate_limits import ENV_VAR, MESSAGE, RateLimits
+from stripe_emulator import EmulatorServer
+from stripe_emulator.rate_limits import ENV_VAR, MESSAGE, RateLimits
 
 
 class FakeClock:

@@ -8,9 +8,8 @@ import time
 import httpx
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
-from local.stripe_emulator.wire import decode_form
+from stripe_emulator import EmulatorServer
+from stripe_emulator.wire import decode_form
 
 
 def test_decode_form_nesting_and_arrays() -> None:

@@ -1,7 +1,7 @@
 """The HTTP layer: auth, Request-Id, faults, rate limits (optional), idempotency, params validation, dispatch, errors.
 
 `EmulatorServer` runs on 127.0.0.1 in a background thread (tests) or in the foreground (`python -m
-local.stripe_emulator --port 12111`). HTTP/1.1 keep-alive, so stripe-python reuses its connections.
+stripe_emulator --port 12111`). HTTP/1.1 keep-alive, so stripe-python reuses its connections.
 """
 
 from __future__ import annotations

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
-from local.stripe_emulator.billing import common
-from local.stripe_emulator.resources import test_clocks
-from tests.helpers.stripe_clocks import wait_until_ready
+from stripe_emulator.billing import common
+from stripe_emulator.resources import test_clocks
+from stripe_emulator.testing import wait_until_ready
 
 from ._billing import DAY, T0, advance, clock_customer, event_types, price
 

@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
-from local.stripe_emulator.webhooks import USER_AGENT, Deliverer, deliverer, sign_payload
+from stripe_emulator import EmulatorServer
+from stripe_emulator.webhooks import USER_AGENT, Deliverer, deliverer, sign_payload
 
 
 class Receiver:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
+from stripe_emulator import EmulatorServer
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """pytest fixtures: one in-process emulator per test session on a free loopback port, reset for each test.
 
-Register with `pytest_plugins = ["local.stripe_emulator.pytest_plugin"]` in tests/conftest.py.
+Registered by the package's `pytest11` entry point (pyproject.toml): installed, it is loaded by every pytest run.
 """
 
 from __future__ import annotations

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
-from local.stripe_emulator.errors import StripeAPIError
-from local.stripe_emulator.resources.coupons import coupon_valid, redeem_coupon
-from local.stripe_emulator.resources.promotion_codes import promotion_code_valid, redeem_promotion_code
+from stripe_emulator import EmulatorServer
+from stripe_emulator.errors import StripeAPIError
+from stripe_emulator.resources.coupons import coupon_valid, redeem_coupon
+from stripe_emulator.resources.promotion_codes import promotion_code_valid, redeem_promotion_code
 
 
 def test_percent_and_amount_coupons(stripe_client: stripe.StripeClient) -> None:

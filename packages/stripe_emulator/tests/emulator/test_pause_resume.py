@@ -512,7 +512,7 @@ def test_a_paused_subscription_is_still_canceled_at_its_cancel_at(stripe_client:
 def test_status_details_reach_only_endpoints_at_endive_or_later(
     stripe_client: stripe.StripeClient, stripe_emulator: Any
 ) -> None:
-    from local.stripe_emulator.api_versions import event_for_version
+    from stripe_emulator.api_versions import event_for_version
 
     _, _, sub = _sub(stripe_client)
     stripe_client.v1.subscriptions.pause(sub.id)

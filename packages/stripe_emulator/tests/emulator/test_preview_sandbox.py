@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 import stripe
-
-from local.stripe_emulator.billing.preview import _CopyOnRead
+from stripe_emulator.billing.preview import _CopyOnRead
 
 from ._billing import DAY, T0, advance, clock_customer, price
 

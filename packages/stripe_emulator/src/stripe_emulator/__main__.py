@@ -1,4 +1,4 @@
-"""`python -m local.stripe_emulator --port 12111` runs the emulator in the foreground on loopback."""
+"""`python -m stripe_emulator --port 12111` runs the emulator in the foreground on loopback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .server import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, EmulatorServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m local.stripe_emulator", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m stripe_emulator", description=__doc__)
     ap.add_argument("--port", type=int, default=12111)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--secret-key", default=DEFAULT_SECRET_KEY)

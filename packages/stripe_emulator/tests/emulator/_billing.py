@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
-
-from tests.helpers.stripe_clocks import advance_clock
+from stripe_emulator.testing import advance_clock
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 DAY = 86400

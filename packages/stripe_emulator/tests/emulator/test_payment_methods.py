@@ -6,8 +6,7 @@ import time
 
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
+from stripe_emulator import EmulatorServer
 
 
 @pytest.fixture

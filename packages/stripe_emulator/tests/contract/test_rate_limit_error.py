@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
+from stripe_emulator import EmulatorServer
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""An endpoint's `api_version` shapes the events it receives (see `local/stripe_emulator/api_versions.py`)."""
+"""An endpoint's `api_version` shapes the events it receives (see `stripe_emulator/api_versions.py`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 import stripe
-
-from local.stripe_emulator import EmulatorServer
-from local.stripe_emulator.api_versions import event_for_version
-from local.stripe_emulator.webhooks import Deliverer, deliverer
+from stripe_emulator import EmulatorServer
+from stripe_emulator.api_versions import event_for_version
+from stripe_emulator.webhooks import Deliverer, deliverer
 
 from .test_events_webhooks import Receiver
 

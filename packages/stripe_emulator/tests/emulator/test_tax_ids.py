@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-
-from local.stripe_emulator.resources import tax_ids
+from stripe_emulator.resources import tax_ids
 
 
 @pytest.fixture
