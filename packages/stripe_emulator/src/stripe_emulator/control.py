@@ -19,7 +19,7 @@ from typing import Any
 
 from .backend import Backend
 from .errors import StripeAPIError
-from .router import Request, route
+from .router import Request
 from .webhooks import deliverer
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -46,13 +46,11 @@ def _faults_state(em: Any) -> dict[str, Any]:
     }
 
 
-@route("POST", "/_emulator/reset", auth="none")
 def _reset(b: Backend, req: Request) -> dict[str, Any]:
     _server(b).reset()
     return {"reset": True}
 
 
-@route("POST", "/_emulator/faults", auth="none")
 def _set_faults(b: Backend, req: Request) -> dict[str, Any]:
     em = _server(b)
     spec = dict(req.params)
@@ -65,12 +63,10 @@ def _set_faults(b: Backend, req: Request) -> dict[str, Any]:
     return _faults_state(em)
 
 
-@route("GET", "/_emulator/faults", auth="none")
 def _get_faults(b: Backend, req: Request) -> dict[str, Any]:
     return _faults_state(_server(b))
 
 
-@route("POST", "/_emulator/rate_limits", auth="none")
 def _set_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
     em = _server(b)
     spec = dict(req.params)
@@ -84,13 +80,11 @@ def _set_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
     return state
 
 
-@route("GET", "/_emulator/rate_limits", auth="none")
 def _get_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
     state: dict[str, Any] = _server(b).rate_limits.state()
     return state
 
 
-@route("POST", "/_emulator/webhooks", auth="none")
 def _set_webhooks(b: Backend, req: Request) -> dict[str, Any]:
     _server(b)
     d = deliverer(b)
@@ -106,7 +100,6 @@ def _set_webhooks(b: Backend, req: Request) -> dict[str, Any]:
     return out
 
 
-@route("GET", "/_emulator/webhooks", auth="none")
 def _get_webhooks(b: Backend, req: Request) -> dict[str, Any]:
     _server(b)
     d = deliverer(b)

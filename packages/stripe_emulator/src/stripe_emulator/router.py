@@ -1,13 +1,13 @@
-"""The HTTP layer's route table: (method, path pattern) -> backend call, with the params schema to enforce.
-
-Resource modules register their endpoints with `@route(...)`; `server.py` dispatches to them. A handler receives
-the backend and a `Request` and returns a dict (the JSON object, status 200), `(status, dict)` or a `RawResponse`.
+"""The HTTP layer's vocabulary: `Request`, `RawResponse`, a `Route` (method, path pattern -> handler, with the params
+schema to enforce) and `match`. The table itself is `routes.ROUTES`; `server.py` dispatches with it. A handler
+receives the backend and a `Request` and returns a dict (the JSON object, status 200), `(status, dict)` or a
+`RawResponse`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -57,35 +57,24 @@ class Route:
     list_endpoint: bool
 
 
-ROUTES: list[Route] = []
-
-
-def route(
+def endpoint(
     method: str,
     pattern: str,
+    handler: Handler,
     *,
     params: str | None = None,
     auth: Auth = "secret",
     list_endpoint: bool = False,
-) -> Callable[[Handler], Handler]:
-    """Register an endpoint. `pattern` uses `{name}` placeholders, e.g. "/v1/customers/{customer}"."""
+) -> Route:
+    """One entry of the route table. `pattern` uses `{name}` placeholders, e.g. "/v1/customers/{customer}"."""
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
-
-    def deco(fn: Handler) -> Handler:
-        ROUTES.append(Route(method.upper(), pattern, regex, fn, params, auth, list_endpoint))
-        return fn
-
-    return deco
+    return Route(method.upper(), pattern, regex, handler, params, auth, list_endpoint)
 
 
-def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    path_exists = False
-    for r in ROUTES:
+def match(routes: Iterable[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The first route whose pattern matches `path` and whose method is `method`, with the path's placeholders."""
+    for r in routes:
         m = r.regex.match(path)
-        if m:
-            path_exists = True
-            if r.method == method:
-                return r, m.groupdict()
-    if path_exists:
-        return None
+        if m and r.method == method:
+            return r, m.groupdict()
     return None

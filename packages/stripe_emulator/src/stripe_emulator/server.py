@@ -16,13 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import resources  # noqa: F401 - registers the routes
 from .backend import Backend, new_id
 from .errors import StripeAPIError, authentication_error, invalid_request
 from .faults import Faults
 from .rate_limits import RateLimits
 from .resources import test_clocks
 from .router import RawResponse, Request, match
+from .routes import ROUTES
 from .wire import decode_form, schema_for, validate
 
 DEFAULT_SECRET_KEY = "sk_test_emulator_000000000000000000000000"
@@ -141,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        found = match(method, url.path)
+        found = match(ROUTES, method, url.path)
         self._cors = False
         is_api = url.path.startswith("/v1/")
         try:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 from stripe_emulator import API_VERSION
-from stripe_emulator.router import ROUTES
+from stripe_emulator.routes import ROUTES
 from stripe_emulator.wire import schema_for
 
 V1 = [r for r in ROUTES if r.pattern.startswith("/v1/")]

@@ -195,9 +195,11 @@ def test_events_list_filters(stripe_client: stripe.StripeClient) -> None:
     ]
     both = stripe_client.v1.events.list(params={"types": ["product.created", "customer.created"]}).data
     assert [e.type for e in both] == ["product.created", "customer.created"]
-    created = stripe_client.v1.events.list().data[0].created
-    assert len(stripe_client.v1.events.list(params={"created": {"gte": created}}).data) == 3
-    assert stripe_client.v1.events.list(params={"created": {"gt": created}}).data == []
+    # the three events may straddle a second boundary: filter from the oldest's and past the newest's second
+    events = stripe_client.v1.events.list().data
+    oldest, newest = events[-1].created, events[0].created
+    assert len(stripe_client.v1.events.list(params={"created": {"gte": oldest}}).data) == 3
+    assert stripe_client.v1.events.list(params={"created": {"gt": newest}}).data == []
     upd = stripe_client.v1.events.list(params={"type": "customer.updated"}).data[0]
     assert upd.data.previous_attributes is not None and upd.data.previous_attributes["name"] is None
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..backend import Backend
 from ..errors import StripeAPIError
 from ..resources.checkout_sessions import complete_session, get_session
-from ..router import RawResponse, Request, route
+from ..router import RawResponse, Request
 from .common import alert, card_fieldset, esc, money, page, redirect, safe_url
 
 
@@ -62,7 +62,6 @@ def _render(b: Backend, s: dict[str, Any], error: str | None = None, status: int
     return page("Checkout (Stripe emulator)", body, status)
 
 
-@route("GET", "/checkout/{session}", auth="none")
 def checkout_page(b: Backend, req: Request) -> RawResponse:
     with b.lock:
         try:
@@ -72,7 +71,6 @@ def checkout_page(b: Backend, req: Request) -> RawResponse:
         return _render(b, s)
 
 
-@route("POST", "/checkout/{session}", auth="none")
 def checkout_submit(b: Backend, req: Request) -> RawResponse:
     p = req.params
     with b.lock:

@@ -14,7 +14,7 @@ from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
 from ..resources.billing_portal import CANCEL_REASONS, price_id_of, session_usable, subscription_items
 from ..resources.checkout_sessions import other
-from ..router import RawResponse, Request, route
+from ..router import RawResponse, Request
 from .common import alert, card_fieldset, esc, money, page, redirect, safe_url
 
 _REASON_LABELS = {
@@ -562,7 +562,7 @@ def _after_completion(b: Backend, s: dict[str, Any], notice: str) -> RawResponse
     return page("Done", f'<p role="status">{esc(message)}</p>{_return_link(s)}')
 
 
-# --- routes --------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -----------------------------------------------------------------
 
 
 def _session(b: Backend, sid: str) -> dict[str, Any] | None:
@@ -578,7 +578,6 @@ def _expired(s: dict[str, Any]) -> RawResponse:
     )
 
 
-@route("GET", "/portal/session/{session}", auth="none")
 def portal_page(b: Backend, req: Request) -> RawResponse:
     with b.lock:
         s = _session(b, req.path_params["session"])
@@ -596,7 +595,6 @@ def portal_page(b: Backend, req: Request) -> RawResponse:
         )
 
 
-@route("POST", "/portal/session/{session}", auth="none")
 def portal_submit(b: Backend, req: Request) -> RawResponse:
     with b.lock:
         s = _session(b, req.path_params["session"])

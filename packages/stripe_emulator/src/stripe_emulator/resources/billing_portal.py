@@ -15,7 +15,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 from .checkout_sessions import api_base
 
 SESSION_URL_TTL_S = 5 * 60
@@ -632,32 +632,23 @@ def session_usable(b: Backend, session: dict[str, Any]) -> bool:
     return now < int(opened) + SESSION_TTL_S
 
 
-# --- routes --------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -----------------------------------------------------------------
 
 
-@route("POST", "/v1/billing_portal/configurations", params="billing_portal.ConfigurationCreateParams")
 def _create_cfg(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_configuration(b, req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/billing_portal/configurations/{configuration}", params="billing_portal.ConfigurationModifyParams")
 def _update_cfg(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(update_configuration(b, req.path_params["configuration"], req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/billing_portal/configurations/{configuration}", params="billing_portal.ConfigurationRetrieveParams")
 def _retrieve_cfg(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         cfg = b.get(req.path_params["configuration"], "billing_portal.configuration", param="configuration")
         return b.render(cfg, req.expand)
 
 
-@route(
-    "GET",
-    "/v1/billing_portal/configurations",
-    params="billing_portal.ConfigurationListParams",
-    list_endpoint=True,
-)
 def _list_cfg(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
@@ -672,6 +663,5 @@ def _list_cfg(b: Backend, req: Request) -> dict[str, Any]:
         )
 
 
-@route("POST", "/v1/billing_portal/sessions", params="billing_portal.SessionCreateParams")
 def _create_session(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_portal_session(b, req.params, req.request_id), req.expand)

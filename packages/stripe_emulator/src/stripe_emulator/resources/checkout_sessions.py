@@ -16,7 +16,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import card_error, invalid_request
-from ..router import Request, route
+from ..router import Request
 
 DEFAULT_EXPIRY_S = 24 * 3600
 MIN_EXPIRY_S = 30 * 60
@@ -400,26 +400,22 @@ def precheck_card(behaviour: str, amount_due: int) -> None:
         )
 
 
-# --- routes --------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -----------------------------------------------------------------
 
 
-@route("POST", "/v1/checkout/sessions", params="checkout.SessionCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_checkout_session(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/checkout/sessions/{session}", params="checkout.SessionRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(get_session(b, req.path_params["session"]), req.expand)
 
 
-@route("POST", "/v1/checkout/sessions/{session}/expire", params="checkout.SessionExpireParams")
 def _expire(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(expire_session(b, req.path_params["session"], req.request_id), req.expand)
 
 
-@route("GET", "/v1/checkout/sessions", params="checkout.SessionListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
@@ -439,7 +435,6 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
         return b.list_response(b.all("checkout.session", keep), p, "/v1/checkout/sessions", req.expand)
 
 
-@route("GET", "/v1/checkout/sessions/{session}/line_items", params="checkout.SessionListLineItemsParams")
 def _line_items_route(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         s = b.get(req.path_params["session"], "checkout.session", param="session")
@@ -458,7 +453,6 @@ def _line_items_route(b: Backend, req: Request) -> dict[str, Any]:
         return page
 
 
-@route("POST", "/_emulator/checkout_sessions/{session}/complete", auth="none")
 def _complete(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     s = complete_session(

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request, resource_missing
-from ..router import Request, route
+from ..router import Request
 from .customers import match_created, merge_metadata, render_with
 
 
@@ -138,30 +138,25 @@ def render_coupon(b: Backend, c: dict[str, Any], expand: list[str]) -> dict[str,
     return render_with(b, c, expand, {"applies_to": lambda: c.get("_applies_to") or {"products": []}})
 
 
-@route("POST", "/v1/coupons", params="CouponCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_coupon(b, create_coupon(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/coupons/{id}", params="CouponRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_coupon(b, get_coupon(b, req.path_params["id"], "id"), req.expand)
 
 
-@route("POST", "/v1/coupons/{id}", params="CouponUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_coupon(b, update_coupon(b, req.path_params["id"], req.params, req.request_id), req.expand)
 
 
-@route("DELETE", "/v1/coupons/{id}", params="CouponDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     return delete_coupon(b, req.path_params["id"], req.request_id)
 
 
-@route("GET", "/v1/coupons", params="CouponListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         objs = b.all(

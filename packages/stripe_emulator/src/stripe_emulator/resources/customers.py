@@ -15,7 +15,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request, resource_missing
-from ..router import Request, route
+from ..router import Request
 
 CUSTOMER_DELETE_HOOKS: list[Callable[[Backend, str, str | None], None]] = []
 
@@ -425,28 +425,24 @@ def search_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# --- routes ---------------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) ------------------------------------------------------------------------
 
 
-@route("POST", "/v1/customers", params="CustomerCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_customer(b, create_customer(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/customers/search", params="CustomerSearchParams")
 def _search(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return search_customers(b, req.params)
 
 
-@route("GET", "/v1/customers/{customer}", params="CustomerRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_customer(b, b.get(req.path_params["customer"], "customer"), req.expand)
 
 
-@route("POST", "/v1/customers/{customer}", params="CustomerUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_customer(
@@ -454,12 +450,10 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         )
 
 
-@route("DELETE", "/v1/customers/{customer}", params="CustomerDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     return delete_customer(b, req.path_params["customer"], req.request_id)
 
 
-@route("GET", "/v1/customers", params="CustomerListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return list_customers(b, req.params)

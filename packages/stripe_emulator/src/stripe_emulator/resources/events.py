@@ -7,7 +7,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 from ..webhooks import delivery_succeeded
 from .customers import match_created
 
@@ -33,13 +33,11 @@ def list_events(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
     return b.list_response(b.all("event", where=keep), params, "/v1/events", params.get("expand") or [])
 
 
-@route("GET", "/v1/events", params="EventListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return list_events(b, req.params)
 
 
-@route("GET", "/v1/events/{id}", params="EventRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(b.get(req.path_params["id"], "event"), req.expand)

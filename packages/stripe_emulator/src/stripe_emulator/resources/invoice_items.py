@@ -8,7 +8,7 @@ from ..backend import Backend
 from ..billing import common
 from ..billing.invoice_shape import pricing
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 
 
 def new_invoice_item(
@@ -132,18 +132,15 @@ def create_invoice_item(b: Backend, p: dict[str, Any], request_id: str | None = 
         return ii
 
 
-@route("POST", "/v1/invoiceitems", params="InvoiceItemCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_invoice_item(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/invoiceitems/{item}", params="InvoiceItemRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     ii = b.get(req.path_params["item"], "invoiceitem")
     return b.render(ii, req.expand)
 
 
-@route("POST", "/v1/invoiceitems/{item}", params="InvoiceItemUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         ii = b.get(req.path_params["item"], "invoiceitem")
@@ -161,7 +158,6 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(ii, req.expand)
 
 
-@route("DELETE", "/v1/invoiceitems/{item}", params="InvoiceItemDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         ii = b.get(req.path_params["item"], "invoiceitem")
@@ -174,7 +170,6 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": ii["id"], "object": "invoiceitem", "deleted": True}
 
 
-@route("GET", "/v1/invoiceitems", params="InvoiceItemListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     pending = p.get("pending")

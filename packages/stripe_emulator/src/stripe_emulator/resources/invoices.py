@@ -9,7 +9,7 @@ from ..backend import Backend
 from ..billing import documents, invoicing, preview
 from ..billing.invoice_shape import compute_totals, new_invoice
 from ..errors import card_error, invalid_request
-from ..router import RawResponse, Request, route
+from ..router import RawResponse, Request
 from .payment_intents import card_error_for
 
 
@@ -90,22 +90,18 @@ def _get(b: Backend, req: Request) -> dict[str, Any]:
     return b.get(req.path_params["invoice"], "invoice")
 
 
-@route("POST", "/v1/invoices", params="InvoiceCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_invoice(b, req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/invoices/create_preview", params="InvoiceCreatePreviewParams")
 def _preview(b: Backend, req: Request) -> dict[str, Any]:
     return preview.create_preview(b, req.params)
 
 
-@route("GET", "/v1/invoices/{invoice}", params="InvoiceRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(_get(b, req), req.expand)
 
 
-@route("POST", "/v1/invoices/{invoice}", params="InvoiceUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         inv, p = _get(b, req), req.params
@@ -120,7 +116,6 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(inv, req.expand)
 
 
-@route("DELETE", "/v1/invoices/{invoice}", params="InvoiceDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         inv = _get(b, req)
@@ -139,7 +134,6 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": inv["id"], "object": "invoice", "deleted": True}
 
 
-@route("GET", "/v1/invoices", params="InvoiceListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 
@@ -154,13 +148,11 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
     return b.list_response(b.all("invoice", where=where), p, "/v1/invoices", req.expand)
 
 
-@route("GET", "/v1/invoices/{invoice}/lines", params="InvoiceListLinesParams", list_endpoint=True)
 def _lines(b: Backend, req: Request) -> dict[str, Any]:
     inv = _get(b, req)
     return b.list_response(inv["lines"]["data"], req.params, f"/v1/invoices/{inv['id']}/lines", req.expand)
 
 
-@route("POST", "/v1/invoices/{invoice}/finalize", params="InvoiceFinalizeInvoiceParams")
 def _finalize(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         inv = invoicing.finalize(b, _get(b, req), request_id=req.request_id)
@@ -169,24 +161,20 @@ def _finalize(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(inv, req.expand)
 
 
-@route("POST", "/v1/invoices/{invoice}/pay", params="InvoicePayParams")
 def _pay(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(pay_invoice(b, req.path_params["invoice"], req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/invoices/{invoice}/void", params="InvoiceVoidInvoiceParams")
 def _void(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(invoicing.void(b, _get(b, req), request_id=req.request_id), req.expand)
 
 
-@route("POST", "/v1/invoices/{invoice}/mark_uncollectible", params="InvoiceMarkUncollectibleParams")
 def _uncollectible(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(invoicing.mark_uncollectible(b, _get(b, req), request_id=req.request_id), req.expand)
 
 
-@route("GET", "/invoices/{invoice}/hosted", auth="none")
 def _hosted(b: Backend, req: Request) -> RawResponse:
     inv = _get(b, req)
     if inv["status"] == "draft":
@@ -194,7 +182,6 @@ def _hosted(b: Backend, req: Request) -> RawResponse:
     return RawResponse(200, documents.hosted_page(b, inv))
 
 
-@route("POST", "/invoices/{invoice}/hosted/pay", auth="none")
 def _hosted_pay(b: Backend, req: Request) -> RawResponse:
     message, kind = "Payment received. Thank you!", "notice"
     try:
@@ -204,7 +191,6 @@ def _hosted_pay(b: Backend, req: Request) -> RawResponse:
     return RawResponse(200, documents.hosted_page(b, _get(b, req), message, kind))
 
 
-@route("GET", "/invoices/{invoice}/pdf", auth="none")
 def _pdf(b: Backend, req: Request) -> RawResponse:
     inv = _get(b, req)
     if inv["status"] == "draft":

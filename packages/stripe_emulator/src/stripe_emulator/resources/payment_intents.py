@@ -15,7 +15,7 @@ from typing import Any
 from ..backend import Backend
 from ..billing import common
 from ..errors import card_error, invalid_request
-from ..router import Request, route
+from ..router import Request
 from .payment_methods import RADAR_BLOCK
 
 DECLINE_MESSAGES = {
@@ -333,7 +333,7 @@ def resolve_3ds(b: Backend, pi: dict[str, Any], result: str, request_id: str | N
     return pi
 
 
-# --- endpoints -------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------
 
 
 def _check_client_secret(b: Backend, req: Request, pi: dict[str, Any]) -> None:
@@ -344,7 +344,6 @@ def _check_client_secret(b: Backend, req: Request, pi: dict[str, Any]) -> None:
         )
 
 
-@route("POST", "/v1/payment_intents", params="PaymentIntentCreateParams")
 def api_create(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
@@ -369,14 +368,12 @@ def api_create(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(pi, req.expand)
 
 
-@route("GET", "/v1/payment_intents/{intent}", params="PaymentIntentRetrieveParams", auth="publishable")
 def api_retrieve(b: Backend, req: Request) -> dict[str, Any]:
     pi = b.get(req.path_params["intent"], "payment_intent")
     _check_client_secret(b, req, pi)
     return b.render(pi, req.expand)
 
 
-@route("POST", "/v1/payment_intents/{intent}/confirm", auth="publishable")
 def api_confirm(b: Backend, req: Request) -> dict[str, Any]:
     params = {k: v for k, v in req.params.items() if k != "client_secret"}
     from ..wire import schema_for, validate
@@ -397,7 +394,6 @@ def api_confirm(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(pi, params.get("expand") or [])
 
 
-@route("POST", "/v1/payment_intents/{intent}/cancel", params="PaymentIntentCancelParams")
 def api_cancel(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         pi = b.get(req.path_params["intent"], "payment_intent")
@@ -416,14 +412,12 @@ def api_cancel(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(pi, req.expand)
 
 
-@route("GET", "/v1/payment_intents", params="PaymentIntentListParams", list_endpoint=True)
 def api_list(b: Backend, req: Request) -> dict[str, Any]:
     cus = req.params.get("customer")
     objs = b.all("payment_intent", where=lambda o: not cus or o.get("customer") == cus)
     return b.list_response(objs, req.params, "/v1/payment_intents", req.expand)
 
 
-@route("POST", "/_emulator/payment_intents/{intent}/3ds", auth="none")
 def api_3ds(b: Backend, req: Request) -> dict[str, Any]:
     result = str(req.params.get("result") or "approve")
     if result not in ("approve", "fail"):

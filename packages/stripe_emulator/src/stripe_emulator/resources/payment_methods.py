@@ -21,7 +21,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, card_error, invalid_request
-from ..router import Request, route
+from ..router import Request
 from .customers import diff_previous, live_customer, merge_metadata
 
 
@@ -326,10 +326,9 @@ def list_payment_methods(b: Backend, params: dict[str, Any], customer_id: str | 
     return b.list_response(b.all("payment_method", where=keep), params, url, params.get("expand") or [])
 
 
-# --- routes ----------------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------------
 
 
-@route("POST", "/v1/payment_methods", params="PaymentMethodCreateParams", auth="publishable")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     if req.api_key == b.publishable_key and req.params.get("customer"):
         raise invalid_request("You cannot attach a PaymentMethod with a publishable key.", param="customer")
@@ -337,19 +336,16 @@ def _create(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(create_payment_method(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/payment_methods/{id}", params="PaymentMethodRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(b.get(req.path_params["id"], "payment_method"), req.expand)
 
 
-@route("POST", "/v1/payment_methods/{id}", params="PaymentMethodUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(update_payment_method(b, req.path_params["id"], req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/payment_methods/{id}/attach", params="PaymentMethodAttachParams")
 def _attach(b: Backend, req: Request) -> dict[str, Any]:
     if not req.params.get("customer"):
         raise invalid_request("Missing required param: customer.", param="customer")
@@ -358,20 +354,16 @@ def _attach(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(pm, req.expand)
 
 
-@route("POST", "/v1/payment_methods/{id}/detach", params="PaymentMethodDetachParams")
 def _detach(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(detach_payment_method(b, req.path_params["id"], req.request_id), req.expand)
 
 
-@route("GET", "/v1/payment_methods", params="PaymentMethodListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return list_payment_methods(b, req.params, req.params.get("customer"), "/v1/payment_methods")
 
 
-@route("GET", "/v1/customers/{customer}/payment_methods", params="CustomerPaymentMethodListParams",
-       list_endpoint=True)  # fmt: skip
 def _list_for_customer(b: Backend, req: Request) -> dict[str, Any]:
     cus = req.path_params["customer"]
     with b.lock:
@@ -379,7 +371,6 @@ def _list_for_customer(b: Backend, req: Request) -> dict[str, Any]:
         return list_payment_methods(b, req.params, cus, f"/v1/customers/{cus}/payment_methods")
 
 
-@route("GET", "/v1/customers/{customer}/payment_methods/{id}", params="CustomerPaymentMethodRetrieveParams")
 def _retrieve_for_customer(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         pm = b.get(req.path_params["id"], "payment_method")

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 from .customers import diff_previous, match_created, merge_metadata, render_with
 
 _MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
@@ -208,24 +208,20 @@ def list_prices(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
     return b.list_response(b.all("price", where=keep), params, "/v1/prices", params.get("expand") or [])
 
 
-@route("POST", "/v1/prices", params="PriceCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_price(b, create_price(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/prices/{id}", params="PriceRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return render_price(b, b.get(req.path_params["id"], "price"), req.expand)
 
 
-@route("POST", "/v1/prices/{id}", params="PriceUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_price(b, update_price(b, req.path_params["id"], req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/prices", params="PriceListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return list_prices(b, req.params)

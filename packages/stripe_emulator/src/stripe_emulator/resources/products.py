@@ -7,7 +7,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 from .customers import diff_previous, match_created, merge_metadata
 
 
@@ -138,29 +138,24 @@ def list_products(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
     return b.list_response(b.all("product", where=keep), params, "/v1/products", params.get("expand") or [])
 
 
-@route("POST", "/v1/products", params="ProductCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(create_product(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/products/{id}", params="ProductRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["id"], "product"), req.expand)
 
 
-@route("POST", "/v1/products/{id}", params="ProductUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(update_product(b, req.path_params["id"], req.params, req.request_id), req.expand)
 
 
-@route("DELETE", "/v1/products/{id}", params="ProductDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     return delete_product(b, req.path_params["id"], req.request_id)
 
 
-@route("GET", "/v1/products", params="ProductListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return list_products(b, req.params)

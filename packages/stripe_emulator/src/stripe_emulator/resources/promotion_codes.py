@@ -14,7 +14,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 from .coupons import coupon_valid, get_coupon, redeem_coupon
 from .customers import diff_previous, live_customer, match_created, merge_metadata
 
@@ -160,24 +160,20 @@ def redeem_promotion_code(b: Backend, promo_id: str) -> dict[str, Any]:
         return promo
 
 
-@route("POST", "/v1/promotion_codes", params="PromotionCodeCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(create_promotion_code(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/promotion_codes/{id}", params="PromotionCodeRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["id"], "promotion_code"), req.expand)
 
 
-@route("POST", "/v1/promotion_codes/{id}", params="PromotionCodeUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(update_promotion_code(b, req.path_params["id"], req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/promotion_codes", params="PromotionCodeListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
-from ..router import RawResponse, Request, route
+from ..router import RawResponse, Request
 from ..wire import schema_for, validate
 from .customers import live_customer, match_created, merge_metadata
 from .payment_methods import attach_payment_method, decline_details, refuses_setup, resolve_payment_method
@@ -273,17 +273,15 @@ def _render(b: Backend, seti: dict[str, Any], req: Request) -> dict[str, Any]:
     return b.render(seti, req.expand)
 
 
-# --- routes ----------------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------------
 
 
-@route("POST", "/v1/setup_intents", params="SetupIntentCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         seti = create_setup_intent(b, req.params, req.request_id)
         return _render(b, seti, req)
 
 
-@route("GET", "/v1/setup_intents/{id}", params="SetupIntentRetrieveParams", auth="publishable")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         seti = b.get(req.path_params["id"], "setup_intent")
@@ -291,13 +289,11 @@ def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
         return _render(b, seti, req)
 
 
-@route("POST", "/v1/setup_intents/{id}", params="SetupIntentUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return _render(b, update_setup_intent(b, req.path_params["id"], req.params, req.request_id), req)
 
 
-@route("POST", "/v1/setup_intents/{id}/confirm", auth="publishable")
 def _confirm(b: Backend, req: Request) -> dict[str, Any]:
     # Stripe.js sends `client_secret`, which stripe-python's confirm params do not declare: check it, then validate.
     params = dict(req.params)
@@ -310,13 +306,11 @@ def _confirm(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(seti, [str(e) for e in params.get("expand") or []])
 
 
-@route("POST", "/v1/setup_intents/{id}/cancel", params="SetupIntentCancelParams")
 def _cancel(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return _render(b, cancel_setup_intent(b, req.path_params["id"], req.params, req.request_id), req)
 
 
-@route("GET", "/v1/setup_intents", params="SetupIntentListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 
@@ -331,7 +325,6 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
         return b.list_response(b.all("setup_intent", where=keep), p, "/v1/setup_intents", req.expand)
 
 
-@route("POST", "/_emulator/setup_intents/{id}/3ds", auth="none")
 def _three_ds(b: Backend, req: Request) -> Any:
     result = req.params.get("result")
     if result not in ("approve", "fail"):
@@ -350,7 +343,6 @@ def _three_ds(b: Backend, req: Request) -> Any:
     return b.render(seti)
 
 
-@route("GET", "/_emulator/setup_intents/{id}/3ds", auth="none")
 def _three_ds_page(b: Backend, req: Request) -> RawResponse:
     seti = b.get(req.path_params["id"], "setup_intent")
     sid = html.escape(seti["id"])

@@ -7,23 +7,20 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing.subscription_update import update_subscription
-from ..router import Request, route
+from ..router import Request
 
 _PASS = ("proration_behavior", "proration_date", "payment_behavior")
 
 
-@route("GET", "/v1/subscription_items", params="SubscriptionItemListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     sub = b.get(req.params.get("subscription"), "subscription", param="subscription")
     return b.list_response(sub["items"]["data"], req.params, "/v1/subscription_items", req.expand)
 
 
-@route("GET", "/v1/subscription_items/{item}", params="SubscriptionItemRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["item"], "subscription_item"), req.expand)
 
 
-@route("POST", "/v1/subscription_items", params="SubscriptionItemCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
@@ -35,7 +32,6 @@ def _create(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(new, req.expand)
 
 
-@route("POST", "/v1/subscription_items/{item}", params="SubscriptionItemUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
@@ -47,7 +43,6 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(b.get(item["id"], "subscription_item"), req.expand)
 
 
-@route("DELETE", "/v1/subscription_items/{item}", params="SubscriptionItemDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:

@@ -12,7 +12,7 @@ from ..backend import Backend
 from ..billing import schedules
 from ..billing.subscription_update import cancel_subscription
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 
 
 def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
@@ -107,22 +107,18 @@ def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: st
         return sched
 
 
-@route("POST", "/v1/subscription_schedules", params="SubscriptionScheduleCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_schedule(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/subscription_schedules/{schedule}", params="SubscriptionScheduleRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["schedule"], "subscription_schedule"), req.expand)
 
 
-@route("POST", "/v1/subscription_schedules/{schedule}", params="SubscriptionScheduleUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(update_schedule(b, req.path_params["schedule"], req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/subscription_schedules/{schedule}/release", params="SubscriptionScheduleReleaseParams")
 def _release(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         sched = b.get(req.path_params["schedule"], "subscription_schedule")
@@ -132,7 +128,6 @@ def _release(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(sched, req.expand)
 
 
-@route("POST", "/v1/subscription_schedules/{schedule}/cancel", params="SubscriptionScheduleCancelParams")
 def _cancel(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         sched = b.get(req.path_params["schedule"], "subscription_schedule")
@@ -146,7 +141,6 @@ def _cancel(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(sched, req.expand)
 
 
-@route("GET", "/v1/subscription_schedules", params="SubscriptionScheduleListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     cus = req.params.get("customer")
     objs = b.all("subscription_schedule", where=lambda s: not cus or s["customer"] == cus)

@@ -18,7 +18,7 @@ from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
 from ..billing.subscription_update import cancel_subscription, update_subscription
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 
 __all__ = [
     "cancel_subscription",
@@ -29,13 +29,11 @@ __all__ = [
 ]
 
 
-@route("POST", "/v1/subscriptions", params="SubscriptionCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(create_subscription(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/subscriptions/search", params="SubscriptionSearchParams")
 def _search(b: Backend, req: Request) -> dict[str, Any]:
     """Supports `status:'x'`, `metadata['k']:'v'` and `customer:'cus_..'` clauses joined by AND."""
     clauses = re.findall(r"(\w+)(?:\['([^']+)'\])?\s*:\s*'([^']*)'", req.params.get("query", ""))
@@ -60,36 +58,30 @@ def _search(b: Backend, req: Request) -> dict[str, Any]:
     }
 
 
-@route("GET", "/v1/subscriptions/{subscription}", params="SubscriptionRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["subscription"], "subscription"), req.expand)
 
 
-@route("POST", "/v1/subscriptions/{subscription}", params="SubscriptionUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(update_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-@route("DELETE", "/v1/subscriptions/{subscription}", params="SubscriptionCancelParams")
 def _cancel(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(cancel_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/subscriptions/{subscription}/pause", params="SubscriptionPauseParams")
 def _pause(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(pause_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/subscriptions/{subscription}/resume", params="SubscriptionResumeParams")
 def _resume(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(resume_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-@route("POST", "/v1/subscriptions/{subscription}/migrate", params="SubscriptionMigrateParams")
 def _migrate(b: Backend, req: Request) -> dict[str, Any]:
     """classic -> flexible billing mode (never back); the subscription's items and periods stay as they are."""
     with b.lock:
@@ -102,7 +94,6 @@ def _migrate(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(sub, req.expand)
 
 
-@route("GET", "/v1/subscriptions", params="SubscriptionListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     status = p.get("status")

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request, resource_missing
-from ..router import Request, route
+from ..router import Request
 from ..wire import schema_for
 from .customers import live_customer
 
@@ -149,34 +149,29 @@ def _list(b: Backend, params: dict[str, Any], customer_id: str | None, url: str)
         return b.list_response(objs, params, url, params.get("expand") or [])
 
 
-# --- routes --------------------------------------------------------------------------------------------------------
+# --- endpoint handlers (listed in routes.py) -----------------------------------------------------------------------
 
 
-@route("POST", "/v1/customers/{customer}/tax_ids", params="CustomerTaxIdCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(create_tax_id(b, req.path_params["customer"], req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/customers/{customer}/tax_ids", params="CustomerTaxIdListParams", list_endpoint=True)
 def _list_for_customer(b: Backend, req: Request) -> dict[str, Any]:
     cus = req.path_params["customer"]
     live_customer(b, cus, "customer")
     return _list(b, req.params, cus, f"/v1/customers/{cus}/tax_ids")
 
 
-@route("GET", "/v1/customers/{customer}/tax_ids/{id}", params="CustomerTaxIdRetrieveParams")
 def _retrieve_for_customer(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(get_tax_id(b, req.path_params["id"], req.path_params["customer"]), req.expand)
 
 
-@route("DELETE", "/v1/customers/{customer}/tax_ids/{id}", params="CustomerTaxIdDeleteParams")
 def _delete_for_customer(b: Backend, req: Request) -> dict[str, Any]:
     return delete_tax_id(b, req.path_params["id"], req.path_params["customer"], req.request_id)
 
 
-@route("POST", "/v1/tax_ids", params="TaxIdCreateParams")
 def _create_top(b: Backend, req: Request) -> dict[str, Any]:
     owner = req.params.get("owner") or {"type": "self"}
     if owner.get("type") == "customer":
@@ -192,19 +187,16 @@ def _create_top(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(create_tax_id(b, cus, params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/tax_ids", params="TaxIdListParams", list_endpoint=True)
 def _list_top(b: Backend, req: Request) -> dict[str, Any]:
     owner = req.params.get("owner") or {"type": "self"}
     cus = owner.get("customer") if owner.get("type") == "customer" else None
     return _list(b, req.params, cus, "/v1/tax_ids")
 
 
-@route("GET", "/v1/tax_ids/{id}", params="TaxIdRetrieveParams")
 def _retrieve_top(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.render(get_tax_id(b, req.path_params["id"]), req.expand)
 
 
-@route("DELETE", "/v1/tax_ids/{id}", params="TaxIdDeleteParams")
 def _delete_top(b: Backend, req: Request) -> dict[str, Any]:
     return delete_tax_id(b, req.path_params["id"], None, req.request_id)

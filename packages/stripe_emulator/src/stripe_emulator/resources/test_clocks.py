@@ -20,7 +20,7 @@ from typing import Any
 from ..backend import Backend
 from ..billing import lifecycle
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 
 log = logging.getLogger(__name__)
 TWO_YEARS = 2 * 365 * 86400
@@ -157,22 +157,18 @@ def refuse_writes_while_advancing(b: Backend, req: Request) -> None:
             raise _advancing_error(clock)
 
 
-@route("POST", "/v1/test_helpers/test_clocks", params="test_helpers.TestClockCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(create_clock(b, req.params, req.request_id), req.expand)
 
 
-@route("GET", "/v1/test_helpers/test_clocks/{clock}", params="test_helpers.TestClockRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["clock"], "test_helpers.test_clock"), req.expand)
 
 
-@route("GET", "/v1/test_helpers/test_clocks", params="test_helpers.TestClockListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     return b.list_response(b.all("test_helpers.test_clock"), req.params, "/v1/test_helpers/test_clocks", req.expand)
 
 
-@route("DELETE", "/v1/test_helpers/test_clocks/{clock}", params="test_helpers.TestClockDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     """Deleting a clock deletes its customers and everything billed to them, as Stripe does."""
     with b.lock:
@@ -190,7 +186,6 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": clock["id"], "object": "test_helpers.test_clock", "deleted": True}
 
 
-@route("POST", "/v1/test_helpers/test_clocks/{clock}/advance", params="test_helpers.TestClockAdvanceParams")
 def _advance(b: Backend, req: Request) -> dict[str, Any]:
     return advance_clock(b, req.path_params["clock"], int(req.params["frozen_time"]), req.request_id)
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from ..api_versions import check_endpoint_version
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request, route
+from ..router import Request
 from ..webhooks import deliverer
 from .customers import merge_metadata
 
@@ -91,7 +91,6 @@ def endpoint_secret(b: Backend, we_id: str) -> str:
     return str(b.get(we_id, "webhook_endpoint")["_secret"])
 
 
-@route("POST", "/v1/webhook_endpoints", params="WebhookEndpointCreateParams")
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     ep = create_webhook_endpoint(b, req.params)
     out = b.render(ep, req.expand)
@@ -99,17 +98,14 @@ def _create(b: Backend, req: Request) -> dict[str, Any]:
     return out
 
 
-@route("GET", "/v1/webhook_endpoints/{id}", params="WebhookEndpointRetrieveParams")
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(b.get(req.path_params["id"], "webhook_endpoint"), req.expand)
 
 
-@route("POST", "/v1/webhook_endpoints/{id}", params="WebhookEndpointUpdateParams")
 def _update(b: Backend, req: Request) -> dict[str, Any]:
     return b.render(update_webhook_endpoint(b, req.path_params["id"], req.params), req.expand)
 
 
-@route("DELETE", "/v1/webhook_endpoints/{id}", params="WebhookEndpointDeleteParams")
 def _delete(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         b.get(req.path_params["id"], "webhook_endpoint")
@@ -117,7 +113,6 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": req.path_params["id"], "object": "webhook_endpoint", "deleted": True}
 
 
-@route("GET", "/v1/webhook_endpoints", params="WebhookEndpointListParams", list_endpoint=True)
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return b.list_response(b.all("webhook_endpoint"), req.params, "/v1/webhook_endpoints", req.expand)
