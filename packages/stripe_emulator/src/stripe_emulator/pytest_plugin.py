@@ -32,6 +32,6 @@ def stripe_emulator(stripe_emulator_server: EmulatorServer) -> Iterator[Emulator
 @pytest.fixture
 def stripe_client(stripe_emulator: EmulatorServer):  # type: ignore[no-untyped-def]
     """A stripe-python StripeClient pointed at the emulator (no SDK retries unless a test asks)."""
-    import stripe
+    import stripe  # here, not at the top: the plugin loads in every pytest run, this fixture in few
 
     return stripe.StripeClient(stripe_emulator.secret_key, base_addresses={"api": stripe_emulator.api_base})

@@ -6,6 +6,7 @@ stripe_emulator --port 12111`). HTTP/1.1 keep-alive, so stripe-python reuses its
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import socket
@@ -192,8 +193,6 @@ class _Handler(BaseHTTPRequestHandler):
         if header.startswith("Bearer "):
             key = header[7:].strip()
         elif header.startswith("Basic "):
-            import base64
-
             key = base64.b64decode(header[6:]).decode("utf-8", "replace").split(":", 1)[0]
         em = self.emulator
         if not key:

@@ -175,7 +175,7 @@ def _with_blank(s: Schema) -> Schema:
 
 @functools.cache
 def schema_for(params_class_name: str) -> Schema:
-    import stripe.params as sp
+    import stripe.params as sp  # on first use: the generated params modules are slow to import
 
     cls: Any = sp
     for part in params_class_name.split("."):  # "checkout.SessionCreateParams" names a sub-package's class

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..resources.invoice_items import new_invoice_item
 from . import common
 
 PRORATION_DISCOUNTS = ("included", "itemized")
@@ -126,8 +127,6 @@ def _share(value: int, remaining: int, length: int) -> int:
 
 def credits(b: Backend, sub: dict[str, Any], item_id: str, at: int) -> list[dict[str, Any]]:
     """One credit proration invoice item per debit of `item_id` still covering `at` (the debits are cut at `at`)."""
-    from ..resources.invoice_items import new_invoice_item
-
     out = []
     for d in sub.get("_debits") or []:
         if d["item"] != item_id or not d["start"] <= at < d["end"]:
@@ -174,10 +173,8 @@ def credits(b: Backend, sub: dict[str, Any], item_id: str, at: int) -> list[dict
 
 def percent_discounts(b: Backend, sub: dict[str, Any], gross: int, at: int) -> list[dict[str, Any]]:
     """The subscription's percent-off discounts applied, in order, to one proration charge of `gross`."""
-    from .subscription_core import active_discounts
-
     out, remaining = [], gross
-    for did in active_discounts(b, sub, at):
+    for did in common.active_discounts(b, sub, at):
         coupon = common.coupon_of(b, b.objects.get(did) or {})
         if not coupon or coupon.get("percent_off") is None:
             continue
@@ -198,13 +195,10 @@ def charge(
     period: tuple[int, int],
 ) -> dict[str, Any] | None:
     """The "Remaining time on" proration for a new item state, recorded as a debit for later credits."""
-    from ..resources.invoice_items import new_invoice_item
-    from .proration import amount as prorated
-
     start, end = period
     if end - at <= 0:
         return None
-    gross = prorated(common.unit_amount(price), quantity, end - at, end - start)
+    gross = common.prorated(common.unit_amount(price), quantity, end - at, end - start)
     disc = percent_discounts(b, sub, gross, at)
     net = gross - sum(x["amount"] for x in disc)
     name = common.product_name(b, price)

@@ -10,6 +10,9 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..resources import payment_methods as pms
+from ..resources.coupons import coupon_valid, redeem_coupon
+from ..resources.promotion_codes import promotion_code_valid, redeem_promotion_code
 
 DAY = 86400
 # Smart-Retries stand-in: after a failed automatic charge, retry this many days after the FIRST failure.
@@ -25,6 +28,23 @@ def settings(b: Backend) -> dict[str, Any]:
 
 def round_half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def prorated(unit: int, quantity: int, remaining: int, period: int) -> int:
+    """`unit` × `quantity` for `remaining` of `period` seconds, rounded half up (Stripe's proration arithmetic)."""
+    if period <= 0 or remaining <= 0:
+        return 0
+    return round_half_up(Decimal(unit) * quantity * remaining / period)
+
+
+def active_discounts(b: Backend, sub: dict[str, Any], at: int) -> list[str]:
+    """The ids of the subscription's discounts still in force at `at`."""
+    out = []
+    for did in sub.get("discounts") or []:
+        d = b.objects.get(did)
+        if d and (d.get("end") is None or d["end"] > at):
+            out.append(did)
+    return out
 
 
 # --- lookups --------------------------------------------------------------------------------------------------
@@ -55,8 +75,6 @@ def unit_amount(pr: dict[str, Any]) -> int:
 
 def payment_method(b: Backend, pm_id: Any, param: str = "payment_method") -> dict[str, Any]:
     """A stored payment method; test tokens such as `pm_card_visa` resolve through E1's module when present."""
-    from ..resources import payment_methods as pms
-
     return pms.resolve_payment_method(b, pm_id, param=param)
 
 
@@ -142,9 +160,6 @@ def make_discounts(
     All specs are checked before anything is stored or counted. A coupon already applied through one of the
     `existing` discounts keeps that discount (no second redemption).
     """
-    from ..resources.coupons import coupon_valid, redeem_coupon
-    from ..resources.promotion_codes import promotion_code_valid, redeem_promotion_code
-
     current: dict[str, str] = {}
     for did in existing or []:
         d = b.objects.get(did)

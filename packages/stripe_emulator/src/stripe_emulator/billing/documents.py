@@ -70,7 +70,7 @@ def _latin(text: str) -> str:
 
 
 def invoice_pdf(b: Backend, inv: dict[str, Any]) -> bytes:
-    from fpdf import FPDF
+    from fpdf import FPDF  # on first use: only invoice PDF downloads need it
 
     pdf = FPDF()
     pdf.add_page()

@@ -7,10 +7,12 @@ pending update applies it.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..resources import payment_intents
 from . import common
 from .invoice_shape import compute_totals, new_line
 
@@ -82,8 +84,6 @@ def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> 
     )
     inv["status_transitions"]["finalized_at"] = now
     if inv["amount_due"] > 0:
-        from ..resources import payment_intents
-
         pi = payment_intents.create_intent(
             b,
             customer=inv["customer"],
@@ -150,8 +150,6 @@ def attempt(
             f"Invoice is {inv['status']}; only open invoices can be paid.",
             code="invoice_not_editable" if inv["status"] == "draft" else None,
         )
-    from ..resources import payment_intents
-
     pm = payment_method or payment_method_for(b, inv)
     inv["_automatic"] = automatic
     if not pm:
@@ -194,9 +192,7 @@ def _mark_paid(b: Backend, inv: dict[str, Any], request_id: str | None) -> None:
     inv["status_transitions"]["paid_at"] = now
     inv["auto_advance"] = False
     b.emit("invoice.paid", inv, request_id=request_id)
-    from . import subscription_core
-
-    subscription_core.after_invoice_paid(b, inv, request_id=request_id)
+    _outcomes().after_invoice_paid(b, inv, request_id=request_id)
 
 
 def on_intent_failed(b: Backend, pi: dict[str, Any], request_id: str | None = None) -> None:
@@ -226,9 +222,7 @@ def _after_failure(b: Backend, inv: dict[str, Any], request_id: str | None) -> N
         inv["next_payment_attempt"] = first + common.RETRY_DAYS[retries_done] * common.DAY
     else:
         inv["next_payment_attempt"] = None
-    from . import subscription_core
-
-    subscription_core.after_invoice_failed(b, inv, request_id=request_id)
+    _outcomes().after_invoice_failed(b, inv, request_id=request_id)
 
 
 def void(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
@@ -238,9 +232,7 @@ def void(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict
     inv["status_transitions"]["voided_at"] = b.now_for_customer(inv["customer"])
     _cancel_intent(b, inv, request_id)
     b.emit("invoice.voided", inv, request_id=request_id)
-    from . import subscription_core
-
-    subscription_core.after_invoice_closed(b, inv, request_id=request_id)
+    _outcomes().after_invoice_closed(b, inv, request_id=request_id)
     return inv
 
 
@@ -251,9 +243,7 @@ def mark_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None =
     inv["status_transitions"]["marked_uncollectible_at"] = b.now_for_customer(inv["customer"])
     inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
     b.emit("invoice.marked_uncollectible", inv, request_id=request_id)
-    from . import resume
-
-    resume.on_invoice_uncollectible(b, inv, request_id=request_id)  # a resumption invoice resumes the subscription
+    _outcomes().after_invoice_uncollectible(b, inv, request_id=request_id)
     return inv
 
 
@@ -271,3 +261,12 @@ def _cancel_intent(b: Backend, inv: dict[str, Any], request_id: str | None) -> N
         if pay["status"] == "open":
             pay["status"] = "canceled"
             pay["status_transitions"]["canceled_at"] = b.now_for_customer(inv["customer"])
+
+
+def _outcomes() -> ModuleType:
+    """The subscription's reactions to an invoice's outcome (`invoice_outcomes`). Imported at call time, not at the
+    top: that module sits above this one (it reaches `invoicing` through `subscription_core` and `resume`), and
+    settling an invoice is the one place that calls up into it."""
+    from . import invoice_outcomes
+
+    return invoice_outcomes

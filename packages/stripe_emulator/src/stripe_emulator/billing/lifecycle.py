@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import common, invoicing, pause, resume
+from . import common, invoicing, pause, resume, schedules
 from . import subscription_core as core
+from .subscription_update import cancel_subscription
 
 #: How long a renewal invoice stays a draft before it is finalized and charged.
 FINALIZE_AFTER_S = 3600
@@ -103,8 +104,6 @@ def finalize_draft(b: Backend, inv: dict[str, Any]) -> None:
 
 
 def process(b: Backend, kind: str, target_id: str, at: int) -> None:
-    from .subscription_update import cancel_subscription
-
     if kind == "retry":
         inv = b.objects[target_id]
         inv["_retries_done"] = inv.get("_retries_done", 0) + 1
@@ -115,8 +114,6 @@ def process(b: Backend, kind: str, target_id: str, at: int) -> None:
         finalize_draft(b, b.objects[target_id])
         return
     if kind == "phase":
-        from . import schedules
-
         schedules.advance_phase(b, b.objects[target_id], at)
         return
     sub = b.objects[target_id]

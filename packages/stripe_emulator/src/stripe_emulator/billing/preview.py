@@ -15,9 +15,14 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from . import common, invoicing
+from ..resources.invoice_items import create_invoice_item
+from . import common, invoicing, schedules
 from . import subscription_core as core
-from .invoice_shape import compute_totals
+from .invoice_shape import compute_totals, new_invoice
+from .pause import pause_subscription
+from .resume import resume_subscription
+from .subscription_create import create_subscription
+from .subscription_update import cancel_subscription, update_subscription
 
 #: Private per-account state the update code may change (restored after the preview).
 _EXTRA_STATE = ("invoice_numbers", "billing_settings")
@@ -104,18 +109,12 @@ def create_preview(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
-    from .subscription_update import update_subscription
-
     if not p.get("subscription") and (p.get("subscription_details") or {}).get("items"):
         return _new_subscription(b, p)
     if not p.get("subscription"):
         cus = b.get(p["customer"], "customer", param="customer")
-        from ..resources.invoice_items import create_invoice_item
-
         for spec in p.get("invoice_items") or []:
             create_invoice_item(b, {**spec, "customer": cus["id"]})
-        from .invoice_shape import new_invoice
-
         inv = new_invoice(b, cus["id"], billing_reason="manual")
         for ii in invoicing.pending_items(b, cus["id"], None):
             invoicing.invoice_item_line(b, inv, ii)
@@ -154,8 +153,6 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
         if proration_date is None and details.get("items"):
             params["proration_date"] = proration_date = b.now_for_customer(sub["customer"])
         if details.get("cancel_now"):
-            from .subscription_update import cancel_subscription
-
             cancel_subscription(
                 b, sub["id"], {"prorate": details.get("proration_behavior") != "none", "invoice_now": True}
             )
@@ -176,9 +173,6 @@ def _pause_or_resume(b: Backend, sub: dict[str, Any], details: dict[str, Any], p
     `InvoiceCreatePreviewParamsSubscriptionDetails`): the invoice pausing would create (only with
     `invoicing_behavior=invoice` and something to bill: "`pending_invoice_item` never has a preview available"), or
     the resumption invoice (when resuming creates none, the next invoice with the pending prorations)."""
-    from .pause import pause_subscription
-    from .resume import resume_subscription
-
     latest = sub.get("latest_invoice")
     if details.get("pause"):
         pause_subscription(b, sub["id"], dict(details["pause"]))
@@ -198,8 +192,6 @@ def _pause_or_resume(b: Backend, sub: dict[str, Any], details: dict[str, Any], p
 
 def _new_subscription(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     """The first invoice of a subscription not created yet: the real create code, run in the sandbox."""
-    from .subscription_create import create_subscription
-
     details = p["subscription_details"]
     params: dict[str, Any] = {
         "customer": p.get("customer"),
@@ -256,8 +248,6 @@ def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
     if sched is not None and sched["status"] == "active" and phase_end is not None and phase_end <= at:
         # The schedule's next phase starts first (as the clock would run it): the invoice bills its items,
         # quantities, discounts and trial.
-        from . import schedules
-
         if clock is not None:
             clock["frozen_time"] = phase_end
         schedules.advance_phase(b, sched, phase_end)

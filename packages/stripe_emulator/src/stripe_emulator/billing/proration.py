@@ -9,17 +9,11 @@ zero. Each line is an invoice item flagged `proration=true` whose invoice line c
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..backend import Backend
-from . import common
-
-
-def amount(unit: int, quantity: int, remaining: int, period: int) -> int:
-    if period <= 0 or remaining <= 0:
-        return 0
-    return common.round_half_up(Decimal(unit) * quantity * remaining / period)
+from ..resources.invoice_items import new_invoice_item
+from . import billing_mode, common
 
 
 def _label(b: Backend, pr: dict[str, Any], quantity: int) -> str:
@@ -43,10 +37,8 @@ def proration_item(
     remaining = end - at
     if remaining <= 0:
         return None
-    value = amount(common.unit_amount(price), quantity, remaining, end - start)
+    value = common.prorated(common.unit_amount(price), quantity, remaining, end - start)
     what = "Unused time on" if credit else "Remaining time on"
-    from ..resources.invoice_items import new_invoice_item
-
     return new_invoice_item(
         b,
         customer=sub["customer"],
@@ -78,8 +70,6 @@ def prorate_changes(
     Classic mode credits the old item state at its current price and quantity; flexible mode credits what was
     originally debited for the time left (`billing_mode.credits`) and records each charge as a new debit.
     """
-    from . import billing_mode
-
     flexible = billing_mode.is_flexible(sub)
     out: list[dict[str, Any]] = []
     old_by_id = {i["id"]: i for i in before}

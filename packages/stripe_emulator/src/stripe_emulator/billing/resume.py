@@ -155,7 +155,7 @@ def _resume_now(
     core.emit_updated(b, sub, before, request_id)
 
 
-# --- reactions to the resumption invoice (called from subscription_core.after_invoice_*) -------------------------
+# --- reactions to the resumption invoice (called from invoice_outcomes.after_invoice_*) -------------------------
 
 
 def _resuming(sub: dict[str, Any], inv: dict[str, Any]) -> dict[str, Any] | None:

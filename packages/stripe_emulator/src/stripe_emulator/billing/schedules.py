@@ -9,6 +9,7 @@ from ..backend import Backend
 from ..errors import invalid_request
 from . import common
 from . import subscription_core as core
+from .subscription_update import cancel_subscription
 
 
 def phase_items(b: Backend, specs: list[dict[str, Any]], param: str) -> list[dict[str, Any]]:
@@ -162,8 +163,6 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
 
 def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
     """The current phase ended at `at`: apply the next phase's items, or run the end behavior."""
-    from .subscription_update import cancel_subscription
-
     sub = b.objects[sched["subscription"]]
     idx = next(
         (i for i, ph in enumerate(sched["phases"]) if ph["start_date"] == sched["current_phase"]["start_date"]), 0

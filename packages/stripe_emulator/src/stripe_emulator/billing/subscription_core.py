@@ -12,7 +12,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, card_error, invalid_request
-from . import common, invoicing
+from ..resources import payment_methods
+from . import billing_mode, common, invoicing
 from .invoice_shape import compute_totals, new_invoice, new_line
 
 SUB_STATE_KEYS = ("billing_cycle_anchor", "trial_start", "trial_end", "status", "_period", "_interval", "_debits")
@@ -122,8 +123,6 @@ def items(sub: dict[str, Any]) -> list[dict[str, Any]]:
 
 def set_period(sub: dict[str, Any], start: int, end: int) -> None:
     if sub.get("_period") and start != sub["_period"][0]:
-        from . import billing_mode
-
         billing_mode.start_period(sub, start)
     sub["_period"] = [start, end]
     for it in items(sub):
@@ -180,15 +179,6 @@ def emit_updated(b: Backend, sub: dict[str, Any], before: dict[str, Any], reques
         b.emit("customer.subscription.updated", sub, previous_attributes=prev, request_id=request_id)
 
 
-def active_discounts(b: Backend, sub: dict[str, Any], at: int) -> list[str]:
-    out = []
-    for did in sub.get("discounts") or []:
-        d = b.objects.get(did)
-        if d and (d.get("end") is None or d["end"] > at):
-            out.append(did)
-    return out
-
-
 def consume_once(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
     """`duration=once` coupons apply to one invoice with a positive subtotal, then leave the subscription."""
     if inv["subtotal"] <= 0:
@@ -219,7 +209,7 @@ def sub_invoice(
         period_start=period[0] if cycle_lines else now,
         period_end=period[0] if cycle_lines else now,
         currency=sub["currency"],
-        discounts=active_discounts(b, sub, now),
+        discounts=common.active_discounts(b, sub, now),
         default_payment_method=None,
         now=now,
     )
@@ -250,8 +240,6 @@ def sub_invoice(
             )
     compute_totals(b, inv, apply_balance=False)
     if cycle_lines and not trial:
-        from . import billing_mode
-
         billing_mode.record_cycle_debits(b, sub, inv)
     sub["latest_invoice"] = inv["id"]
     if not b.extra.get("_preview"):
@@ -287,8 +275,6 @@ def incomplete_error(b: Backend, pm_id: str | None) -> StripeAPIError:
             code="authentication_required",
             decline_code="authentication_required",
         )
-    from ..resources import payment_methods
-
     return payment_methods.decline_error(how)
 
 
@@ -309,74 +295,3 @@ def collect(
     if inv["status"] == "paid":
         return True
     return invoicing.attempt(b, inv, off_session=off_session, automatic=automatic, request_id=request_id)
-
-
-# --- reactions to invoice outcomes -----------------------------------------------------------------------------
-
-
-def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
-    sub = b.objects.get(invoicing.subscription_of(inv) or "")
-    if sub is None or sub["status"] in ("canceled", "incomplete_expired"):
-        return
-    from . import resume
-
-    if resume.on_invoice_paid(b, sub, inv, request_id):
-        return
-    before = b.render(sub)
-    save_payment_method(b, sub, inv)
-    pending = sub.get("_pending")
-    if pending and pending.get("invoice") == inv["id"]:
-        restore(b, sub, pending["state"])
-        sub.update(copy.deepcopy(pending.get("fields") or {}))  # metadata, discounts, cancel_at_period_end
-        sub["pending_update"], sub["_pending"] = None, None
-        b.emit("customer.subscription.pending_update_applied", sub, request_id=request_id)
-    if sub["status"] in ("incomplete", "past_due", "unpaid"):
-        still_open = [
-            i
-            for i in b.all("invoice", where=lambda o: invoicing.subscription_of(o) == sub["id"])
-            if i["status"] == "open" and i["id"] != inv["id"] and not i.get("_pending_for")
-        ]
-        if not still_open:
-            now = b.now_for_customer(sub["customer"])
-            sub["status"] = "trialing" if sub.get("trial_end") and sub["trial_end"] > now else "active"
-            sub.pop("_incomplete_expires_at", None)
-    emit_updated(b, sub, before, request_id)
-
-
-def after_invoice_failed(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
-    sub = b.objects.get(invoicing.subscription_of(inv) or "")
-    if sub is None or inv.get("_pending_for") or sub["status"] in ("canceled", "incomplete_expired", "incomplete"):
-        return
-    from . import resume
-
-    if resume.on_invoice_failed(b, sub, inv, request_id):
-        return
-    before = b.render(sub)
-    final = inv.get("_automatic") and inv.get("_retries_done", 0) >= len(common.RETRY_DAYS)
-    if final:
-        if common.settings(b)["after_final_failure"] == "unpaid":
-            sub["status"] = "unpaid"
-        else:
-            from .subscription_update import cancel_subscription
-
-            cancel_subscription(b, sub["id"], {}, request_id=request_id, reason="payment_failed")
-            return
-    elif sub["status"] in ("active", "trialing"):
-        sub["status"] = "past_due"
-    emit_updated(b, sub, before, request_id)
-
-
-def after_invoice_closed(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
-    sub = b.objects.get(invoicing.subscription_of(inv) or "")
-    if sub is None:
-        return
-    from . import resume
-
-    if resume.on_invoice_closed(b, sub, inv, request_id):
-        return
-    pending = sub.get("_pending")
-    if pending and pending.get("invoice") == inv["id"]:
-        before = b.render(sub)
-        sub["pending_update"], sub["_pending"] = None, None
-        b.emit("customer.subscription.pending_update_expired", sub, request_id=request_id)
-        emit_updated(b, sub, before, request_id)

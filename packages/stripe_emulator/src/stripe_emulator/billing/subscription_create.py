@@ -8,7 +8,7 @@ from ..backend import Backend
 from ..errors import invalid_request
 from . import billing_mode, common, invoicing
 from . import subscription_core as core
-from .proration import amount as prorated
+from .invoice_shape import compute_totals
 
 
 def _trial_end(p: dict[str, Any], prices: list[dict[str, Any]], now: int) -> int | None:
@@ -185,15 +185,15 @@ def _prorate_first_period(
     b: Backend, inv: dict[str, Any], sub: dict[str, Any], start: int, anchor: int, interval: str, count: int
 ) -> None:
     """A future billing_cycle_anchor: the first invoice charges only the time until the anchor."""
-    from .invoice_shape import compute_totals
-
     full = anchor - common.add_interval(anchor, interval, count, -1)
     for li in inv["lines"]["data"]:
         det = (li.get("parent") or {}).get("subscription_item_details")
         if not det or det.get("invoice_item"):
             continue
         pr = b.objects[li["pricing"]["price_details"]["price"]]
-        li["amount"] = li["subtotal"] = prorated(common.unit_amount(pr), li["quantity"] or 0, anchor - start, full)
+        li["amount"] = li["subtotal"] = common.prorated(
+            common.unit_amount(pr), li["quantity"] or 0, anchor - start, full
+        )
         li["description"] = (
             f"Remaining time on {li['quantity']} × {common.product_name(b, pr)} after {common.fmt_date(start)}"
         )

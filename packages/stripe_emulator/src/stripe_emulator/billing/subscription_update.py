@@ -10,6 +10,7 @@ from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
 from . import common
 from . import subscription_core as core
+from .pause import refuse_paused_changes
 from .proration import prorate_changes
 
 #: Parameters a pending update may carry: Stripe's "Pending updates reference" list, plus `metadata` and `discounts`
@@ -169,8 +170,6 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             if set(p) - allowed:
                 raise invalid_request("A canceled subscription can only update its cancellation_details and metadata.")
         if status == "paused":
-            from .pause import refuse_paused_changes
-
             refuse_paused_changes(p)
         behavior = p.get("payment_behavior") or "allow_incomplete"
         if behavior == "pending_if_incomplete" and set(p) - PENDING_ALLOWED:

@@ -11,9 +11,14 @@ from typing import Any
 from urllib.parse import quote
 
 from ..backend import Backend
+from ..billing.common import add_interval
+from ..billing.pause import pause_subscription
+from ..billing.subscription_update import cancel_subscription, update_subscription
 from ..errors import StripeAPIError, invalid_request
 from ..resources.billing_portal import CANCEL_REASONS, price_id_of, session_usable, subscription_items
-from ..resources.checkout_sessions import other
+from ..resources.customers import update_customer
+from ..resources.payment_methods import attach_payment_method
+from ..resources.subscription_schedules import create_schedule, update_schedule
 from ..router import RawResponse, Request
 from .common import alert, card_fieldset, esc, money, page, redirect, safe_url
 
@@ -115,8 +120,6 @@ def _at_period_end(cfg: dict[str, Any], b: Backend, item: dict[str, Any], price:
 def _schedule_change(b: Backend, sub: dict[str, Any], item: dict[str, Any], price: str, quantity: Any, rid: str) -> int:
     """The change as a subscription schedule: the current phase until the item's period end, then the new price
     (end behavior release). Returns when the change takes effect."""
-    from ..resources.subscription_schedules import create_schedule, update_schedule
-
     end = int(item["current_period_end"])
     current = [{"price": price_id_of(it), "quantity": it.get("quantity") or 1} for it in subscription_items(b, sub)]
     changed = [
@@ -373,9 +376,6 @@ def _render(b: Backend, s: dict[str, Any], view: str | None, sub_id: str | None,
 def _pause(b: Backend, sub: dict[str, Any], duration: dict[str, Any], p: dict[str, Any], rid: str) -> str:
     """Pause now (credit for the unused time stays pending for the resumption invoice); a preset duration resumes
     the subscription automatically when it ends (`billing/pause.py` `auto_resume`)."""
-    from ..billing.common import add_interval
-    from ..billing.pause import pause_subscription
-
     until = None
     if duration["type"] == "interval_options":
         options = duration["interval_options"]
@@ -422,7 +422,6 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
     f = cfg["features"]
     action = p.get("action")
     flow_type = (s.get("flow") or {}).get("type") if not s.get("_completed") else None
-    update_sub = other("subscriptions", "update_subscription")
     if action == "cancel":
         sub = _sub_for_action(b, s, p)
         sc = f["subscription_cancel"]
@@ -443,12 +442,12 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
             if sc["proration_behavior"] != "none":
                 params["prorate"] = True
                 params["invoice_now"] = sc["proration_behavior"] == "always_invoice"
-            other("subscriptions", "cancel_subscription")(b, sub["id"], params, request_id=rid)
+            cancel_subscription(b, sub["id"], params, request_id=rid)
             return "Your plan has been cancelled."
         params = {"cancel_at_period_end": True}
         if details:
             params["cancellation_details"] = details
-        update_sub(b, sub["id"], params, request_id=rid)
+        update_subscription(b, sub["id"], params, request_id=rid)
         return "Your plan will be cancelled at the end of the billing period."
     if action == "decline_offer":
         s["_offer_declined"] = True
@@ -458,11 +457,13 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         retention = ((s.get("flow") or {}).get("subscription_cancel") or {}).get("retention")
         if not retention:
             raise invalid_request("There is no offer for this session.")
-        update_sub(b, sub["id"], {"discounts": [{"coupon": retention["coupon_offer"]["coupon"]}]}, request_id=rid)
+        update_subscription(
+            b, sub["id"], {"discounts": [{"coupon": retention["coupon_offer"]["coupon"]}]}, request_id=rid
+        )
         return "The offer has been applied to your plan."
     if action == "renew":
         sub = _sub_for_action(b, s, p)
-        update_sub(b, sub["id"], {"cancel_at_period_end": False}, request_id=rid)
+        update_subscription(b, sub["id"], {"cancel_at_period_end": False}, request_id=rid)
         return "Your plan will renew."
     if action == "switch_price":
         sub = _sub_for_action(b, s, p)
@@ -494,7 +495,7 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         params = {"items": [change], "proration_behavior": su["proration_behavior"]}
         if su.get("billing_cycle_anchor") == "now":
             params["billing_cycle_anchor"] = "now"
-        update_sub(b, sub["id"], _trial_update(b, sub, su, params), request_id=rid)
+        update_subscription(b, sub["id"], _trial_update(b, sub, su, params), request_id=rid)
         return "Your plan has been updated."
     if action == "confirm_update":
         if flow_type != "subscription_update_confirm":
@@ -512,7 +513,7 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         params = {"items": [item], "proration_behavior": f["subscription_update"]["proration_behavior"]}
         if suc.get("discounts"):
             params["discounts"] = [{k: v for k, v in d.items() if v} for d in suc["discounts"]]
-        update_sub(b, sub["id"], _trial_update(b, sub, f["subscription_update"], params), request_id=rid)
+        update_subscription(b, sub["id"], _trial_update(b, sub, f["subscription_update"], params), request_id=rid)
         return "Your plan has been updated."
     if action == "pause":
         if not f["subscription_pause"]["enabled"] and flow_type != "subscription_pause":
@@ -523,12 +524,11 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         if not f["payment_method_update"]["enabled"] and flow_type != "payment_method_update":
             raise invalid_request("Updating the payment method is not enabled in this portal.")
         token = str(p.get("card") or "pm_card_visa")
-        pm = other("payment_methods", "attach_payment_method")(b, token, s["customer"], request_id=rid)
-        update_cus = other("customers", "update_customer")
-        update_cus(b, s["customer"], {"invoice_settings": {"default_payment_method": pm["id"]}}, request_id=rid)
+        pm = attach_payment_method(b, token, s["customer"], request_id=rid)
+        update_customer(b, s["customer"], {"invoice_settings": {"default_payment_method": pm["id"]}}, request_id=rid)
         for sub in _customer_subs(b, s["customer"]):
             if sub.get("default_payment_method"):
-                update_sub(b, sub["id"], {"default_payment_method": pm["id"]}, request_id=rid)
+                update_subscription(b, sub["id"], {"default_payment_method": pm["id"]}, request_id=rid)
         return "Your payment method has been saved."
     if action == "customer_update":
         allowed = f["customer_update"]["allowed_updates"]
@@ -539,7 +539,7 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
             addr = {k[8:]: str(v) for k, v in p.items() if k.startswith("address_") and v}
             if addr:
                 params["address"] = addr
-        other("customers", "update_customer")(b, s["customer"], params, request_id=rid)
+        update_customer(b, s["customer"], params, request_id=rid)
         return "Your information has been saved."
     raise invalid_request("Unknown action.")
 

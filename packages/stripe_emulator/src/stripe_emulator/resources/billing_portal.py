@@ -11,7 +11,10 @@ first session (or list) without a configuration creates a default configuration 
 from __future__ import annotations
 
 import copy
+import typing
 from typing import Any
+
+from stripe.billing_portal import Session
 
 from ..backend import Backend
 from ..errors import invalid_request
@@ -44,10 +47,6 @@ PORTABLE_STATUSES = ("active", "trialing", "past_due")
 
 
 def _session_locales() -> tuple[str, ...]:
-    import typing
-
-    from stripe.billing_portal import Session
-
     ann = Session.__annotations__["locale"]
     return tuple(str(a) for arg in typing.get_args(ann) for a in typing.get_args(arg) if isinstance(a, str))
 

@@ -10,26 +10,17 @@ person try another card) and answers the card error.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Any
 
 from ..backend import Backend
+from ..billing.subscription_create import create_subscription
 from ..errors import card_error, invalid_request
 from ..router import Request
+from . import payment_methods
+from .customers import create_customer
 
 DEFAULT_EXPIRY_S = 24 * 3600
 MIN_EXPIRY_S = 30 * 60
-
-
-def other(module: str, *names: str) -> Callable[..., Any]:
-    """A plain function of another resource module (resolved at call time; modules are written in parallel)."""
-    mod = importlib.import_module(f"{__package__}.{module}")
-    for name in names:
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            return fn  # type: ignore[no-any-return]
-    raise RuntimeError(f"{module} has none of {names}")
 
 
 def api_base(b: Backend) -> str:
@@ -316,7 +307,7 @@ def complete_session(
             cus_params: dict[str, Any] = {"email": email or s.get("customer_email")}
             if name:
                 cus_params["name"] = name
-            customer_id = other("customers", "create_customer")(b, cus_params, request_id=request_id)["id"]
+            customer_id = create_customer(b, cus_params, request_id=request_id)["id"]
             created_customer = True
         pm_id = attach_card(b, payment_method, customer_id, request_id=request_id)
         sub_params: dict[str, Any] = {
@@ -336,7 +327,7 @@ def complete_session(
             sub_params["billing_mode"] = sub_data["billing_mode"]
         if discounts:
             sub_params["discounts"] = discounts
-        sub = other("subscriptions", "create_subscription")(b, sub_params, request_id=request_id)
+        sub = create_subscription(b, sub_params, request_id=request_id)
         cus_obj = b.get(customer_id, "customer")
         latest = sub.get("latest_invoice")
         invoice = b.objects.get(latest) if isinstance(latest, str) else latest
@@ -375,23 +366,21 @@ def complete_session(
 
 def card_behaviour(b: Backend, ref: str) -> str:
     """The `_behaviour` of a test token (pm_card_...) or of an existing payment method."""
-    pm_mod = importlib.import_module(f"{__package__}.payment_methods")
-    if pm_mod.is_test_token(ref):
-        return str(pm_mod.TEST_CARDS[ref].behaviour)
+    if payment_methods.is_test_token(ref):
+        return str(payment_methods.TEST_CARDS[ref].behaviour)
     return str(b.get(ref, "payment_method", param="payment_method").get("_behaviour", "ok"))
 
 
 def attach_card(b: Backend, ref: str, customer_id: str, request_id: str | None = None) -> str:
     """Attach a test token (a new payment method) or an unattached payment method to the customer."""
-    pm = other("payment_methods", "attach_payment_method")(b, ref, customer_id, request_id=request_id)
+    pm = payment_methods.attach_payment_method(b, ref, customer_id, request_id=request_id)
     return str(pm["id"])
 
 
 def precheck_card(behaviour: str, amount_due: int) -> None:
     """Raise the card error Checkout would show for a card with this `_behaviour` before anything is created."""
-    decline_error = other("payment_methods", "decline_error")
     if behaviour.startswith("decline:") or (amount_due > 0 and behaviour == "fail_charge"):
-        raise decline_error(behaviour)
+        raise payment_methods.decline_error(behaviour)
     if amount_due > 0 and behaviour in ("3ds", "3ds_setup"):
         raise card_error(
             "Your card was declined. This transaction requires authentication.",

@@ -182,6 +182,8 @@ def _apply_invoice_settings(b: Backend, cus: dict[str, Any], settings: Any) -> N
 
 def create_customer(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """Create a customer; `payment_method` (an id or a test token) is attached, `tax_id_data` creates tax ids."""
+    # imported at call time: payment_methods and tax_ids import this module (they belong to a customer), and a new
+    # customer's `payment_method` and `tax_id_data` create them
     from . import payment_methods, tax_ids
 
     with b.lock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from ..billing import common
-from ..billing.invoice_shape import pricing
+from ..billing import common, invoicing
+from ..billing.invoice_shape import compute_totals, pricing
 from ..errors import invalid_request
 from ..router import Request
 
@@ -124,9 +124,6 @@ def create_invoice_item(b: Backend, p: dict[str, Any], request_id: str | None = 
             request_id=request_id,
         )
         if inv is not None:
-            from ..billing import invoicing
-            from ..billing.invoice_shape import compute_totals
-
             invoicing.invoice_item_line(b, inv, ii)
             compute_totals(b, inv, apply_balance=False)
         return ii

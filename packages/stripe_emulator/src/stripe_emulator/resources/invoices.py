@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from ..billing import documents, invoicing, preview
+from ..billing import common, documents, invoicing, preview
 from ..billing.invoice_shape import compute_totals, new_invoice
 from ..errors import card_error, invalid_request
 from ..router import RawResponse, Request
@@ -17,8 +17,6 @@ def create_invoice(b: Backend, p: dict[str, Any], request_id: str | None = None)
     with b.lock:
         cus = b.get(p.get("customer"), "customer", param="customer")
         sub = b.get(p["subscription"], "subscription", param="subscription") if p.get("subscription") else None
-        from ..billing import common
-
         inv = new_invoice(
             b,
             cus["id"],
@@ -61,8 +59,6 @@ def pay_invoice(b: Backend, invoice_id: str, p: dict[str, Any], request_id: str 
             return inv
         pm = p.get("payment_method")
         if pm:
-            from ..billing import common
-
             pm = common.payment_method(b, pm)["id"]
         ok = invoicing.attempt(
             b, inv, payment_method=pm, off_session=bool(p.get("off_session", True)), request_id=request_id

@@ -10,12 +10,14 @@ the invoice engine about the outcome, which in turn updates the subscription.
 from __future__ import annotations
 
 import secrets
+from types import ModuleType
 from typing import Any
 
 from ..backend import Backend
 from ..billing import common
 from ..errors import card_error, invalid_request
 from ..router import Request
+from ..wire import schema_for, validate
 from .payment_methods import RADAR_BLOCK
 
 DECLINE_MESSAGES = {
@@ -209,9 +211,7 @@ def confirm_intent(
         }
         b.emit("payment_intent.requires_action", pi, request_id=request_id)
         if pi.get("_invoice"):
-            from ..billing import invoicing
-
-            invoicing.on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
+            _invoicing().on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
         return pi
     if how.startswith("decline:") or how == "fail_charge":
         decline = how.split(":", 1)[1] if how.startswith("decline:") else "generic_decline"
@@ -245,9 +245,7 @@ def fail_payment(
     b.emit("charge.failed", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.payment_failed", pi, request_id=request_id)
     if pi.get("_invoice"):
-        from ..billing import invoicing
-
-        invoicing.on_intent_failed(b, pi, request_id=request_id)
+        _invoicing().on_intent_failed(b, pi, request_id=request_id)
 
 
 def succeed(b: Backend, pi: dict[str, Any], pm: dict[str, Any], request_id: str | None = None) -> None:
@@ -257,9 +255,7 @@ def succeed(b: Backend, pi: dict[str, Any], pm: dict[str, Any], request_id: str 
     b.emit("charge.succeeded", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.succeeded", pi, request_id=request_id)
     if pi.get("_invoice"):
-        from ..billing import invoicing
-
-        invoicing.on_intent_succeeded(b, pi, request_id=request_id)
+        _invoicing().on_intent_succeeded(b, pi, request_id=request_id)
 
 
 def charge(
@@ -327,9 +323,7 @@ def resolve_3ds(b: Backend, pi: dict[str, Any], result: str, request_id: str | N
         }
         b.emit("payment_intent.payment_failed", pi, request_id=request_id)
         if pi.get("_invoice"):
-            from ..billing import invoicing
-
-            invoicing.on_intent_failed(b, pi, request_id=request_id)
+            _invoicing().on_intent_failed(b, pi, request_id=request_id)
     return pi
 
 
@@ -376,8 +370,6 @@ def api_retrieve(b: Backend, req: Request) -> dict[str, Any]:
 
 def api_confirm(b: Backend, req: Request) -> dict[str, Any]:
     params = {k: v for k, v in req.params.items() if k != "client_secret"}
-    from ..wire import schema_for, validate
-
     params = validate(params, schema_for("PaymentIntentConfirmParams"))
     with b.lock:
         pi = b.get(req.path_params["intent"], "payment_intent")
@@ -425,3 +417,11 @@ def api_3ds(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         pi = b.get(req.path_params["intent"], "payment_intent")
         return b.render(resolve_3ds(b, pi, result, request_id=req.request_id))
+
+
+def _invoicing() -> ModuleType:
+    """`billing.invoicing`, imported at call time, not at the top: invoicing creates and confirms the intents of
+    invoices (it imports this module), and an intent's outcome settles its invoice by calling back up into it."""
+    from ..billing import invoicing
+
+    return invoicing

@@ -56,6 +56,8 @@ def _take_lookup_key(b: Backend, key: str, transfer: bool, price_id: str, reques
 
 
 def create_price(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    # imported at call time: products imports this module (`default_price_data` creates a price) and a price's
+    # `product_data` creates a product
     from .products import create_product
 
     currency = str(params.get("currency") or "").lower()

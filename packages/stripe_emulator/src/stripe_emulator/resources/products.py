@@ -9,6 +9,7 @@ from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request
 from .customers import diff_previous, match_created, merge_metadata
+from .prices import create_price
 
 
 def _features(value: Any) -> list[dict[str, Any]]:
@@ -28,8 +29,6 @@ def _tax_details(value: Any) -> dict[str, Any] | None:
 
 
 def create_product(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
-    from .prices import create_price
-
     if not params.get("name"):
         raise invalid_request("Missing required param: name.", param="name")
     with b.lock:

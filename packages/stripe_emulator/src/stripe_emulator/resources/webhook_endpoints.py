@@ -41,7 +41,7 @@ def _check_events(events: Any) -> list[str]:
 @functools.cache
 def _event_types() -> frozenset[str]:
     """The `type` literal of stripe-python's Event class."""
-    import stripe
+    import stripe  # on first use: only endpoint writes need it, and stripe-python is slow to import
 
     return frozenset(str(a) for a in typing.get_args(typing.get_type_hints(stripe.Event)["type"]))
 
