@@ -1,6 +1,7 @@
 // The billing API: bearer token, JSON, the Idempotency-Key of the user action, errors as ApiError.
 import { accessToken, refresh } from "./auth.js";
 import { config } from "./config.js";
+import { noteSuccess } from "./embed.js";
 
 export class ApiError extends Error {
   constructor(status, body, requestId) {
@@ -38,6 +39,7 @@ export async function api(method, path, { body, key, query } = {}, retried = fal
   if (res.status === 401 && !retried && (await refresh())) return api(method, path, { body, key, query }, true);
   const json = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, json, res.headers.get("x-request-id"));
+  noteSuccess(method, path);
   return json;
 }
 

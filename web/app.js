@@ -1,8 +1,10 @@
 // The /billing page: configuration, sign-in, the section router and shared state.
 import { api } from "./api.js";
-import { listenForHandOver, onSessionChange, session, signOut } from "./auth.js";
+import { listenForHandOver, onSessionChange, requestHostToken, session, signOut } from "./auth.js";
+import { applyBranding } from "./branding.js";
 import { config, loadConfig } from "./config.js";
-import { $, errorBox, h, loading } from "./dom.js";
+import { $, contactSupport, errorBox, h, loading } from "./dom.js";
+import { reportChange, reportHeight, reportNavigation } from "./embed.js";
 import { renderOverview } from "./views/overview.js";
 import { renderSignIn } from "./views/signin.js";
 
@@ -38,7 +40,10 @@ const ctx = {
       }
     }
     await route();
+    await ctx.changed();
   },
+  /** After a change that does not reload the section: tell an embedding host (web/embed.js). */
+  changed: () => reportChange(() => ctx.getOverview()),
   async getOverview() {
     ctx.overview ||= await api("GET", "/billing");
     return ctx.overview;
@@ -58,6 +63,7 @@ async function route() {
   if (!signedIn) {
     document.title = "Sign in · Billing";
     renderSignIn(main, () => route());
+    reportNavigation("signin");
     return;
   }
   $("#account-name").textContent = session().user || "";
@@ -78,6 +84,7 @@ async function route() {
     main.replaceChildren(view);
     main.dataset.view = name;
     performance.mark(`billing:${name}`); // bench/web.py: time from navigation to the section rendered
+    reportNavigation(name);
   } catch (err) {
     if (mine !== generation) return;
     if (err.status === 401) {
@@ -101,7 +108,16 @@ async function start() {
     $("#main").replaceChildren(errorBox(err));
     return;
   }
+  applyBranding();
+  const help = contactSupport();
+  if (help) {
+    help.prepend("Questions about your billing? ");
+    $("#support").replaceChildren(help);
+    $("#support").hidden = false;
+  }
+  reportHeight();
   listenForHandOver();
+  if (!session()) requestHostToken(); // an embedding host hands its token over once the page listens
   $("#sign-out").addEventListener("click", () => {
     signOut();
     $("#flash").replaceChildren();

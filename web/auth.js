@@ -140,7 +140,8 @@ export function handOver(token, expiresIn) {
   return true;
 }
 
-function requestHostToken() {
+/** Ask the parent/opener for a token: before a handed-over one expires, and at start when not signed in. */
+export function requestHostToken() {
   const target = window.opener || (window.parent !== window ? window.parent : null);
   if (target) for (const origin of config.host_origins || []) target.postMessage({ type: "billing:token-request" }, origin);
 }

@@ -2,7 +2,8 @@
 // deployment writes the same file). Keys: api_url, region, user_pool_id, user_pool_client_id, cognito_endpoint
 // (optional, default https://cognito-idp.<region>.amazonaws.com), stripe_publishable_key, stripe_js_url
 // (optional, default https://js.stripe.com/v3/; offline: <stripe_js_base>/v3/), host_origins (optional: origins
-// allowed to hand over a token by postMessage), demo_users (offline only).
+// allowed to hand over a token by postMessage and to receive the page's billing:* messages, web/embed.js),
+// branding (optional: web/branding.js), demo_users (offline only).
 export const config = {};
 
 export async function loadConfig() {

@@ -1,5 +1,6 @@
 // Small DOM helpers: element builder, dialogs (<dialog> with showModal: focus stays inside), busy buttons,
-// errors with the request id, one idempotency key per user action.
+// errors with the request id and the brand's support contact, one idempotency key per user action.
+import { support } from "./branding.js";
 
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -58,7 +59,18 @@ export function errorBox(err, extra) {
   box.append(h("p", {}, err.message || String(err)));
   if (extra) box.append(h("p", {}, extra));
   if (err.requestId) box.append(h("p", { class: "muted small" }, "Reference for support: ", h("code", {}, err.requestId)));
+  const help = contactSupport();
+  if (help) box.append(help);
   return box;
+}
+
+/** "Contact support" (the brand's support_url, else its support_email) and the e-mail address; null without both. */
+export function contactSupport() {
+  const { url, email } = support;
+  if (!url && !email) return null;
+  const mail = email && h("a", { href: `mailto:${email}` }, url ? email : "Contact support");
+  const site = url && h("a", { href: url, target: "_blank", rel: "noopener" }, "Contact support");
+  return h("p", { class: "support small", "data-testid": "contact-support" }, site, site && mail ? " · " : null, mail);
 }
 
 export function notice(text, kind = "success") {

@@ -102,6 +102,7 @@ function detailsForm(ctx, c) {
       }
       ctx.overview = null;
       announce(notice("Your billing details were saved."));
+      ctx.changed();
     }, "Saving…");
   });
   return form;
