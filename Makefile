@@ -35,7 +35,7 @@ venv: .venv/.synced
 .tools/uv/bin/uv:
 	bash scripts/ensure_uv.sh
 
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+.venv/.synced: pyproject.toml $(wildcard packages/*/pyproject.toml) uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PY313)
 	@touch $@
 
@@ -54,16 +54,16 @@ check-branding: venv
 lint: venv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy layers/shared/billing_core functions local tools
+	$(RUN) mypy layers/shared/billing_core functions local tools packages/stripe_emulator/src
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
 
 test: lint template-check
-	$(RUN) pytest -n 2 --dist loadgroup tests
+	$(RUN) pytest -n 2 --dist loadgroup tests packages/stripe_emulator/tests
 
 test-fast: venv
-	$(RUN) pytest -n 2 --dist loadgroup tests/unit tests/contract
+	$(RUN) pytest -n 2 --dist loadgroup tests/unit packages/stripe_emulator/tests/contract
 
 soak: venv
 	HYPOTHESIS_PROFILE=soak $(RUN) pytest -p no:cacheprovider -s tests/property/test_money_oracle.py

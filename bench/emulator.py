@@ -35,8 +35,7 @@ def _measure(fn: Callable[[], Any], n: int = N) -> list[float]:
 
 def run() -> list[dict[str, Any]]:
     import stripe
-
-    from local.stripe_emulator import EmulatorServer
+    from stripe_emulator import EmulatorServer
 
     server = EmulatorServer(0).start()
     try:

@@ -60,13 +60,13 @@ def _run() -> list[dict[str, Any]]:
     from billing_core.entitlements import EntitlementStore
     from billing_core.observability import logger
     from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+    from stripe_emulator.server import EmulatorServer
     from webhook import app as webhook_app
     from webhook.ledger import EventLedger
     from webhook.processor import WebhookProcessor
     from webhook.secrets import WebhookSecrets
     from webhook.signature import sign
 
-    from local.stripe_emulator.server import EmulatorServer
     from tests.integration.webhook.lifecycles import Lifecycle, create_catalog_prices, emulator_events
     from tests.integration.webhook.memory_dynamodb import MemoryDynamoDB
 

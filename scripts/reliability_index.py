@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MATRIX = ROOT / "docs" / "reliability.md"
 BEGIN = "<!-- test index: begin (python scripts/reliability_index.py writes it) -->"
 END = "<!-- test index: end -->"
+#: Where tests live: the project's and the Stripe emulator package's.
+TEST_ROOTS = ("tests", "packages/stripe_emulator/tests")
 ROW = re.compile(r"^\| ([A-H]\d{1,2}) \|", re.MULTILINE)
 ID_IN_TEXT = re.compile(r"\b([A-H]\d{1,2})\b")
 ID_IN_NAME = re.compile(r"(?:^|_)([a-h]\d{1,2})(?=_|$)")
@@ -43,7 +45,7 @@ def _ids(node: ast.AST, known: set[str]) -> set[str]:
 def tests_per_row(known: set[str]) -> dict[str, set[str]]:
     """Row id -> ``path::test`` for tests (or classes) naming the id, and ``path`` for a module naming it."""
     held: dict[str, set[str]] = defaultdict(set)
-    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+    for path in sorted(p for tests in TEST_ROOTS for p in (ROOT / tests).rglob("test_*.py")):
         rel = path.relative_to(ROOT).as_posix()
         tree = ast.parse(path.read_text(), filename=rel)
         for row in _ids(tree, known):

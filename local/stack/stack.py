@@ -142,7 +142,7 @@ class Stack:
             secret_key = cfg.stripe_secret_key
             publishable_key = cfg.stripe_publishable_key or ""
         else:
-            from local.stripe_emulator import EmulatorServer
+            from stripe_emulator import EmulatorServer
 
             self.emulator = EmulatorServer(self._port("stripe")).start()
             stripe_api_base = self.emulator.api_base

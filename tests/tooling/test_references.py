@@ -18,7 +18,7 @@ import reliability_index  # noqa: E402
 
 #: Rows of features that are planned and not built yet: they hold no test. A feature that lands takes its rows out.
 PLANNED = {"G1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9", "H6", "H7"}
-VENDORED = ("tests/contract/data/",)
+VENDORED = ("packages/stripe_emulator/tests/contract/data/",)
 TEXT = re.compile(r"(\.(py|js|md|yaml|yml|toml|html|css|sh|json)|Makefile|/run)$")
 OUTSIDE = re.compile(
     r"\bDESIGN(\.md)?\b|CONVENTIONS\.md|RELIABILITY\.md|STYLE\.md|STRIPE_NOTES|\.\./shared/|\bissue \d+|"

@@ -7,10 +7,10 @@ import uuid
 from typing import Any
 
 import httpx
+from stripe_emulator.testing import advance_clock
 
 from tests.helpers import aws as h
 from tests.helpers.apigw import http_event, invoke
-from tests.helpers.stripe_clocks import advance_clock
 
 MONTH = 31 * 86400
 

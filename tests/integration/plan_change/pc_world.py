@@ -7,9 +7,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from stripe_emulator.testing import advance_clock
+
 from tests.helpers.apigw import http_event, invoke
 from tests.helpers.aws import put_mapping
-from tests.helpers.stripe_clocks import advance_clock
 
 DAY = 86400
 #: A fixed start for test clocks: 2026-01-01T00:00:00Z.

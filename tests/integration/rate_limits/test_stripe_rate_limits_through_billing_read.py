@@ -6,8 +6,8 @@ the page's first request arrives in the same instant, and every later request a 
 """
 
 import pytest
+from stripe_emulator import EmulatorServer
 
-from local.stripe_emulator import EmulatorServer
 from tests.helpers import aws as h
 from tests.helpers.apigw import http_event, invoke
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import stripe
 from billing_core.catalog import get_catalog
-
-from tests.helpers.stripe_clocks import advance_clock
+from stripe_emulator.testing import advance_clock
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 DAY = 86400

@@ -1,4 +1,0 @@
-"""Hosted pages the emulator serves without an API key: Checkout (`/checkout/{id}`) and the customer portal
-(`/portal/session/{id}`). Plain server-rendered HTML with forms; every value is HTML-escaped."""
-
-from . import checkout, portal  # noqa: F401 - registers the page routes

@@ -1,0 +1,461 @@
+"""Customers: create, retrieve, update, delete, list, search; plus helpers the other resource modules share.
+
+A deleted customer stays in the store as Stripe's stub `{"id", "object": "customer", "deleted": true}` (retrieve
+answers it with 200, as Stripe does); `live_customer()` treats it as missing, which is what every other endpoint
+that names a customer does. Modules that must react to a deletion (subscriptions are cancelled by Stripe) append
+a callable `(b, customer_id, request_id)` to `CUSTOMER_DELETE_HOOKS`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..backend import Backend
+from ..errors import invalid_request, resource_missing
+from ..router import Request
+
+CUSTOMER_DELETE_HOOKS: list[Callable[[Backend, str, str | None], None]] = []
+
+_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+
+# --- helpers shared by the resource modules ----------------------------------------------------------------------
+
+
+def merge_metadata(current: dict[str, Any] | None, update: Any) -> dict[str, Any]:
+    """Stripe's metadata update: keys merge, a key set to "" is removed, metadata="" clears everything."""
+    if update == "":
+        return {}
+    out = dict(current or {})
+    if not isinstance(update, dict):
+        raise invalid_request("Invalid object", param="metadata")
+    for k, v in update.items():
+        if len(k) > 40:
+            raise invalid_request("Metadata keys can have up to 40 characters.", param=f"metadata[{k}]")
+        if v in ("", None):
+            out.pop(k, None)
+        else:
+            if len(str(v)) > 500:
+                raise invalid_request("Metadata values can have up to 500 characters.", param=f"metadata[{k}]")
+            out[k] = str(v)
+    if len(out) > 50:
+        raise invalid_request("Metadata can have up to 50 keys.", param="metadata")
+    return out
+
+
+def match_created(created: int, flt: Any) -> bool:
+    """The `created` list filter: an exact int or {gt, gte, lt, lte}."""
+    if flt in (None, ""):
+        return True
+    if not isinstance(flt, dict):
+        return created == int(flt)
+    ops = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
+    return all(ops[k](created, int(v)) for k, v in flt.items() if k in ops)
+
+
+def diff_previous(before: Any, after: Any) -> dict[str, Any]:
+    """`data.previous_attributes`: the earlier values of the keys that changed (nested hashes diffed too)."""
+    out: dict[str, Any] = {}
+    for key in set(before) | set(after):
+        if key.startswith("_"):
+            continue
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict) and key != "metadata_full":
+            out[key] = diff_previous(old, new)
+        else:
+            out[key] = copy.deepcopy(old)
+    return out
+
+
+def address(value: Any) -> dict[str, Any] | None:
+    if value in (None, ""):
+        return None
+    return {k: value.get(k) for k in _ADDRESS_KEYS}
+
+
+def render_with(
+    b: Backend, obj: dict[str, Any], expand: Iterable[str], includable: dict[str, Callable[[], Any]]
+) -> dict[str, Any]:
+    """`b.render` for objects with include-only fields (present only when named in `expand`)."""
+    expand = list(expand)
+    extra = {name: make() for name, make in includable.items() if any(e.split(".")[0] == name for e in expand)}
+    if not extra:
+        return b.render(obj, expand)
+    return b.render(obj | extra, expand)
+
+
+def live_customer(b: Backend, cus_id: Any, param: str = "customer") -> dict[str, Any]:
+    """The customer, or 404 `resource_missing` (a deleted customer is missing for every other purpose)."""
+    cus = b.get(cus_id, "customer", param=param)
+    if cus.get("deleted"):
+        raise resource_missing("customer", str(cus_id), param)
+    return cus
+
+
+# --- model -------------------------------------------------------------------------------------------------------
+
+
+def _customer(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+    now = b.now(p.get("test_clock"))
+    return {
+        "id": b.new_id("cus"),
+        "object": "customer",
+        "address": address(p.get("address")),
+        "balance": p.get("balance", 0),
+        "business_name": p.get("business_name") or None,
+        "created": now,
+        "currency": None,
+        "customer_account": None,
+        "default_source": None,
+        "delinquent": False,
+        "description": p.get("description") or None,
+        "discount": None,
+        "email": p.get("email") or None,
+        "individual_name": p.get("individual_name") or None,
+        "invoice_prefix": p.get("invoice_prefix") or b.new_id("x")[2:10].upper(),
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
+        "livemode": False,
+        "metadata": merge_metadata({}, p.get("metadata") or {}),
+        "name": p.get("name") or None,
+        "next_invoice_sequence": p.get("next_invoice_sequence", 1),
+        "phone": p.get("phone") or None,
+        "preferred_locales": p.get("preferred_locales") or [],
+        "shipping": _shipping(p.get("shipping")),
+        "tax_exempt": p.get("tax_exempt") or "none",
+        "test_clock": p.get("test_clock"),
+    }
+
+
+def _shipping(value: Any) -> dict[str, Any] | None:
+    if value in (None, ""):
+        return None
+    return {"address": address(value.get("address")), "name": value.get("name"), "phone": value.get("phone")}
+
+
+def _set_default_pm(b: Backend, cus: dict[str, Any], pm_id: Any) -> None:
+    if pm_id in ("", None):
+        cus["invoice_settings"]["default_payment_method"] = None
+        return
+    pm = b.objects.get(pm_id) if isinstance(pm_id, str) else None
+    if pm is None or pm.get("object") != "payment_method" or pm.get("customer") != cus["id"]:
+        raise invalid_request(
+            f"No such PaymentMethod: '{pm_id}'; It's possible this PaymentMethod exists on one of your connected "
+            "accounts, in which case you should retry this request on that connected account."
+            if pm is None
+            else f"The customer does not have a payment method with the ID {pm_id}. The payment method must be "
+            "attached to the customer.",
+            param="invoice_settings[default_payment_method]",
+            code="resource_missing" if pm is None else None,
+        )
+    cus["invoice_settings"]["default_payment_method"] = pm_id
+
+
+def _apply_invoice_settings(b: Backend, cus: dict[str, Any], settings: Any) -> None:
+    if settings == "":
+        return
+    settings = settings or {}
+    if "default_payment_method" in settings:
+        _set_default_pm(b, cus, settings["default_payment_method"])
+    if "footer" in settings:
+        cus["invoice_settings"]["footer"] = settings["footer"] or None
+    if "custom_fields" in settings:
+        cus["invoice_settings"]["custom_fields"] = settings["custom_fields"] or None
+    if "rendering_options" in settings:
+        ro = settings["rendering_options"]
+        cus["invoice_settings"]["rendering_options"] = (
+            {"amount_tax_display": ro.get("amount_tax_display"), "template": ro.get("template")} if ro else None
+        )
+
+
+# --- operations (plain functions other modules call) --------------------------------------------------------------
+
+
+def create_customer(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """Create a customer; `payment_method` (an id or a test token) is attached, `tax_id_data` creates tax ids."""
+    # imported at call time: payment_methods and tax_ids import this module (they belong to a customer), and a new
+    # customer's `payment_method` and `tax_id_data` create them
+    from . import payment_methods, tax_ids
+
+    with b.lock:
+        if params.get("test_clock"):
+            b.get(params["test_clock"], param="test_clock")
+        if params.get("email") and len(params["email"]) > 512:
+            raise invalid_request("Invalid email address", param="email")
+        cus = _customer(b, params)
+        b.store(cus)
+        b.emit("customer.created", cus, request_id=request_id)
+        pm_param = params.get("payment_method")
+        if pm_param:
+            pm = payment_methods.attach_payment_method(b, pm_param, cus["id"], request_id=request_id)
+            if (params.get("invoice_settings") or {}).get("default_payment_method") == pm_param:
+                params = params | {
+                    "invoice_settings": params["invoice_settings"] | {"default_payment_method": pm["id"]}
+                }
+        if params.get("invoice_settings"):
+            before = copy.deepcopy(cus)
+            _apply_invoice_settings(b, cus, params["invoice_settings"])
+            if cus != before:
+                b.emit("customer.updated", cus, previous_attributes=diff_previous(before, cus), request_id=request_id)
+        for data in params.get("tax_id_data") or []:
+            tax_ids.create_tax_id(b, cus["id"], data, request_id=request_id)
+        return cus
+
+
+_UPDATABLE = (
+    "balance",
+    "business_name",
+    "description",
+    "email",
+    "individual_name",
+    "invoice_prefix",
+    "name",
+    "next_invoice_sequence",
+    "phone",
+    "preferred_locales",
+    "tax_exempt",
+)
+
+
+def update_customer(b: Backend, cus_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+    """Update fields; "" unsets; metadata merges. Emits customer.updated with previous_attributes if changed."""
+    with b.lock:
+        cus = live_customer(b, cus_id, "id")
+        before = copy.deepcopy(cus)
+        work = copy.deepcopy(cus)
+        for key in _UPDATABLE:
+            if key in params:
+                value = params[key]
+                if key == "preferred_locales":
+                    value = value or []
+                elif key == "tax_exempt":
+                    value = value or "none"
+                elif key in ("balance", "next_invoice_sequence"):
+                    value = 0 if value == "" else value
+                else:
+                    value = None if value == "" else value
+                work[key] = value
+        if "address" in params:
+            work["address"] = address(params["address"])
+        if "shipping" in params:
+            work["shipping"] = _shipping(params["shipping"])
+        if "metadata" in params:
+            work["metadata"] = merge_metadata(work["metadata"], params["metadata"])
+        if "invoice_settings" in params:
+            _apply_invoice_settings(b, work, params["invoice_settings"])
+        cus.clear()
+        cus.update(work)
+        prev = diff_previous(before, cus)
+        if prev:
+            b.emit("customer.updated", cus, previous_attributes=prev, request_id=request_id)
+        return cus
+
+
+def delete_customer(b: Backend, cus_id: str, request_id: str | None = None) -> dict[str, Any]:
+    """Delete: detach its payment methods, run CUSTOMER_DELETE_HOOKS, leave Stripe's deleted stub behind."""
+    with b.lock:
+        cus = live_customer(b, cus_id, "id")
+        snapshot = copy.deepcopy(cus)
+        for hook in list(CUSTOMER_DELETE_HOOKS):
+            hook(b, cus_id, request_id)
+        for pm in b.all("payment_method", where=lambda o: o.get("customer") == cus_id):
+            pm["customer"] = None
+        for txi in b.all("tax_id", where=lambda o: o.get("customer") == cus_id):
+            b.delete(txi["id"])
+        cus.clear()
+        cus.update({"id": cus_id, "object": "customer", "deleted": True})
+        cus["_seq"] = snapshot.get("_seq", 0)
+        b.emit("customer.deleted", snapshot, request_id=request_id)
+        return {"id": cus_id, "object": "customer", "deleted": True}
+
+
+def render_customer(b: Backend, cus: dict[str, Any], expand: Iterable[str] = ()) -> dict[str, Any]:
+    if cus.get("deleted"):
+        return {"id": cus["id"], "object": "customer", "deleted": True}
+    cid = cus["id"]
+
+    def sublist(kind: str, url: str) -> Callable[[], Any]:
+        def make() -> dict[str, Any]:
+            objs = b.all(kind, where=lambda o: o.get("customer") == cid)
+            return {"object": "list", "data": objs, "has_more": False, "total_count": len(objs), "url": url}
+
+        return make
+
+    return render_with(
+        b,
+        cus,
+        expand,
+        {
+            "tax_ids": sublist("tax_id", f"/v1/customers/{cid}/tax_ids"),
+            "subscriptions": sublist("subscription", f"/v1/customers/{cid}/subscriptions"),
+            "sources": lambda: {"object": "list", "data": [], "has_more": False, "url": f"/v1/customers/{cid}/sources"},
+            "invoice_credit_balance": lambda: {},
+            "tax": lambda: {
+                "automatic_tax": "unrecognized_location" if not cus.get("address") else "supported",
+                "ip_address": None,
+                "location": (
+                    {"country": cus["address"]["country"], "source": "billing_address", "state": None}
+                    if cus.get("address") and cus["address"].get("country")
+                    else None
+                ),
+                "provider": "stripe",
+            },
+        },
+    )
+
+
+def list_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+    email = params.get("email")
+    tc = params.get("test_clock")
+
+    def keep(c: dict[str, Any]) -> bool:
+        if c.get("deleted"):
+            return False
+        if email is not None and c.get("email") != email:
+            return False
+        if tc and c.get("test_clock") != tc:
+            return False
+        return match_created(c["created"], params.get("created"))
+
+    return b.list_response(b.all("customer", where=keep), params, "/v1/customers", params.get("expand") or [])
+
+
+# --- search -------------------------------------------------------------------------------------------------------
+
+_CLAUSE = re.compile(
+    r"\s*(?:(?P<meta>metadata\[\s*(?P<q>['\"])(?P<mkey>.*?)(?P=q)\s*\])|(?P<field>[a-z_]+))\s*(?P<op>:|~|>=|<=|>|<)\s*"
+    r"(?P<vq>['\"])(?P<value>.*?)(?P=vq)\s*",
+)
+_SEARCH_FIELDS = ("email", "name", "phone", "created", "metadata")
+
+
+def _parse_query(query: str) -> tuple[list[tuple[str | None, str, str, str, bool]], str]:
+    """Clauses (metadata key or None, field, op, value, negated) and the combinator ("AND" / "OR")."""
+    if not query.strip():
+        raise invalid_request("The query must not be empty.", param="query")
+    clauses: list[tuple[str | None, str, str, str, bool]] = []
+    joins: set[str] = set()
+    pos = 0
+    while True:
+        negated = False
+        if query[pos:].lstrip().startswith("-"):
+            pos = query.index("-", pos) + 1
+            negated = True
+        m = _CLAUSE.match(query, pos)
+        if not m:
+            raise invalid_request(
+                f"We were unable to parse your search query. Try using the format `metadata['key']:'value'` or "
+                f"`email:'value'`. Query: {query}",
+                param="query",
+            )
+        field = "metadata" if m.group("meta") else m.group("field")
+        if field not in _SEARCH_FIELDS:
+            raise invalid_request(f"Field `{field}` is an unsupported search field for customers.", param="query")
+        clauses.append((m.group("mkey"), field, m.group("op"), m.group("value"), negated))
+        pos = m.end()
+        if pos >= len(query):
+            break
+        j = re.match(r"(AND|OR)\s+", query[pos:])
+        if not j:
+            raise invalid_request("We were unable to parse your search query.", param="query")
+        joins.add(j.group(1))
+        pos += j.end()
+    if len(joins) > 1:
+        raise invalid_request("Queries cannot combine AND and OR.", param="query")
+    if len(clauses) > 10:
+        raise invalid_request("Queries can have at most 10 clauses.", param="query")
+    return clauses, (joins.pop() if joins else "AND")
+
+
+def _clause_matches(cus: dict[str, Any], clause: tuple[str | None, str, str, str, bool]) -> bool:
+    mkey, field, op, value, negated = clause
+    if field == "metadata":
+        actual: Any = (cus.get("metadata") or {}).get(mkey or "")
+    else:
+        actual = cus.get(field)
+    if field == "created":
+        v = int(value)
+        c = int(actual)
+        ok = {":": c == v, ">": c > v, "<": c < v, ">=": c >= v, "<=": c <= v}.get(op, False)
+    elif actual is None:
+        ok = False
+    elif op == "~":
+        ok = value.lower() in str(actual).lower()
+    elif op == ":":
+        ok = str(actual).lower() == value.lower() if field in ("email", "name") else str(actual) == value
+    else:
+        ok = False
+    return ok != negated
+
+
+def search_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+    clauses, join = _parse_query(params.get("query") or "")
+    combine = all if join == "AND" else any
+
+    def keep(c: dict[str, Any]) -> bool:
+        return not c.get("deleted") and combine(_clause_matches(c, cl) for cl in clauses)
+
+    objs = b.all("customer", where=keep)
+    limit = int(params.get("limit") or 10)
+    if not 1 <= limit <= 100:
+        raise invalid_request("Invalid limit: must be between 1 and 100", param="limit")
+    start = 0
+    page_token = params.get("page")
+    if page_token:
+        try:
+            start = int(str(page_token).removeprefix("page_"))
+        except ValueError:
+            raise invalid_request("Invalid page token.", param="page") from None
+    window = objs[start : start + limit]
+    has_more = start + limit < len(objs)
+    expand = [e[5:] for e in (params.get("expand") or []) if e.startswith("data.")]
+    return {
+        "object": "search_result",
+        "data": [render_customer(b, c, expand) for c in window],
+        "has_more": has_more,
+        "next_page": f"page_{start + limit}" if has_more else None,
+        "url": "/v1/customers/search",
+    }
+
+
+# --- endpoint handlers (listed in routes.py) ------------------------------------------------------------------------
+
+
+def _create(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return render_customer(b, create_customer(b, req.params, req.request_id), req.expand)
+
+
+def _search(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return search_customers(b, req.params)
+
+
+def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return render_customer(b, b.get(req.path_params["customer"], "customer"), req.expand)
+
+
+def _update(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return render_customer(
+            b, update_customer(b, req.path_params["customer"], req.params, req.request_id), req.expand
+        )
+
+
+def _delete(b: Backend, req: Request) -> dict[str, Any]:
+    return delete_customer(b, req.path_params["customer"], req.request_id)
+
+
+def _list(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return list_customers(b, req.params)

@@ -1,0 +1,43 @@
+"""Events: list (type with `*` wildcard, types[], created, delivery_success) and retrieve."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from ..backend import Backend
+from ..errors import invalid_request
+from ..router import Request
+from ..webhooks import delivery_succeeded
+from .customers import match_created
+
+
+def list_events(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+    type_pattern = params.get("type")
+    types = params.get("types") or []
+    if type_pattern and types:
+        raise invalid_request("You may only specify one of these parameters: type, types.", param="types")
+    if len(types) > 20:
+        raise invalid_request("You may pass up to 20 types.", param="types")
+    success = params.get("delivery_success")
+
+    def keep(e: dict[str, Any]) -> bool:
+        if type_pattern and not fnmatch.fnmatchcase(e["type"], type_pattern):
+            return False
+        if types and e["type"] not in types:
+            return False
+        if success is not None and delivery_succeeded(e) != success:
+            return False
+        return match_created(e["created"], params.get("created"))
+
+    return b.list_response(b.all("event", where=keep), params, "/v1/events", params.get("expand") or [])
+
+
+def _list(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return list_events(b, req.params)
+
+
+def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+    with b.lock:
+        return b.render(b.get(req.path_params["id"], "event"), req.expand)
