@@ -59,9 +59,9 @@ def _run() -> list[dict[str, Any]]:
     from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
     from billing_core.entitlements import EntitlementStore
     from billing_core.observability import logger
+    from billing_core.store.event_ledger import EventLedger
     from billing_core.stripe_gateway import StripeGateway, build_stripe_client
     from webhook import app as webhook_app
-    from webhook.ledger import EventLedger
     from webhook.processor import WebhookProcessor
     from webhook.secrets import WebhookSecrets
     from webhook.signature import sign

@@ -90,7 +90,8 @@ def sync_catalog(stripe_access: StripeGateway | stripe.StripeClient) -> dict[str
 def configure_portal(gateway: StripeGateway, *, aws_endpoint: str, region: str, table_name: str, web_url: str) -> str:
     """The portal configuration command (`billing_core.portal_config`): creates or updates the configuration
     from the catalog and stores its id in the billing table, where `portal_session` reads it."""
-    from billing_core.portal_config import PortalConfigStore, PortalConfigurator, PortalSettings
+    from billing_core.portal_config import PortalConfigurator, PortalSettings
+    from billing_core.store.portal_config import PortalConfigStore
 
     origin = web_url.split("/billing", 1)[0] if "/billing" in web_url else web_url.rstrip("/")
     result = PortalConfigurator(

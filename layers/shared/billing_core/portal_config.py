@@ -28,25 +28,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
 from billing_core.catalog import Catalog, get_catalog, load_catalog
 from billing_core.catalog_sync import MANAGED_BY, admin_gateway, as_dict, g, metadata_of
-from billing_core.directory import dynamo_error
 from billing_core.errors import BillingError, ConfigurationError, NotFound
-from billing_core.observability import count, logger
+from billing_core.observability import logger
+from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_gateway import StripeGateway, derive_key
 
-CONFIG_PK = "CONFIG#portal"
-CONFIG_SK = "CONFIG"
 CANCELLATION_REASONS = (
     "customer_service",
     "low_quality",
@@ -61,65 +54,6 @@ CUSTOMER_UPDATES = ("address", "email", "name", "phone", "tax_id")
 SUBSCRIPTION_UPDATES = ("price", "promotion_code", "quantity")
 SCHEDULE_CONDITIONS = ("decreasing_item_amount", "shortening_interval")
 MAX_PORTAL_PRODUCTS = 10
-
-
-# --------------------------------------------------------------------------------------------------
-# Where the configuration id lives
-# --------------------------------------------------------------------------------------------------
-class PortalConfigStore:
-    """``CONFIG#portal``/``CONFIG`` in the billing table."""
-
-    def __init__(
-        self, table_name: str | None = None, dynamodb: Any | None = None, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._table = table_name
-        self._dynamodb = dynamodb
-        self._clock = clock
-
-    @property
-    def table(self) -> str:
-        if self._table:
-            return self._table
-        name = os.environ.get("TABLE_NAME", "").strip()
-        if not name:
-            raise ConfigurationError(message_for_logs="TABLE_NAME is not set")
-        return name
-
-    @property
-    def dynamodb(self) -> Any:
-        return self._dynamodb or aws.client("dynamodb")
-
-    def get(self) -> str | None:
-        try:
-            item = self.dynamodb.get_item(
-                TableName=self.table, Key={"pk": {"S": CONFIG_PK}, "sk": {"S": CONFIG_SK}}, ConsistentRead=True
-            ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "portal_config.get") from None
-        value = (item or {}).get("configuration_id", {}).get("S", "")
-        return value if value.startswith("bpc_") else None
-
-    def configuration_id(self) -> str:
-        """The configuration every portal session uses; ``ConfigurationError`` when none was stored."""
-        value = self.get()
-        if value is None:
-            count("PortalNotConfigured")
-            raise ConfigurationError(message_for_logs="no portal configuration stored: run `make portal-config`")
-        return value
-
-    def put(self, configuration_id: str) -> None:
-        try:
-            self.dynamodb.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": CONFIG_PK},
-                    "sk": {"S": CONFIG_SK},
-                    "configuration_id": {"S": configuration_id},
-                    "updated_at": {"S": datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="seconds")},
-                },
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "portal_config.put") from None
 
 
 # --------------------------------------------------------------------------------------------------

@@ -22,15 +22,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
-from billing_core.directory import CustomerDirectory, dynamo_error
+from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import DomainEventPublisher, get_publisher
 from billing_core.entitlement_sync import EntitlementSync, summary
 from billing_core.errors import BillingError
 from billing_core.observability import count, logger
-from billing_core.settings import get_settings
 
 
 @dataclass
@@ -77,8 +73,9 @@ class Reconciler:
         self.sync = sync or EntitlementSync()
         self.directory = directory or CustomerDirectory()
         self._publisher = publisher
-        self._dynamodb = dynamodb
-        self._table = table_name
+        # the table and client to scan, when given apart from the directory
+        given = dynamodb is not None or table_name is not None
+        self._scan_directory = CustomerDirectory(table_name, dynamodb) if given else None
 
     @property
     def publisher(self) -> DomainEventPublisher:
@@ -87,27 +84,8 @@ class Reconciler:
         return self._publisher
 
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
-        """Every (sub, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items)."""
-        ddb = self._dynamodb or aws.client("dynamodb")
-        table = self._table or get_settings().table_name
-        kwargs: dict[str, Any] = {
-            "TableName": table,
-            "FilterExpression": "sk = :sk AND begins_with(pk, :user)",
-            "ExpressionAttributeValues": {":sk": {"S": "CUSTOMER"}, ":user": {"S": "USER#"}},
-            "ProjectionExpression": "pk, customer_id",
-        }
-        while True:
-            try:
-                page = ddb.scan(**kwargs)
-            except (ClientError, BotoCoreError) as exc:
-                raise dynamo_error(exc, "reconcile.scan") from None
-            for item in page.get("Items", []):
-                customer_id = item.get("customer_id", {}).get("S", "")
-                if customer_id.startswith("cus_"):
-                    yield item["pk"]["S"].removeprefix("USER#"), customer_id
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        """Every (sub, customer id) in the directory."""
+        return (self._scan_directory or self.directory).mapped_customers()
 
     def reconcile_user(self, sub: str, *, dry_run: bool = False) -> ReconcileEntry:
         mapping = self.directory.lookup(sub)

@@ -8,7 +8,10 @@ import pytest
 from billing_core.catalog import Catalog, load_catalog
 from billing_core.catalog_sync import sync_catalog
 from billing_core.errors import ConfigurationError
-from billing_core.portal_config import CONFIG_PK, CONFIG_SK, PortalConfigStore, PortalConfigurator, main
+from billing_core.portal_config import PortalConfigurator, main
+from billing_core.store.keys import PORTAL_CONFIG_PK as CONFIG_PK
+from billing_core.store.keys import PORTAL_CONFIG_SK as CONFIG_SK
+from billing_core.store.portal_config import PortalConfigStore
 
 from tests.helpers import aws as h
 
