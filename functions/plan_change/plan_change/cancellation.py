@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.catalog import RetentionOffer
 from billing_core.entitlements import period_end_of
 from billing_core.errors import BadInput, Conflict, NotFound, PaymentFailed
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.retention_offer import eligible_offer

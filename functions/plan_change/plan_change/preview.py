@@ -96,7 +96,7 @@ def is_trialing(sub: Any, now: int) -> bool:
 
 def customer_of(sub: Any) -> str:
     customer = g(sub, "customer")
-    return customer if isinstance(customer, str) else str(oid(customer))
+    return str(oid(customer))
 
 
 def first_charge_date(invoice: Any, fallback: int) -> int:

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import primary_subscription
 from billing_core.errors import BadInput, ConfigurationError, Conflict, CustomerGone
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
 from billing_core.retention_offer import RetentionOfferStore, eligible_offer
@@ -44,13 +44,6 @@ PORTAL_LOCALES = frozenset(
     "lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split()
 )
 _LOCALES_LOWER = {loc.lower(): loc for loc in PORTAL_LOCALES}
-
-
-def oid(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    found = g(value, "id")
-    return found if isinstance(found, str) else None
 
 
 def portal_locale(preferred: Any) -> str:

@@ -31,6 +31,7 @@ from typing import Any
 
 from billing_core.catalog import Catalog, Coupon, Plan, Price, get_catalog, load_catalog
 from billing_core.errors import BillingError, ConfigurationError, NotFound
+from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import (
@@ -65,14 +66,6 @@ def admin_gateway() -> StripeGateway:
 def metadata_of(obj: Any) -> dict[str, Any]:
     """An object's metadata as a plain dict."""
     return as_dict(g(obj, "metadata") or {})
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    """A Stripe object (or dict) as a plain dict."""
-    if isinstance(obj, dict):
-        return obj
-    to_dict = getattr(obj, "to_dict", None)
-    return dict(to_dict()) if callable(to_dict) else {}
 
 
 # --------------------------------------------------------------------------------------------------

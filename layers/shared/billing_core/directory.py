@@ -27,6 +27,7 @@ from billing_core.settings import get_settings
 from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
 from billing_core.store.keys import CUSTOMER_SK, USER_SK, customer_pk, user_pk
 from billing_core.store.keys import key as _key
+from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
 
 
@@ -143,9 +144,7 @@ class CustomerDirectory(TableStore):
             "customers.search", lambda c: c.v1.customers.search(params={"query": query, "limit": 10})
         )
         for customer in result.data:
-            metadata = getattr(customer, "metadata", None) or {}
-            if hasattr(metadata, "to_dict"):  # a StripeObject is not a dict: no .get()
-                metadata = metadata.to_dict()
+            metadata = as_dict(getattr(customer, "metadata", None))  # a StripeObject is not a dict: no .get()
             if not getattr(customer, "deleted", False) and metadata.get("user_sub") == sub:
                 count("CustomerRecovered")
                 return str(customer.id)

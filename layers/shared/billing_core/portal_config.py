@@ -34,10 +34,12 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from billing_core.catalog import Catalog, get_catalog, load_catalog
-from billing_core.catalog_sync import MANAGED_BY, admin_gateway, as_dict, g, metadata_of
+from billing_core.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
 from billing_core.errors import BillingError, ConfigurationError, NotFound
 from billing_core.observability import logger
 from billing_core.store.portal_config import PortalConfigStore
+from billing_core.stripe_fields import as_dict, object_id
+from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, derive_key
 
 CANCELLATION_REASONS = (
@@ -91,7 +93,7 @@ def catalog_prices(gateway: StripeGateway, catalog: Catalog) -> dict[str, tuple[
             lambda c, chunk=chunk: c.v1.prices.list(params={"lookup_keys": chunk, "active": True, "limit": 100}),  # type: ignore[misc]
         )
         for price in page.auto_paging_iter():
-            product = price.product if isinstance(price.product, str) else price.product.id
+            product = object_id(price.product)
             found[str(price.lookup_key)] = (str(price.id), str(product))
     missing = [k for k in keys if k not in found]
     if missing:
