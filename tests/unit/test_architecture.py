@@ -122,3 +122,39 @@ def test_function_logic_does_not_depend_on_the_web_layer(path: Path) -> None:
 def test_the_web_layer_check_catches_fastapi_and_app_factory() -> None:
     source = "from fastapi import Request\nfrom billing_core.app_factory import IdempotencyKey\nimport mangum\n"
     assert len(web_imports(ast.parse(source))) == 5  # each module, and each name imported from one
+
+
+#: Modules that may read the environment themselves, and why.
+ENVIRONMENT_READERS = {
+    CORE / "settings.py": "the one settings model",
+    CORE / "observability.py": "Powertools' own variables, read by Logger/Metrics at import, before settings",
+}
+
+
+def environment_reads(tree: ast.Module) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+            if node.attr in {"environ", "getenv", "environb", "putenv"}:
+                found.append(f"{node.lineno}: os.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [f"{node.lineno}: from os import {a.name}" for a in node.names if a.name in {"environ", "getenv"}]
+    return found
+
+
+def product_modules() -> list[Path]:
+    return sorted([*CORE.rglob("*.py"), *function_modules()])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in product_modules() if p not in ENVIRONMENT_READERS],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_the_settings_model_reads_the_environment(path: Path) -> None:
+    assert environment_reads(_tree(path)) == [], f"{path.relative_to(ROOT)}: read billing_core.settings instead"
+
+
+def test_the_environment_check_catches_each_way_of_reading_it() -> None:
+    source = 'import os\nfrom os import getenv\na = os.environ.get("X")\nb = os.getenv("Y")\nc = getenv("Z")\n'
+    assert len(environment_reads(ast.parse(source))) == 3

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from billing_core.catalog import RetentionOffer
@@ -18,6 +17,7 @@ from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.retention_offer import eligible_offer
+from billing_core.settings import get_settings
 from billing_core.store.plan_change import request_fingerprint
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
@@ -37,13 +37,10 @@ if TYPE_CHECKING:
 
 CANCELABLE = frozenset({"active", "trialing", "past_due"})
 
-#: ``at_period_end`` (default) or ``immediately`` (cancel now, prorated credit): CANCELLATION_MODE.
-CANCELLATION_MODES = ("at_period_end", "immediately")
-
 
 def cancellation_mode() -> str:
-    mode = os.environ.get("CANCELLATION_MODE", "at_period_end").strip().lower() or "at_period_end"
-    return mode if mode in CANCELLATION_MODES else "at_period_end"
+    """``CANCELLATION_MODE``: ``at_period_end`` (default; also for an unknown value) or ``immediately``."""
+    return get_settings().cancellation_mode
 
 
 def offer_for(ch: PlanChanger, caller: Caller, sub: Any) -> RetentionOffer | None:

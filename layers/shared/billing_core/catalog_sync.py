@@ -22,7 +22,6 @@ Stripe access: ``STRIPE_SECRET_KEY`` (a test key for Stripe test mode) or the se
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +30,7 @@ from typing import Any
 
 from billing_core.catalog import Catalog, Coupon, Plan, Price, get_catalog, load_catalog
 from billing_core.errors import BillingError, ConfigurationError, NotFound
+from billing_core.settings import Settings, read_settings
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
@@ -49,18 +49,17 @@ _LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit for prices.list(lookup_keys=...)
 # --------------------------------------------------------------------------------------------------
 # Stripe access for the commands
 # --------------------------------------------------------------------------------------------------
-def admin_gateway() -> StripeGateway:
+def admin_gateway(settings: Settings | None = None) -> StripeGateway:
     """A gateway for operator commands: ``STRIPE_SECRET_KEY`` or the ``STRIPE_SECRET_NAME`` secret."""
-    key = os.environ.get("STRIPE_SECRET_KEY", "").strip()
+    env = settings or read_settings()
+    key = env.stripe_secret_key
     if not key:
-        name = os.environ.get("STRIPE_SECRET_NAME", "").strip()
-        if not name:
+        if not env.stripe_secret_name:
             raise ConfigurationError(message_for_logs="set STRIPE_SECRET_KEY or STRIPE_SECRET_NAME")
-        key = stripe_key_from_secret(read_secret(name))
-    stage = os.environ.get("STAGE", "local").strip().lower()
-    if "_live_" in key[:8] and stage != "prod":
-        raise ConfigurationError(message_for_logs=f"a live Stripe key in stage {stage!r}; refusing to run")
-    return StripeGateway(client=build_stripe_client(key, os.environ.get("STRIPE_API_BASE", "").strip() or None))
+        key = stripe_key_from_secret(read_secret(env.stripe_secret_name))
+    if "_live_" in key[:8] and env.stage != "prod":
+        raise ConfigurationError(message_for_logs=f"a live Stripe key in stage {env.stage!r}; refusing to run")
+    return StripeGateway(client=build_stripe_client(key, env.stripe_api_base))
 
 
 def metadata_of(obj: Any) -> dict[str, Any]:

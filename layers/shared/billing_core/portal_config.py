@@ -26,7 +26,6 @@ updated only where they differ; a second run makes no write at all and prints "n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from collections.abc import Iterable
@@ -37,6 +36,7 @@ from billing_core.catalog import Catalog, get_catalog, load_catalog
 from billing_core.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
 from billing_core.errors import BillingError, ConfigurationError, NotFound
 from billing_core.observability import logger
+from billing_core.settings import Settings, read_settings
 from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_fields import as_dict, object_id
 from billing_core.stripe_fields import field as g
@@ -69,16 +69,16 @@ class PortalSettings:
     headline: str | None = None
 
     @classmethod
-    def from_env(cls) -> PortalSettings:
-        base = os.environ.get("APP_BASE_URL", "").strip().rstrip("/")
+    def from_env(cls, settings: Settings | None = None) -> PortalSettings:
+        env = settings or read_settings()
+        base = env.app_base_url.rstrip("/")
         if not base.startswith(("https://", "http://")):
             raise ConfigurationError(message_for_logs="APP_BASE_URL must be set to the app's https:// origin")
-        prefixes = [p.strip() for p in os.environ.get("RETURN_PATH_PREFIXES", "/billing").split(",") if p.strip()]
         return cls(
-            default_return_url=base + (prefixes[0] if prefixes else "/billing"),
-            privacy_policy_url=os.environ.get("PORTAL_PRIVACY_POLICY_URL", "").strip() or f"{base}/privacy",
-            terms_of_service_url=os.environ.get("PORTAL_TERMS_OF_SERVICE_URL", "").strip() or f"{base}/terms",
-            headline=os.environ.get("PORTAL_HEADLINE", "").strip() or None,
+            default_return_url=base + env.return_path_prefixes[0],
+            privacy_policy_url=env.portal_privacy_policy_url or f"{base}/privacy",
+            terms_of_service_url=env.portal_terms_of_service_url or f"{base}/terms",
+            headline=env.portal_headline or None,
         )
 
 

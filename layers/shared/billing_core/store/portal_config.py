@@ -7,11 +7,11 @@ command runs.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 from billing_core.errors import ConfigurationError
 from billing_core.observability import count
+from billing_core.settings import get_environment
 from billing_core.store.base import TableStore
 from billing_core.store.keys import PORTAL_CONFIG_PK, PORTAL_CONFIG_SK, key
 
@@ -24,7 +24,7 @@ class PortalConfigStore(TableStore):
         # Only TABLE_NAME: the admin command runs without the functions' other settings.
         if self._table:
             return self._table
-        name = os.environ.get("TABLE_NAME", "").strip()
+        name = get_environment().table_name
         if not name:
             raise ConfigurationError(message_for_logs="TABLE_NAME is not set")
         return name
