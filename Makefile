@@ -1,7 +1,9 @@
 # The verbs a newcomer looks for. Everything runs from the project venv (.venv, Python 3.13, managed by uv).
 SHELL := /bin/bash
-PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13)
-UV := uv
+# Python 3.13: pyenv's, else python3.13 on PATH, else "3.13" and uv provides it (downloads a build where it can).
+PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13 || echo 3.13)
+# uv: the one on PATH, else the project's own copy in .tools/uv (scripts/ensure_uv.sh installs it).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/uv/bin/uv)
 RUN := $(UV) run --frozen
 SAM := .tools/sam/bin/sam
 FN ?= billing_read
@@ -9,7 +11,7 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config flake-check
+	sync-catalog portal-config flake-check reliability-index
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
@@ -17,6 +19,7 @@ help:
 	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
+	@echo "make reliability-index   rewrite the test index at the end of docs/reliability.md (a test fails when stale)"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
@@ -26,7 +29,10 @@ help:
 
 venv: .venv/.synced
 
-.venv/.synced: pyproject.toml uv.lock
+.tools/uv/bin/uv:
+	bash scripts/ensure_uv.sh
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PY313)
 	@touch $@
 
@@ -69,6 +75,9 @@ flake-check: venv
 	  passed=$$((passed + 1)); \
 	done; \
 	echo "flake-check: $$passed of $(FLAKE_RUNS) runs passed"
+
+reliability-index: venv
+	$(RUN) python scripts/reliability_index.py
 
 bench: venv
 	$(RUN) python -m bench

@@ -1,4 +1,4 @@
-"""The /billing page's budget: static size and time to the rendered overview (issue 8, part 12).
+"""The /billing page's budget: static size and time to the rendered overview.
 
 * `size`: every HTML, JS and CSS file under web/ (what a browser can load; Stripe.js is the emulator's/Stripe's),
   uncompressed. Budget < 100 KB.

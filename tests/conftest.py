@@ -25,7 +25,7 @@ class AwsEnv:
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
     """moto (DynamoDB, Secrets Manager, Cognito) with the billing and idempotency tables, the Stripe secret
     (a fake ``sk_test_`` key; ``stripe_env`` swaps in the emulator's), a user pool with one verified user, and
-    the environment variables of CONVENTIONS.md. billing_core caches are reset before and after."""
+    the environment variables of billing_core.settings. billing_core caches are reset before and after."""
     from moto import mock_aws
 
     from tests.helpers import aws as h

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,8 @@ from . import allowlist
 from .sdk_shapes import compare_with_fixture, compare_with_sdk, shape_of
 from .world import BUILDERS, Api
 
-
-def _fixtures_path() -> Path:
-    """Stripe's example objects live beside the project (`../shared/stripe/fixtures3.json`, read-only); a clone
-    elsewhere finds them through STRIPE_FIXTURES3 or the team's shared folder."""
-    candidates = [
-        Path(os.environ["STRIPE_FIXTURES3"]) if os.environ.get("STRIPE_FIXTURES3") else None,
-        Path(__file__).resolve().parents[2].parent / "shared" / "stripe" / "fixtures3.json",
-        Path("/work/shared/stripe/fixtures3.json"),
-    ]
-    for candidate in candidates:
-        if candidate is not None and candidate.is_file():
-            return candidate
-    raise FileNotFoundError("Stripe's fixtures3.json not found: set STRIPE_FIXTURES3 to its path")
-
-
-FIXTURES = _fixtures_path()
+#: Stripe's example objects: `openapi/fixtures3.json` from Stripe's public OpenAPI repository (see data/README.md).
+FIXTURES = Path(__file__).resolve().parent / "data" / "stripe_fixtures3.json"
 
 
 def _cls(path: str) -> type:

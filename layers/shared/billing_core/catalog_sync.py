@@ -1,4 +1,4 @@
-"""Catalog sync: Stripe products, prices and the retention coupon from the catalog file (issue 4, part 3).
+"""Catalog sync: Stripe products, prices and the retention coupon from the catalog file.
 
 ``python -m billing_core.catalog_sync [--dry-run] [--catalog PATH]`` (Make target ``sync-catalog``).
 

@@ -1,9 +1,9 @@
 """Which Stripe customer belongs to which user: the customer directory on DynamoDB.
 
-Items (DESIGN, one table): ``USER#<sub>``/``CUSTOMER`` -> ``customer_id``, ``created_at``;
+Items (one table, see docs/architecture.md): ``USER#<sub>``/``CUSTOMER`` -> ``customer_id``, ``created_at``;
 ``CUSTOMER#<cus_id>``/``USER`` -> ``sub`` (reverse lookup for webhooks).
 
-``get_or_create`` is race-safe (DESIGN decision 6, D1): it creates the Stripe customer with an
+``get_or_create`` is race-safe (docs/adr/0005-race-safe-customer-provisioning.md, D1): it creates the Stripe customer with an
 idempotency key derived from ``sub`` (concurrent first actions get the same customer), then claims both
 items in one conditional transaction; a lost race reuses the winner. If an older attempt created a
 customer but never wrote the mapping, it is found again by ``metadata['user_sub']`` search. Read routes

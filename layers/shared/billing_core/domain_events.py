@@ -1,4 +1,4 @@
-"""Normalized billing events for the rest of the app (issue 7 part 4), behind a small publisher interface.
+"""Normalized billing events for the rest of the app, behind a small publisher interface.
 
 Detail types: ``billing.entitlements.changed``, ``billing.payment.failed``, ``billing.subscription.canceled``.
 Every event carries the user ``sub`` and the Stripe customer id, never personal data or whole Stripe objects.

@@ -1,4 +1,4 @@
-"""Re-derive a user's entitlement record from Stripe and store it order-safely (DESIGN decision 7).
+"""Re-derive a user's entitlement record from Stripe and store it order-safely (docs/adr/0001-webhook-order-safety.md).
 
 Used by the webhook (after every relevant event), the reconciler (daily, or on demand) and any request path
 that wants the record refreshed right away. The record is never patched from an event's payload: the

@@ -1,4 +1,4 @@
-"""The Stripe Customer Portal configuration as code (issue 4, part 2).
+"""The Stripe Customer Portal configuration as code.
 
 ``python -m billing_core.portal_config [--dry-run]`` (Make target ``portal-config``) creates or updates the
 billing portal configuration from the catalog, then stores its id in the billing table item

@@ -1,4 +1,4 @@
-"""Reconcile entitlement records with Stripe: for one user or every mapped customer (issue 7 part 5).
+"""Reconcile entitlement records with Stripe: for one user or every mapped customer.
 
 Webhooks can be missed (an endpoint disabled for days, a bug fixed after Stripe gave up). The reconciler
 re-derives each record from Stripe exactly as the webhook does (``EntitlementSync``), repairs drift, publishes

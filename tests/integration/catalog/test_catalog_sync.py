@@ -1,4 +1,4 @@
-"""Catalog sync against the Stripe emulator: plan, apply, idempotency, immutable prices (issue 4 part 3)."""
+"""Catalog sync against the Stripe emulator: plan, apply, idempotency, immutable prices."""
 
 from __future__ import annotations
 

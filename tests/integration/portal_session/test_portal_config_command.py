@@ -1,4 +1,4 @@
-"""The portal configuration as code against the emulator: every feature, stored id, idempotent (issue 4 part 2)."""
+"""The portal configuration as code against the emulator: every feature, stored id, idempotent."""
 
 from __future__ import annotations
 

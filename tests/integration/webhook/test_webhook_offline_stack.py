@@ -1,4 +1,4 @@
-"""Done-when of issue 7: a change made in Stripe reaches the entitlement record through the offline stack.
+"""A change made in Stripe reaches the entitlement record through the offline stack.
 
 The offline stack (local API gateway reading template.yaml, moto server, Stripe emulator delivering signed
 webhooks to POST /webhooks/stripe) runs in its own processes; the test changes a seeded subscription the way the
