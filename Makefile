@@ -47,7 +47,7 @@ dev: venv
 lint: venv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy layers/shared/billing_core functions local
+	$(RUN) mypy layers/shared/billing_core functions local admin
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
@@ -94,10 +94,10 @@ deploy: build
 # Both read STRIPE_SECRET_KEY (or the STRIPE_SECRET_NAME secret), STRIPE_API_BASE (emulator), CATALOG_PATH;
 # portal-config also TABLE_NAME, APP_BASE_URL, RETURN_PATH_PREFIXES and the PORTAL_* business profile links.
 sync-catalog: venv
-	PYTHONPATH=layers/shared $(RUN) python -m billing_core.catalog_sync $(ARGS)
+	PYTHONPATH=layers/shared $(RUN) python -m admin.catalog_sync $(ARGS)
 
 portal-config: venv
-	PYTHONPATH=layers/shared $(RUN) python -m billing_core.portal_config $(ARGS)
+	PYTHONPATH=layers/shared $(RUN) python -m admin.portal_config $(ARGS)
 
 clean:
 	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 import stripe
-from billing_core.catalog_sync import sync_catalog
 from billing_core.stripe_gateway import StripeGateway, build_stripe_client
 from playwright.sync_api import Locator, Page, expect
 
+from admin.catalog_sync import sync_catalog
 from local.stack import seed as seeding
 from local.stack.aws import create_user
 from tests.browser.conftest import screen, sign_in_new_user

@@ -158,3 +158,21 @@ def test_only_the_settings_model_reads_the_environment(path: Path) -> None:
 def test_the_environment_check_catches_each_way_of_reading_it() -> None:
     source = 'import os\nfrom os import getenv\na = os.environ.get("X")\nb = os.getenv("Y")\nc = getenv("Z")\n'
     assert len(environment_reads(ast.parse(source))) == 3
+
+
+def cli_imports(tree: ast.Module) -> list[str]:
+    return [
+        f"{line}: imports {name}"
+        for line, name in _imports(tree)
+        if name.split(".")[0] in {"admin", "argparse"}
+    ]
+
+
+@pytest.mark.parametrize("path", product_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_layer_and_the_functions_carry_no_command_line_code(path: Path) -> None:
+    """Admin commands live in admin/ (not shipped in the layer); a cold start never imports them."""
+    assert cli_imports(_tree(path)) == [], f"{path.relative_to(ROOT)}: command-line code belongs in admin/"
+
+
+def test_the_command_line_check_catches_admin_and_argparse() -> None:
+    assert len(cli_imports(ast.parse("import argparse\nfrom admin.portal_config import main\n"))) == 3

@@ -5,9 +5,8 @@ wraps its logic::
 
     @router.post("/billing/subscription/change")
     def change(body: ChangeRequest, caller: CallerDep, key: IdempotencyKeyDep) -> ChangeResponse:
-        result = run_idempotent(key, "subscription.change", body.model_dump(mode="json"),
-                                lambda: logic.change_plan(caller, body, key))
-        return ChangeResponse.model_validate(result)
+        return idempotent_route(key, "subscription.change", body.model_dump(mode="json"),
+                                lambda: logic.change_plan(caller, body, key), ChangeResponse, refresh=True)
 
 * the record is keyed by ``sub`` + key (users are isolated, D8) and lives 24 h (like Stripe's keys);
 * a retry gets the stored response (D2) — ``fn`` must return a JSON-serialisable dict;

@@ -4,19 +4,16 @@ Webhooks can be missed (an endpoint disabled for days, a bug fixed after Stripe 
 re-derives each record from Stripe exactly as the webhook does (``EntitlementSync``), repairs drift, publishes
 ``billing.entitlements.changed`` for every repair, and reports what changed.
 
-Command::
+The command (``admin/reconcile.py``)::
 
-    python -m billing_core.reconcile --user <sub>     # one user
-    python -m billing_core.reconcile --all [--dry-run]
+    python -m admin.reconcile --user <sub>     # one user
+    python -m admin.reconcile --all [--dry-run]
 
 The scheduled Lambda (``reconcile.app.handler``, daily) runs ``--all`` within its time budget.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -136,25 +133,3 @@ class Reconciler:
         report.checked += 1
         report.changed += int(entry.changed)
         report.errors += int(entry.error is not None)
-
-
-def main(argv: list[str] | None = None, reconciler: Reconciler | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing_core.reconcile", description=__doc__.splitlines()[0])
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--user", metavar="SUB", help="reconcile one user (Cognito sub)")
-    target.add_argument("--all", action="store_true", help="reconcile every mapped customer")
-    parser.add_argument("--dry-run", action="store_true", help="report drift without writing")
-    parser.add_argument("--verbose", action="store_true", help="list unchanged users too")
-    args = parser.parse_args(argv)
-    reconciler = reconciler or Reconciler()
-    report = ReconcileReport()
-    if args.user:
-        Reconciler._add(report, reconciler.reconcile_user(args.user, dry_run=args.dry_run))
-    else:
-        report = reconciler.reconcile_all(dry_run=args.dry_run)
-    print(json.dumps(report.to_dict(only_changes=not args.verbose), indent=2))
-    return 1 if report.errors or report.unmapped else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

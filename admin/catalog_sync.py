@@ -1,6 +1,6 @@
 """Catalog sync: Stripe products, prices and the retention coupon from the catalog file.
 
-``python -m billing_core.catalog_sync [--dry-run] [--catalog PATH]`` (Make target ``sync-catalog``).
+``python -m admin.catalog_sync [--dry-run] [--catalog PATH]`` (Make target ``sync-catalog``).
 
 * One product per catalog plan, found again by a price of the plan (its ``lookup_key``) or by
   ``metadata.plan_id``; created when missing; name, description and metadata kept in step.
@@ -447,7 +447,7 @@ def sync_catalog(gateway: StripeGateway, catalog: Catalog | None = None, *, quie
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing_core.catalog_sync", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m admin.catalog_sync", description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print the plan of changes and write nothing")
     parser.add_argument("--catalog", help="catalog file (default: CATALOG_PATH or the demo catalog)")
     args = parser.parse_args(list(argv) if argv is not None else None)

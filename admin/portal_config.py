@@ -1,6 +1,6 @@
 """The Stripe Customer Portal configuration as code.
 
-``python -m billing_core.portal_config [--dry-run]`` (Make target ``portal-config``) creates or updates the
+``python -m admin.portal_config [--dry-run]`` (Make target ``portal-config``) creates or updates the
 billing portal configuration from the catalog, then stores its id in the billing table item
 ``CONFIG#portal``/``CONFIG`` (attribute ``configuration_id``), where ``portal_session`` reads it
 (:func:`PortalConfigStore.configuration_id`). DynamoDB rather than SSM: the functions already read that
@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from billing_core.catalog import Catalog, get_catalog, load_catalog
-from billing_core.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
 from billing_core.errors import BillingError, ConfigurationError, NotFound
 from billing_core.observability import logger
 from billing_core.settings import Settings, read_settings
@@ -41,6 +40,8 @@ from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_fields import as_dict, object_id
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, derive_key
+
+from admin.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
 
 CANCELLATION_REASONS = (
     "customer_service",
@@ -363,7 +364,7 @@ def configure_portal(gateway: StripeGateway, catalog: Catalog | None = None) -> 
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing_core.portal_config", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m admin.portal_config", description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
     parser.add_argument("--catalog", help="catalog file (default: CATALOG_PATH or the demo catalog)")
     args = parser.parse_args(list(argv) if argv is not None else None)
