@@ -161,11 +161,7 @@ def test_the_environment_check_catches_each_way_of_reading_it() -> None:
 
 
 def cli_imports(tree: ast.Module) -> list[str]:
-    return [
-        f"{line}: imports {name}"
-        for line, name in _imports(tree)
-        if name.split(".")[0] in {"admin", "argparse"}
-    ]
+    return [f"{line}: imports {name}" for line, name in _imports(tree) if name.split(".")[0] in {"admin", "argparse"}]
 
 
 @pytest.mark.parametrize("path", product_modules(), ids=lambda p: str(p.relative_to(ROOT)))
