@@ -76,14 +76,8 @@ class RetentionOfferStore(TableStore):
 
     def unclaim(self, sub: str, offer_id: str, fingerprint: str) -> None:
         """Undo ``claim`` after Stripe refused the coupon (best effort)."""
-        self._attempt(
-            lambda c: c.delete_item(
-                TableName=self.table,
-                Key=key(user_pk(sub), offer_sk(offer_id)),
-                ConditionExpression="claimed_by = :me",
-                ExpressionAttributeValues={":me": {"S": fingerprint}},
-            )
-        )
+        mine = self._keyed(user_pk(sub), offer_sk(offer_id), "claimed_by = :me", values={":me": {"S": fingerprint}})
+        self._attempt(lambda c: c.delete_item(**mine))
 
     def record_from_event(self, sub: str, offer_id: str, subscription_id: str, coupon: str, event_id: str) -> bool:
         """Record an offer taken in the hosted portal; False when it was already recorded (by anyone)."""

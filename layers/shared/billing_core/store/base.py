@@ -162,12 +162,7 @@ class TableStore:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "Key": _key(pk, sk),
-            "UpdateExpression": expression,
-            **condition_params(condition, names, values),
-        }
+        params = {**self._keyed(pk, sk, condition, names, values), "UpdateExpression": expression}
         self._call(operation, lambda c: c.update_item(**params))
 
     def _delete(
@@ -180,12 +175,19 @@ class TableStore:
         names: Mapping[str, str] | None = None,
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "Key": _key(pk, sk),
-            **condition_params(condition, names, values),
-        }
+        params = self._keyed(pk, sk, condition, names, values)
         self._call(operation, lambda c: c.delete_item(**params))
+
+    def _keyed(
+        self,
+        pk: str,
+        sk: str,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The table, one item's key and an optional condition, as request parameters (also for ``_attempt``)."""
+        return {"TableName": self.table, "Key": _key(pk, sk), **condition_params(condition, names, values)}
 
     def _query(
         self, pk: str, sk_prefix: str, operation: str, *, newest_first: bool, limit: int

@@ -106,15 +106,10 @@ class PlanChangeStore(TableStore):
 
     def release_preview(self, sub: str, preview_id: str, fingerprint: str) -> None:
         """Undo ``consume_preview`` after a change that Stripe did not apply (best effort)."""
-        self._attempt(
-            lambda c: c.update_item(
-                TableName=self.table,
-                Key=key(user_pk(sub), preview_sk(preview_id)),
-                UpdateExpression="REMOVE consumed_by",
-                ConditionExpression="consumed_by = :me",
-                ExpressionAttributeValues={":me": {"S": fingerprint}},
-            )
+        mine = self._keyed(
+            user_pk(sub), preview_sk(preview_id), "consumed_by = :me", values={":me": {"S": fingerprint}}
         )
+        self._attempt(lambda c: c.update_item(**mine, UpdateExpression="REMOVE consumed_by"))
 
     # -- per-user lease ------------------------------------------------------------------------------------
     def acquire_lock(self, sub: str) -> str:
@@ -134,15 +129,8 @@ class PlanChangeStore(TableStore):
         return token
 
     def release_lock(self, sub: str, token: str) -> None:
-        self._attempt(
-            lambda c: c.delete_item(
-                TableName=self.table,
-                Key=key(user_pk(sub), LOCK_SK),
-                ConditionExpression="#t = :token",
-                ExpressionAttributeNames={"#t": "token"},
-                ExpressionAttributeValues={":token": {"S": token}},
-            )
-        )
+        mine = self._keyed(user_pk(sub), LOCK_SK, "#t = :token", {"#t": "token"}, {":token": {"S": token}})
+        self._attempt(lambda c: c.delete_item(**mine))
 
 
 class ChangeInProgress(Conflict):
