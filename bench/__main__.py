@@ -25,8 +25,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "(no rows)"
     cols: list[str] = []
-    for row in rows:
-        cols.extend(k for k in row if k not in cols)
+    for row in rows:  # lists and mappings stay in the JSON; a bench prints them itself if they matter
+        cols.extend(k for k, v in row.items() if k not in cols and not isinstance(v, list | dict))
     cells = [[_fmt(row.get(c)) for c in cols] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
     line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))

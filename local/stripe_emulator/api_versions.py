@@ -13,6 +13,7 @@ older version, re-renders the differences below (Stripe's changelog, basil onwar
 | 2026-05-27.dahlia | `invoice`                       | `amount_paid_off_stripe`                              |
 | 2026-05-27.dahlia | `subscription`                  | `pending_update.discount`, `.discounts`, `.metadata`  |
 | 2026-08-26.dahlia | `invoiceitem`                   | `frozen_fields`                                       |
+| 2026-09-30.endive | `subscription`                  | `status_details` (the pause endpoint's reason)        |
 
 An older version sees the object without the field (or, for discounts, with the coupon object instead of
 `source`); `data.previous_attributes` loses the same keys. Everything else is sent as endive renders it. API
@@ -80,6 +81,9 @@ _CHANGES: list[tuple[str, str, Callable[[dict[str, Any], Any], None]]] = [
     ("2026-05-27.dahlia", "subscription", _drop("pending_update", "discounts")),
     ("2026-05-27.dahlia", "subscription", _drop("pending_update", "metadata")),
     ("2026-08-26.dahlia", "invoiceitem", _drop("frozen_fields")),
+    # changelog endive 2026-09-30 "pause and resume Subscriptions on demand" adds `status_details` (the dahlia
+    # 2026-05-27 entry is the preview channel's)
+    ("2026-09-30.endive", "subscription", _drop("status_details")),
 ]
 
 

@@ -157,6 +157,22 @@ def b_subscription(api: Api) -> dict[str, Any]:
     return api.get(f"/v1/subscriptions/{_subscription(api)['id']}")
 
 
+def b_subscription_paused(api: Api) -> dict[str, Any]:
+    """A paused subscription: `status_details.paused` filled (stripe-python 16 `Subscription.StatusDetails`)."""
+    sub = _subscription(api)
+    api.post(f"/v1/subscriptions/{sub['id']}/pause", {"type": "subscription", "invoicing_behavior": "invoice"})
+    return api.get(f"/v1/subscriptions/{sub['id']}")
+
+
+def b_subscription_resumed(api: Api) -> dict[str, Any]:
+    sub = _subscription(api)
+    api.post(f"/v1/subscriptions/{sub['id']}/pause", {"bill_for": {"unused_time_from": {"type": "none"}}})
+    return api.post(
+        f"/v1/subscriptions/{sub['id']}/resume",
+        {"billing_cycle_anchor": {"type": "now"}, "payment_behavior": "resume_on_payment_success"},
+    )
+
+
 def b_subscription_item(api: Api) -> dict[str, Any]:
     sub = _subscription(api)
     return api.get(f"/v1/subscription_items/{sub['items']['data'][0]['id']}")
@@ -263,6 +279,19 @@ def b_billing_portal_session(api: Api) -> dict[str, Any]:
     )
 
 
+def b_billing_portal_session_pause(api: Api) -> dict[str, Any]:
+    cfg = api.post("/v1/billing_portal/configurations", {"features": {"subscription_pause": {"enabled": True}}})
+    sub = _subscription(api)
+    return api.post(
+        "/v1/billing_portal/sessions",
+        {
+            "customer": sub["customer"],
+            "configuration": cfg["id"],
+            "flow_data": {"type": "subscription_pause", "subscription_pause": {"subscription": sub["id"]}},
+        },
+    )
+
+
 def b_event(api: Api) -> dict[str, Any]:
     _customer(api)
     evt = api.get("/v1/events", {"limit": 1})["data"][0]
@@ -296,6 +325,8 @@ BUILDERS: dict[str, tuple[Callable[[Api], dict[str, Any]], str, str | None]] = {
     "setup_intent": (b_setup_intent, "stripe.SetupIntent", "setup_intent"),
     "payment_intent": (b_payment_intent, "stripe.PaymentIntent", "payment_intent"),
     "subscription": (b_subscription, "stripe.Subscription", "subscription"),
+    "subscription(paused)": (b_subscription_paused, "stripe.Subscription", None),
+    "subscription(resumed)": (b_subscription_resumed, "stripe.Subscription", None),
     "subscription_item": (b_subscription_item, "stripe.SubscriptionItem", "subscription_item"),
     "invoice": (b_invoice, "stripe.Invoice", "invoice"),
     "line_item": (b_line_item, "stripe.InvoiceLineItem", "line_item"),
@@ -311,6 +342,7 @@ BUILDERS: dict[str, tuple[Callable[[Api], dict[str, Any]], str, str | None]] = {
         "billing_portal.configuration",
     ),
     "billing_portal.session": (b_billing_portal_session, "stripe.billing_portal.Session", "billing_portal.session"),
+    "billing_portal.session(pause)": (b_billing_portal_session_pause, "stripe.billing_portal.Session", None),
     "event": (b_event, "stripe.Event", "event"),
     "webhook_endpoint": (b_webhook_endpoint, "stripe.WebhookEndpoint", "webhook_endpoint"),
     "list": (b_list, "stripe.ListObject", None),

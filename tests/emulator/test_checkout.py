@@ -114,7 +114,15 @@ def test_complete_helper_creates_customer_and_subscription(
 def test_complete_with_existing_customer_and_trial(stripe_client: stripe.StripeClient, stripe_emulator: Any) -> None:
     price = _price(stripe_client)
     cus = stripe_client.v1.customers.create({"email": "known@example.com"})
-    s = _session(stripe_client, price, customer=cus.id, subscription_data={"trial_period_days": 14})
+    s = _session(
+        stripe_client,
+        price,
+        customer=cus.id,
+        subscription_data={
+            "trial_period_days": 14,
+            "trial_settings": {"end_behavior": {"missing_payment_method": "pause"}},
+        },
+    )
     status, body, _ = _http(
         stripe_emulator.api_base,
         "POST",
@@ -125,6 +133,7 @@ def test_complete_with_existing_customer_and_trial(stripe_client: stripe.StripeC
     done = stripe_client.v1.checkout.sessions.retrieve(s.id, {"expand": ["subscription"]})
     assert done.customer == cus.id and done.payment_status == "no_payment_required" and done.amount_total == 0
     assert done.subscription.status == "trialing" and done.subscription.trial_end
+    assert done.subscription.trial_settings.end_behavior.missing_payment_method == "pause"
     assert [c.id for c in stripe_client.v1.customers.list().data] == [cus.id]
     pm = stripe_client.v1.payment_methods.retrieve(done.subscription.default_payment_method)
     assert pm.customer == cus.id and pm.card.brand == "mastercard"

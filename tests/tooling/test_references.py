@@ -95,3 +95,35 @@ def test_the_matrix_names_the_tests_of_every_row() -> None:
 @pytest.mark.parametrize("rel", ["README.md", "docs/architecture.md", "docs/reliability.md"])
 def test_the_main_documents_exist(rel: str) -> None:
     assert (ROOT / rel).is_file()
+
+
+MAKE_VERB = re.compile(r"`make ([a-z][a-z-]*)|^\s*make ([a-z][a-z-]*)", re.MULTILINE)
+PYTHON_MODULE = re.compile(r"python -m ([a-z_][a-z0-9_.]*)")
+
+
+def _make_targets() -> set[str]:
+    makefile = (ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][a-z-]*):", makefile, re.MULTILINE))
+
+
+def test_every_make_verb_in_the_docs_is_a_makefile_target() -> None:
+    targets = _make_targets()
+    unknown = []
+    for rel, text in FILES.items():
+        if rel.endswith(".md"):
+            verbs = {verb for pair in MAKE_VERB.findall(text) for verb in pair if verb}
+            unknown += [(rel, verb) for verb in sorted(verbs - targets)]
+    assert unknown == []
+
+
+def test_every_python_module_the_docs_run_exists() -> None:
+    import importlib.util
+
+    for path in (ROOT, ROOT / "layers" / "shared"):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+    missing = []
+    for rel, text in FILES.items():
+        if rel.endswith(".md"):
+            missing += [(rel, m) for m in PYTHON_MODULE.findall(text) if importlib.util.find_spec(m) is None]
+    assert missing == []

@@ -1,6 +1,6 @@
 """payment_methods logic: SetupIntents, the default card (and dunning recovery), removing cards, paying invoices.
 
-Order of every mutation (docs/adr/0004-ownership-of-every-stripe-id.md and 0006-idempotent-mutations.md): the mapping of ``sub``; the client-named object retrieved
+Order of every mutation (ADRs 0004 and 0006): the mapping of ``sub``; the client-named object retrieved
 and checked to belong to the caller (404 otherwise, before any other Stripe call); state checks (409); then the
 writes, each with a Stripe idempotency key derived from the caller's ``Idempotency-Key``; then one audit entry.
 Card facts leave this module only as brand, last 4 and expiry (``billing_core.payments.card_summary``).

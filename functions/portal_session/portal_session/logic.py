@@ -1,8 +1,7 @@
 """Portal session logic: the server decides everything the portal session carries.
 
 * configuration: the id ``make portal-config`` stored (:class:`billing_core.store.portal_config.PortalConfigStore`);
-* customer: the caller's mapping, provisioned on first use (docs/adr/0005-race-safe-customer-provisioning.md;
-  D1 race-safe in the core);
+* customer: the caller's mapping, provisioned on first use (ADR 0005; D1 race-safe in the core);
 * subscription (subscription flows): the caller's own primary subscription, which must be active, trialing or
   past_due — otherwise 409 ``no_active_subscription``; a request can never name one (A2);
 * retention coupon (cancel flow): the catalog's offer while :func:`billing_core.retention_offer.eligible_offer`

@@ -1,4 +1,4 @@
-"""Webhook logic: verify, dedupe, route, re-derive, publish, complete (docs/adr/0001-webhook-order-safety.md).
+"""Webhook logic: verify, dedupe, route, re-derive, publish, complete (ADR 0001).
 
 Status codes: 200 for every authentic event we handled, ignored, or already processed; 400 for anything
 unsigned, forged, stale or unreadable; 409 (Retry-After) while the same event is processed elsewhere; 5xx

@@ -3,9 +3,9 @@
 Items (one table, see docs/architecture.md): ``USER#<sub>``/``CUSTOMER`` -> ``customer_id``, ``created_at``;
 ``CUSTOMER#<cus_id>``/``USER`` -> ``sub`` (reverse lookup for webhooks).
 
-``get_or_create`` is race-safe (docs/adr/0005-race-safe-customer-provisioning.md, D1): it creates the Stripe
-customer with an idempotency key derived from ``sub`` (concurrent first actions get the same customer), then
-claims both items in one conditional transaction; a lost race reuses the winner. If an older attempt created a
+``get_or_create`` is race-safe (ADR 0005, D1): it creates the Stripe customer with an
+idempotency key derived from ``sub`` (concurrent first actions get the same customer), then claims both
+items in one conditional transaction; a lost race reuses the winner. If an older attempt created a
 customer but never wrote the mapping, it is found again by ``metadata['user_sub']`` search. Read routes
 use ``lookup`` only and never create customers (A6).
 """

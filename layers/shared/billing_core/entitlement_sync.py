@@ -1,4 +1,4 @@
-"""Re-derive a user's entitlement record from Stripe and store it order-safely (docs/adr/0001-webhook-order-safety.md).
+"""Re-derive a user's entitlement record from Stripe and store it order-safely (ADR 0001).
 
 Used by the webhook (after every relevant event), the reconciler (daily, or on demand) and any request path
 that wants the record refreshed right away. The record is never patched from an event's payload: the

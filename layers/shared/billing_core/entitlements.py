@@ -5,7 +5,7 @@ into an :class:`EntitlementRecord`: entitled while ``active``, ``trialing``, or 
 grace period; every other status, including values this code does not know, is denied (E10, with the
 ``UnknownSubscriptionStatus`` metric). :class:`EntitlementStore` reads and writes the record at
 ``USER#<sub>``/``ENTITLEMENTS``; writes are guarded by a monotonic ``version`` so late or duplicate
-webhooks never roll state back (docs/adr/0001-webhook-order-safety.md).
+webhooks never roll state back (ADR 0001).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""End-to-end idempotency for mutating routes (docs/adr/0006-idempotent-mutations.md), on Powertools Idempotency.
+"""End-to-end idempotency for mutating routes (ADR 0006), on Powertools Idempotency.
 
 A mutation route takes the caller and the ``Idempotency-Key`` (dependencies from ``app_factory``) and
 wraps its logic::

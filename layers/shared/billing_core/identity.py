@@ -1,4 +1,4 @@
-"""The caller, taken only from the API Gateway JWT authorizer claims (docs/adr/0003-caller-identity-from-the-authorizer.md).
+"""The caller, taken only from the API Gateway JWT authorizer claims (ADR 0003).
 
 Mangum puts the Lambda event at ``request.scope["aws.event"]``; the claims are at
 ``requestContext.authorizer.jwt.claims``. Only ``sub`` identifies the caller; only access tokens are

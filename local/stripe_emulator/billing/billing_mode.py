@@ -63,7 +63,12 @@ def itemized(sub: dict[str, Any]) -> bool:
 
 
 def migrate(b: Backend, sub: dict[str, Any], p: dict[str, Any]) -> None:
-    """classic -> flexible; `included` -> `itemized` is allowed, never the way back."""
+    """classic -> flexible; `included` -> `itemized` is allowed, never the way back.
+
+    Migrating to the settings the subscription already has changes nothing (no new `updated_at`, no event): Stripe's
+    migrate reference ("Upgrade the billing_mode of an existing subscription", stripe-python 16's
+    `SubscriptionMigrateParams`) documents no refusal for it, so a retried migration is answered like the first.
+    """
     spec = p.get("billing_mode") or {}
     if spec.get("type") != "flexible":
         raise invalid_request(
@@ -77,7 +82,7 @@ def migrate(b: Backend, sub: dict[str, Any], p: dict[str, Any]) -> None:
                 param="billing_mode[flexible][proration_discounts]",
             )
         if (sub["billing_mode"].get("flexible") or {}) == new["flexible"]:
-            raise invalid_request("This subscription already uses flexible billing mode.", param="billing_mode")
+            return
     sub["billing_mode"] = new
 
 

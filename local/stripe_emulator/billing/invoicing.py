@@ -251,6 +251,9 @@ def mark_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None =
     inv["status_transitions"]["marked_uncollectible_at"] = b.now_for_customer(inv["customer"])
     inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
     b.emit("invoice.marked_uncollectible", inv, request_id=request_id)
+    from . import resume
+
+    resume.on_invoice_uncollectible(b, inv, request_id=request_id)  # a resumption invoice resumes the subscription
     return inv
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import common, invoicing
+from . import common, invoicing, pause, resume
 from . import subscription_core as core
 
 #: How long a renewal invoice stays a draft before it is finalized and charged.
@@ -30,6 +30,8 @@ _ORDER = {
     "cancel_at": 5,
     "trial_end": 6,
     "period_end": 7,
+    "resumption_expire": 1,
+    "auto_resume": 7,
 }
 
 
@@ -45,7 +47,9 @@ def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
     if sub.get("pending_update"):
         out.append((sub["pending_update"]["expires_at"], "pending_expire", sid))
     if st == "paused":
-        return out
+        if sub.get("cancel_at"):  # a cancellation asked for still happens (at period end included)
+            out.append((sub["cancel_at"], "cancel_at", sid))
+        return out + resume.lifecycle_events(sub)
     if st == "trialing" and sub.get("trial_end"):
         if not sub.get("_trial_will_end_sent"):
             out.append((sub["trial_end"] - common.TRIAL_WILL_END_S, "trial_will_end", sid))
@@ -136,9 +140,20 @@ def process(b: Backend, kind: str, target_id: str, at: int) -> None:
     elif kind == "trial_will_end":
         sub["_trial_will_end_sent"] = True
         b.emit("customer.subscription.trial_will_end", sub)
+    elif kind == "resumption_expire":
+        resume.expire_resumption(b, sub)
+    elif kind == "auto_resume":
+        resume.auto_resume(b, sub)
     elif kind == "trial_end":
         if sub.get("cancel_at_period_end") or sub.get("cancel_at") == at:
             cancel_subscription(b, sub["id"], {})
+            return
+        missing = sub["trial_settings"]["end_behavior"]["missing_payment_method"]
+        if missing != "create_invoice" and not core.payment_method_of(b, sub):
+            if missing == "pause":
+                pause.trial_end_pause(b, sub, at)
+            else:
+                cancel_subscription(b, sub["id"], {}, reason="cancellation_requested")
             return
         sub["status"] = "active"
         sub["billing_cycle_anchor"] = at

@@ -131,6 +131,8 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
             "For existing subscriptions, subscription_details[billing_cycle_anchor] can only be `now` or `unchanged`.",
             param="subscription_details[billing_cycle_anchor][type]",
         )
+    if details.get("pause") or details.get("resume_at"):
+        return _pause_or_resume(b, sub, details, p)
     latest = sub.get("latest_invoice")
     proration_date = details.get("proration_date")
     if details:
@@ -165,6 +167,31 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
         inv = _next_renewal(b, sub)
     if inv["parent"] is not None:
         inv["parent"]["subscription_details"]["subscription_proration_date"] = proration_date
+    _preview_discounts(b, inv, p)
+    return inv
+
+
+def _pause_or_resume(b: Backend, sub: dict[str, Any], details: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    """`subscription_details.pause` / `resume_at=now` (stripe-python 16's
+    `InvoiceCreatePreviewParamsSubscriptionDetails`): the invoice pausing would create (only with
+    `invoicing_behavior=invoice` and something to bill: "`pending_invoice_item` never has a preview available"), or
+    the resumption invoice (when resuming creates none, the next invoice with the pending prorations)."""
+    from .pause import pause_subscription
+    from .resume import resume_subscription
+
+    latest = sub.get("latest_invoice")
+    if details.get("pause"):
+        pause_subscription(b, sub["id"], dict(details["pause"]))
+        if sub.get("latest_invoice") == latest:
+            raise invalid_request(
+                "No invoice to preview: pausing with these options creates no invoice.",
+                code="invoice_upcoming_none",
+                status=404,
+            )
+    else:
+        keys = ("billing_cycle_anchor", "proration_behavior", "proration_date")
+        resume_subscription(b, sub["id"], {k: details[k] for k in keys if k in details})
+    inv = b.objects[sub["latest_invoice"]] if sub.get("latest_invoice") != latest else _next_renewal(b, sub)
     _preview_discounts(b, inv, p)
     return inv
 
@@ -220,8 +247,8 @@ def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> No
 
 def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
     """The invoice the next period boundary (or trial end) will create, built by the renewal code."""
-    if sub["status"] in ("canceled", "incomplete_expired") or sub.get("cancel_at_period_end"):
-        raise _no_upcoming()
+    if sub["status"] in ("canceled", "incomplete_expired", "paused") or sub.get("cancel_at_period_end"):
+        raise _no_upcoming()  # a paused subscription generates no invoices until it resumes
     at = _boundary(sub)
     clock = b.objects.get((b.objects.get(sub["customer"]) or {}).get("test_clock") or "")
     sched = b.objects.get(sub.get("schedule") or "")

@@ -49,6 +49,22 @@ def save_payment_method(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) ->
         sub["default_payment_method"] = pm
 
 
+def payment_method_of(b: Backend, sub: dict[str, Any]) -> str | None:
+    """The payment method a charge of the subscription would use: its own default, else the customer's."""
+    return sub.get("default_payment_method") or common.customer_default_pm(b, sub["customer"])
+
+
+def trial_settings(current: dict[str, Any], spec: Any) -> dict[str, Any]:
+    """`trial_settings` after a create/update param; the enums are checked by the wire layer (stripe-python's
+    `SubscriptionCreateParamsTrialSettingsEndBehavior`: `missing_payment_method` cancel | create_invoice | pause)."""
+    out = copy.deepcopy(current)
+    end = (spec or {}).get("end_behavior") if isinstance(spec, dict) else None
+    for key in ("billing_cycle_anchor", "missing_payment_method"):
+        if isinstance(end, dict) and end.get(key):
+            out["end_behavior"][key] = end[key]
+    return out
+
+
 def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
     interval, count = common.recurring(pr)
     return {
@@ -302,6 +318,10 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None or sub["status"] in ("canceled", "incomplete_expired"):
         return
+    from . import resume
+
+    if resume.on_invoice_paid(b, sub, inv, request_id):
+        return
     before = b.render(sub)
     save_payment_method(b, sub, inv)
     pending = sub.get("_pending")
@@ -327,6 +347,10 @@ def after_invoice_failed(b: Backend, inv: dict[str, Any], request_id: str | None
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None or inv.get("_pending_for") or sub["status"] in ("canceled", "incomplete_expired", "incomplete"):
         return
+    from . import resume
+
+    if resume.on_invoice_failed(b, sub, inv, request_id):
+        return
     before = b.render(sub)
     final = inv.get("_automatic") and inv.get("_retries_done", 0) >= len(common.RETRY_DAYS)
     if final:
@@ -345,6 +369,10 @@ def after_invoice_failed(b: Backend, inv: dict[str, Any], request_id: str | None
 def after_invoice_closed(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None:
+        return
+    from . import resume
+
+    if resume.on_invoice_closed(b, sub, inv, request_id):
         return
     pending = sub.get("_pending")
     if pending and pending.get("invoice") == inv["id"]:

@@ -132,9 +132,10 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             "test_clock": cus.get("test_clock"),
             "transfer_data": None,
             "trial_end": trial_end,
-            "trial_settings": {
-                "end_behavior": {"billing_cycle_anchor": None, "missing_payment_method": "create_invoice"}
-            },
+            "trial_settings": core.trial_settings(
+                {"end_behavior": {"billing_cycle_anchor": None, "missing_payment_method": "create_invoice"}},
+                p.get("trial_settings"),
+            ),
             "trial_start": now if trial_end else None,
             "_period": [start, period_end],
             "_interval": [interval, count],

@@ -1,4 +1,5 @@
-"""Subscription changes: update (items, proration, anchor, trial, pending updates), cancel, pause, resume."""
+"""Subscription changes: update (items, proration, anchor, trial, pending updates) and cancel (pause and resume live
+in `billing/pause.py`)."""
 
 from __future__ import annotations
 
@@ -135,6 +136,8 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
     if "default_payment_method" in p:
         sub["default_payment_method"] = pm_id
     sub["payment_settings"] = settings
+    if "trial_settings" in p:
+        sub["trial_settings"] = core.trial_settings(sub["trial_settings"], p["trial_settings"])
     if "cancel_at_period_end" in p:
         sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
         if sub["cancel_at_period_end"]:
@@ -165,6 +168,10 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             allowed = {"metadata", "cancellation_details", "expand"}
             if set(p) - allowed:
                 raise invalid_request("A canceled subscription can only update its cancellation_details and metadata.")
+        if status == "paused":
+            from .pause import refuse_paused_changes
+
+            refuse_paused_changes(p)
         behavior = p.get("payment_behavior") or "allow_incomplete"
         if behavior == "pending_if_incomplete" and set(p) - PENDING_ALLOWED:
             bad = sorted(set(p) - PENDING_ALLOWED)[0]
@@ -327,53 +334,4 @@ def cancel_subscription(
             previous_attributes=core.diff(before, b.render(sub)),
             request_id=request_id,
         )
-        return sub
-
-
-def pause_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
-    with b.lock:
-        sub = b.get(sub_id, "subscription")
-        if sub["status"] not in ("active", "trialing", "past_due"):
-            raise invalid_request(f"A subscription with status {sub['status']} cannot be paused.")
-        now = b.now_for_customer(sub["customer"])
-        before = b.render(sub)
-        sub["status"] = "paused"
-        sub["status_details"] = {
-            "paused": {"subscription": {"type": "pause_requested"}, "transitioned_at": now, "type": "subscription"}
-        }
-        b.emit("customer.subscription.paused", sub, request_id=request_id)
-        core.emit_updated(b, sub, before, request_id)
-        return sub
-
-
-def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
-    """Resume a paused subscription: anchor `now` (default) starts a new period and invoices it at once."""
-    with b.lock:
-        sub = b.get(sub_id, "subscription")
-        if sub["status"] != "paused":
-            raise invalid_request("Only a paused subscription can be resumed.", code="subscription_not_paused")
-        now = b.now_for_customer(sub["customer"])
-        before = b.render(sub)
-        sub.update(
-            status="active",
-            status_details=None,
-            trial_end=sub["trial_end"] if (sub.get("trial_end") or 0) > now else sub.get("trial_end"),
-        )
-        interval, count = sub["_interval"]
-        if (p.get("billing_cycle_anchor") or {}).get("type", "now") == "unchanged" and sub["_period"][1] > now:
-            pass
-        else:
-            sub["billing_cycle_anchor"] = now
-            core.set_period(sub, now, common.add_interval(now, interval, count))
-            inv = core.sub_invoice(
-                b,
-                sub,
-                reason="subscription_update",
-                period=(now, sub["_period"][1]),
-                cycle_lines=True,
-                request_id=request_id,
-            )
-            core.collect(b, sub, inv, off_session=True, automatic=False, request_id=request_id)
-        b.emit("customer.subscription.resumed", sub, request_id=request_id)
-        core.emit_updated(b, sub, before, request_id)
         return sub

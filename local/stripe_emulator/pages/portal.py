@@ -56,7 +56,9 @@ def _sub_summary(b: Backend, sub: dict[str, Any]) -> str:
     )
     status = sub.get("status")
     notes = []
-    if sub.get("cancel_at_period_end") or sub.get("cancel_at"):
+    if status == "paused":
+        notes.append(f"Paused until {esc(_date(sub['_resume_at']))}" if sub.get("_resume_at") else "Paused")
+    elif sub.get("cancel_at_period_end") or sub.get("cancel_at"):
         notes.append(f"Cancels at {esc(_date(sub.get('cancel_at') or _period_end(b, sub)))}")
     elif _period_end(b, sub):
         notes.append(f"Renews on {esc(_date(_period_end(b, sub)))}")
@@ -167,7 +169,7 @@ def _home(b: Backend, s: dict[str, Any], cfg: dict[str, Any], notice: str | None
     for sub in subs:
         parts.append(_sub_summary(b, sub))
         links = []
-        if f["subscription_update"]["enabled"] and f["subscription_update"]["products"]:
+        if f["subscription_update"]["enabled"] and f["subscription_update"]["products"] and sub["status"] != "paused":
             links.append(_view_link(s, "subscription_update", "Update plan", sub["id"]))
         if f["subscription_cancel"]["enabled"] and not sub.get("cancel_at_period_end"):
             links.append(_view_link(s, "subscription_cancel", "Cancel plan", sub["id"]))
@@ -312,14 +314,25 @@ def _customer_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any]) -> str:
     return _form(s, "customer_update", fields, "Save")
 
 
-def _pause_view(b: Backend, s: dict[str, Any], sub: dict[str, Any]) -> str:
-    return _sub_summary(b, sub) + _form(
-        s,
-        "pause",
-        "<p>Your plan will be paused; you will not be charged until you resume it.</p>",
-        "Pause plan",
-        {"subscription": sub["id"]},
-    )
+def _duration_label(o: dict[str, Any]) -> str:
+    n, unit = int(o.get("interval_count") or 1), str(o.get("interval"))
+    return f"{n} {unit}" + ("s" if n != 1 else "")
+
+
+def _pause_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[str, Any]) -> str:
+    """The pause offer; with `duration.type=interval_options` the customer picks one of the preset durations."""
+    duration = cfg["features"]["subscription_pause"]["duration"]
+    inner = "<p>Your plan will be paused: no invoices and no charges until it resumes.</p>"
+    if duration["type"] == "interval_options":
+        choices = "".join(
+            f'<label><input type="radio" name="duration" value="{i}"{" checked" if i == 0 else ""}> '
+            f"{esc(_duration_label(o))}</label>"
+            for i, o in enumerate(duration["interval_options"])
+        )
+        inner += f"<fieldset><legend>Pause for</legend>{choices}</fieldset>"
+    else:
+        inner += "<p>It stays paused until you resume it.</p>"
+    return _sub_summary(b, sub) + _form(s, "pause", inner, "Pause plan", {"subscription": sub["id"]})
 
 
 def _render(b: Backend, s: dict[str, Any], view: str | None, sub_id: str | None, error: str | None = None) -> str:
@@ -342,7 +355,7 @@ def _render(b: Backend, s: dict[str, Any], view: str | None, sub_id: str | None,
     elif view == "subscription_update_confirm" and sub:
         body += _confirm_view(b, s, sub)
     elif view == "subscription_pause" and sub:
-        body += _pause_view(b, s, sub)
+        body += _pause_view(b, s, cfg, sub)
     elif view == "payment_method_update":
         body += _payment_method_view(s)
     elif view == "customer_update":
@@ -355,6 +368,28 @@ def _render(b: Backend, s: dict[str, Any], view: str | None, sub_id: str | None,
 
 
 # --- actions -------------------------------------------------------------------------------------------------
+
+
+def _pause(b: Backend, sub: dict[str, Any], duration: dict[str, Any], p: dict[str, Any], rid: str) -> str:
+    """Pause now (credit for the unused time stays pending for the resumption invoice); a preset duration resumes
+    the subscription automatically when it ends (`billing/pause.py` `auto_resume`)."""
+    from ..billing.common import add_interval
+    from ..billing.pause import pause_subscription
+
+    until = None
+    if duration["type"] == "interval_options":
+        options = duration["interval_options"]
+        try:
+            option = options[int(p.get("duration") or 0)]
+        except (ValueError, IndexError):
+            raise invalid_request("Choose one of the listed pause durations.") from None
+        now = b.now_for_customer(sub["customer"])
+        until = add_interval(now, option["interval"], int(option.get("interval_count") or 1))
+    pause_subscription(b, sub["id"], {"type": "subscription"}, request_id=rid)
+    if until is None:
+        return "Your plan has been paused."
+    sub["_resume_at"] = until
+    return f"Your plan has been paused until {_date(until)}."
 
 
 def _sub_for_action(b: Backend, s: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
@@ -480,9 +515,10 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
         update_sub(b, sub["id"], _trial_update(b, sub, f["subscription_update"], params), request_id=rid)
         return "Your plan has been updated."
     if action == "pause":
+        if not f["subscription_pause"]["enabled"] and flow_type != "subscription_pause":
+            raise invalid_request("Pausing is not enabled in this portal.")
         sub = _sub_for_action(b, s, p)
-        other("subscriptions", "pause_subscription")(b, sub["id"], {"type": "subscription_pause"}, request_id=rid)
-        return "Your plan has been paused."
+        return _pause(b, sub, f["subscription_pause"]["duration"], p, rid)
     if action == "update_payment_method":
         if not f["payment_method_update"]["enabled"] and flow_type != "payment_method_update":
             raise invalid_request("Updating the payment method is not enabled in this portal.")

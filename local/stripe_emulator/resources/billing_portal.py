@@ -68,7 +68,15 @@ def _features(f: dict[str, Any] | None) -> dict[str, Any]:
                 "mode": "at_period_end",
                 "proration_behavior": "none",
             },
-            "subscription_pause": {"duration": {"interval_options": [], "type": "indefinite"}, "enabled": False},
+            # stripe-python 16 `ConfigurationCreateParamsFeaturesSubscriptionPause.duration`: "Defaults to
+            # `interval_options` with a single one-month option."
+            "subscription_pause": {
+                "duration": {
+                    "interval_options": [{"interval": "month", "interval_count": 1}],
+                    "type": "interval_options",
+                },
+                "enabled": False,
+            },
             "subscription_update": {
                 "billing_cycle_anchor": None,
                 "default_allowed_updates": [],
@@ -123,6 +131,8 @@ def _merge_features(cur: dict[str, Any], f: dict[str, Any]) -> dict[str, Any]:
             d = sp["duration"]
             if "type" in d:
                 out["subscription_pause"]["duration"]["type"] = d["type"]
+                if d["type"] == "indefinite" and "interval_options" not in d:
+                    out["subscription_pause"]["duration"]["interval_options"] = []
             if "interval_options" in d:
                 out["subscription_pause"]["duration"]["interval_options"] = [
                     {"interval": o["interval"], "interval_count": int(o.get("interval_count", 1))}
@@ -177,8 +187,16 @@ def _check_features(b: Backend, f: dict[str, Any]) -> None:
     _enum(f["subscription_cancel"]["proration_behavior"], _PRORATIONS, f"{fp}[subscription_cancel][proration_behavior]")
     duration = f["subscription_pause"]["duration"]
     _enum(duration["type"], ("indefinite", "interval_options"), f"{fp}[subscription_pause][duration][type]")
+    dp = f"{fp}[subscription_pause][duration][interval_options]"
+    if duration["type"] == "interval_options" and not duration["interval_options"]:
+        raise invalid_request(f"Missing required param: {dp} (required when the type is interval_options).", param=dp)
+    max_days = {"day": 3 * 365, "week": 156 * 7, "month": 36 * 31, "year": 3 * 365}
     for o in duration["interval_options"]:
-        _enum(o["interval"], ("day", "month", "week", "year"), f"{fp}[subscription_pause][duration][interval_options]")
+        _enum(o["interval"], ("day", "month", "week", "year"), dp)
+        # Configuration.Features.SubscriptionPause.Duration.IntervalOption: "The maximum duration is three years."
+        per = {"day": 1, "week": 7, "month": 31, "year": 365}[o["interval"]]
+        if not 1 <= o["interval_count"] or o["interval_count"] * per > max_days[o["interval"]]:
+            raise invalid_request(f"Invalid {dp}: a pause lasts at most three years.", param=dp)
     su = f["subscription_update"]
     sp = f"{fp}[subscription_update]"
     _enum(su["proration_behavior"], _PRORATIONS, f"{sp}[proration_behavior]")

@@ -330,6 +330,8 @@ def complete_session(
             sub_params["trial_period_days"] = int(sub_data["trial_period_days"])
         if sub_data.get("description"):
             sub_params["description"] = sub_data["description"]
+        if sub_data.get("trial_settings"):  # e.g. end_behavior.missing_payment_method=pause
+            sub_params["trial_settings"] = sub_data["trial_settings"]
         if sub_data.get("billing_mode"):  # absent: the subscription is flexible, Stripe's endive default
             sub_params["billing_mode"] = sub_data["billing_mode"]
         if discounts:

@@ -1,6 +1,6 @@
 """Payment intents: the charging core used by invoices, plus the API (create, retrieve, confirm, cancel, list).
 
-`charge()` runs a payment against a payment method's private `_behaviour` (the card contract in the emulator README's "Test cards"):
+`charge()` runs a payment against a payment method's private `_behaviour` (the card contract, README "Test cards"):
 "ok" and "3ds_setup" succeed, "decline:<code>" and "fail_charge" end in `requires_payment_method` with a
 `card_error` in `last_payment_error`, "3ds" ends in `requires_action` until the 3-D Secure test helper
 (`POST /_emulator/payment_intents/{id}/3ds`, result=approve|fail) decides. An intent that pays an invoice tells

@@ -2,7 +2,7 @@
 
 A test token (`pm_card_visa`, ...) may be used wherever a payment method id is accepted; each use creates a NEW
 `pm_...` object cloned from the token (as Stripe does), carrying realistic card details and the private
-`_behaviour` of the card-behaviour contract (the emulator README's "Test cards"). `pm_card_visa_expiresNextMonth` is the emulator's own
+`_behaviour` of the card-behaviour contract (README "Test cards"). `pm_card_visa_expiresNextMonth` is the emulator's own
 token: a Visa 4242 that expires at the end of next month (for "card expiring" flows). `tok_*` names and test card
 numbers are accepted by `POST /v1/payment_methods` (card[token] / card[number]).
 

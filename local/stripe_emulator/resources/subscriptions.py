@@ -12,14 +12,11 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing import billing_mode
+from ..billing.pause import pause_subscription
+from ..billing.resume import resume_subscription
 from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
-from ..billing.subscription_update import (
-    cancel_subscription,
-    pause_subscription,
-    resume_subscription,
-    update_subscription,
-)
+from ..billing.subscription_update import cancel_subscription, update_subscription
 from ..errors import invalid_request
 from ..router import Request, route
 

@@ -2,7 +2,7 @@
 
 Each subscription starts at a fixed time on a test clock that is then moved into the period, so the proration
 is a real mid-period one. Every case runs on a starting subscription in each billing mode (``classic`` and
-``flexible``: their proration arithmetic differs, see `local/stripe_emulator/billing/billing_mode.py`), and every preview must add up.
+``flexible``: their proration arithmetic differs, see the emulator's `billing_mode`), and every preview must add up.
 ``EXACTNESS`` collects (case, previewed, invoiced) for the report.
 """
 

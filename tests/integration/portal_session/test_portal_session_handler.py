@@ -24,7 +24,7 @@ def redirect_to(url: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Identity (A1, A5) and provisioning (docs/adr/0005-race-safe-customer-provisioning.md, D1)
+# Identity (A1, A5) and provisioning (ADR 0005, D1)
 # ---------------------------------------------------------------------------------------------------------------
 def test_a1_no_claims_is_401_before_any_aws_call(handler, monkeypatch, stripe_emulator):
     def forbidden(*a, **k):

@@ -1,4 +1,4 @@
-"""The plan catalog as code (docs/adr/0007-catalog-as-code.md).
+"""The plan catalog as code (ADR 0007).
 
 One JSON file (``CATALOG_PATH``, default: ``demo.json`` next to this module) lists the plans by Stripe
 price ``lookup_key``: tier rank, interval, amount, features and limits, seats, the transition rules, the
