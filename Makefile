@@ -11,10 +11,10 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config flake-check reliability-index
+	sync-catalog portal-config flake-check reliability-index check-branding web-headers web-deploy
 
 help:
-	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page)"
+	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
 	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
 	@echo "make lint      ruff and mypy"
@@ -24,8 +24,11 @@ help:
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
 	@echo "make deploy    sam deploy (ENV=default|prod)"
+	@echo "make check-branding   validate a branding file and its WCAG AA contrast (BRANDING=path, default: branding.json beside the catalog)"
 	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
 	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
+	@echo "make web-headers    rewrite the page's security headers in template.yaml from web/security_headers.json"
+	@echo "make web-deploy     upload web/ and config.json to the hosted page (WebHosting=true), invalidate CloudFront"
 
 venv: .venv/.synced
 
@@ -41,13 +44,17 @@ sam-tools: $(SAM)
 $(SAM):
 	bash scripts/install_sam.sh
 
+# BRANDING=<file> brands the page (make dev BRANDING=local/stack/examples/branding.acme.json).
 dev: venv
-	$(RUN) python -m local.stack.dev
+	$(if $(BRANDING),BRANDING_PATH=$(BRANDING) ,)$(RUN) python -m local.stack.dev
+
+check-branding: venv
+	$(RUN) python -m local.branding $(BRANDING)
 
 lint: venv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy layers/shared/billing_core functions local admin
+	$(RUN) mypy layers/shared/billing_core functions local admin tools
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
@@ -90,6 +97,15 @@ invoke: venv
 
 deploy: build
 	$(SAM) deploy --config-env $(ENV)
+	$(MAKE) web-deploy ENV=$(ENV)
+
+# After `sam deploy`: reads the stack outputs, writes billing/config.json, uploads web/ under billing/ and
+# invalidates CloudFront; says so and exits 0 when the stack does not host the page (WebHosting=false).
+web-deploy: venv
+	$(RUN) python -m tools.web_deploy --config-env $(ENV) $(ARGS)
+
+web-headers: venv
+	$(RUN) python -m tools.web_headers
 
 # Both read STRIPE_SECRET_KEY (or the STRIPE_SECRET_NAME secret), STRIPE_API_BASE (emulator), CATALOG_PATH;
 # portal-config also TABLE_NAME, APP_BASE_URL, RETURN_PATH_PREFIXES and the PORTAL_* business profile links.

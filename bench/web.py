@@ -1,7 +1,9 @@
 """The /billing page's budget: static size and time to the rendered overview.
 
-* `size`: every HTML, JS and CSS file under web/ (what a browser can load; Stripe.js is the emulator's/Stripe's),
-  uncompressed. Budget < 100 KB.
+* `size`: what one page in one language can load: every HTML, JS and CSS file under web/ (not `examples/`; views
+  load on demand, so this is the upper bound) plus the largest message catalog and the English one (the fallback
+  for a key a catalog lacks). Stripe.js is Stripe's. Uncompressed (budget < 175 KB) and gzip -9, about what a
+  CDN sends (budget < 60 KB). The budget was 100 KB before branding, embedding and five languages.
 * `overview`: Debian's Chromium (Playwright) against the offline stack, signed in as `active-pro`: from navigation
   start to the `billing:overview` performance mark the page sets once the overview is in the DOM (config, modules,
   GET /billing through the local gateway and the real handler, render). The first load (cold Lambda) is reported
@@ -10,13 +12,15 @@
 
 from __future__ import annotations
 
+import gzip
 import statistics
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
-SIZE_BUDGET = 100 * 1024
+SIZE_BUDGET = 175 * 1024
+GZIP_BUDGET = 60 * 1024
 TIME_BUDGET_MS = 500.0
 LOADS = 7
 CHROMIUM_ARGS = [
@@ -31,20 +35,35 @@ CHROMIUM_ARGS = [
 
 
 def web_files() -> list[Path]:
-    return sorted(p for p in WEB.rglob("*") if p.suffix in (".html", ".js", ".css") and p.is_file())
+    code = [p for p in WEB.rglob("*") if p.suffix in (".html", ".js", ".css") and p.is_file()]
+    code = [p for p in code if "examples" not in p.relative_to(WEB).parts]
+    catalogs = sorted((WEB / "i18n").glob("*.json"), key=lambda p: p.stat().st_size)
+    one_language = {catalogs[-1], WEB / "i18n" / "en.json"} if catalogs else set()
+    return sorted(set(code) | one_language)
 
 
-def size_row() -> dict[str, Any]:
+def size_rows() -> list[dict[str, Any]]:
     files = web_files()
-    total = sum(p.stat().st_size for p in files)
-    return {
-        "metric": "size html+js+css",
-        "value": round(total / 1024, 1),
-        "unit": "KB",
-        "budget": SIZE_BUDGET / 1024,
-        "files": len(files),
-        "ok": total < SIZE_BUDGET,
-    }
+    raw = b"".join(p.read_bytes() for p in files)
+    packed = sum(len(gzip.compress(p.read_bytes(), 9)) for p in files)
+    return [
+        {
+            "metric": "size, one language (uncompressed)",
+            "value": round(len(raw) / 1024, 1),
+            "unit": "KB",
+            "budget": SIZE_BUDGET / 1024,
+            "files": len(files),
+            "ok": len(raw) < SIZE_BUDGET,
+        },
+        {
+            "metric": "size, one language (gzip -9 per file)",
+            "value": round(packed / 1024, 1),
+            "unit": "KB",
+            "budget": GZIP_BUDGET / 1024,
+            "files": len(files),
+            "ok": packed < GZIP_BUDGET,
+        },
+    ]
 
 
 def timing_rows() -> list[dict[str, Any]]:
@@ -87,7 +106,7 @@ def timing_rows() -> list[dict[str, Any]]:
 
 
 def run() -> list[dict[str, Any]]:
-    return [size_row(), *timing_rows()]
+    return [*size_rows(), *timing_rows()]
 
 
 if __name__ == "__main__":

@@ -1,24 +1,29 @@
 // The billing API: bearer token, JSON, the Idempotency-Key of the user action, errors as ApiError.
 import { accessToken, refresh } from "./auth.js";
 import { config } from "./config.js";
+import { noteSuccess } from "./embed.js";
+import { has, language, t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, body, requestId) {
     const e = (body && body.error) || {};
-    super(e.message || plain(status));
+    const code = e.code || (status === 0 ? "network" : `http_${status}`);
+    // The API's error code in the page's language. In English the API's own message is kept (it can be more
+    // specific, e.g. the seat range of a plan); a code the page does not know keeps it in every language.
+    const own = e.message && (language() === "en" || !has(`error.${code}`)) ? e.message : null;
+    super(own || (has(`error.${code}`) ? t(`error.${code}`) : plain(status)));
     this.status = status;
-    this.code = e.code || (status === 0 ? "network" : `http_${status}`);
+    this.code = code;
     this.param = e.param || null;
     this.requestId = e.request_id || requestId || null;
   }
 }
 
 function plain(status) {
-  if (status === 0) return "The billing service cannot be reached. Check your connection and try again.";
-  if (status === 401) return "Your session has ended. Sign in again.";
-  if (status === 404) return "This is not available any more. Reload the page.";
-  if (status === 429 || status === 503) return "The billing service is busy. Try again in a minute.";
-  return "Something went wrong on our side. Try again; if it keeps happening, contact support.";
+  if (status === 401) return t("error.http_401");
+  if (status === 404) return t("error.http_404");
+  if (status === 429 || status === 503) return t("error.busy");
+  return t("error.http_500");
 }
 
 export async function api(method, path, { body, key, query } = {}, retried = false) {
@@ -38,6 +43,7 @@ export async function api(method, path, { body, key, query } = {}, retried = fal
   if (res.status === 401 && !retried && (await refresh())) return api(method, path, { body, key, query }, true);
   const json = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, json, res.headers.get("x-request-id"));
+  noteSuccess(method, path);
   return json;
 }
 
@@ -47,10 +53,10 @@ export function stripe() {
   stripePromise ||= new Promise((resolve, reject) => {
     const s = document.createElement("script");
     s.src = config.stripe_js_url;
-    s.onload = () => resolve(window.Stripe(config.stripe_publishable_key));
+    s.onload = () => resolve(window.Stripe(config.stripe_publishable_key, { locale: language() }));
     s.onerror = () => {
       stripePromise = null;
-      reject(new Error("The payment form could not be loaded. Check your connection and try again."));
+      reject(new Error(t("error.stripe_js")));
     };
     document.head.append(s);
   });

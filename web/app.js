@@ -1,17 +1,32 @@
 // The /billing page: configuration, sign-in, the section router and shared state.
 import { api } from "./api.js";
-import { listenForHandOver, onSessionChange, session, signOut } from "./auth.js";
+import { listenForHandOver, onSessionChange, requestHostToken, session, signOut } from "./auth.js";
+import { applyBranding } from "./branding.js";
 import { config, loadConfig } from "./config.js";
-import { $, errorBox, h, loading } from "./dom.js";
+import { $, contactSupport, errorBox, h, loading } from "./dom.js";
+import { reportChange, reportHeight, reportNavigation } from "./embed.js";
+import { t, translateStatic, useLocale } from "./i18n.js";
 import { renderOverview } from "./views/overview.js";
 import { renderSignIn } from "./views/signin.js";
 
 const SECTIONS = {
-  overview: { title: "Overview", render: renderOverview },
-  cards: { title: "Payment methods", load: () => import("./views/cards.js").then((m) => m.renderCards) },
-  invoices: { title: "Invoices", load: () => import("./views/invoices.js").then((m) => m.renderInvoices) },
-  details: { title: "Billing details", load: () => import("./views/details.js").then((m) => m.renderDetails) },
+  overview: { titleKey: "nav.overview", render: renderOverview },
+  cards: { titleKey: "nav.cards", load: () => import("./views/cards.js").then((m) => m.renderCards) },
+  invoices: { titleKey: "nav.invoices", load: () => import("./views/invoices.js").then((m) => m.renderInvoices) },
+  details: { titleKey: "nav.details", load: () => import("./views/details.js").then((m) => m.renderDetails) },
 };
+
+/** The page in the language of the customer's preferred_locales (Stripe), else the browser's (i18n.js). */
+async function speak(preferred = []) {
+  if (await useLocale(preferred)) translateStatic();
+}
+
+async function readOverview() {
+  const ov = await api("GET", "/billing");
+  const c = ov.customer || {};
+  await speak(c.preferred_locales || (c.preferred_locale ? [c.preferred_locale] : []));
+  return ov;
+}
 
 const RELOAD_ATTEMPTS = 6;
 const RELOAD_PAUSE_MS = 250;
@@ -28,7 +43,7 @@ const ctx = {
     if (until) {
       for (let attempt = 0; attempt < RELOAD_ATTEMPTS; attempt++) {
         try {
-          ctx.overview = await api("GET", "/billing");
+          ctx.overview = await readOverview();
         } catch {
           ctx.overview = null;
           break;
@@ -38,9 +53,12 @@ const ctx = {
       }
     }
     await route();
+    await ctx.changed();
   },
+  /** After a change that does not reload the section: tell an embedding host (web/embed.js). */
+  changed: () => reportChange(() => ctx.getOverview()),
   async getOverview() {
-    ctx.overview ||= await api("GET", "/billing");
+    ctx.overview ||= await readOverview();
     return ctx.overview;
   },
   go(section) {
@@ -56,8 +74,9 @@ async function route() {
   $("#tabs").hidden = !signedIn;
   $("#account").hidden = !signedIn;
   if (!signedIn) {
-    document.title = "Sign in · Billing";
+    document.title = t("title.page", { section: t("title.signin") });
     renderSignIn(main, () => route());
+    reportNavigation("signin");
     return;
   }
   $("#account-name").textContent = session().user || "";
@@ -67,7 +86,7 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   const section = SECTIONS[name];
-  document.title = `${section.title} · Billing`;
+  document.title = t("title.page", { section: t(section.titleKey) });
   const mine = ++generation;
   main.setAttribute("aria-busy", "true");
   main.replaceChildren(loading());
@@ -75,9 +94,11 @@ async function route() {
     const render = section.render || (await section.load());
     const view = await render(ctx);
     if (mine !== generation) return;
+    document.title = t("title.page", { section: t(section.titleKey) }); // the customer's language may have applied
     main.replaceChildren(view);
     main.dataset.view = name;
     performance.mark(`billing:${name}`); // bench/web.py: time from navigation to the section rendered
+    reportNavigation(name);
   } catch (err) {
     if (mine !== generation) return;
     if (err.status === 401) {
@@ -86,7 +107,7 @@ async function route() {
     }
     main.replaceChildren(
       errorBox(err),
-      h("button", { type: "button", onclick: () => ctx.reload() }, "Try again"),
+      h("button", { type: "button", onclick: () => ctx.reload() }, t("action.retry")),
     );
     main.dataset.view = "error";
   } finally {
@@ -96,12 +117,22 @@ async function route() {
 
 async function start() {
   try {
+    await speak();
     await loadConfig();
   } catch (err) {
     $("#main").replaceChildren(errorBox(err));
     return;
   }
+  applyBranding();
+  const help = contactSupport();
+  if (help) {
+    help.prepend(`${t("support.questions")} `);
+    $("#support").replaceChildren(help);
+    $("#support").hidden = false;
+  }
+  reportHeight();
   listenForHandOver();
+  if (!session()) requestHostToken(); // an embedding host hands its token over once the page listens
   $("#sign-out").addEventListener("click", () => {
     signOut();
     $("#flash").replaceChildren();
@@ -112,7 +143,7 @@ async function start() {
     if (!!s !== wasSignedIn) {
       wasSignedIn = !!s;
       ctx.overview = null;
-      route();
+      (s ? Promise.resolve() : speak()).then(route);
     }
   });
   window.addEventListener("hashchange", () => {

@@ -7,6 +7,7 @@
 // A handed-over token has no refresh token: shortly before it expires the page posts {type: "billing:token-request"}
 // to its parent/opener and otherwise asks the user to sign in.
 import { config } from "./config.js";
+import { t } from "./i18n.js";
 
 const KEY = "billing.session";
 let listeners = [];
@@ -60,19 +61,19 @@ async function cognito(target, body) {
       body: JSON.stringify(body),
     });
   } catch {
-    throw new AuthError("The sign-in service cannot be reached. Check your connection and try again.");
+    throw new AuthError(t("signin.error.unreachable"));
   }
   const json = await res.json().catch(() => ({}));
   if (res.ok) return json;
   const type = String(json.__type || "").split("#").pop();
   const words = {
-    NotAuthorizedException: "The email or password is not correct.",
-    UserNotFoundException: "The email or password is not correct.",
-    UserNotConfirmedException: "Confirm your email address first, then sign in.",
-    PasswordResetRequiredException: "You need to reset your password before you can sign in.",
-    TooManyRequestsException: "Too many attempts. Wait a minute and try again.",
+    NotAuthorizedException: "signin.error.wrong",
+    UserNotFoundException: "signin.error.wrong",
+    UserNotConfirmedException: "signin.error.unconfirmed",
+    PasswordResetRequiredException: "signin.error.reset",
+    TooManyRequestsException: "signin.error.tooMany",
   };
-  throw new AuthError(words[type] || "Sign-in failed. Try again in a moment.");
+  throw new AuthError(t(words[type] || "signin.error.failed"));
 }
 
 export async function signIn(username, password) {
@@ -81,7 +82,7 @@ export async function signIn(username, password) {
     ClientId: config.user_pool_client_id,
     AuthParameters: { USERNAME: username, PASSWORD: password },
   });
-  if (!out.AuthenticationResult) throw new AuthError("This account needs an extra sign-in step the page does not support.");
+  if (!out.AuthenticationResult) throw new AuthError(t("signin.error.challenge"));
   const s = fromResult(out.AuthenticationResult);
   s.user = username;
   save(s);
@@ -140,7 +141,8 @@ export function handOver(token, expiresIn) {
   return true;
 }
 
-function requestHostToken() {
+/** Ask the parent/opener for a token: before a handed-over one expires, and at start when not signed in. */
+export function requestHostToken() {
   const target = window.opener || (window.parent !== window ? window.parent : null);
   if (target) for (const origin of config.host_origins || []) target.postMessage({ type: "billing:token-request" }, origin);
 }

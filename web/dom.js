@@ -1,5 +1,7 @@
 // Small DOM helpers: element builder, dialogs (<dialog> with showModal: focus stays inside), busy buttons,
-// errors with the request id, one idempotency key per user action.
+// errors with the request id and the brand's support contact, one idempotency key per user action.
+import { support } from "./branding.js";
+import { t } from "./i18n.js";
 
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -36,7 +38,7 @@ export class Action {
 }
 
 /** Run fn with the button disabled and marked busy; a second click while in flight does nothing. */
-export async function busy(button, fn, label = "Working…") {
+export async function busy(button, fn, label = t("busy.working")) {
   if (button.disabled) return undefined;
   const text = button.textContent;
   button.disabled = true;
@@ -57,15 +59,26 @@ export function errorBox(err, extra) {
   const box = h("div", { class: "alert error", role: "alert" });
   box.append(h("p", {}, err.message || String(err)));
   if (extra) box.append(h("p", {}, extra));
-  if (err.requestId) box.append(h("p", { class: "muted small" }, "Reference for support: ", h("code", {}, err.requestId)));
+  if (err.requestId) box.append(h("p", { class: "muted small" }, t("error.reference"), " ", h("code", {}, err.requestId)));
+  const help = contactSupport();
+  if (help) box.append(help);
   return box;
+}
+
+/** "Contact support" (the brand's support_url, else its support_email) and the e-mail address; null without both. */
+export function contactSupport() {
+  const { url, email } = support;
+  if (!url && !email) return null;
+  const mail = email && h("a", { href: `mailto:${email}` }, url ? email : t("support.contact"));
+  const site = url && h("a", { href: url, target: "_blank", rel: "noopener" }, t("support.contact"));
+  return h("p", { class: "support small", "data-testid": "contact-support" }, site, site && mail ? " · " : null, mail);
 }
 
 export function notice(text, kind = "success") {
   return h("div", { class: `alert ${kind}`, role: "status" }, h("p", {}, text));
 }
 
-export function loading(text = "Loading…") {
+export function loading(text = t("loading")) {
   return h("p", { class: "loading", role: "status", "aria-live": "polite" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
 }
 
@@ -96,7 +109,7 @@ export function openDialog(title, { onClose, wide } = {}) {
   const opener = document.activeElement;
   const body = h("div", { class: "dialog-body" });
   const footer = h("div", { class: "dialog-actions" });
-  const closeBtn = h("button", { type: "button", class: "icon", "aria-label": "Close", text: "×" });
+  const closeBtn = h("button", { type: "button", class: "icon", "aria-label": t("dialog.close"), text: "×" });
   const dialog = h(
     "dialog",
     { "aria-labelledby": titleId, class: wide ? "wide" : "" },

@@ -1,12 +1,11 @@
-// Money, dates and plain words, formatted for the reader's locale (Intl).
-const locale = () => navigator.language || "en-US";
+// Money, dates and plain words, formatted for the reader's locale (Intl) in the page's language (i18n.js).
+import { has, locale, t } from "./i18n.js";
 
+/** A Stripe amount in the currency's minor unit (cents; yen have none), written by Intl for the locale. */
 export function money(amount, currency) {
   if (amount == null || !currency) return "";
-  const cur = currency.toUpperCase();
-  const digits = new Intl.NumberFormat(locale(), { style: "currency", currency: cur }).resolvedOptions()
-    .maximumFractionDigits;
-  return new Intl.NumberFormat(locale(), { style: "currency", currency: cur }).format(amount / 10 ** digits);
+  const nf = new Intl.NumberFormat(locale(), { style: "currency", currency: currency.toUpperCase() });
+  return nf.format(amount / 10 ** nf.resolvedOptions().maximumFractionDigits);
 }
 
 export function date(ts) {
@@ -14,66 +13,39 @@ export function date(ts) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(ts * 1000));
 }
 
-export const INTERVAL = { month: "month", year: "year", week: "week", day: "day" };
-export const per = (interval) => (interval ? `per ${INTERVAL[interval] || interval}` : "");
+/** A card's expiry month and year (e.g. 04/2027 in English), written by Intl. */
+export function expiry(month, year) {
+  if (!month || !year) return "";
+  return new Intl.DateTimeFormat(locale(), { month: "2-digit", year: "numeric", timeZone: "UTC" }).format(
+    new Date(Date.UTC(year, month - 1, 1)),
+  );
+}
 
-export const STATUS = {
-  active: "Active",
-  trialing: "Free trial",
-  past_due: "Payment overdue",
-  unpaid: "Unpaid",
-  canceled: "Canceled",
-  incomplete: "Awaiting payment",
-  incomplete_expired: "Expired",
-  paused: "Paused",
-  none: "No plan",
-};
-export const status = (s) => STATUS[s] || s || "";
+export const number = (n) => new Intl.NumberFormat(locale()).format(n);
 
-export const INVOICE_STATUS = { paid: "Paid", open: "Due", draft: "Draft", void: "Void", uncollectible: "Uncollectible" };
+/** "per month" for a price's interval. */
+export const per = (interval) => (interval ? (has(`per.${interval}`) ? t(`per.${interval}`) : interval) : "");
 
-export const FEATURES = {
-  projects: "Projects",
-  email_support: "Email support",
-  priority_support: "Priority support",
-  api_access: "API access",
-  custom_domain: "Custom domain",
-  sso: "Single sign-on (SSO)",
-  audit_log: "Audit log",
-};
-export const feature = (f) => FEATURES[f] || f.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+const words = (prefix, value) => (value && has(`${prefix}.${value}`) ? t(`${prefix}.${value}`) : null);
 
-export const LIMITS = { projects: "projects", seats: "seats", api_calls_per_month: "API calls a month" };
+export const status = (s) => words("status", s) || s || "";
+export const invoiceStatus = (s) => words("invoiceStatus", s) || s || "";
+
+export const feature = (x) => words("feature", x) || x.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+
 export function limit(k, v) {
-  const label = LIMITS[k] || k.replace(/_/g, " ");
-  return `${new Intl.NumberFormat(locale()).format(v)} ${v === 1 ? label.replace(/s\b/, "") : label}`;
+  if (has(`limit.${k}`)) return t(`limit.${k}`, { count: v });
+  return `${number(v)} ${k.replace(/_/g, " ")}`;
 }
 
 export const BRAND = { visa: "Visa", mastercard: "Mastercard", amex: "American Express", discover: "Discover" };
-export const brand = (b) => BRAND[b] || (b ? b[0].toUpperCase() + b.slice(1) : "Card");
+export const brand = (b) => BRAND[b] || (b ? b[0].toUpperCase() + b.slice(1) : t("card.generic"));
 
 // Stripe's cancellation_details.feedback values, in plain words.
-export const CANCEL_REASONS = [
-  ["too_expensive", "It's too expensive"],
-  ["missing_features", "Some features are missing"],
-  ["switched_service", "I'm switching to another service"],
-  ["unused", "I don't use it enough"],
-  ["customer_service", "Customer service was less than expected"],
-  ["too_complex", "It's too hard to use"],
-  ["low_quality", "Quality was less than expected"],
-  ["other", "Another reason"],
-];
+export const CANCEL_REASONS = ["too_expensive", "missing_features", "switched_service", "unused", "customer_service", "too_complex", "low_quality", "other"];
+export const cancelReason = (r) => t(`cancelReason.${r}`);
 
-// Decline codes in words a card holder can act on.
-const DECLINES = {
-  insufficient_funds: "The card has insufficient funds. Try another card or contact your bank.",
-  expired_card: "The card has expired. Add a card that is still valid.",
-  incorrect_cvc: "The security code is incorrect. Check it and try again.",
-  processing_error: "The bank could not process the payment. Try again in a moment.",
-  authentication_required: "Your bank requires authentication for this payment.",
-  payment_intent_authentication_failure: "Authentication with your bank failed, so nothing was charged.",
-  setup_intent_authentication_failure: "Authentication with your bank failed, so the card was not added.",
-};
+/** A decline code in words a card holder can act on; else the given message; else a general decline. */
 export function decline(code, fallback) {
-  return DECLINES[code] || fallback || "Your bank declined the card. Try another card or contact your bank.";
+  return words("decline", code) || fallback || t("decline.generic");
 }

@@ -184,7 +184,10 @@ def provision(
         Policies={"PasswordPolicy": pool_spec.get("Policies", {}).get("PasswordPolicy", {"MinimumLength": 12})},
     )["UserPool"]
     client_spec = next(iter(template.of_type("AWS::Cognito::UserPoolClient").values()), {}).get("Properties", {})
-    flows = sorted(set(client_spec.get("ExplicitAuthFlows", [])) | {"ALLOW_USER_PASSWORD_AUTH"})
+    spec_flows = client_spec.get("ExplicitAuthFlows", [])
+    if isinstance(spec_flows, dict) and "Fn::If" in spec_flows:  # flows per condition: offline allows them all
+        spec_flows = [flow for branch in spec_flows["Fn::If"][1:] for flow in branch]
+    flows = sorted(set(spec_flows) | {"ALLOW_USER_PASSWORD_AUTH"})
     app_client = idp.create_user_pool_client(
         UserPoolId=pool["Id"], ClientName="billing-local-web", GenerateSecret=False, ExplicitAuthFlows=flows
     )["UserPoolClient"]

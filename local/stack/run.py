@@ -130,7 +130,7 @@ def start_stack(
     workdir = workdir or Path(tempfile.mkdtemp(prefix="billing-stack-"))
     state_file = workdir / "stack.json"
     log_file = workdir / "stack.log"
-    ports = {"moto": 0, "stripe": 0, "api": 0, "web": 0} | (ports or {})
+    ports = {"moto": 0, "stripe": 0, "api": 0, "web": 0, "host": 0} | (ports or {})
     cmd = [
         sys.executable,
         "-m",

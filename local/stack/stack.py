@@ -20,16 +20,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local import branding as brand
+
 from . import aws
 from .gateway import Gateway, GatewayServer
+from .host import HostServer
 from .template import REPO_ROOT, LocalNames, Resolver, Template
 from .web import WebServer
 
 log = logging.getLogger("local.stack")
 
 WEBHOOK_PATH = "/webhooks/stripe"
-DEFAULT_PORTS = {"moto": 5005, "stripe": 12111, "api": 3000, "web": 8080}
-PORT_ENV = {"moto": "MOTO_PORT", "stripe": "STRIPE_EMULATOR_PORT", "api": "API_PORT", "web": "WEB_PORT"}
+DEFAULT_PORTS = {"moto": 5005, "stripe": 12111, "api": 3000, "web": 8080, "host": 8081}
+PORT_ENV = {
+    "moto": "MOTO_PORT",
+    "stripe": "STRIPE_EMULATOR_PORT",
+    "api": "API_PORT",
+    "web": "WEB_PORT",
+    "host": "HOST_PORT",
+}
 
 
 class PortInUse(Exception):
@@ -87,6 +96,8 @@ class Stack:
         self.emulator: Any = None
         self.gateway: GatewayServer | None = None
         self.web: WebServer | None = None
+        self.host: HostServer | None = None
+        self.branding: dict[str, Any] | None = None
         self.info: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
 
@@ -114,6 +125,7 @@ class Stack:
         for name in PORT_ENV:
             if name != "stripe" or not cfg.stripe_secret_key:
                 check_port_free(name, cfg.ports.get(name, DEFAULT_PORTS[name]))
+        self.branding = load_branding()
         api_port, web_port = self._port("api"), self._port("web")
         api_url = f"http://127.0.0.1:{api_port}"
         web_origin = f"http://127.0.0.1:{web_port}"
@@ -248,6 +260,9 @@ class Stack:
             "pid": os.getpid(),
             "moto_pid": self.moto.pid,
         }
+        # The example host app first: its origin goes into the page's host_origins.
+        self.host = HostServer("127.0.0.1", self._port("host"), self._host_config).start()
+        self.info["host_url"] = self.host.url
         self.web = WebServer(REPO_ROOT / "web", "127.0.0.1", web_port, self._public_config).start()
         self.timings["servers_s"] = time.monotonic() - started
 
@@ -279,17 +294,32 @@ class Stack:
         out["cognito_endpoint"] = self.info.get("aws_endpoint_url")
         out["stripe_js_base"] = self.info.get("stripe_api_base")
         out["demo_users"] = self.info.get("demo_users", [])
+        out["host_origins"] = [self.host.origin] if self.host else []
+        if self.branding:
+            out["branding"] = self.branding
         return out
 
+    def _host_config(self) -> dict[str, Any]:
+        """What the example host app needs: where the billing page is, how to sign in, the demo user."""
+        users = self.info.get("demo_users") or []
+        demo = next((u for u in users if u.get("scenario") == "active-pro"), users[0] if users else None)
+        return {
+            "billing_url": self.info.get("web_url"),
+            "cognito_endpoint": self.info.get("aws_endpoint_url"),
+            "user_pool_client_id": self.info.get("user_pool_client_id"),
+            "demo_user": {"username": demo["username"], "password": demo["password"]} if demo else None,
+        }
+
     def stop(self) -> None:
-        for name, part in (("web", self.web), ("gateway", self.gateway), ("emulator", self.emulator)):
+        parts = (("web", self.web), ("host", self.host), ("gateway", self.gateway), ("emulator", self.emulator))
+        for name, part in parts:
             if part is None:
                 continue
             try:
                 part.stop()
             except Exception:  # noqa: BLE001 - keep tearing down the rest
                 log.exception("stopping %s failed", name)
-        self.web = self.gateway = self.emulator = None
+        self.web = self.host = self.gateway = self.emulator = None
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
@@ -300,3 +330,19 @@ class Stack:
                     self.config.state_file.unlink()
             except (OSError, ValueError):
                 pass
+
+
+def load_branding(env: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """The optional branding file ($BRANDING_PATH, else branding.json beside the catalog), validated: invalid
+    values are left out and logged, like the page does; a pair below WCAG AA is logged. None without a file.
+    An unreadable file or one that is not a JSON object stops the stack (`brand.BrandingError`, one line)."""
+    path = brand.branding_path(env)
+    explicit = bool((os.environ if env is None else env).get("BRANDING_PATH"))
+    if not explicit and not path.exists():
+        return None
+    clean, problems, failing = brand.check(brand.load(path))
+    for problem in problems:
+        log.warning("branding %s: %s (ignored)", path, problem)
+    for pair, ratio in failing:
+        log.warning("branding %s: contrast of %s is %.2f:1, below WCAG AA %s:1", path, pair, ratio, brand.AA)
+    return clean

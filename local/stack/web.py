@@ -3,6 +3,10 @@
 `/billing` and `/billing/` serve `web/index.html`, `/billing/<file>` serves `web/<file>`, `/billing/config.json`
 is what the page needs to talk to the offline stack (API URL, user pool and client, publishable key; no
 secrets), `/` redirects to `/billing`. Anything outside `web/` is refused.
+
+Every response carries the page's security headers (`web/security_headers.json`, rendered by `tools.web_headers`
+for the offline origins of the served config: the local API, moto's Cognito endpoint, the Stripe emulator and
+the example host app's origin in `host_origins`), the same set CloudFront sends for a hosted page.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from tools import web_headers
+
 PREFIX = "/billing"
 
 
 class WebServer:
     def __init__(self, root: Path, host: str, port: int, config: Callable[[], dict[str, Any]]) -> None:
-        handler = type("BoundWebHandler", (_Handler,), {"root": root.resolve(), "config": staticmethod(config)})
+        attrs = {"root": root.resolve(), "config": staticmethod(config), "spec": web_headers.load_spec()}
+        handler = type("BoundWebHandler", (_Handler,), attrs)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
@@ -40,6 +47,7 @@ class WebServer:
 class _Handler(BaseHTTPRequestHandler):
     root: Path
     config: Callable[[], dict[str, Any]]
+    spec: dict[str, Any]
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -70,13 +78,15 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         self._send(200, target.read_bytes(), ctype, {"Cache-Control": "no-cache"})
 
+    def security_headers(self) -> dict[str, str]:
+        return web_headers.http_headers(self.spec, web_headers.offline_origins(self.config()))
+
     def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for k, v in (headers or {}).items():
+            for k, v in {**self.security_headers(), **(headers or {})}.items():
                 self.send_header(k, v)
             self.end_headers()
             if self.command != "HEAD":

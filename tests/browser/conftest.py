@@ -18,6 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from local.stack.run import StackProcess, start_stack
 
+from .csp_watch import csp_violations, watch_csp
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 expect.set_options(timeout=15_000)  # first calls of a function in the offline stack include its cold start
@@ -64,8 +66,12 @@ def browser() -> Iterator[Browser]:
 def context(browser: Browser, web_stack: dict[str, Any]) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US")
     ctx.set_default_timeout(10_000)
+    watch_csp(ctx)
     try:
         yield ctx
+        # Every browser test fails when the page's CSP blocked anything (tests/browser/csp_watch.py).
+        violations = csp_violations(ctx)
+        assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
     finally:
         ctx.close()
 

@@ -4,20 +4,14 @@ discounts as their own rows, the trial choice, and a card asked for before a cha
 from __future__ import annotations
 
 import re
-import time
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import stripe
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
 from playwright.sync_api import Locator, Page, expect
 
-from admin.catalog_sync import sync_catalog
-from local.stack import seed as seeding
-from local.stack.aws import create_user
 from tests.browser.conftest import screen, sign_in_new_user
+from tests.browser.seeded import seed_own_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
@@ -72,38 +66,9 @@ def detach_cards(web_stack: dict[str, Any], email: str) -> None:
         client.v1.payment_methods.detach(card.id)
 
 
-@dataclass(frozen=True)
-class OwnSeededUser(seeding.DemoUser):
-    """A demo scenario seeded for one test under its own e-mail (the shared demo users stay as they are)."""
-
-    email: str = ""
-
-    @property
-    def username(self) -> str:
-        return self.email
-
-
 def sign_in_seeded(page: Page, web_stack: dict[str, Any], scenario: str, name: str) -> None:
-    """Seed `scenario` exactly as the offline stack seeds its demo user (a subscription made outside this API:
-    flexible billing with Stripe's default ``proration_discounts=included``), for a new user, and sign in."""
-    client = stripe.StripeClient(web_stack["stripe_secret_key"], base_addresses={"api": web_stack["stripe_api_base"]})
-    gateway = StripeGateway(client=build_stripe_client(web_stack["stripe_secret_key"], web_stack["stripe_api_base"]))
-    ctx = seeding.SeedContext(
-        client,
-        web_stack["aws_endpoint_url"],
-        web_stack["region"],
-        web_stack["table_name"],
-        web_stack["user_pool_id"],
-        sync_catalog(gateway),  # adopts the catalog the stack already created: lookup_key -> price id
-        int(time.time()),
-    )
-    email = f"{scenario}-{uuid.uuid4().hex[:8]}@example.com"
-    user = OwnSeededUser(scenario, name, "active", email=email)
-    password = seeding.DEMO_PASSWORD
-    aws_url, pool = web_stack["aws_endpoint_url"], web_stack["user_pool_id"]
-    sub = create_user(aws_url, pool, email, password, name, web_stack["region"])
-    # Customer, card, subscription and mapping, as seeded; the webhook stores the entitlements.
-    seeding.SCENARIOS[scenario](ctx, user, sub)
+    """Seed `scenario` for a new user (tests/browser/seeded.py) and sign in."""
+    email, password, _ = seed_own_user(web_stack, scenario, name)
     page.goto(web_stack["web_url"])
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)

@@ -212,6 +212,25 @@ def test_session_without_flow_uses_default_configuration(
     assert "https://app.example/b" in html
 
 
+@pytest.mark.parametrize(("locale", "stored"), [("de", "de"), ("ja", "ja"), ("es-419", "es-419"), ("auto", None)])
+def test_session_locale_is_one_of_the_sdks_enum(
+    stripe_client: stripe.StripeClient, locale: str, stored: str | None
+) -> None:
+    # stripe-python 16 params/billing_portal/_session_create_params.py: locale is 'auto' or one of the listed tags;
+    # "If blank or auto, the customer's preferred_locales or browser's locale is used."
+    cus = stripe_client.v1.customers.create({})
+    s = stripe_client.v1.billing_portal.sessions.create({"customer": cus.id, "locale": locale})
+    assert s.locale == stored
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "xx", "EN"])
+def test_session_locale_outside_the_enum_is_refused(stripe_client: stripe.StripeClient, locale: str) -> None:
+    cus = stripe_client.v1.customers.create({})
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        stripe_client.v1.billing_portal.sessions.create({"customer": cus.id, "locale": locale})
+    assert err.value.param == "locale"
+
+
 def test_session_url_expires_after_five_minutes(stripe_client: stripe.StripeClient, stripe_emulator: Any) -> None:
     cus = stripe_client.v1.customers.create({})
     s = stripe_client.v1.billing_portal.sessions.create({"customer": cus.id, "return_url": "https://app.example/b"})

@@ -146,6 +146,14 @@ def resolve_parameter_default(template: dict[str, Any], value: Any) -> Any:
 # ------------------------------------------------------------------------------------------ F7
 
 
+def cors_origin_parameter(allow_origins: Any) -> Any:
+    """AllowOrigins without the hosted page: `!If [WebHostingOn, <parameter + page origin>, !Ref Param]` gives
+    the `!Ref Param` branch (the hosted branch adds only the page's own https origin, see test_web_hosting)."""
+    if isinstance(allow_origins, dict) and "Fn::If" in allow_origins:
+        return allow_origins["Fn::If"][2]
+    return allow_origins
+
+
 def cors_problems(template: dict[str, Any], extra_origin_values: list[list[str]] | None = None) -> list[str]:
     """F7: CORS '*' with credentials anywhere, or CORS on the API that serves the webhook.
 
@@ -159,9 +167,10 @@ def cors_problems(template: dict[str, Any], extra_origin_values: list[list[str]]
             if cors is True:
                 problems.append(f"{api or 'implicit HttpApi'}: CorsConfiguration: true allows every origin")
             continue
-        origins = resolve_parameter_default(template, cors.get("AllowOrigins", []))
+        allow_origins = cors_origin_parameter(cors.get("AllowOrigins", []))
+        origins = resolve_parameter_default(template, allow_origins)
         origin_sets = [origins if isinstance(origins, list) else [origins]]
-        if _ref_name(cors.get("AllowOrigins")):
+        if _ref_name(allow_origins):
             origin_sets += extra_origin_values or []
         if cors.get("AllowCredentials") in (True, "true"):
             for origin_set in origin_sets:

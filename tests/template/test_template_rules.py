@@ -19,6 +19,7 @@ from cfn_template import (
     area_of,
     areas_with_app,
     authorizer_problems,
+    cors_origin_parameter,
     cors_problems,
     functions,
     load_template,
@@ -94,7 +95,7 @@ def test_f7_no_cors_wildcard_with_credentials_and_no_cors_on_the_webhook(templat
 
 def test_f7_cors_origins_come_from_a_parameter_without_wildcard(template: dict[str, Any]) -> None:
     cors = template["Resources"]["BillingHttpApi"]["Properties"]["CorsConfiguration"]
-    parameter = template["Parameters"][cors["AllowOrigins"]["Ref"]]
+    parameter = template["Parameters"][cors_origin_parameter(cors["AllowOrigins"])["Ref"]]
     assert parameter["Type"] == "CommaDelimitedList"
     for origins in [parameter["Default"].split(","), *samconfig_cors_origins()]:
         assert origins and all(o.startswith(("https://", "http://localhost")) and "*" not in o for o in origins)

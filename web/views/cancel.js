@@ -2,21 +2,23 @@
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, id, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
+import { t } from "../i18n.js";
 import { mutate } from "./overview.js";
 
 export function openCancel(ctx, sub) {
-  const dlg = openDialog("Cancel your plan");
+  const dlg = openDialog(t("cancel.title"));
   let action = new Action();
   const name = id("reason");
-  const reasons = h("fieldset", {}, h("legend", {}, "Why are you canceling?"),
-    f.CANCEL_REASONS.map(([value, label]) => h("label", { class: "choice" }, h("input", { type: "radio", name, value }), h("span", {}, label))));
+  const reasons = h("fieldset", {}, h("legend", {}, t("cancel.why")),
+    f.CANCEL_REASONS.map((value) => h("label", { class: "choice" }, h("input", { type: "radio", name, value }), h("span", {}, f.cancelReason(value)))));
   const comment = h("textarea", { name: "comment", rows: "3", maxlength: "500" });
   const msg = h("div", { "aria-live": "polite" });
-  const go = h("button", { type: "button", class: "danger" }, "Cancel plan");
-  const keep = h("button", { type: "button", onclick: dlg.close }, "Keep my plan");
+  const go = h("button", { type: "button", class: "danger" }, t("plan.cancel"));
+  const keep = h("button", { type: "button", onclick: dlg.close }, t("cancel.keep"));
   dlg.body.append(msg,
-    h("p", {}, `Your ${sub.plan_name || ""} plan stays active until ${f.date(sub.current_period_end)}. You will not be charged again.`),
-    reasons, field("Anything else you want to tell us? (optional)", comment));
+    h("p", {}, sub.plan_name ? t("cancel.staysActive", { plan: sub.plan_name, date: f.date(sub.current_period_end) })
+      : t("cancel.staysActiveUnnamed", { date: f.date(sub.current_period_end) })),
+    reasons, field(t("cancel.comment"), comment));
   dlg.footer.append(keep, go);
   dlg.focusFirst();
 
@@ -24,7 +26,7 @@ export function openCancel(ctx, sub) {
     msg.replaceChildren();
     const sel = reasons.querySelector("input:checked");
     if (!sel) {
-      msg.replaceChildren(errorBox(new Error("Choose a reason so we can do better.")));
+      msg.replaceChildren(errorBox(new Error(t("cancel.chooseReason"))));
       reasons.querySelector("input").focus();
       return;
     }
@@ -43,16 +45,18 @@ export function openCancel(ctx, sub) {
     if (out.status === "offer" && out.offer) return showOffer(out.offer);
     done(out);
   };
-  go.addEventListener("click", () => busy(go, () => send(false), "Canceling…"));
+  go.addEventListener("click", () => busy(go, () => send(false), t("busy.canceling")));
 
   function showOffer(offer) {
-    const accept = h("button", { type: "button", class: "primary" }, "Accept offer and stay");
-    const cont = h("button", { type: "button", class: "danger" }, "No thanks, cancel");
+    const accept = h("button", { type: "button", class: "primary" }, t("offer.accept"));
+    const cont = h("button", { type: "button", class: "danger" }, t("offer.decline"));
     const offerAction = new Action();
-    const length = offer.duration === "repeating" && offer.duration_in_months ? ` for ${offer.duration_in_months} months` : offer.duration === "once" ? " on your next payment" : offer.duration === "forever" ? " for as long as you stay" : "";
+    const percent = f.number(offer.percent_off);
+    const deal = offer.duration === "repeating" && offer.duration_in_months ? t("offer.months", { percent, count: offer.duration_in_months })
+      : ["once", "forever"].includes(offer.duration) ? t(`offer.${offer.duration}`, { percent }) : t("offer.off", { percent });
     dlg.body.replaceChildren(msg, h("section", { class: "card", "data-testid": "offer", "aria-labelledby": "offer-title" },
-      h("h3", { id: "offer-title" }, "Before you go: a one-time offer"),
-      h("p", { class: "price" }, `${offer.percent_off}% off${length}`),
+      h("h3", { id: "offer-title" }, t("offer.title")),
+      h("p", { class: "price" }, deal),
       h("p", {}, offer.description)));
     dlg.footer.replaceChildren(cont, accept);
     accept.focus();
@@ -67,20 +71,20 @@ export function openCancel(ctx, sub) {
       }
       dlg.close();
       await ctx.reload();
-      announce(notice(`Thanks for staying! ${offer.percent_off}% off${length} is applied to your plan.`));
-    }, "Applying…"));
-    cont.addEventListener("click", () => busy(cont, () => send(true), "Canceling…"));
+      announce(notice(t("offer.applied", { deal })));
+    }, t("busy.applying")));
+    cont.addEventListener("click", () => busy(cont, () => send(true), t("busy.canceling")));
   }
 
   async function done(out) {
     dlg.close();
     await ctx.reload();
-    announce(notice(out.status === "canceled" ? "Your plan is canceled." : `Your plan is canceled. You keep access until ${f.date(out.cancel_at || sub.current_period_end)}.`));
+    announce(notice(out.status === "canceled" ? t("cancel.done") : t("cancel.doneUntil", { date: f.date(out.cancel_at || sub.current_period_end) })));
   }
 }
 
 export function resumePlan(ctx, button, card) {
   button.action ||= new Action(); // one key per press of this button (kept if the answer is lost)
   return busy(button, () => mutate(ctx, card, button.action, () => api("POST", "/billing/subscription/resume", { body: {}, key: button.action.key }),
-    (out) => `Your plan is active again${out.current_period_end ? `; it renews on ${f.date(out.current_period_end)}` : ""}.`), "Resuming…");
+    (out) => (out.current_period_end ? t("plan.resumedRenews", { date: f.date(out.current_period_end) }) : t("plan.resumed"))), t("busy.resuming"));
 }

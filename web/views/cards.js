@@ -3,19 +3,20 @@
 import { api, stripe } from "../api.js";
 import { Action, announce, busy, errorBox, h, loading, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
+import { t } from "../i18n.js";
 import { confirmPayment, explain } from "./payment.js";
 import { currentSubscription, mutate } from "./overview.js";
 import { confirmRemoval } from "./removal.js";
 
-const cardName = (pm) => `${f.brand(pm.brand)} ending in ${pm.last4}`;
+const cardName = (pm) => t("card.name", { brand: f.brand(pm.brand), last4: pm.last4 });
 
 export async function renderCards(ctx) {
   const ov = await ctx.getOverview();
   const card = h("section", { class: "card", "aria-labelledby": "cards-title", "data-ready": "cards" });
-  const add = h("button", { type: "button", class: "primary", onclick: () => openAddCard(ctx, {}) }, "Add a card");
-  card.append(h("div", { class: "row spread" }, h("h2", { id: "cards-title" }, "Payment methods"), add));
+  const add = h("button", { type: "button", class: "primary", onclick: () => openAddCard(ctx, {}) }, t("cards.add"));
+  card.append(h("div", { class: "row spread" }, h("h2", { id: "cards-title" }, t("nav.cards")), add));
   const pms = ov.payment_methods || [];
-  if (!pms.length) card.append(h("p", { class: "muted" }, "No card on file yet."));
+  if (!pms.length) card.append(h("p", { class: "muted" }, t("cards.none")));
   const list = h("ul", { class: "plain list" });
   // The server refuses to remove the card that pays a subscription still billing: say so instead of a button.
   const billing = ["active", "trialing", "past_due", "unpaid"].includes((currentSubscription(ov) || {}).status);
@@ -23,24 +24,23 @@ export async function renderCards(ctx) {
     const actions = h("div", { class: "row" });
     if (pm.is_default && billing) {
       actions.append(h("p", { class: "muted small", "data-testid": "default-card-note" },
-        pms.length > 1 ? "This card pays your subscription. To remove it, make another card the default first."
-          : "This card pays your subscription. To remove it, add another card and make it the default first."));
+        pms.length > 1 ? t("cards.defaultNoteOthers") : t("cards.defaultNoteOnly")));
     }
     if (pm.is_default && !billing) {
-      actions.append(h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, "Remove"));
+      actions.append(h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, t("action.remove")));
     }
     if (!pm.is_default) {
-      const make = h("button", { type: "button" }, "Make default");
+      const make = h("button", { type: "button" }, t("cards.makeDefault"));
       make.action = new Action();
       make.addEventListener("click", () => busy(make, () => mutate(ctx, card, make.action,
-        () => api("POST", `/billing/payment-methods/${pm.id}/default`, { key: make.action.key }), `${cardName(pm)} is now your default card.`), "Saving…"));
-      actions.append(make, h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, "Remove"));
+        () => api("POST", `/billing/payment-methods/${pm.id}/default`, { key: make.action.key }), t("cards.madeDefault", { card: cardName(pm) })), t("busy.saving")));
+      actions.append(make, h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, t("action.remove")));
     }
     list.append(h("li", { "data-pm": pm.id },
       h("div", {}, h("strong", {}, cardName(pm)), " ",
-        pm.is_default ? h("span", { class: "badge good" }, "Default") : null, " ",
-        pm.expiring_soon ? h("span", { class: "badge warn" }, "Expires soon") : null,
-        h("p", { class: "muted small" }, `Expires ${String(pm.exp_month).padStart(2, "0")}/${pm.exp_year}`)),
+        pm.is_default ? h("span", { class: "badge good" }, t("cards.default")) : null, " ",
+        pm.expiring_soon ? h("span", { class: "badge warn" }, t("cards.expiresSoon")) : null,
+        h("p", { class: "muted small" }, t("cards.expires", { date: f.expiry(pm.exp_month, pm.exp_year) }))),
       actions));
   }
   card.append(list);
@@ -49,23 +49,23 @@ export async function renderCards(ctx) {
 
 function confirmRemove(ctx, pm) {
   confirmRemoval(ctx, {
-    title: "Remove card", question: `Remove ${cardName(pm)}? It will not be charged again.`, keep: "Keep card",
-    remove: "Remove card", path: `/billing/payment-methods/${pm.id}`, done: `${cardName(pm)} was removed.`,
+    title: t("cards.remove.title"), question: t("cards.remove.question", { card: cardName(pm) }), keep: t("cards.remove.keep"),
+    remove: t("cards.remove.title"), path: `/billing/payment-methods/${pm.id}`, done: t("cards.remove.done", { card: cardName(pm) }),
   });
 }
 
 /** Add a card; with `recover` (the overdue invoice) it becomes the default and the invoice is paid at once. */
 export async function openAddCard(ctx, { recover } = {}) {
-  const dlg = openDialog(recover ? "Update card and pay now" : "Add a card");
+  const dlg = openDialog(recover ? t("pastDue.pay") : t("cards.add"));
   const setupAction = new Action();
   const defaultAction = new Action();
   const msg = h("div", { "aria-live": "polite" });
-  const mountPoint = h("div", { class: "payment-element" }, loading("Loading the card form…"));
+  const mountPoint = h("div", { class: "payment-element" }, loading(t("cards.loadingForm")));
   const makeDefault = h("input", { type: "checkbox", name: "default", checked: true, id: "make-default" });
-  const save = h("button", { type: "button", class: "primary", disabled: true }, recover ? `Save card and pay ${f.money(recover.amount_remaining, recover.currency)}` : "Save card");
+  const save = h("button", { type: "button", class: "primary", disabled: true }, recover ? t("cards.saveAndPay", { amount: f.money(recover.amount_remaining, recover.currency) }) : t("cards.save"));
   dlg.body.append(msg, mountPoint);
-  if (!recover) dlg.body.append(h("p", { class: "row" }, makeDefault, h("label", { for: "make-default" }, "Use as my default card")));
-  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Cancel"), save);
+  if (!recover) dlg.body.append(h("p", { class: "row" }, makeDefault, h("label", { for: "make-default" }, t("cards.useAsDefault"))));
+  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, t("action.cancel")), save);
   let s;
   let elements;
   try {
@@ -89,23 +89,23 @@ export async function openAddCard(ctx, { recover } = {}) {
       const result = await s.confirmSetup({ elements, redirect: "if_required" });
       dlg.show();
       if (result.error) {
-        msg.replaceChildren(errorBox(new Error(explain(result.error)), "Choose another card and try again."));
+        msg.replaceChildren(errorBox(new Error(explain(result.error)), t("cards.chooseAnother")));
         return;
       }
       const pm = result.setupIntent.payment_method;
       pmId = typeof pm === "string" ? pm : pm.id;
     }
-    if (!recover && !makeDefault.checked) return finish("Your card was added.");
+    if (!recover && !makeDefault.checked) return finish(t("cards.added"));
     let out;
     try {
       out = await api("POST", `/billing/payment-methods/${pmId}/default`, { key: defaultAction.key });
       defaultAction.answered();
     } catch (err) {
       if (err.status) defaultAction.answered();
-      msg.replaceChildren(errorBox(err, "Your card was saved, but it could not be made your default."));
+      msg.replaceChildren(errorBox(err, t("cards.savedNotDefault")));
       return;
     }
-    if (!recover && !out.overdue_invoices.length) return finish("Your card was added and is now your default.");
+    if (!recover && !out.overdue_invoices.length) return finish(t("cards.addedDefault"));
     let results = out.overdue_invoices;
     if (recover && !results.some((r) => r.invoice === recover.id)) {
       try {
@@ -113,22 +113,22 @@ export async function openAddCard(ctx, { recover } = {}) {
         defaultAction.answered();
       } catch (err) {
         if (err.status) defaultAction.answered();
-        msg.replaceChildren(errorBox(err, "Your card was saved; the payment did not go through."));
+        msg.replaceChildren(errorBox(err, t("cards.savedNotPaid")));
         return;
       }
     }
     for (const r of results) {
       const problem = await settle(r, dlg);
       if (problem) {
-        msg.replaceChildren(errorBox(new Error(problem), "Your card was saved. Try another card, or retry the payment from the banner."));
+        msg.replaceChildren(errorBox(new Error(problem), t("cards.savedRetry")));
         ctx.overview = null;
         return;
       }
     }
     // Paid in the answer: the server stored the new state already; paid here with 3-D Secure: the webhook does.
     const paidHere = results.some((r) => r.status !== "paid");
-    finish("Your card was saved and the overdue payment went through. Thank you!", paidHere);
-  }, recover ? "Paying…" : "Saving…"));
+    finish(t("cards.savedPaid"), paidHere);
+  }, recover ? t("busy.paying") : t("busy.saving")));
 
   async function finish(text, paidHere = false) {
     dlg.close();

@@ -2,6 +2,7 @@
 import { Action, busy, errorBox, h, notice } from "../dom.js";
 import { api } from "../api.js";
 import * as f from "../format.js";
+import { t } from "../i18n.js";
 
 const lazy = (name) => () => import(`./${name}.js`);
 
@@ -25,16 +26,17 @@ function pastDueBanner(ctx, ov) {
   const d = ov.dunning;
   const inv = d.open_invoice;
   const grace = ov.entitlements && ov.entitlements.grace_until;
-  const pay = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, { recover: inv }) }, "Update card and pay now");
+  const pay = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, { recover: inv }) }, t("pastDue.pay"));
   const retry = inv && (ov.payment_methods || []).some((p) => p.is_default)
-    ? h("button", { type: "button", onclick: async ({ currentTarget: b }) => (await lazy("invoices")()).payInvoice(ctx, inv, b) }, "Retry with my current card")
+    ? h("button", { type: "button", onclick: async ({ currentTarget: b }) => (await lazy("invoices")()).payInvoice(ctx, inv, b) }, t("pastDue.retry"))
     : null;
   return h(
     "section",
     { class: "alert warning", "aria-labelledby": "pastdue-title", "data-testid": "past-due" },
-    h("h2", { id: "pastdue-title" }, "Your last payment failed"),
-    h("p", {}, `We could not charge ${f.money(d.amount_due, d.currency)}${d.past_due_since ? ` on ${f.date(d.past_due_since)}` : ""}. `,
-      grace ? `Update your card and pay by ${f.date(grace)} to keep your plan.` : "Update your card and pay now to keep your plan."),
+    h("h2", { id: "pastdue-title" }, t("pastDue.title")),
+    h("p", {}, d.past_due_since ? t("pastDue.failedOn", { amount: f.money(d.amount_due, d.currency), date: f.date(d.past_due_since) })
+      : t("pastDue.failed", { amount: f.money(d.amount_due, d.currency) }), " ",
+    grace ? t("pastDue.payBy", { date: f.date(grace) }) : t("pastDue.payNow")),
     h("div", { class: "row" }, pay, retry),
   );
 }
@@ -45,55 +47,58 @@ export const ending = (sub) => !!(sub.cancel_at_period_end || sub.cancel_at);
 function planCard(ctx, ov, sub) {
   const qty = sub.quantity || 1;
   const amount = sub.unit_amount != null ? sub.unit_amount * qty : null;
-  const badge = ending(sub) ? ["Ends soon", "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
+  const badge = ending(sub) ? [t("plan.endsSoon"), "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
   const facts = h("dl", { class: "facts" });
   const fact = (k, v) => v && facts.append(h("dt", {}, k), h("dd", {}, v));
-  if (qty > 1) fact("Seats", `${qty} × ${f.money(sub.unit_amount, sub.currency)}`);
-  if (sub.trial_end && sub.status === "trialing") fact("Trial ends", f.date(sub.trial_end));
+  if (qty > 1) fact(t("plan.seats"), t("plan.seatsValue", { count: qty, amount: f.money(sub.unit_amount, sub.currency) }));
+  if (sub.trial_end && sub.status === "trialing") fact(t("plan.trialEnds"), f.date(sub.trial_end));
   if (!ending(sub)) {
-    fact("Next payment", sub.next_billing_date ? `${f.money(sub.next_invoice_amount, sub.currency)} on ${f.date(sub.next_billing_date)}` : "");
+    fact(t("plan.nextPayment"), sub.next_billing_date ? t("amountOn", { amount: f.money(sub.next_invoice_amount, sub.currency), date: f.date(sub.next_billing_date) }) : "");
   }
   if (sub.discount) {
     const dsc = sub.discount;
-    const off = dsc.percent_off ? `${dsc.percent_off}% off` : f.money(dsc.amount_off, dsc.currency) + " off";
-    fact("Discount", `${dsc.name ? dsc.name + ": " : ""}${off}${dsc.ends_at ? ` until ${f.date(dsc.ends_at)}` : ""}`);
+    const off = dsc.percent_off ? t("discount.percentOff", { percent: f.number(dsc.percent_off) }) : t("discount.amountOff", { amount: f.money(dsc.amount_off, dsc.currency) });
+    const until = dsc.ends_at ? t("discount.until", { off, date: f.date(dsc.ends_at) }) : off;
+    fact(t("plan.discount"), dsc.name ? t("discount.named", { name: dsc.name, off: until }) : until);
   }
   const card = h(
     "section",
     { class: "card", "aria-labelledby": "plan-title", "data-testid": "plan-card" },
-    h("div", { class: "row spread" }, h("h2", { id: "plan-title" }, `${sub.plan_name || "Your plan"} plan`), h("span", { class: `badge ${badge[1]}` }, badge[0])),
+    h("div", { class: "row spread" }, h("h2", { id: "plan-title" }, sub.plan_name ? t("plan.title", { plan: sub.plan_name }) : t("plan.titleUnnamed")), h("span", { class: `badge ${badge[1]}` }, badge[0])),
     h("p", {}, h("span", { class: "price" }, f.money(amount, sub.currency)), " ", h("span", { class: "muted" }, f.per(sub.interval))),
     facts,
   );
   const sc = sub.scheduled_change;
   if (sc) {
-    const undo = h("button", { type: "button" }, "Undo this change");
+    const undo = h("button", { type: "button" }, t("scheduled.undo"));
     const action = new Action();
-    undo.addEventListener("click", () => busy(undo, () => mutate(ctx, card, action, () => api("DELETE", "/billing/subscription/scheduled-change", { key: action.key }), "The scheduled change was undone.")));
+    undo.addEventListener("click", () => busy(undo, () => mutate(ctx, card, action, () => api("DELETE", "/billing/subscription/scheduled-change", { key: action.key }), t("scheduled.undone"))));
     const samePlan = sc.plan_id && sc.plan_id === sub.plan_id;
-    const what = samePlan && sc.quantity ? `You will have ${sc.quantity} seats from ${f.date(sc.effective_at)}.`
-      : `Changes to ${sc.plan_name || sc.plan_id || "another plan"}${sc.quantity > 1 ? ` (${sc.quantity} seats)` : ""} on ${f.date(sc.effective_at)}.`;
+    const when = f.date(sc.effective_at);
+    const to = sc.plan_name || sc.plan_id || t("scheduled.anotherPlan");
+    const what = samePlan && sc.quantity ? t("seats.from", { count: sc.quantity, date: when })
+      : sc.quantity > 1 ? t("scheduled.toWithSeats", { plan: to, count: sc.quantity, date: when }) : t("scheduled.to", { plan: to, date: when });
     card.append(h("div", { class: "alert warning", "data-testid": "scheduled-change" }, h("p", {}, what), undo));
   }
   if (sub.status === "trialing" && sub.trial_end && !ending(sub) && !(ov.payment_methods || []).some((p) => p.is_default)) {
-    const add = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, {}) }, "Add a card");
+    const add = h("button", { type: "button", class: "primary", onclick: async () => (await lazy("cards")()).openAddCard(ctx, {}) }, t("cards.add"));
     card.append(h("div", { class: "alert warning", "data-testid": "trial-no-card" },
-      h("p", {}, `Add a card before ${f.date(sub.trial_end)} to keep ${sub.plan_name || "your plan"}.`), add));
+      h("p", {}, sub.plan_name ? t("card.neededBy", { date: f.date(sub.trial_end), plan: sub.plan_name }) : t("card.neededByUnnamed", { date: f.date(sub.trial_end) })), add));
   }
   if (ending(sub)) {
     const end = sub.cancel_at || sub.current_period_end;
-    const resume = h("button", { type: "button", class: "primary" }, "Resume plan");
+    const resume = h("button", { type: "button", class: "primary" }, t("plan.resume"));
     resume.addEventListener("click", async () => (await lazy("cancel")()).resumePlan(ctx, resume, card));
     card.append(h("div", { class: "alert warning", "data-testid": "canceling" },
-      h("p", {}, `Your plan is canceled and ends on ${f.date(end)}. You keep access until then.`), resume));
+      h("p", {}, t("plan.canceledEnds", { date: f.date(end) })), resume));
   }
   // Only what the server accepts: a plan set to end is resumed (above), not changed; an overdue one is paid first.
   const actions = h("div", { class: "row" });
   if (!ending(sub) && ["active", "trialing"].includes(sub.status)) {
-    actions.append(h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openChangePlan(ctx) }, "Change plan"));
+    actions.append(h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openChangePlan(ctx) }, t("plan.change")));
   }
   if (!ending(sub) && ["active", "trialing", "past_due"].includes(sub.status)) {
-    actions.append(h("button", { type: "button", class: "danger", onclick: async () => (await lazy("cancel")()).openCancel(ctx, sub) }, "Cancel plan"));
+    actions.append(h("button", { type: "button", class: "danger", onclick: async () => (await lazy("cancel")()).openCancel(ctx, sub) }, t("plan.cancel")));
   }
   if (actions.children.length) card.append(actions);
   return card;
@@ -104,9 +109,9 @@ function noPlanCard(ctx, ov) {
   return h(
     "section",
     { class: "card", "aria-labelledby": "noplan-title", "data-testid": "no-plan" },
-    h("h2", { id: "noplan-title" }, last ? "Your plan has ended" : "You have no plan yet"),
-    h("p", {}, last ? `Your ${last.plan_name || ""} plan was canceled. Pick a plan to subscribe again.` : "Pick a plan to get started."),
-    h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openSubscribe(ctx) }, last ? "Resubscribe" : "Choose a plan"),
+    h("h2", { id: "noplan-title" }, last ? t("noPlan.ended") : t("noPlan.none")),
+    h("p", {}, last ? (last.plan_name ? t("noPlan.canceled", { plan: last.plan_name }) : t("noPlan.canceledUnnamed")) : t("noPlan.start")),
+    h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openSubscribe(ctx) }, last ? t("noPlan.resubscribe") : t("noPlan.choose")),
   );
 }
 
@@ -114,7 +119,7 @@ function featuresCard(ent) {
   return h(
     "section",
     { class: "card", "aria-labelledby": "features-title" },
-    h("h2", { id: "features-title" }, "Included in your plan"),
+    h("h2", { id: "features-title" }, t("features.title")),
     h("ul", { class: "features" },
       ent.features.map((x) => h("li", {}, f.feature(x))),
       Object.entries(ent.limits || {}).map(([k, v]) => h("li", {}, f.limit(k, v)))),
@@ -123,17 +128,17 @@ function featuresCard(ent) {
 
 function portalCard() {
   const links = [
-    [null, "Manage in Stripe"],
-    ["payment_method_update", "Update card in Stripe"],
-    ["subscription_update", "Change plan in Stripe"],
-    ["subscription_cancel", "Cancel in Stripe"],
+    [null, t("portal.manage")],
+    ["payment_method_update", t("portal.card")],
+    ["subscription_update", t("portal.change")],
+    ["subscription_cancel", t("portal.cancel")],
   ];
   const box = h("div");
   return h(
     "section",
     { class: "card", "aria-labelledby": "portal-title", "data-testid": "portal" },
-    h("h2", { id: "portal-title" }, "Stripe customer portal"),
-    h("p", { class: "muted" }, "Prefer Stripe's own page? It opens in this tab and brings you back here."),
+    h("h2", { id: "portal-title" }, t("portal.title")),
+    h("p", { class: "muted" }, t("portal.intro")),
     box,
     h("div", { class: "row" }, links.map(([flow, label], i) =>
       h("button", { type: "button", class: i ? "" : "primary", onclick: async ({ currentTarget: b }) => (await lazy("portal")()).openPortal(b, flow, box) }, label))),

@@ -2,6 +2,7 @@
 // so the calling dialog is hidden while Stripe.js shows its own authentication window.
 import { stripe } from "../api.js";
 import * as f from "../format.js";
+import { t } from "../i18n.js";
 
 /** Returns {ok: true} or {ok: false, message}. */
 export async function confirmPayment(clientSecret, dlg) {
@@ -12,7 +13,7 @@ export async function confirmPayment(clientSecret, dlg) {
     if (result.error) return { ok: false, message: explain(result.error) };
     const st = result.paymentIntent && result.paymentIntent.status;
     if (st === "succeeded" || st === "processing") return { ok: true };
-    return { ok: false, message: "The payment was not completed. Nothing was charged." };
+    return { ok: false, message: t("payment.notCompleted") };
   } catch (err) {
     return { ok: false, message: err.message };
   } finally {

@@ -2,31 +2,31 @@
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, id, loading, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
+import { has, locale, t } from "../i18n.js";
 import { confirmPayment } from "./payment.js";
 
-const KIND = {
-  upgrade: "Upgrade", downgrade: "Downgrade", longer_interval: "Switch to yearly billing", shorter_interval: "Switch to monthly billing",
-  lateral: "Switch plan", seats_increase: "Add seats", seats_decrease: "Remove seats",
-};
+/** The kind of change (upgrade, downgrade, seats_increase, ...) in words. */
+const kind = (k) => (k && has(`kind.${k}`) ? t(`kind.${k}`) : t("kind.change"));
 
 function picker(plans, { subscribe }) {
   const name = id("plan");
   const seats = h("input", { type: "number", name: "quantity", inputmode: "numeric", min: "1", step: "1" });
-  const seatsField = field("Seats", seats);
+  const seatsField = field(t("plan.seats"), seats);
   seatsField.hidden = true;
-  const fs = h("fieldset", {}, h("legend", {}, "Choose a plan"));
+  const fs = h("fieldset", {}, h("legend", {}, t("noPlan.choose")));
   let options = 0;
   for (const plan of plans.plans) {
-    const group = h("div", { class: "plan-group" }, h("h3", {}, plan.name, plan.current ? h("span", { class: "badge" }, " Current plan") : null),
+    const group = h("div", { class: "plan-group" }, h("h3", {}, plan.name, plan.current ? [" ", h("span", { class: "badge" }, t("plans.currentPlan"))] : null),
       h("p", { class: "muted small" }, plan.description));
     for (const price of plan.prices) {
       const allowed = subscribe ? plans.can_subscribe : price.change_kind || (price.current && plan.per_seat);
       const input = h("input", { type: "radio", name, value: price.lookup_key, disabled: !allowed });
       input.plan = plan;
       input.price = price;
-      const each = plan.per_seat ? " per seat" : "";
-      const note = price.current ? " (your current price)" : !allowed ? " (not available from your plan)" : price.change_timing === "period_end" ? " (from your next billing date)" : "";
-      group.append(h("label", { class: "choice" }, input, h("span", {}, `${f.money(price.unit_amount, price.currency)}${each} ${f.per(price.interval)}`, h("span", { class: "muted small" }, note))));
+      const amount = f.money(price.unit_amount, price.currency);
+      const label = plan.per_seat ? t("plans.pricePerSeat", { amount, per: f.per(price.interval) }) : t("plans.price", { amount, per: f.per(price.interval) });
+      const note = price.current ? t("plans.noteCurrent") : !allowed ? t("plans.noteUnavailable") : price.change_timing === "period_end" ? t("plans.noteNextDate") : "";
+      group.append(h("label", { class: "choice" }, input, h("span", {}, label, note ? h("span", { class: "muted small" }, ` ${note}`) : null)));
       if (allowed) options++;
     }
     fs.append(group);
@@ -40,22 +40,22 @@ function picker(plans, { subscribe }) {
       seats.min = p.min_seats;
       seats.max = p.max_seats;
       if (!seats.value) seats.value = current && current.plan_id === p.id ? current.quantity : p.min_seats;
-      document.getElementById(seats.id).labels[0].textContent = `Seats (${p.min_seats}–${p.max_seats})`;
+      document.getElementById(seats.id).labels[0].textContent = t("plans.seatsRange", { min: f.number(p.min_seats), max: f.number(p.max_seats) });
     }
   });
   const read = () => {
     const sel = fs.querySelector("input:checked");
-    if (!sel) return { error: "Choose a plan first." };
+    if (!sel) return { error: t("plans.error.choose") };
     const out = { price_lookup_key: sel.value, plan: sel.plan, price: sel.price };
     if (sel.plan.per_seat) {
       const q = Number(seats.value);
       if (!Number.isInteger(q) || q < sel.plan.min_seats || q > sel.plan.max_seats) {
-        return { error: `Enter a number of seats from ${sel.plan.min_seats} to ${sel.plan.max_seats}.`, seats };
+        return { error: t("plans.error.seats", { min: f.number(sel.plan.min_seats), max: f.number(sel.plan.max_seats) }), seats };
       }
-      if (sel.price.current && current && q === current.quantity) return { error: "This is your current plan. Change the number of seats or pick another plan." };
+      if (sel.price.current && current && q === current.quantity) return { error: t("plans.error.sameSeats") };
       out.quantity = q;
     } else if (sel.price.current) {
-      return { error: "This is your current plan." };
+      return { error: t("plans.error.same") };
     }
     return out;
   };
@@ -63,8 +63,8 @@ function picker(plans, { subscribe }) {
 }
 
 export async function openChangePlan(ctx) {
-  const dlg = openDialog("Change plan", { wide: true });
-  dlg.body.append(loading("Loading plans…"));
+  const dlg = openDialog(t("plan.change"), { wide: true });
+  dlg.body.append(loading(t("plans.loading")));
   let plans;
   try {
     plans = await api("GET", "/billing/plans");
@@ -76,16 +76,16 @@ export async function openChangePlan(ctx) {
   const pick = picker(plans, { subscribe: false });
   const msg = h("div", { "aria-live": "polite" });
   const previewBox = h("div", { "aria-live": "polite" });
-  const previewBtn = h("button", { type: "button", class: "primary" }, "Preview change");
-  const confirmBtn = h("button", { type: "button", class: "primary", hidden: true }, "Confirm change");
-  const cancelBtn = h("button", { type: "button", onclick: dlg.close }, "Cancel");
+  const previewBtn = h("button", { type: "button", class: "primary" }, t("plans.preview"));
+  const confirmBtn = h("button", { type: "button", class: "primary", hidden: true }, t("plans.confirm"));
+  const cancelBtn = h("button", { type: "button", onclick: dlg.close }, t("action.cancel"));
   dlg.body.replaceChildren(msg, pick.node, previewBox);
   dlg.footer.append(cancelBtn, previewBtn, confirmBtn);
   dlg.focusFirst();
   let preview = null;
   let choice = null;
   let trial = null; // the trial choice, kept across the re-previews it asks for
-  const goToCards = () => h("a", { href: "#cards", onclick: dlg.close }, "Go to payment methods");
+  const goToCards = () => h("a", { href: "#cards", onclick: dlg.close }, t("plans.goToCards"));
   pick.node.addEventListener("change", () => {
     preview = null;
     trial = null;
@@ -123,7 +123,7 @@ export async function openChangePlan(ctx) {
     }
     trial = null;
     if (await load(false)) (confirmBtn.hidden ? previewBox.querySelector("a, input") : confirmBtn)?.focus();
-  }, "Calculating…"));
+  }, t("busy.calculating")));
   confirmBtn.addEventListener("click", () => busy(confirmBtn, async () => {
     msg.replaceChildren();
     let out;
@@ -134,8 +134,8 @@ export async function openChangePlan(ctx) {
       if (err.status) action.answered();
       const needsCard = err.code === "payment_method_required";
       const extra = needsCard
-        ? "Your plan did not change and nothing was charged."
-        : err.status === 402 ? "Your card was declined, so your plan did not change and nothing was charged. Add another card under Payment methods, then try again." : null;
+        ? t("plans.unchanged")
+        : err.status === 402 ? t("plans.declined") : null;
       msg.replaceChildren(errorBox(err, extra));
       if (needsCard || err.status === 402) msg.firstChild.append(goToCards());
       msg.scrollIntoView?.({ block: "nearest" });
@@ -148,7 +148,7 @@ export async function openChangePlan(ctx) {
     if (paidHere) {
       const r = await confirmPayment(out.payment.client_secret, dlg);
       if (!r.ok) {
-        msg.replaceChildren(errorBox(new Error(r.message), "Your plan did not change."));
+        msg.replaceChildren(errorBox(new Error(r.message), t("plans.notChanged")));
         await ctx.reload();
         return;
       }
@@ -159,9 +159,9 @@ export async function openChangePlan(ctx) {
     const planName = (plans.plans.find((p) => p.id === target) || {}).name || target;
     const when = f.date(out.effective_at || preview.effective_at);
     announce(notice(out.status === "scheduled"
-      ? (seatChange ? `You will have ${seats} seats from ${when}.` : `Your plan changes to ${planName} on ${when}.`)
-      : (seatChange ? `You now have ${seats} seats.` : `You are now on the ${planName} plan.`)));
-  }, "Changing plan…"));
+      ? (seatChange ? t("seats.from", { count: seats, date: when }) : t("plans.changesOn", { plan: planName, date: when }))
+      : (seatChange ? t("seats.now", { count: seats }) : t("plans.nowOn", { plan: planName }))));
+  }, t("busy.changing")));
 }
 
 /** During a trial: keep it (default; the first payment stays at the trial end) or end it and pay today. */
@@ -170,9 +170,9 @@ function trialChoice(p, choice, reload) {
   const firstPayment = p.trial_end || p.next_billing_date;
   const keep = h("input", { type: "radio", name, value: "keep", checked: true });
   const end = h("input", { type: "radio", name, value: "end" });
-  const node = h("fieldset", { "data-testid": "trial-choice" }, h("legend", {}, "Your free trial"),
-    h("label", { class: "choice" }, keep, h("span", {}, `Keep my trial (first payment on ${f.date(firstPayment)})`)),
-    h("label", { class: "choice" }, end, h("span", {}, "End my trial now and pay today")));
+  const node = h("fieldset", { "data-testid": "trial-choice" }, h("legend", {}, t("trial.legend")),
+    h("label", { class: "choice" }, keep, h("span", {}, t("trial.keep", { date: f.date(firstPayment) }))),
+    h("label", { class: "choice" }, end, h("span", {}, t("trial.end"))));
   node.addEventListener("change", () => {
     for (const r of [keep, end]) r.disabled = true;
     reload(end.checked).finally(() => {
@@ -196,57 +196,58 @@ function renderPreview(p, choice, goToCards) {
   const now = p.lines_invoice === "due_now";
   const items = p.lines.filter((l) => l.kind !== "discount");
   const discounts = p.lines.filter((l) => l.kind === "discount");
-  const caption = now ? "Charged now" : `Your next invoice on ${f.date(p.next_billing_date)}`;
+  const caption = now ? t("preview.chargedNow") : t("preview.nextInvoice", { date: f.date(p.next_billing_date) });
   const table = h("table", { "data-testid": "preview-lines" }, h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Item"), h("th", { scope: "col", class: "num" }, "Amount"))),
-    h("tbody", {}, items.map((l) => row(l.description || (l.amount < 0 ? "Credit for unused time" : "Charge"), l.amount, cur, { "data-kind": l.kind }))),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("preview.item")), h("th", { scope: "col", class: "num" }, t("invoices.amount")))),
+    h("tbody", {}, items.map((l) => row(l.description || (l.amount < 0 ? t("preview.credit") : t("preview.charge")), l.amount, cur, { "data-kind": l.kind }))),
     h("tfoot", {},
-      row("Subtotal", p.subtotal, cur, { "data-row": "subtotal" }),
-      discounts.map((l) => row(l.description || "Discount", l.amount, cur, { "data-kind": "discount" })),
-      row("Tax", p.tax, cur, { "data-row": "tax" }),
-      row("Total", p.total, cur, { "data-row": "total" }),
-      p.balance_applied ? row("Credit used", p.balance_applied, cur, { "data-row": "balance" }) : null,
-      row(now ? "Due now" : "Next payment", now ? p.amount_due_now : p.next_invoice_amount, cur, { "data-row": "due", class: "preview-due" })));
+      row(t("preview.subtotal"), p.subtotal, cur, { "data-row": "subtotal" }),
+      discounts.map((l) => row(l.description || t("plan.discount"), l.amount, cur, { "data-kind": "discount" })),
+      row(t("preview.tax"), p.tax, cur, { "data-row": "tax" }),
+      row(t("preview.total"), p.total, cur, { "data-row": "total" }),
+      p.balance_applied ? row(t("preview.creditUsed"), p.balance_applied, cur, { "data-row": "balance" }) : null,
+      row(now ? t("preview.dueNow") : t("plan.nextPayment"), now ? p.amount_due_now : p.next_invoice_amount, cur, { "data-row": "due", class: "preview-due" })));
   const included = p.discounts_in_line_amounts || [];
-  const when = p.timing === "immediate" ? "now" : `on ${f.date(p.effective_at)}`;
+  const when = p.timing === "immediate" ? t("preview.now") : t("preview.onDate", { date: f.date(p.effective_at) });
   const perSeat = choice.plan.per_seat && p.target.quantity;
   const price = perSeat
-    ? `${f.money(p.unit_amount, cur)} per seat × ${p.target.quantity} seats = ${f.money(p.new_recurring_amount, cur)} ${f.per(p.new_interval)}`
-    : `${f.money(p.new_recurring_amount, cur)} ${f.per(p.new_interval)}`;
+    ? t("preview.perSeat", { unit: f.money(p.unit_amount, cur), count: p.target.quantity, amount: f.money(p.new_recurring_amount, cur), per: f.per(p.new_interval) })
+    : t("plans.price", { amount: f.money(p.new_recurring_amount, cur), per: f.per(p.new_interval) });
   const planName = choice.plan.name;
   let trialNote = null;
   if (p.trialing && !p.ends_trial) {
-    trialNote = h("p", { "data-testid": "trial-kept" }, `Your trial continues. Your first payment of ${f.money(p.next_invoice_amount, cur)} is on ${f.date(p.trial_end || p.next_billing_date)}.`);
+    trialNote = h("p", { "data-testid": "trial-kept" }, t("trial.continues", { amount: f.money(p.next_invoice_amount, cur), date: f.date(p.trial_end || p.next_billing_date) }));
   } else if (p.ends_trial) {
-    trialNote = h("p", { "data-testid": "trial-ended" }, `Your trial ends now and ${f.money(p.amount_due_now, cur)} is charged today.`);
+    trialNote = h("p", { "data-testid": "trial-ended" }, t("trial.endsNow", { amount: f.money(p.amount_due_now, cur) }));
   }
   let card = null;
   if (p.payment_method_required) {
     card = h("div", { class: "alert warning", "data-testid": "card-needed" },
-      h("p", {}, `A card is needed to pay the ${f.money(p.amount_due_now, cur)} due now. Add one under Payment methods, then preview the change again.`), goToCards());
+      h("p", {}, t("preview.cardNeeded", { amount: f.money(p.amount_due_now, cur) })), goToCards());
   } else if (p.payment_method_needed_by) {
     card = h("div", { class: "alert warning", "data-testid": "card-needed" },
-      h("p", {}, `Add a card before ${f.date(p.payment_method_needed_by)} to keep ${planName}.`), goToCards());
+      h("p", {}, t("card.neededBy", { date: f.date(p.payment_method_needed_by), plan: planName })), goToCards());
   }
   return h(
     "section",
     { class: "card", "aria-labelledby": "preview-title", "data-testid": "preview" },
-    h("h3", { id: "preview-title" }, `${KIND[p.change_kind] || "Change"}: ${planName}${choice.quantity ? `, ${choice.quantity} seats` : ""}`),
+    h("h3", { id: "preview-title" }, choice.quantity ? t("preview.titleSeats", { kind: kind(p.change_kind), plan: planName, count: choice.quantity })
+      : t("preview.title", { kind: kind(p.change_kind), plan: planName })),
     h("dl", { class: "facts" },
-      h("dt", {}, "Due now"), h("dd", { class: "preview-total" }, f.money(p.amount_due_now, cur)),
-      h("dt", {}, "Takes effect"), h("dd", {}, when),
-      h("dt", {}, "New price"), h("dd", { "data-testid": "new-price" }, price),
-      p.next_billing_date ? [h("dt", {}, "Next payment"), h("dd", {}, `${f.money(p.next_invoice_amount ?? p.new_recurring_amount, cur)} on ${f.date(p.next_billing_date)}`)] : null),
+      h("dt", {}, t("preview.dueNow")), h("dd", { class: "preview-total" }, f.money(p.amount_due_now, cur)),
+      h("dt", {}, t("preview.takesEffect")), h("dd", {}, when),
+      h("dt", {}, t("preview.newPrice")), h("dd", { "data-testid": "new-price" }, price),
+      p.next_billing_date ? [h("dt", {}, t("plan.nextPayment")), h("dd", {}, t("amountOn", { amount: f.money(p.next_invoice_amount ?? p.new_recurring_amount, cur), date: f.date(p.next_billing_date) }))] : null),
     trialNote,
     card,
     table,
-    included.length ? h("p", { class: "muted small", "data-testid": "discounts-included" }, `The amounts above already include ${included.join(", ")}.`) : null,
+    included.length ? h("p", { class: "muted small", "data-testid": "discounts-included" }, t("preview.discountsIncluded", { discounts: new Intl.ListFormat(locale(), { type: "conjunction" }).format(included) })) : null,
   );
 }
 
 export async function openSubscribe(ctx) {
-  const dlg = openDialog("Choose a plan", { wide: true });
-  dlg.body.append(loading("Loading plans…"));
+  const dlg = openDialog(t("noPlan.choose"), { wide: true });
+  dlg.body.append(loading(t("plans.loading")));
   let plans;
   try {
     plans = await api("GET", "/billing/plans");
@@ -257,10 +258,10 @@ export async function openSubscribe(ctx) {
   const action = new Action();
   const pick = picker(plans, { subscribe: true });
   const msg = h("div", { "aria-live": "polite" });
-  const go = h("button", { type: "button", class: "primary" }, "Subscribe");
+  const go = h("button", { type: "button", class: "primary" }, t("plans.subscribe"));
   dlg.body.replaceChildren(msg, pick.node,
-    h("p", { class: "muted small" }, "Plans with a free trial start with the trial; you can cancel any time before it ends."));
-  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, "Cancel"), go);
+    h("p", { class: "muted small" }, t("plans.trialHint")));
+  dlg.footer.append(h("button", { type: "button", onclick: dlg.close }, t("action.cancel")), go);
   dlg.focusFirst();
   go.addEventListener("click", () => busy(go, async () => {
     msg.replaceChildren();
@@ -277,7 +278,7 @@ export async function openSubscribe(ctx) {
       action.answered();
     } catch (err) {
       if (err.status) action.answered();
-      msg.replaceChildren(errorBox(err, err.status === 402 ? "Your card was declined. Add another card under Payment methods, then try again." : null));
+      msg.replaceChildren(errorBox(err, err.status === 402 ? t("plans.subscribeDeclined") : null));
       return;
     }
     const paidHere = out.status === "requires_action" && out.payment;
@@ -288,12 +289,14 @@ export async function openSubscribe(ctx) {
         return;
       }
     } else if (out.status === "requires_payment_method") {
-      msg.replaceChildren(errorBox(new Error("Add a card first: the plan starts once a payment succeeds."),
-        "Go to Payment methods, add a card, then subscribe again."));
+      msg.replaceChildren(errorBox(new Error(t("plans.cardFirst")), t("plans.cardFirstHint")));
       return;
     }
     dlg.close();
     await ctx.reload(paidHere ? { until: (ov) => ov.entitlements?.entitled && ov.entitlements.plan === choice.plan.id } : {});
-    announce(notice(out.status === "trialing" ? `Your ${choice.plan.name} trial has started${out.trial_end ? ` and ends on ${f.date(out.trial_end)}` : ""}.` : `You are now subscribed to ${choice.plan.name}.`));
-  }, "Subscribing…"));
+    const plan = choice.plan.name;
+    announce(notice(out.status === "trialing"
+      ? (out.trial_end ? t("plans.trialStartedEnds", { plan, date: f.date(out.trial_end) }) : t("plans.trialStarted", { plan }))
+      : t("plans.subscribed", { plan })));
+  }, t("busy.subscribing")));
 }

@@ -1,6 +1,7 @@
 // One confirm-then-delete dialog for saved things (cards, tax IDs): the Idempotency-Key is made when it opens.
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, h, notice, openDialog } from "../dom.js";
+import { t } from "../i18n.js";
 
 export function confirmRemoval(ctx, { title, question, keep, remove, path, done }) {
   const dlg = openDialog(title);
@@ -22,5 +23,5 @@ export function confirmRemoval(ctx, { title, question, keep, remove, path, done 
     dlg.close();
     await ctx.reload();
     announce(notice(done));
-  }, "Removing…"));
+  }, t("busy.removing")));
 }

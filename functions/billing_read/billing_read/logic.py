@@ -308,11 +308,13 @@ def reset_caches() -> None:
 # -- views ---------------------------------------------------------------------------------------
 def _customer_view(customer: Any, tax_ids: list[Any]) -> CustomerView:
     address = _g(customer, "address")
+    locales = [str(loc) for loc in _g(customer, "preferred_locales") or []]
     return CustomerView(
         name=_g(customer, "name"),
         email=_g(customer, "email"),
         phone=_g(customer, "phone"),
-        preferred_locale=next(iter(_g(customer, "preferred_locales") or []), None),
+        preferred_locale=locales[0] if locales else None,
+        preferred_locales=locales,
         address=Address(**{k: _g(address, k) for k in Address.model_fields}) if address else None,
         tax_ids=[
             TaxIdView(

@@ -28,6 +28,8 @@ class CustomerView(ResponseModel):
     email: str | None = None
     phone: str | None = None
     preferred_locale: str | None = None
+    #: Stripe's ``preferred_locales`` in order (the page picks its language from the first one it has).
+    preferred_locales: list[str] = []
     address: Address | None = None
     tax_ids: list[TaxIdView] = []
 

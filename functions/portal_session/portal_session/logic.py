@@ -6,7 +6,8 @@
   past_due — otherwise 409 ``no_active_subscription``; a request can never name one (A2);
 * retention coupon (cancel flow): the catalog's offer while :func:`billing_core.retention_offer.eligible_offer`
   allows it (the plan qualifies, no discount yet, not used by this customer);
-* ``after_completion``: a redirect to the checked return URL (B1); locale: the customer's preferred locale.
+* ``after_completion``: a redirect to the checked return URL (B1); locale: the page's language when it names one
+  (the page picked it from the customer's preferred_locales or the browser), else the customer's preferred locale.
 
 Session URLs are credentials: they are returned to the caller only, never logged, audited or stored.
 """
@@ -32,17 +33,11 @@ from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 
-from portal_session.models import SUBSCRIPTION_FLOWS, PortalSessionRequest, PortalSessionResponse
+from portal_session.models import PORTAL_LOCALES, SUBSCRIPTION_FLOWS, PortalSessionRequest, PortalSessionResponse
 from portal_session.return_url import build_return_url
 
 #: Statuses the hosted portal accepts for subscription flows.
 PORTAL_STATUSES = frozenset({"active", "trialing", "past_due"})
-#: The locales a portal session accepts (stripe-python 16.1 ``billing_portal.SessionCreateParams.locale``;
-#: a unit test keeps this in step with the SDK).
-PORTAL_LOCALES = frozenset(
-    "bg cs da de el en en-AU en-CA en-GB en-IE en-IN en-NZ en-SG es es-419 et fi fil fr fr-CA hr hu id it ja ko "
-    "lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split()
-)
 _LOCALES_LOWER = {loc.lower(): loc for loc in PORTAL_LOCALES}
 
 
@@ -112,7 +107,7 @@ class PortalSessions:
             "customer": customer_id,
             "configuration": configuration,
             "return_url": return_url,
-            "locale": portal_locale(g(customer, "preferred_locales")),
+            "locale": req.locale or portal_locale(g(customer, "preferred_locales")),
         }
         if flow_data is not None:
             params["flow_data"] = flow_data

@@ -1,7 +1,7 @@
 """Request and response models of POST /billing/portal-sessions.
 
-The body names *what* the user wants (a flow, a target plan, where to come back to) and nothing else: no
-configuration, customer, subscription, return URL, coupon or locale — unknown fields are 422 (A4, B3).
+The body names *what* the user wants (a flow, a target plan, where to come back to, the language the page shows)
+and nothing else: no configuration, customer, subscription, return URL or coupon — unknown fields are 422 (A4, B3).
 """
 
 from __future__ import annotations
@@ -9,12 +9,31 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from billing_core.models import RequestModel, ResponseModel
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 FlowType = Literal["payment_method_update", "subscription_cancel", "subscription_update", "subscription_update_confirm"]
 SUBSCRIPTION_FLOWS: frozenset[str] = frozenset(
     {"subscription_cancel", "subscription_update", "subscription_update_confirm"}
 )
+
+
+#: The locales a portal session accepts besides ``auto`` (stripe-python 16 ``billing_portal.SessionCreateParams``
+#: ``locale``: "The IETF language tag of the locale customer portal is displayed in. If blank or auto, the
+#: customer's preferred_locales or browser's locale is used."; a unit test keeps this in step with the SDK).
+PORTAL_LOCALES = frozenset(
+    "bg cs da de el en en-AU en-CA en-GB en-IE en-IN en-NZ en-SG es es-419 et fi fil fr fr-CA hr hu id it ja ko "
+    "lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split()
+)
+
+
+def _portal_locale(value: str) -> str:
+    if value != "auto" and value not in PORTAL_LOCALES:
+        raise ValueError("is not a locale of the hosted portal")
+    return value
+
+
+#: ``auto`` or one of PORTAL_LOCALES, spelled as Stripe spells it (``pt-BR``); anything else is 422.
+PortalLocale = Annotated[str, Field(min_length=2, max_length=6), AfterValidator(_portal_locale)]
 
 
 class PortalTarget(RequestModel):
@@ -35,6 +54,8 @@ class PortalSessionRequest(RequestModel):
     target: PortalTarget | None = None
     #: A path on the app (checked against RETURN_PATH_PREFIXES; B1 -> 400). Long values are 422.
     return_path: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+    #: The language the page shows, so the portal speaks it too; without it, the customer's preferred_locales.
+    locale: PortalLocale | None = None
 
     @model_validator(mode="after")
     def _target_only_for_confirm(self) -> PortalSessionRequest:

@@ -164,7 +164,7 @@ def test_overview_of_a_discounted_subscription_shows_plan_next_bill_and_discount
     price = stripe_client.v1.prices.list(params={"lookup_keys": ["pro_monthly"]}).data[0]
     pm = stripe_client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer.id})
     stripe_client.v1.customers.update(
-        customer.id, params={"invoice_settings": {"default_payment_method": pm.id}, "preferred_locales": ["de"]}
+        customer.id, params={"invoice_settings": {"default_payment_method": pm.id}, "preferred_locales": ["de", "fr"]}
     )
     coupon = stripe_client.v1.coupons.create(
         params={"percent_off": 30, "duration": "repeating", "duration_in_months": 3, "name": "Stay 30%"}
@@ -178,6 +178,7 @@ def test_overview_of_a_discounted_subscription_shows_plan_next_bill_and_discount
     assert resp["statusCode"] == 200, resp["body"]
     body = resp["json"]
     assert body["customer"]["preferred_locale"] == "de"
+    assert body["customer"]["preferred_locales"] == ["de", "fr"]  # all of them, in order: the page picks one
     (view,) = body["subscriptions"]
     assert view["status"] == "active"
     assert view["discount"]["name"] == "Stay 30%" and view["discount"]["percent_off"] == 30

@@ -314,7 +314,6 @@ def test_a2_flows_use_only_the_callers_own_subscription(handler, stripe_env, acc
         {"sub": "someone-else"},
         {"subscription": "sub_victim"},
         {"return_url": "https://evil.example/"},
-        {"locale": "fr"},
         {"coupon": "FREE_FOREVER"},
         {"flow_data": {"type": "payment_method_update"}},
         {"after_completion": {"type": "redirect"}},
@@ -443,6 +442,27 @@ def test_locale_comes_from_the_customers_preferred_locales(
     h.put_mapping(stripe_env.user_sub, customer.id)
     assert post(handler, stripe_env.user_sub)["statusCode"] == 200
     assert only_session(stripe_emulator)["locale"] == locale
+
+
+@pytest.mark.parametrize(("sent", "locale"), [("ja", "ja"), ("pt-BR", "pt-BR"), ("auto", None)])
+def test_the_pages_language_wins_over_the_customers_preferred_locales(
+    handler, stripe_env, account, stripe_client, stripe_emulator, sent, locale
+):
+    customer = stripe_client.v1.customers.create(
+        params={"metadata": {"user_sub": stripe_env.user_sub}, "preferred_locales": ["de"]}
+    )
+    h.put_mapping(stripe_env.user_sub, customer.id)
+    assert post(handler, stripe_env.user_sub, {"locale": sent})["statusCode"] == 200
+    assert only_session(stripe_emulator)["locale"] == locale  # auto: the emulator shows null, as for no locale
+
+
+@pytest.mark.parametrize("sent", ["de-DE", "xx", "DE", "en_GB", "", 7])
+def test_a_locale_the_portal_does_not_have_is_422_and_creates_nothing(
+    handler, stripe_env, account, stripe_client, stripe_emulator, sent
+):
+    resp = post(handler, stripe_env.user_sub, {"locale": sent})
+    assert resp["statusCode"] == 422 and resp["json"]["error"]["code"] == "validation_error"
+    assert sessions(stripe_emulator) == [] and list(stripe_client.v1.customers.list().data) == []
 
 
 def test_idempotency_key_is_optional_and_checked_when_present(handler, stripe_env, account, stripe_emulator):

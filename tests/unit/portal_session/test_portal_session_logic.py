@@ -146,6 +146,18 @@ def test_home_session_parameters_are_all_server_chosen(world):
     assert "https://billing.stripe.com" not in repr(world.audit)
 
 
+def test_the_pages_locale_is_passed_to_stripe_instead_of_the_customers(world):
+    assert create(world, locale="fr")["locale"] == "fr"
+    assert create(world, locale="auto")["locale"] == "auto"
+    assert create(world)["locale"] == "de"  # the customer's preferred_locales (de-DE) when the page names none
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "klingon", "FR", "pt-br"])
+def test_a_locale_outside_stripes_portal_enum_is_refused_by_the_model(locale):
+    with pytest.raises(ValidationError):
+        PortalSessionRequest.model_validate({"locale": locale})
+
+
 def test_idempotency_key_derives_the_stripe_key(world):
     key = IdempotencyKey(sub=SUB, value="click-1")
     create(world, key)
