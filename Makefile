@@ -54,7 +54,7 @@ check-branding: venv
 lint: venv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy layers/shared/billing_core functions local tools packages/stripe_emulator/src
+	$(RUN) mypy layers/shared/billing_core functions local admin tools packages/stripe_emulator/src
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
@@ -110,10 +110,10 @@ web-headers: venv
 # Both read STRIPE_SECRET_KEY (or the STRIPE_SECRET_NAME secret), STRIPE_API_BASE (emulator), CATALOG_PATH;
 # portal-config also TABLE_NAME, APP_BASE_URL, RETURN_PATH_PREFIXES and the PORTAL_* business profile links.
 sync-catalog: venv
-	PYTHONPATH=layers/shared $(RUN) python -m billing_core.catalog_sync $(ARGS)
+	PYTHONPATH=layers/shared $(RUN) python -m admin.catalog_sync $(ARGS)
 
 portal-config: venv
-	PYTHONPATH=layers/shared $(RUN) python -m billing_core.portal_config $(ARGS)
+	PYTHONPATH=layers/shared $(RUN) python -m admin.portal_config $(ARGS)
 
 clean:
 	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache

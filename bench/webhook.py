@@ -59,10 +59,10 @@ def _run() -> list[dict[str, Any]]:
     from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
     from billing_core.entitlements import EntitlementStore
     from billing_core.observability import logger
+    from billing_core.store.event_ledger import EventLedger
     from billing_core.stripe_gateway import StripeGateway, build_stripe_client
     from stripe_emulator.server import EmulatorServer
     from webhook import app as webhook_app
-    from webhook.ledger import EventLedger
     from webhook.processor import WebhookProcessor
     from webhook.secrets import WebhookSecrets
     from webhook.signature import sign

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from local import cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -40,34 +40,11 @@ STACK_KEYS = {
 }
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that keeps CloudFormation short tags (!Ref x -> {"Ref": x}, !Sub s -> {"Fn::Sub": s})."""
-
-
-def _short_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix in {"Ref", "Condition"}:
-        return {suffix: value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        return {"Fn::GetAtt": value.split(".", 1)}
-    return {f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _short_tag)
-
-
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        template = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
-    if not isinstance(template, dict):
-        raise SystemExit(f"{path} is not a template")
-    return template
+    try:
+        return cfn_yaml.load_template(path)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Seed the offline stack: the catalog in Stripe, demo users in Cognito, their Stripe history, their mappings.
 
-* Catalog: the core's catalog sync (`billing_core.catalog_sync`: products, prices by `lookup_key`, the retention
+* Catalog: the core's catalog sync (`admin.catalog_sync`: products, prices by `lookup_key`, the retention
   coupon; it adopts what exists, so seeding an account twice creates nothing), then the core's portal
-  configuration command (`billing_core.portal_config`: the configuration, its id stored in the billing table), so
+  configuration command (`admin.portal_config`: the configuration, its id stored in the billing table), so
   `POST /billing/portal-sessions` works. The portal configuration runs alongside the demo users.
 * Demo users (scenario names are the contract of `.local/stack.json`):
   - `active-pro`: monthly Pro for a year (a test clock started ~360 days ago and advanced month by month, so
@@ -79,18 +79,20 @@ class SeedContext:
 # Catalog and portal configuration: the core's own commands
 # ---------------------------------------------------------------------------------------------------------------
 def sync_catalog(stripe_access: StripeGateway | stripe.StripeClient) -> dict[str, str]:
-    """The catalog sync command (`billing_core.catalog_sync`): adopts what exists, creates what is missing
+    """The catalog sync command (`admin.catalog_sync`): adopts what exists, creates what is missing
     (products, prices, the retention coupon); returns lookup_key -> price id. Takes a gateway or a client."""
-    from billing_core.catalog_sync import sync_catalog as core_sync_catalog
+    from admin.catalog_sync import sync_catalog as core_sync_catalog
 
     gateway = stripe_access if isinstance(stripe_access, StripeGateway) else StripeGateway(client=stripe_access)
     return core_sync_catalog(gateway)
 
 
 def configure_portal(gateway: StripeGateway, *, aws_endpoint: str, region: str, table_name: str, web_url: str) -> str:
-    """The portal configuration command (`billing_core.portal_config`): creates or updates the configuration
+    """The portal configuration command (`admin.portal_config`): creates or updates the configuration
     from the catalog and stores its id in the billing table, where `portal_session` reads it."""
-    from billing_core.portal_config import PortalConfigStore, PortalConfigurator, PortalSettings
+    from billing_core.store.portal_config import PortalConfigStore
+
+    from admin.portal_config import PortalConfigurator, PortalSettings
 
     origin = web_url.split("/billing", 1)[0] if "/billing" in web_url else web_url.rstrip("/")
     result = PortalConfigurator(

@@ -13,63 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from local import cfn_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 
-_TAGS = {
-    "!Ref": "Ref",
-    "!Condition": "Condition",
-    "!Sub": "Fn::Sub",
-    "!GetAtt": "Fn::GetAtt",
-    "!If": "Fn::If",
-    "!Equals": "Fn::Equals",
-    "!Not": "Fn::Not",
-    "!And": "Fn::And",
-    "!Or": "Fn::Or",
-    "!Join": "Fn::Join",
-    "!Select": "Fn::Select",
-    "!Split": "Fn::Split",
-    "!FindInMap": "Fn::FindInMap",
-    "!ImportValue": "Fn::ImportValue",
-    "!Base64": "Fn::Base64",
-    "!GetAZs": "Fn::GetAZs",
-    "!Cidr": "Fn::Cidr",
-}
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct(tag: str):  # type: ignore[no-untyped-def]
-    name = _TAGS[tag]
-
-    def build(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-            if name == "Fn::GetAtt":
-                value = str(value).split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-        return {name: value}
-
-    return build
-
-
-for _tag in _TAGS:
-    _Loader.add_constructor(_tag, _construct(_tag))
-
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=_Loader)  # noqa: S506 - SafeLoader subclass with CFN tags only
-    if not isinstance(doc, dict):
-        raise ValueError(f"{path} is not a template")
-    return doc
+    return cfn_yaml.load_template(path)
 
 
 @dataclass

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from billing_core.catalog_sync import sync_catalog
 from billing_core.stripe_gateway import StripeGateway, build_stripe_client
 
+from admin.catalog_sync import sync_catalog
 from local.stack import seed as seeding
 from local.stack.aws import create_user
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from local import cfn_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
 WEBHOOK_AREA = "webhook"
@@ -24,36 +26,8 @@ STRIPE_BACKOFF_INITIAL_S = 0.5
 STRIPE_BACKOFF_CAP_S = 5.0
 
 
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns !Ref, !Sub, !GetAtt, !If, ... into their long forms ({"Fn::Sub": ...})."""
-
-
-def _construct_short_tag(loader: CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if tag_suffix == "Ref":
-        return {"Ref": value}
-    if tag_suffix == "Condition":
-        return {"Condition": value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        return {"Fn::GetAtt": [resource, attribute]}
-    return {f"Fn::{tag_suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_short_tag)
-
-
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        loaded = yaml.load(handle, Loader=CfnLoader)  # noqa: S506 - CfnLoader is a SafeLoader
-    assert isinstance(loaded, dict)
-    return loaded
+    return cfn_yaml.load_template(path)
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

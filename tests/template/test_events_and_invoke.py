@@ -104,8 +104,9 @@ def test_lambda_context_counts_down_from_the_function_timeout() -> None:
 def test_sample_event_runs_through_the_real_handler(path: Path, stripe_env: Any) -> None:
     # Given moto and the Stripe emulator with the catalog synced, and a signed-in user (the event's sub) with no
     # Stripe customer yet
-    from billing_core.catalog_sync import CatalogSync
     from billing_core.stripe_gateway import get_gateway
+
+    from admin.catalog_sync import CatalogSync
 
     CatalogSync(get_gateway()).run(out=lambda _line: None)
     event = json.loads(path.read_text())

@@ -12,15 +12,14 @@ from typing import Annotated
 
 from billing_core.app_factory import (
     CallerDep,
-    IdempotencyKey,
     IdempotencyKeyDep,
+    OptionalIdempotencyKeyDep,
     RequestIdDep,
     create_app,
-    idempotency_key,
     make_handler,
 )
-from billing_core.idempotency import run_idempotent
-from fastapi import APIRouter, Depends, Path, Request
+from billing_core.idempotency import idempotent_route
+from fastapi import APIRouter, Path
 
 from billing_details.logic import BillingDetailsService
 from billing_details.models import DetailsUpdate, DetailsView, TaxIdCreate, TaxIdDeleted, TaxIdPathId, TaxIdView
@@ -28,43 +27,36 @@ from billing_details.models import DetailsUpdate, DetailsView, TaxIdCreate, TaxI
 router = APIRouter(tags=["billing details"])
 
 
-def optional_idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey | None:
-    if request.headers.get("idempotency-key") is None:
-        return None
-    return idempotency_key(request, caller)
-
-
-OptionalKeyDep = Annotated[IdempotencyKey | None, Depends(optional_idempotency_key)]
 TaxIdPath = Annotated[TaxIdPathId, Path(alias="id")]
 
 
 @router.patch("/billing/details", response_model=DetailsView)
 def update_details(
-    body: DetailsUpdate, caller: CallerDep, key: OptionalKeyDep, request_id: RequestIdDep
+    body: DetailsUpdate, caller: CallerDep, key: OptionalIdempotencyKeyDep, request_id: RequestIdDep
 ) -> DetailsView:
     """Partial update of name, e-mail, phone, address and preferred locale."""
     service = BillingDetailsService()
     if key is None:
         return DetailsView.model_validate(service.update_details(caller, body, None, request_id))
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "customer.details",
         body.model_dump(mode="json", exclude_unset=True),
         lambda: service.update_details(caller, body, key, request_id),
+        DetailsView,
     )
-    return DetailsView.model_validate(result)
 
 
 @router.post("/billing/tax-ids", response_model=TaxIdView)
 def add_tax_id(body: TaxIdCreate, caller: CallerDep, key: IdempotencyKeyDep, request_id: RequestIdDep) -> TaxIdView:
     """Add a tax ID; the answer carries Stripe's verification status."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "tax_id.create",
         body.model_dump(mode="json"),
         lambda: BillingDetailsService().add_tax_id(caller, body, key, request_id),
+        TaxIdView,
     )
-    return TaxIdView.model_validate(result)
 
 
 @router.delete("/billing/tax-ids/{id}", response_model=TaxIdDeleted)
@@ -72,13 +64,13 @@ def delete_tax_id(
     tax_id: TaxIdPath, caller: CallerDep, key: IdempotencyKeyDep, request_id: RequestIdDep
 ) -> TaxIdDeleted:
     """Remove one of the caller's tax IDs."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "tax_id.delete",
         {"tax_id": tax_id},
         lambda: BillingDetailsService().delete_tax_id(caller, tax_id, key, request_id),
+        TaxIdDeleted,
     )
-    return TaxIdDeleted.model_validate(result)
 
 
 app = create_app("billing_details", router)

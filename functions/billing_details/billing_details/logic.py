@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
 from billing_core.directory import CustomerDirectory
 from billing_core.errors import BadInput, Conflict, CustomerGone, NotFound
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.stripe_fields import field as _g

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from billing_core.app_factory import RequestModel, ResponseModel
+from billing_core.models import RequestModel, ResponseModel
 from pydantic import AfterValidator, Field, model_validator
 
 from billing_details.reference_data import LOCALES, countries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from billing_core.app_factory import ResponseModel
+from billing_core.models import ResponseModel
 
 
 class Address(ResponseModel):

@@ -11,16 +11,14 @@ from typing import Annotated
 
 from billing_core.app_factory import (
     CallerDep,
-    IdempotencyKey,
     IdempotencyKeyDep,
+    OptionalIdempotencyKeyDep,
     RequestIdDep,
     create_app,
-    idempotency_key,
     make_handler,
 )
-from billing_core.idempotency import run_idempotent
-from billing_core.read_your_writes import after_write
-from fastapi import APIRouter, Depends, Path, Request
+from billing_core.idempotency import idempotent_route
+from fastapi import APIRouter, Path
 
 from payment_methods.logic import PaymentMethodsService
 from payment_methods.models import (
@@ -36,14 +34,6 @@ from payment_methods.models import (
 router = APIRouter(tags=["payment methods"])
 
 
-def optional_idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey | None:
-    """The Idempotency-Key when one is sent (validated like the required one), else None."""
-    if request.headers.get("idempotency-key") is None:
-        return None
-    return idempotency_key(request, caller)
-
-
-OptionalKeyDep = Annotated[IdempotencyKey | None, Depends(optional_idempotency_key)]
 PaymentMethodPath = Annotated[PaymentMethodId, Path(alias="id")]
 InvoicePath = Annotated[InvoiceId, Path(alias="id")]
 
@@ -53,7 +43,9 @@ def _service() -> PaymentMethodsService:
 
 
 @router.post("/billing/payment-methods/setup-intent", response_model=SetupIntentResponse)
-def create_setup_intent(caller: CallerDep, key: OptionalKeyDep, request_id: RequestIdDep) -> SetupIntentResponse:
+def create_setup_intent(
+    caller: CallerDep, key: OptionalIdempotencyKeyDep, request_id: RequestIdDep
+) -> SetupIntentResponse:
     """A SetupIntent (usage ``off_session``) and the publishable key for Stripe.js to collect a card."""
     return SetupIntentResponse.model_validate(_service().create_setup_intent(caller, key, request_id))
 
@@ -63,15 +55,15 @@ def set_default_payment_method(
     pm_id: PaymentMethodPath, caller: CallerDep, key: IdempotencyKeyDep, request_id: RequestIdDep
 ) -> DefaultPaymentMethodResponse:
     """Make a saved card the default (customer and billing subscriptions) and pay overdue invoices with it."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "payment_method.default",
         {"payment_method": pm_id},
-        lambda: after_write(
-            caller.sub, "payment_method.default", _service().set_default(caller, pm_id, key, request_id), request_id
-        ),
+        lambda: _service().set_default(caller, pm_id, key, request_id),
+        DefaultPaymentMethodResponse,
+        refresh=True,
+        request_id=request_id,
     )
-    return DefaultPaymentMethodResponse.model_validate(result)
 
 
 @router.delete("/billing/payment-methods/{id}", response_model=RemovedPaymentMethodResponse)
@@ -79,15 +71,15 @@ def remove_payment_method(
     pm_id: PaymentMethodPath, caller: CallerDep, key: IdempotencyKeyDep, request_id: RequestIdDep
 ) -> RemovedPaymentMethodResponse:
     """Remove a saved card (not the default of a subscription that still bills: 409)."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "payment_method.remove",
         {"payment_method": pm_id},
-        lambda: after_write(
-            caller.sub, "payment_method.remove", _service().remove(caller, pm_id, key, request_id), request_id
-        ),
+        lambda: _service().remove(caller, pm_id, key, request_id),
+        RemovedPaymentMethodResponse,
+        refresh=True,
+        request_id=request_id,
     )
-    return RemovedPaymentMethodResponse.model_validate(result)
 
 
 @router.post("/billing/invoices/{id}/pay", response_model=InvoicePaymentResult)
@@ -100,15 +92,15 @@ def pay_invoice(
 ) -> InvoicePaymentResult:
     """Pay one of the caller's open invoices now with the default card or another saved card."""
     pm_id = body.payment_method if body else None
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "invoice.pay",
         {"invoice": invoice_id, "payment_method": pm_id},
-        lambda: after_write(
-            caller.sub, "invoice.pay", _service().pay_invoice(caller, invoice_id, pm_id, key, request_id), request_id
-        ),
+        lambda: _service().pay_invoice(caller, invoice_id, pm_id, key, request_id),
+        InvoicePaymentResult,
+        refresh=True,
+        request_id=request_id,
     )
-    return InvoicePaymentResult.model_validate(result)
 
 
 app = create_app("payment_methods", router)

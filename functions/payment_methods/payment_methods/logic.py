@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.errors import ConfigurationError, Conflict, CustomerGone, NotFound, PaymentFailed
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
 from billing_core.payments import PaymentOutcome, card_expired, card_summary, intent_outcome, safe_decline

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from billing_core.app_factory import RequestModel, ResponseModel
+from billing_core.models import RequestModel, ResponseModel
 from pydantic import Field
 
 #: Stripe ids the client may name (validated before any call; anything else is 422).

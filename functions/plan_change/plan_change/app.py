@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
-from billing_core.idempotency import run_idempotent
-from billing_core.read_your_writes import after_write
+from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Body, Depends, Query
 
 from plan_change.logic import PlanChanger
@@ -49,15 +48,15 @@ def apply_change(
     body: ChangeRequest, caller: CallerDep, key: IdempotencyKeyDep, rid: RequestIdDep, changer: ChangerDep
 ) -> ChangeResponse:
     """Apply a previewed change (now, or scheduled at the period end)."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "subscription.change",
         body.model_dump(mode="json"),
-        lambda: after_write(
-            caller.sub, "subscription.change", changer.change(caller, body, key, rid).model_dump(mode="json"), rid
-        ),
+        lambda: changer.change(caller, body, key, rid),
+        ChangeResponse,
+        refresh=True,
+        request_id=rid,
     )
-    return ChangeResponse.model_validate(result)
 
 
 @router.delete("/billing/subscription/scheduled-change", response_model=ScheduledChangeReleased)
@@ -69,18 +68,15 @@ def release_scheduled_change(
     subscription_id: SubscriptionIdQuery = None,
 ) -> ScheduledChangeReleased:
     """Undo a change scheduled for the period end."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "subscription.scheduled_change.release",
         {"subscription_id": subscription_id},
-        lambda: after_write(
-            caller.sub,
-            "subscription.scheduled_change.release",
-            changer.release_scheduled_change(caller, key, rid, subscription_id).model_dump(mode="json"),
-            rid,
-        ),
+        lambda: changer.release_scheduled_change(caller, key, rid, subscription_id),
+        ScheduledChangeReleased,
+        refresh=True,
+        request_id=rid,
     )
-    return ScheduledChangeReleased.model_validate(result)
 
 
 @router.post("/billing/subscription/cancel", response_model=CancelResponse)
@@ -88,15 +84,15 @@ def cancel_subscription(
     body: CancelRequest, caller: CallerDep, key: IdempotencyKeyDep, rid: RequestIdDep, changer: ChangerDep
 ) -> CancelResponse:
     """Cancel with a reason; the first call may answer with the one-time retention offer instead."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "subscription.cancel",
         body.model_dump(mode="json"),
-        lambda: after_write(
-            caller.sub, "subscription.cancel", changer.cancel(caller, body, key, rid).model_dump(mode="json"), rid
-        ),
+        lambda: changer.cancel(caller, body, key, rid),
+        CancelResponse,
+        refresh=True,
+        request_id=rid,
     )
-    return CancelResponse.model_validate(result)
 
 
 @router.post("/billing/subscription/retention-offer", response_model=RetentionOfferResponse)
@@ -109,18 +105,15 @@ def accept_retention_offer(
 ) -> RetentionOfferResponse:
     """Accept the retention offer (its coupon is applied to the subscription) instead of cancelling."""
     req = body or RetentionOfferRequest()
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "subscription.retention_offer",
         req.model_dump(mode="json"),
-        lambda: after_write(
-            caller.sub,
-            "subscription.retention_offer",
-            changer.accept_offer(caller, req, key, rid).model_dump(mode="json"),
-            rid,
-        ),
+        lambda: changer.accept_offer(caller, req, key, rid),
+        RetentionOfferResponse,
+        refresh=True,
+        request_id=rid,
     )
-    return RetentionOfferResponse.model_validate(result)
 
 
 @router.post("/billing/subscription/resume", response_model=ResumeResponse)
@@ -133,18 +126,15 @@ def resume_subscription(
 ) -> ResumeResponse:
     """Undo a cancellation before the period ends (409 otherwise)."""
     req = body or SubscriptionRef()
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "subscription.resume",
         req.model_dump(mode="json"),
-        lambda: after_write(
-            caller.sub,
-            "subscription.resume",
-            changer.resume(caller, key, rid, req.subscription_id).model_dump(mode="json"),
-            rid,
-        ),
+        lambda: changer.resume(caller, key, rid, req.subscription_id),
+        ResumeResponse,
+        refresh=True,
+        request_id=rid,
     )
-    return ResumeResponse.model_validate(result)
 
 
 @router.post("/billing/subscription", response_model=SubscribeResponse)
@@ -152,15 +142,15 @@ def subscribe(
     body: SubscribeRequest, caller: CallerDep, key: IdempotencyKeyDep, rid: RequestIdDep, changer: ChangerDep
 ) -> SubscribeResponse:
     """Subscribe (or resubscribe) when there is no active subscription."""
-    result = run_idempotent(
+    return idempotent_route(
         key,
         "subscription.create",
         body.model_dump(mode="json"),
-        lambda: after_write(
-            caller.sub, "subscription.create", changer.subscribe(caller, body, key, rid).model_dump(mode="json"), rid
-        ),
+        lambda: changer.subscribe(caller, body, key, rid),
+        SubscribeResponse,
+        refresh=True,
+        request_id=rid,
     )
-    return SubscribeResponse.model_validate(result)
 
 
 app = create_app("plan_change", router)

@@ -8,15 +8,17 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.catalog import RetentionOffer
 from billing_core.entitlements import period_end_of
 from billing_core.errors import BadInput, Conflict, NotFound, PaymentFailed
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
+from billing_core.retention_offer import eligible_offer
+from billing_core.settings import get_settings
+from billing_core.store.plan_change import request_fingerprint
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 from billing_core.stripe_gateway import derive_key
@@ -29,32 +31,20 @@ from plan_change.models import (
     RetentionOfferResponse,
     RetentionOfferView,
 )
-from plan_change.store import request_fingerprint
 
 if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
 
 CANCELABLE = frozenset({"active", "trialing", "past_due"})
 
-#: ``at_period_end`` (default) or ``immediately`` (cancel now, prorated credit): CANCELLATION_MODE.
-CANCELLATION_MODES = ("at_period_end", "immediately")
-
 
 def cancellation_mode() -> str:
-    mode = os.environ.get("CANCELLATION_MODE", "at_period_end").strip().lower() or "at_period_end"
-    return mode if mode in CANCELLATION_MODES else "at_period_end"
+    """``CANCELLATION_MODE``: ``at_period_end`` (default; also for an unknown value) or ``immediately``."""
+    return get_settings().cancellation_mode
 
 
 def offer_for(ch: PlanChanger, caller: Caller, sub: Any) -> RetentionOffer | None:
-    offer = ch.catalog.retention_offer
-    if offer is None:
-        return None
-    state = ch.plan_state(sub)
-    if state.plan_id not in offer.plans or g(sub, "discounts"):
-        return None
-    if offer.once_per_customer and ch.store.offer_used(caller.sub, offer.id):
-        return None
-    return offer
+    return eligible_offer(ch.catalog, sub, lambda offer_id: ch.offers.used(caller.sub, offer_id))
 
 
 def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: IdempotencyKey, request_id: str) -> CancelResponse:
@@ -122,12 +112,12 @@ def accept_offer(
     with ch._lease(caller.sub):
         _, sub = ch._subscription(caller, "subscription.retention_offer", request_id, req.subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
-        claimed_by = ch.store.offer_used(caller.sub, offer.id) if offer.once_per_customer else None
+        claimed_by = ch.offers.claimed_by(caller.sub, offer.id) if offer.once_per_customer else None
         if claimed_by and claimed_by != fingerprint:
             raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
         if before.plan_id not in offer.plans or (g(sub, "discounts") and claimed_by != fingerprint):
             raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
-        ch.store.claim_offer(caller.sub, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
+        ch.offers.claim(caller.sub, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
         try:
             coupon = ch.billing.ensure_coupon(offer.coupon, derive_key("catalog", f"coupon:{offer.coupon.id}"))
             params: dict[str, Any] = {"discounts": [{"coupon": coupon}]}
@@ -137,7 +127,7 @@ def accept_offer(
                 str(sub.get("id")), params, key.stripe("subscription.retention_offer")
             )
         except (BadInput, Conflict, NotFound, PaymentFailed):
-            ch.store.unclaim_offer(caller.sub, offer.id, fingerprint)
+            ch.offers.unclaim(caller.sub, offer.id, fingerprint)
             raise
         after = ch.plan_state(updated)
         ch._record(

@@ -31,14 +31,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, Plan, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import catalog_item, period_end_of, primary_subscription, subscription_items
 from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
+from billing_core.retention_offer import RetentionOfferStore
+from billing_core.store.plan_change import PlanChangeStore, StoredPreview, request_fingerprint
+from billing_core.stripe_fields import field as g
+from billing_core.stripe_fields import object_id as oid
 
 from plan_change import cancellation
 from plan_change.cancellation import CANCELABLE
@@ -70,8 +74,7 @@ from plan_change.preview import (
     stored_plan,
     update_params,
 )
-from plan_change.store import PlanChangeStore, StoredPreview, request_fingerprint
-from plan_change.stripe_billing import StripeBilling, g, oid
+from plan_change.stripe_billing import StripeBilling
 from plan_change.subscribe import ENDED, subscribe
 
 
@@ -90,6 +93,7 @@ class PlanChanger:
     audit: AuditLog = field(default_factory=AuditLog)
     catalog: Catalog = field(default_factory=get_catalog)
     clock: Callable[[], float] = time.time
+    offers: RetentionOfferStore = field(default_factory=RetentionOfferStore)
 
     # ------------------------------------------------------------------------------------------------------
     # Shared steps

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from billing_core.app_factory import RequestModel, ResponseModel
+from billing_core.models import RequestModel, ResponseModel
 from pydantic import Field, field_validator
 
 LookupKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,200}$")]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from billing_core.entitlements import period_end_of
 from billing_core.errors import Conflict
 from billing_core.identity import Caller
+from billing_core.store.plan_change import PREVIEW_TTL_S, StoredPreview
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
@@ -37,7 +38,6 @@ from plan_change.money import (
     invoice_money,
     renewal_after_reset,
 )
-from plan_change.store import PREVIEW_TTL_S, StoredPreview
 
 if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
@@ -96,7 +96,7 @@ def is_trialing(sub: Any, now: int) -> bool:
 
 def customer_of(sub: Any) -> str:
     customer = g(sub, "customer")
-    return customer if isinstance(customer, str) else str(oid(customer))
+    return str(oid(customer))
 
 
 def first_charge_date(invoice: Any, fallback: int) -> int:

@@ -13,25 +13,10 @@ from billing_core.catalog import Catalog, Coupon, get_catalog
 from billing_core.errors import ConfigurationError, CustomerGone, NotFound
 from billing_core.observability import count
 from billing_core.price_ids import get_price_ids, reset_price_ids
+from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
+from billing_core.stripe_fields import object_id as oid
 from billing_core.stripe_gateway import StripeGateway, get_gateway
-
-
-def plain(obj: Any) -> dict[str, Any]:
-    """A stripe-python object as a plain dict (recursively); the logic works on plain dicts only."""
-    if isinstance(obj, dict):
-        return obj
-    to_dict = getattr(obj, "to_dict", None)
-    return to_dict() if callable(to_dict) else dict(obj)
-
-
-def oid(value: Any) -> str | None:
-    """The id of an expanded object or the id itself."""
-    if isinstance(value, str):
-        return value
-    found = g(value, "id")
-    return found if isinstance(found, str) else None
-
 
 _coupons_ok: set[str] = set()
 
@@ -56,7 +41,7 @@ class StripeBilling:
 
     # -- reads -----------------------------------------------------------------------------------------------
     def customer(self, customer_id: str) -> Any:
-        customer = plain(self.gw.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id)))
+        customer = as_dict(self.gw.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id)))
         if g(customer, "deleted"):
             raise CustomerGone()
         return customer
@@ -73,10 +58,10 @@ class StripeBilling:
                 }
             ),
         )
-        return [plain(s) for s in page.data]
+        return [as_dict(s) for s in page.data]
 
     def subscription(self, subscription_id: str) -> Any:
-        return plain(self.gw.call("subscriptions.retrieve", lambda c: c.v1.subscriptions.retrieve(subscription_id)))
+        return as_dict(self.gw.call("subscriptions.retrieve", lambda c: c.v1.subscriptions.retrieve(subscription_id)))
 
     def price_id(self, lookup_key: str) -> str:
         """The active Stripe price of a catalog lookup key (the catalog check happened before: B2)."""
@@ -95,12 +80,12 @@ class StripeBilling:
         return int(time.time())
 
     def preview_invoice(self, params: dict[str, Any]) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call("invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=cast(Any, params)))
         )
 
     def invoice(self, invoice_id: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "invoices.retrieve",
                 lambda c: c.v1.invoices.retrieve(invoice_id, params={"expand": ["confirmation_secret", "payments"]}),
@@ -125,13 +110,13 @@ class StripeBilling:
             return None
 
     def schedule(self, schedule_id: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call("subscription_schedules.retrieve", lambda c: c.v1.subscription_schedules.retrieve(schedule_id))
         )
 
     # -- writes (each with a derived idempotency key) ----------------------------------------------------------
     def update_subscription(self, subscription_id: str, params: dict[str, Any], key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "subscriptions.update",
                 lambda c: c.v1.subscriptions.update(
@@ -141,7 +126,7 @@ class StripeBilling:
         )
 
     def cancel_subscription(self, subscription_id: str, params: dict[str, Any], key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "subscriptions.cancel",
                 lambda c: c.v1.subscriptions.cancel(
@@ -151,7 +136,7 @@ class StripeBilling:
         )
 
     def create_subscription(self, params: dict[str, Any], key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "subscriptions.create",
                 lambda c: c.v1.subscriptions.create(params=cast(Any, params), options={"idempotency_key": key}),
@@ -159,7 +144,7 @@ class StripeBilling:
         )
 
     def pay_invoice(self, invoice_id: str, payment_method: str, key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "invoices.pay",
                 lambda c: c.v1.invoices.pay(
@@ -169,7 +154,7 @@ class StripeBilling:
         )
 
     def void_invoice(self, invoice_id: str, key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "invoices.void_invoice",
                 lambda c: c.v1.invoices.void_invoice(invoice_id, options={"idempotency_key": key}),
@@ -177,7 +162,7 @@ class StripeBilling:
         )
 
     def create_schedule_from(self, subscription_id: str, key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "subscription_schedules.create",
                 lambda c: c.v1.subscription_schedules.create(
@@ -187,7 +172,7 @@ class StripeBilling:
         )
 
     def update_schedule(self, schedule_id: str, params: dict[str, Any], key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "subscription_schedules.update",
                 lambda c: c.v1.subscription_schedules.update(
@@ -197,7 +182,7 @@ class StripeBilling:
         )
 
     def release_schedule(self, schedule_id: str, key: str) -> Any:
-        return plain(
+        return as_dict(
             self.gw.call(
                 "subscription_schedules.release",
                 lambda c: c.v1.subscription_schedules.release(schedule_id, options={"idempotency_key": key}),

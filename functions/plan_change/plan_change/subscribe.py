@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from billing_core.app_factory import IdempotencyKey
 from billing_core.errors import Conflict, PaymentFailed
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.stripe_fields import field as g

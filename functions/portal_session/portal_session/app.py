@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from billing_core.app_factory import (
-    CallerDep,
-    IdempotencyKey,
-    RequestIdDep,
-    create_app,
-    idempotency_key,
-    make_handler,
-)
-from fastapi import APIRouter, Depends, Request
+from billing_core.app_factory import CallerDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app, make_handler
+from fastapi import APIRouter
 
 from portal_session.logic import PortalSessions
 from portal_session.models import PortalSessionRequest, PortalSessionResponse
 
 router = APIRouter(tags=["billing"])
-
-
-def optional_idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey | None:
-    """Accepted, not required (README): checked like on every mutation (B8) when present."""
-    if request.headers.get("idempotency-key") is None:
-        return None
-    return idempotency_key(request, caller)
-
-
-OptionalIdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(optional_idempotency_key)]
 
 
 @router.post("/billing/portal-sessions", response_model=PortalSessionResponse)

@@ -1,11 +1,11 @@
 """Portal session logic: the server decides everything the portal session carries.
 
-* configuration: the id stored by ``python -m billing_core.portal_config`` (``CONFIG#portal``/``CONFIG``);
+* configuration: the id ``make portal-config`` stored (:class:`billing_core.store.portal_config.PortalConfigStore`);
 * customer: the caller's mapping, provisioned on first use (ADR 0005; D1 race-safe in the core);
 * subscription (subscription flows): the caller's own primary subscription, which must be active, trialing or
   past_due — otherwise 409 ``no_active_subscription``; a request can never name one (A2);
-* retention coupon (cancel flow): the catalog's offer, when the plan qualifies, the subscription has no discount
-  and this user has not used the offer (``USER#<sub>``/``OFFER#<id>``, the item plan_change writes);
+* retention coupon (cancel flow): the catalog's offer while :func:`billing_core.retention_offer.eligible_offer`
+  allows it (the plan qualifies, no discount yet, not used by this customer);
 * ``after_completion``: a redirect to the checked return URL (B1); locale: the page's language when it names one
   (the page picked it from the customer's preferred_locales or the browser), else the customer's preferred locale.
 
@@ -19,20 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core import aws
-from billing_core.app_factory import IdempotencyKey
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, get_catalog
-from billing_core.directory import CustomerDirectory, dynamo_error, user_pk
+from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import primary_subscription
 from billing_core.errors import BadInput, ConfigurationError, Conflict, CustomerGone
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
-from billing_core.portal_config import PortalConfigStore
+from billing_core.retention_offer import RetentionOfferStore, eligible_offer
 from billing_core.settings import get_settings
+from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, get_gateway
-from botocore.exceptions import BotoCoreError, ClientError
 
 from portal_session.models import PORTAL_LOCALES, SUBSCRIPTION_FLOWS, PortalSessionRequest, PortalSessionResponse
 from portal_session.return_url import build_return_url
@@ -40,13 +39,6 @@ from portal_session.return_url import build_return_url
 #: Statuses the hosted portal accepts for subscription flows.
 PORTAL_STATUSES = frozenset({"active", "trialing", "past_due"})
 _LOCALES_LOWER = {loc.lower(): loc for loc in PORTAL_LOCALES}
-
-
-def oid(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    found = g(value, "id")
-    return found if isinstance(found, str) else None
 
 
 def portal_locale(preferred: Any) -> str:
@@ -61,29 +53,6 @@ def portal_locale(preferred: Any) -> str:
     return "auto"
 
 
-class OfferLedger:
-    """Reads ``USER#<sub>``/``OFFER#<offer id>`` (written by plan_change when an offer is accepted)."""
-
-    def __init__(self, table_name: str | None = None, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._dynamodb = dynamodb
-
-    def used(self, sub: str, offer_id: str) -> bool:
-        try:
-            item = (
-                (self._dynamodb or aws.client("dynamodb"))
-                .get_item(
-                    TableName=self._table or get_settings().table_name,
-                    Key={"pk": {"S": user_pk(sub)}, "sk": {"S": f"OFFER#{offer_id}"}},
-                    ConsistentRead=True,
-                )
-                .get("Item")
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "offer.get") from None
-        return item is not None
-
-
 @dataclass
 class PortalSessions:
     """The logic with its adapters (all optional, for tests)."""
@@ -92,7 +61,7 @@ class PortalSessions:
     gateway: StripeGateway = field(default_factory=get_gateway)
     catalog: Catalog = field(default_factory=get_catalog)
     config_store: PortalConfigStore = field(default_factory=PortalConfigStore)
-    offers: OfferLedger = field(default_factory=OfferLedger)
+    offers: RetentionOfferStore = field(default_factory=RetentionOfferStore)
     audit: AuditLog = field(default_factory=AuditLog)
     clock: Callable[[], float] = time.time
 
@@ -190,23 +159,9 @@ class PortalSessions:
             )
         return items[0]
 
-    def _plan_of(self, subscription: Any) -> str | None:
-        items = list(g(subscription, "items", "data") or [])
-        for item in items:
-            found = self.catalog.find_price(g(item, "price", "lookup_key"))
-            if found is not None:
-                return found[0].id
-        return None
-
     def _retention_coupon(self, caller: Caller, subscription: Any) -> str | None:
-        offer = self.catalog.retention_offer
-        if offer is None:
-            return None
-        if self._plan_of(subscription) not in offer.plans or g(subscription, "discounts"):
-            return None
-        if offer.once_per_customer and self.offers.used(caller.sub, offer.id):
-            return None
-        return offer.coupon.id
+        offer = eligible_offer(self.catalog, subscription, lambda offer_id: self.offers.used(caller.sub, offer_id))
+        return offer.coupon.id if offer is not None else None
 
     def _update_confirm(self, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]) -> dict[str, Any]:
         target = req.target

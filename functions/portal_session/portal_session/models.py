@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from billing_core.app_factory import RequestModel, ResponseModel
+from billing_core.models import RequestModel, ResponseModel
 from pydantic import AfterValidator, Field, model_validator
 
 FlowType = Literal["payment_method_update", "subscription_cancel", "subscription_update", "subscription_update_confirm"]

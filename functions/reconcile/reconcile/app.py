@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from billing_core.lambda_context import remaining_seconds
 from billing_core.observability import flush_metrics, logger
 from billing_core.reconcile import Reconciler
 
@@ -22,9 +23,7 @@ class ReconcileFailed(RuntimeError):
 
 
 def handler(event: dict[str, Any], context: Any, reconciler: Reconciler | None = None) -> dict[str, Any]:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    seconds = float(remaining()) / 1000 if callable(remaining) else DEFAULT_TIMEOUT_S
-    deadline = time.monotonic() + max(0.0, seconds - MARGIN_S)
+    deadline = time.monotonic() + max(0.0, remaining_seconds(context, DEFAULT_TIMEOUT_S) - MARGIN_S)
     try:
         report = (reconciler or Reconciler()).reconcile_all(deadline=deadline)
         summary = report.to_dict()

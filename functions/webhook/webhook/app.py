@@ -7,9 +7,11 @@ The route only reads the raw bytes (Mangum hands them over exactly; base64 bodie
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any
+from typing import Annotated
 
-from billing_core.app_factory import ResponseModel, create_app, make_handler
+from billing_core.app_factory import create_app, make_handler
+from billing_core.lambda_context import remaining_seconds
+from billing_core.models import ResponseModel
 from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
 from fastapi import APIRouter, Depends, Request
 
@@ -49,14 +51,7 @@ class WebhookAck(ResponseModel):
 
 
 def _budget(request: Request) -> Budget:
-    context: Any = request.scope.get("aws.context")
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    seconds = FUNCTION_TIMEOUT_S
-    if callable(remaining):
-        try:
-            seconds = float(remaining()) / 1000
-        except (TypeError, ValueError):
-            pass
+    seconds = remaining_seconds(request.scope.get("aws.context"), FUNCTION_TIMEOUT_S)
     return Budget(max(0.0, min(WEBHOOK_BUDGET_S, seconds - DEADLINE_MARGIN_S)))
 
 

@@ -22,14 +22,14 @@ from billing_core.domain_events import (
     DomainEventPublisher,
     get_publisher,
 )
-from billing_core.entitlement_sync import EntitlementSync, link_customer
+from billing_core.entitlement_sync import EntitlementSync
 from billing_core.errors import BadInput, BillingError, Conflict, DependencyUnavailable
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
+from billing_core.store.event_ledger import EventLedger
 from billing_core.stripe_gateway import STRIPE_API_VERSION
 
 from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, invoice_subscription
-from webhook.ledger import EventLedger
 from webhook.offers import RetentionOfferRecorder
 from webhook.secrets import WebhookSecrets
 from webhook.signature import SignatureError, check_timestamp, matches, parse_header
@@ -104,8 +104,7 @@ class WebhookProcessor:
         self.sync = sync or EntitlementSync()
         self.directory = directory or CustomerDirectory()
         self._publisher = publisher
-        self.link = link or (lambda sub, cus: link_customer(sub, cus, table=self.directory.table,
-                                                            dynamodb=self.directory.dynamodb))  # fmt: skip
+        self.link = link or self.directory.link
         self.clock = clock
         self._livemode = livemode
         self.offers = offers or RetentionOfferRecorder(directory=self.directory)

@@ -39,14 +39,13 @@ import uuid
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from mangum import Mangum
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,10 +61,11 @@ from billing_core.errors import (
     UnsupportedMediaType,
     error_response,
 )
-from billing_core.idempotency import register_lambda_context
+from billing_core.idempotency import IdempotencyKey, register_lambda_context
 from billing_core.identity import Caller, caller_from_event
+from billing_core.lambda_context import remaining_seconds
 from billing_core.observability import count, flush_metrics, logger
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, derive_key, request_deadline
+from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, request_deadline
 
 MAX_BODY_BYTES = 32 * 1024
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
@@ -74,16 +74,6 @@ _KEY_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces or cont
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: Time kept back from the Lambda deadline to answer cleanly.
 DEADLINE_MARGIN_S = 1.0
-
-
-class RequestModel(BaseModel):
-    """Base for request bodies: unknown fields are rejected (A4, B3 -> 422)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ResponseModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorDetail(BaseModel):
@@ -119,22 +109,6 @@ def current_caller(request: Request) -> Caller:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-@dataclass(frozen=True)
-class IdempotencyKey:
-    """The caller's ``Idempotency-Key``, namespaced by ``sub``."""
-
-    sub: str
-    value: str
-
-    @property
-    def base(self) -> str:
-        return f"{self.sub}:{self.value}"
-
-    def stripe(self, purpose: str) -> str:
-        """The Stripe idempotency key for one write of this request (``purpose`` names the write)."""
-        return derive_key(self.base, purpose)
-
-
 def idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey:
     """Required on mutations (B8): present, at most 255 printable ASCII characters."""
     value = request.headers.get(IDEMPOTENCY_KEY_HEADER)
@@ -148,7 +122,15 @@ def idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey:
     return IdempotencyKey(sub=caller.sub, value=value)
 
 
+def optional_idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey | None:
+    """Where a key is accepted but not required: checked like on every mutation (B8) when present, else None."""
+    if request.headers.get(IDEMPOTENCY_KEY_HEADER) is None:
+        return None
+    return idempotency_key(request, caller)
+
+
 IdempotencyKeyDep = Annotated[IdempotencyKey, Depends(idempotency_key)]
+OptionalIdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(optional_idempotency_key)]
 RequestIdDep = Annotated[str, Depends(request_id_of)]
 
 
@@ -276,13 +258,7 @@ def _limit_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> Receive:
 
 
 def _seconds_left(context: Any) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        try:
-            return max(0.0, float(remaining()) / 1000 - DEADLINE_MARGIN_S)
-        except (TypeError, ValueError):
-            pass
-    return FUNCTION_TIMEOUT_S - DEADLINE_MARGIN_S
+    return max(0.0, remaining_seconds(context, FUNCTION_TIMEOUT_S) - DEADLINE_MARGIN_S)
 
 
 # ---------------------------------------------------------------------------------------------------

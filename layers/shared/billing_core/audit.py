@@ -9,32 +9,19 @@ DynamoDB fails, so mutations can decide whether to proceed.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from billing_core.store.base import TableStore
+from billing_core.store.keys import AUDIT_PREFIX, TTL_ATTRIBUTE, audit_sk, key, user_pk
 
-from billing_core import aws
-from billing_core.directory import dynamo_error, user_pk
-from billing_core.settings import get_settings
-
-#: The table's TTL attribute (epoch seconds). The template enables TTL on this name.
-TTL_ATTRIBUTE = "expires_at"
 AUDIT_RETENTION_DAYS = 400
+__all__ = ["AUDIT_RETENTION_DAYS", "TTL_ATTRIBUTE", "AuditLog"]
 
 
-class AuditLog:
-    def __init__(
-        self,
-        table_name: str | None = None,
-        dynamodb: Any | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._table = table_name
-        self._dynamodb = dynamodb
-        self._clock = clock
+class AuditLog(TableStore):
+    """The audit entries of the billing table."""
 
     def record(
         self,
@@ -46,12 +33,11 @@ class AuditLog:
         outcome: str = "ok",
     ) -> str:
         """Write one audit entry; returns its sort key."""
-        now = self._clock()
+        now = self.clock()
         iso = datetime.fromtimestamp(now, UTC).isoformat(timespec="microseconds")
-        sk = f"AUDIT#{iso}#{action}"
+        sk = audit_sk(iso, action)
         item = {
-            "pk": {"S": user_pk(sub)},
-            "sk": {"S": sk},
+            **key(user_pk(sub), sk),
             "action": {"S": action},
             "outcome": {"S": outcome},
             "request_id": {"S": request_id},
@@ -59,26 +45,12 @@ class AuditLog:
             "after": {"S": json.dumps(dict(after or {}), sort_keys=True, default=str)},
             TTL_ATTRIBUTE: {"N": str(int(now) + AUDIT_RETENTION_DAYS * 86400)},
         }
-        try:
-            (self._dynamodb or aws.client("dynamodb")).put_item(
-                TableName=self._table or get_settings().table_name, Item=item
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "audit.record") from None
+        self._put(item, "audit.record")
         return sk
 
     def entries(self, sub: str, limit: int = 50) -> list[dict[str, Any]]:
         """The newest audit entries of a user (support tooling and tests)."""
-        try:
-            response = (self._dynamodb or aws.client("dynamodb")).query(
-                TableName=self._table or get_settings().table_name,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues={":pk": {"S": user_pk(sub)}, ":prefix": {"S": "AUDIT#"}},
-                ScanIndexForward=False,
-                Limit=limit,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "audit.entries") from None
+        items = self._query(user_pk(sub), AUDIT_PREFIX, "audit.entries", newest_first=True, limit=limit)
         return [
             {
                 "action": item["action"]["S"],
@@ -88,5 +60,5 @@ class AuditLog:
                 "after": json.loads(item["after"]["S"]),
                 "sk": item["sk"]["S"],
             }
-            for item in response.get("Items", [])
+            for item in items
         ]

@@ -13,10 +13,10 @@ use ``lookup`` only and never create customers (A6).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,19 +24,11 @@ from billing_core import aws
 from billing_core.errors import Conflict, DependencyUnavailable
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
+from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
+from billing_core.store.keys import CUSTOMER_SK, USER_SK, customer_pk, user_pk
+from billing_core.store.keys import key as _key
+from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
-
-#: Extra attempts on top of botocore's own retries when a transaction keeps conflicting (E8).
-TRANSACTION_ATTEMPTS = 3
-_RETRYABLE = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "TransactionConflictException",
-    "TransactionInProgressException",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
 
 
 @dataclass(frozen=True)
@@ -52,22 +44,6 @@ class UserProfile:
 
     email: str | None
     name: str | None
-
-
-def user_pk(sub: str) -> str:
-    return f"USER#{sub}"
-
-
-def customer_pk(customer_id: str) -> str:
-    return f"CUSTOMER#{customer_id}"
-
-
-def dynamo_error(exc: Exception, operation: str) -> DependencyUnavailable:
-    """Translate a DynamoDB failure into 503 + Retry-After (and a metric)."""
-    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else type(exc).__name__
-    count("DynamoDBUnavailable")
-    logger.warning("dynamodb call failed", extra={"operation": operation, "aws_error": code})
-    return DependencyUnavailable(retry_after=2, operation=operation, aws_error=code)
 
 
 class CognitoUserPool:
@@ -98,30 +74,20 @@ class CognitoUserPool:
         return UserProfile(email=email or None, name=name or None)
 
 
-class CustomerDirectory:
+class CustomerDirectory(TableStore):
     """The sub <-> Stripe customer mapping. Adapters are optional arguments for tests."""
 
     def __init__(
         self,
         table_name: str | None = None,
-        dynamodb: Any | None = None,
+        dynamodb: DynamoDBClient | None = None,
         gateway: StripeGateway | None = None,
         user_pool: CognitoUserPool | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._table = table_name
-        self._dynamodb = dynamodb
+        super().__init__(table_name, dynamodb, clock)
         self._gateway = gateway
         self._pool = user_pool
-        self._clock = clock
-
-    @property
-    def table(self) -> str:
-        return self._table or get_settings().table_name
-
-    @property
-    def dynamodb(self) -> Any:
-        return self._dynamodb or aws.client("dynamodb")
 
     @property
     def gateway(self) -> StripeGateway:
@@ -134,7 +100,7 @@ class CustomerDirectory:
     # -- reads ---------------------------------------------------------------------------------
     def lookup(self, sub: str) -> CustomerMapping | None:
         """The caller's mapping, or None. Strongly consistent. DynamoDB failure -> 503."""
-        item = self._get(user_pk(sub), "CUSTOMER", "directory.lookup")
+        item = self._get(user_pk(sub), CUSTOMER_SK, "directory.lookup")
         if item is None:
             return None
         customer_id = item.get("customer_id", {}).get("S", "")
@@ -145,19 +111,22 @@ class CustomerDirectory:
 
     def lookup_user(self, customer_id: str) -> str | None:
         """The ``sub`` that owns a Stripe customer (webhooks), or None."""
-        item = self._get(customer_pk(customer_id), "USER", "directory.lookup_user")
+        item = self._get(customer_pk(customer_id), USER_SK, "directory.lookup_user")
         sub = item.get("sub", {}).get("S") if item else None
         return sub or None
 
-    def _get(self, pk: str, sk: str, operation: str) -> dict[str, Any] | None:
-        try:
-            response = self.dynamodb.get_item(
-                TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, operation) from None
-        item = response.get("Item")
-        return item if isinstance(item, dict) else None
+    def mapped_customers(self) -> Iterator[tuple[str, str]]:
+        """Every (sub, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items)."""
+        items = self._scan(
+            "reconcile.scan",
+            FilterExpression="sk = :sk AND begins_with(pk, :user)",
+            ExpressionAttributeValues={":sk": {"S": CUSTOMER_SK}, ":user": {"S": user_pk("")}},
+            ProjectionExpression="pk, customer_id",
+        )
+        for item in items:
+            customer_id = item.get("customer_id", {}).get("S", "")
+            if customer_id.startswith("cus_"):
+                yield item["pk"]["S"].removeprefix(user_pk("")), customer_id
 
     # -- provisioning ----------------------------------------------------------------------------
     def get_or_create(self, sub: str) -> CustomerMapping:
@@ -175,9 +144,7 @@ class CustomerDirectory:
             "customers.search", lambda c: c.v1.customers.search(params={"query": query, "limit": 10})
         )
         for customer in result.data:
-            metadata = getattr(customer, "metadata", None) or {}
-            if hasattr(metadata, "to_dict"):  # a StripeObject is not a dict: no .get()
-                metadata = metadata.to_dict()
+            metadata = as_dict(getattr(customer, "metadata", None))  # a StripeObject is not a dict: no .get()
             if not getattr(customer, "deleted", False) and metadata.get("user_sub") == sub:
                 count("CustomerRecovered")
                 return str(customer.id)
@@ -199,52 +166,45 @@ class CustomerDirectory:
         return str(customer.id)
 
     def _claim(self, sub: str, customer_id: str) -> CustomerMapping:
-        created_at = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="seconds")
-        items = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        "pk": {"S": user_pk(sub)},
-                        "sk": {"S": "CUSTOMER"},
-                        "customer_id": {"S": customer_id},
-                        "created_at": {"S": created_at},
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": {
-                        "pk": {"S": customer_pk(customer_id)},
-                        "sk": {"S": "USER"},
-                        "sub": {"S": sub},
-                        "created_at": {"S": created_at},
-                    },
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-        ]
-        for attempt in range(TRANSACTION_ATTEMPTS):
-            try:
-                self.dynamodb.transact_write_items(TransactItems=items)
-                return CustomerMapping(sub=sub, customer_id=customer_id, created_at=created_at)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code")
-                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
-                    return self._lost_race(sub, customer_id)
-                retryable = code in _RETRYABLE or (
-                    code == "TransactionCanceledException"
-                    and all(r in {"None", None, "TransactionConflict", "ThrottlingError"} for r in reasons)
-                )
-                if not retryable or attempt == TRANSACTION_ATTEMPTS - 1:
-                    raise dynamo_error(exc, "directory.claim") from None
-                time.sleep(0.05 * 2**attempt)
-            except BotoCoreError as exc:
-                raise dynamo_error(exc, "directory.claim") from None
-        raise DependencyUnavailable(retry_after=2, operation="directory.claim")  # pragma: no cover
+        created_at = datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
+        try:
+            self._write_mapping(sub, customer_id, created_at, "directory.claim", attempts=TRANSACTION_ATTEMPTS)
+        except ConditionFailed:
+            return self._lost_race(sub, customer_id)
+        return CustomerMapping(sub=sub, customer_id=customer_id, created_at=created_at)
+
+    def link(self, sub: str, customer_id: str) -> Literal["linked", "exists", "conflict"]:
+        """Write the mapping when neither side exists yet (webhook-side provisioning; no Stripe call).
+
+        ``"exists"`` when it is already this mapping; ``"conflict"`` when either side is mapped to something
+        else: nothing is overwritten and the ``CustomerMappingConflict`` metric is counted.
+        """
+        now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        try:
+            self._write_mapping(sub, customer_id, now, "directory.link")
+        except ConditionFailed:
+            existing = self.lookup(sub)
+            if existing is not None and existing.customer_id == customer_id:
+                return "exists"
+            count("CustomerMappingConflict")
+            logger.warning("customer mapping conflict; nothing overwritten", extra={"customer_id": customer_id})
+            return "conflict"
+        count("CustomerLinked")
+        return "linked"
+
+    def _write_mapping(self, sub: str, customer_id: str, created_at: str, operation: str, attempts: int = 1) -> None:
+        """Both items of the mapping, each only if its key is free (one transaction)."""
+        free = "attribute_not_exists(pk)"
+        user_item = {"customer_id": {"S": customer_id}, "created_at": {"S": created_at}}
+        customer_item = {"sub": {"S": sub}, "created_at": {"S": created_at}}
+        self._transact(
+            [
+                {"Item": {**_key(user_pk(sub), CUSTOMER_SK), **user_item}, "ConditionExpression": free},
+                {"Item": {**_key(customer_pk(customer_id), USER_SK), **customer_item}, "ConditionExpression": free},
+            ],
+            operation,
+            attempts=attempts,
+        )
 
     def _lost_race(self, sub: str, customer_id: str) -> CustomerMapping:
         winner = self.lookup(sub)

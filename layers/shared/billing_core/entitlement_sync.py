@@ -19,11 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
 from billing_core.catalog import Catalog, get_catalog
-from billing_core.directory import CustomerDirectory, customer_pk, dynamo_error, user_pk
+from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import ENTITLEMENTS_CHANGED, DomainEvent
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
 from billing_core.errors import DependencyUnavailable, NotFound
@@ -232,57 +229,9 @@ class EntitlementSync:
 def link_customer(sub: str, customer_id: str, *, table: str | None = None, dynamodb: Any | None = None) -> str:
     """Write the sub <-> customer mapping when neither side exists yet (webhook-side provisioning).
 
-    Returns ``"linked"``, ``"exists"`` (already this mapping) or ``"conflict"`` (either side is mapped to
-    something else: nothing is overwritten, the ``CustomerMappingConflict`` metric is counted).
+    Returns ``"linked"``, ``"exists"`` (already this mapping) or ``"conflict"`` (see ``CustomerDirectory.link``).
     """
-    table = table or get_settings().table_name
-    ddb = dynamodb or aws.client("dynamodb")
-    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-    items = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {
-                    "pk": {"S": user_pk(sub)},
-                    "sk": {"S": "CUSTOMER"},
-                    "customer_id": {"S": customer_id},
-                    "created_at": {"S": now},
-                },
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        },
-        {
-            "Put": {
-                "TableName": table,
-                "Item": {
-                    "pk": {"S": customer_pk(customer_id)},
-                    "sk": {"S": "USER"},
-                    "sub": {"S": sub},
-                    "created_at": {"S": now},
-                },
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        },
-    ]
-    try:
-        ddb.transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-        if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException" and (
-            "ConditionalCheckFailed" in reasons
-        ):
-            directory = CustomerDirectory(table_name=table, dynamodb=ddb)
-            existing = directory.lookup(sub)
-            if existing is not None and existing.customer_id == customer_id:
-                return "exists"
-            count("CustomerMappingConflict")
-            logger.warning("customer mapping conflict; nothing overwritten", extra={"customer_id": customer_id})
-            return "conflict"
-        raise dynamo_error(exc, "directory.link") from None
-    except BotoCoreError as exc:
-        raise dynamo_error(exc, "directory.link") from None
-    count("CustomerLinked")
-    return "linked"
+    return CustomerDirectory(table_name=table, dynamodb=dynamodb).link(sub, customer_id)
 
 
 __all__ = [

@@ -14,14 +14,13 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_core import aws
 from billing_core.catalog import Catalog
-from billing_core.directory import dynamo_error, user_pk
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
+from billing_core.store.base import ConditionFailed, TableStore
+from billing_core.store.keys import ENTITLEMENTS_SK, key, user_pk
 
 ENTITLED_STATUSES = frozenset({"active", "trialing"})
 KNOWN_STATUSES = frozenset(
@@ -160,32 +159,14 @@ def primary_subscription(subscriptions: Iterable[Any]) -> Any | None:
     return min(candidates, key=lambda s: (_STATUS_ORDER.get(_get(s, "status"), 9), -(_get(s, "created") or 0)))
 
 
-class EntitlementStore:
+class EntitlementStore(TableStore):
     """``USER#<sub>``/``ENTITLEMENTS`` in the billing table."""
 
-    SK = "ENTITLEMENTS"
-
-    def __init__(self, table_name: str | None = None, dynamodb: Any | None = None) -> None:
-        self._table = table_name
-        self._dynamodb = dynamodb
-
-    @property
-    def table(self) -> str:
-        return self._table or get_settings().table_name
-
-    @property
-    def dynamodb(self) -> Any:
-        return self._dynamodb or aws.client("dynamodb")
+    SK = ENTITLEMENTS_SK
 
     def get(self, sub: str) -> EntitlementRecord | None:
         """The stored record, or None. An unreadable item is treated as absent (and logged)."""
-        try:
-            response = self.dynamodb.get_item(
-                TableName=self.table, Key={"pk": {"S": user_pk(sub)}, "sk": {"S": self.SK}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "entitlements.get") from None
-        item = response.get("Item")
+        item = self._get(user_pk(sub), self.SK, "entitlements.get")
         if not item or "record" not in item:
             return None
         try:
@@ -200,23 +181,19 @@ class EntitlementStore:
 
         Returns False when the stored record is newer (the write is skipped, not an error).
         """
+        item = {
+            **key(user_pk(sub), self.SK),
+            "version": {"N": str(record.version)},
+            "record": {"S": record.model_dump_json()},
+            "updated_at": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
+        }
         try:
-            self.dynamodb.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": user_pk(sub)},
-                    "sk": {"S": self.SK},
-                    "version": {"N": str(record.version)},
-                    "record": {"S": record.model_dump_json()},
-                    "updated_at": {"S": datetime.now(UTC).isoformat(timespec="seconds")},
-                },
-                ConditionExpression="attribute_not_exists(pk) OR version < :v",
-                ExpressionAttributeValues={":v": {"N": str(record.version)}},
+            self._put(
+                item,
+                "entitlements.put",
+                condition="attribute_not_exists(pk) OR version < :v",
+                values={":v": {"N": str(record.version)}},
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise dynamo_error(exc, "entitlements.put") from None
-        except BotoCoreError as exc:
-            raise dynamo_error(exc, "entitlements.put") from None
+        except ConditionFailed:
+            return False
         return True

@@ -5,9 +5,8 @@ wraps its logic::
 
     @router.post("/billing/subscription/change")
     def change(body: ChangeRequest, caller: CallerDep, key: IdempotencyKeyDep) -> ChangeResponse:
-        result = run_idempotent(key, "subscription.change", body.model_dump(mode="json"),
-                                lambda: logic.change_plan(caller, body, key))
-        return ChangeResponse.model_validate(result)
+        return idempotent_route(key, "subscription.change", body.model_dump(mode="json"),
+                                lambda: logic.change_plan(caller, body, key), ChangeResponse, refresh=True)
 
 * the record is keyed by ``sub`` + key (users are isolated, D8) and lives 24 h (like Stripe's keys);
 * a retry gets the stored response (D2) — ``fn`` must return a JSON-serialisable dict;
@@ -23,18 +22,19 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from billing_core import aws
 from billing_core.errors import BadInput, DependencyUnavailable, IdempotencyKeyReused, RequestInProgress
 from billing_core.observability import count
 from billing_core.settings import get_settings
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
+from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, derive_key
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
-
-    from billing_core.app_factory import IdempotencyKey
 
 # Powertools Idempotency (and its DynamoDB persistence layer) is imported on the first mutation, not with this
 # module: every app imports it for ``register_lambda_context``, and read-only functions never need the rest.
@@ -43,6 +43,23 @@ if TYPE_CHECKING:
 RECORD_TTL_S = 24 * 3600
 IN_PROGRESS_RETRY_AFTER_S = 2
 KEY_PREFIX = "billing"
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """The caller's ``Idempotency-Key``, namespaced by ``sub`` (``app_factory`` reads it from the header)."""
+
+    sub: str
+    value: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.sub}:{self.value}"
+
+    def stripe(self, purpose: str) -> str:
+        """The Stripe idempotency key for one write of this request (``purpose`` names the write)."""
+        return derive_key(self.base, purpose)
+
 
 _lock = threading.Lock()
 _layer: DynamoDBPersistenceLayer | None = None
@@ -144,3 +161,29 @@ def run_idempotent(
     except IdempotencyPersistenceLayerError:
         count("IdempotencyStoreUnavailable")
         raise DependencyUnavailable(retry_after=2, operation="idempotency") from None
+
+
+def idempotent_route[M: BaseModel](
+    key: IdempotencyKey,
+    route: str,
+    payload: Mapping[str, Any],
+    run: Callable[[], BaseModel | Mapping[str, Any]],
+    response: type[M],
+    *,
+    refresh: bool = False,
+    request_id: str | None = None,
+) -> M:
+    """A mutation route's whole body: run ``run`` once per key (``run_idempotent``), store its answer as JSON, and
+    answer it (or the stored one, on a retry) as ``response``. ``refresh=True``: the caller's entitlements are
+    refreshed right after the write (``read_your_writes.after_write``, H4), inside the idempotent run."""
+
+    def answer() -> dict[str, Any]:
+        result = run()
+        data = result.model_dump(mode="json") if isinstance(result, BaseModel) else dict(result)
+        if refresh:
+            from billing_core.read_your_writes import after_write  # the entitlement adapters, for mutations only
+
+            return after_write(key.sub, route, data, request_id)
+        return data
+
+    return response.model_validate(run_idempotent(key, route, payload, answer))

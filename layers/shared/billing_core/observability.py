@@ -20,6 +20,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
+# Powertools' own variables stay here, outside the settings model: Logger and Metrics are built at import (every
+# module logs), before any settings could be read, and Powertools reads these same names itself; the settings
+# model is for this project's variables, read lazily.
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "billing")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "BillingSelfService")
 

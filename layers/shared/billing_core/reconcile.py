@@ -4,33 +4,26 @@ Webhooks can be missed (an endpoint disabled for days, a bug fixed after Stripe 
 re-derives each record from Stripe exactly as the webhook does (``EntitlementSync``), repairs drift, publishes
 ``billing.entitlements.changed`` for every repair, and reports what changed.
 
-Command::
+The command (``admin/reconcile.py``)::
 
-    python -m billing_core.reconcile --user <sub>     # one user
-    python -m billing_core.reconcile --all [--dry-run]
+    python -m admin.reconcile --user <sub>     # one user
+    python -m admin.reconcile --all [--dry-run]
 
 The scheduled Lambda (``reconcile.app.handler``, daily) runs ``--all`` within its time budget.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
-from billing_core.directory import CustomerDirectory, dynamo_error
+from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import DomainEventPublisher, get_publisher
 from billing_core.entitlement_sync import EntitlementSync, summary
 from billing_core.errors import BillingError
 from billing_core.observability import count, logger
-from billing_core.settings import get_settings
 
 
 @dataclass
@@ -77,8 +70,9 @@ class Reconciler:
         self.sync = sync or EntitlementSync()
         self.directory = directory or CustomerDirectory()
         self._publisher = publisher
-        self._dynamodb = dynamodb
-        self._table = table_name
+        # the table and client to scan, when given apart from the directory
+        given = dynamodb is not None or table_name is not None
+        self._scan_directory = CustomerDirectory(table_name, dynamodb) if given else None
 
     @property
     def publisher(self) -> DomainEventPublisher:
@@ -87,27 +81,8 @@ class Reconciler:
         return self._publisher
 
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
-        """Every (sub, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items)."""
-        ddb = self._dynamodb or aws.client("dynamodb")
-        table = self._table or get_settings().table_name
-        kwargs: dict[str, Any] = {
-            "TableName": table,
-            "FilterExpression": "sk = :sk AND begins_with(pk, :user)",
-            "ExpressionAttributeValues": {":sk": {"S": "CUSTOMER"}, ":user": {"S": "USER#"}},
-            "ProjectionExpression": "pk, customer_id",
-        }
-        while True:
-            try:
-                page = ddb.scan(**kwargs)
-            except (ClientError, BotoCoreError) as exc:
-                raise dynamo_error(exc, "reconcile.scan") from None
-            for item in page.get("Items", []):
-                customer_id = item.get("customer_id", {}).get("S", "")
-                if customer_id.startswith("cus_"):
-                    yield item["pk"]["S"].removeprefix("USER#"), customer_id
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        """Every (sub, customer id) in the directory."""
+        return (self._scan_directory or self.directory).mapped_customers()
 
     def reconcile_user(self, sub: str, *, dry_run: bool = False) -> ReconcileEntry:
         mapping = self.directory.lookup(sub)
@@ -158,25 +133,3 @@ class Reconciler:
         report.checked += 1
         report.changed += int(entry.changed)
         report.errors += int(entry.error is not None)
-
-
-def main(argv: list[str] | None = None, reconciler: Reconciler | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing_core.reconcile", description=__doc__.splitlines()[0])
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--user", metavar="SUB", help="reconcile one user (Cognito sub)")
-    target.add_argument("--all", action="store_true", help="reconcile every mapped customer")
-    parser.add_argument("--dry-run", action="store_true", help="report drift without writing")
-    parser.add_argument("--verbose", action="store_true", help="list unchanged users too")
-    args = parser.parse_args(argv)
-    reconciler = reconciler or Reconciler()
-    report = ReconcileReport()
-    if args.user:
-        Reconciler._add(report, reconciler.reconcile_user(args.user, dry_run=args.dry_run))
-    else:
-        report = reconciler.reconcile_all(dry_run=args.dry_run)
-    print(json.dumps(report.to_dict(only_changes=not args.verbose), indent=2))
-    return 1 if report.errors or report.unmapped else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,19 +1,26 @@
-"""Typed settings, read lazily from the environment and cached.
+"""The one settings model: every environment variable the code reads, typed, read lazily and cached.
 
-``get_settings()`` reads the environment once per process (cold start) and validates it; tests call
-``reset_settings()`` after changing the environment. Nothing here is read at import time.
+``get_settings()`` reads the environment once per process (cold start), validates it and checks what a function
+needs to run (the required names, F2, F5); tests call ``reset_settings()`` after changing the environment.
+``get_environment()`` is the same model without the function checks, for code that also runs in the admin
+commands (the catalog, the portal configuration store); ``read_settings()`` parses afresh (the admin commands,
+once per run). Nothing here is read at import time, and nothing outside this module reads ``os.environ``
+(observability keeps Powertools' own variables, see there).
 
-Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME,
-STRIPE_PUBLISHABLE_KEY, STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL,
-RETURN_PATH_PREFIXES, CATALOG_PATH, EVENT_BUS_NAME, GRACE_PERIOD_DAYS.
+Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME, STRIPE_PUBLISHABLE_KEY,
+STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL, RETURN_PATH_PREFIXES,
+CATALOG_PATH, EVENT_BUS_NAME, GRACE_PERIOD_DAYS, CANCELLATION_MODE, POWERTOOLS_IDEMPOTENCY_DISABLED,
+AWS_REGION / AWS_DEFAULT_REGION; admin commands only: STRIPE_SECRET_KEY, PORTAL_HEADLINE,
+PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from billing_core.errors import ConfigurationError
 
@@ -21,97 +28,125 @@ Stage = Literal["local", "dev", "prod"]
 _STAGES: tuple[Stage, ...] = ("local", "dev", "prod")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+#: ``at_period_end`` (default) or ``immediately`` (cancel now, prorated credit).
+CANCELLATION_MODES = ("at_period_end", "immediately")
+_REQUIRED = ("table_name", "idempotency_table_name", "stripe_secret_name")
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigurationError(message_for_logs=f"{name} must be true or false")
+class Settings(BaseSettings):
+    """The deployment's configuration. Build with ``get_settings()``; an invalid value -> ``ConfigurationError``."""
 
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
-def _csv(name: str, default: str = "") -> tuple[str, ...]:
-    return tuple(part.strip() for part in os.environ.get(name, default).split(",") if part.strip())
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The deployment's configuration. Build with ``get_settings()``."""
-
-    stage: Stage
-    table_name: str
-    idempotency_table_name: str
-    stripe_secret_name: str
+    stage: Stage = "local"
+    table_name: str = ""
+    idempotency_table_name: str = ""
+    stripe_secret_name: str = ""
     stripe_webhook_secret_name: str = ""
     stripe_api_base: str | None = None
     stripe_publishable_key: str = ""
     stripe_livemode: bool = False
     user_pool_id: str = ""
     app_base_url: str = ""
-    return_path_prefixes: tuple[str, ...] = ("/billing",)
+    return_path_prefixes: Annotated[tuple[str, ...], NoDecode] = ("/billing",)
     catalog_path: str | None = None
     event_bus_name: str | None = None
     grace_period_days: int = 7
-    region: str = field(default="us-east-1")
+    cancellation_mode: str = "at_period_end"
+    powertools_idempotency_disabled: str = "false"
+    aws_region: str = ""
+    aws_default_region: str = ""
+    # admin commands (catalog sync, portal configuration)
+    stripe_secret_key: str = ""
+    portal_headline: str = ""
+    portal_privacy_policy_url: str = ""
+    portal_terms_of_service_url: str = ""
 
     @property
     def deployed(self) -> bool:
         """True in dev and prod (anything that runs on AWS)."""
         return self.stage != "local"
 
+    @property
+    def region(self) -> str:
+        return self.aws_region or self.aws_default_region or "us-east-1"
 
-def _require(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ConfigurationError(message_for_logs=f"{name} is not set")
-    return value
+    # -- parsing (same messages as ever) --------------------------------------------------------------
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, raw: Any) -> str:
+        stage = str(raw).strip().lower()
+        if stage not in _STAGES:
+            raise ConfigurationError(message_for_logs=f"STAGE must be one of {', '.join(_STAGES)}, got {stage!r}")
+        return stage
+
+    @field_validator("grace_period_days", mode="before")
+    @classmethod
+    def _grace(cls, raw: Any) -> int:
+        try:
+            grace = int(str(raw).strip() or "7")
+        except ValueError:
+            raise ConfigurationError(message_for_logs="GRACE_PERIOD_DAYS must be an integer") from None
+        if not 0 <= grace <= 60:
+            raise ConfigurationError(message_for_logs="GRACE_PERIOD_DAYS must be between 0 and 60")
+        return grace
+
+    @field_validator("stripe_livemode", mode="before")
+    @classmethod
+    def _livemode(cls, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        value = str(raw).strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ConfigurationError(message_for_logs="STRIPE_LIVEMODE must be true or false")
+
+    @field_validator("return_path_prefixes", mode="before")
+    @classmethod
+    def _prefixes(cls, raw: Any) -> tuple[str, ...]:
+        parts = raw.split(",") if isinstance(raw, str) else list(raw)
+        return tuple(p.strip() for p in parts if p.strip()) or ("/billing",)
+
+    @field_validator("stripe_api_base", "catalog_path", "event_bus_name", mode="before")
+    @classmethod
+    def _optional(cls, raw: Any) -> str | None:
+        return (str(raw).strip() or None) if raw is not None else None
+
+    @field_validator("cancellation_mode", mode="before")
+    @classmethod
+    def _cancellation_mode(cls, raw: Any) -> str:
+        mode = str(raw).strip().lower()
+        return mode if mode in CANCELLATION_MODES else "at_period_end"
+
+    # -- what a function needs to run ------------------------------------------------------------------
+    def check_runtime(self) -> Settings:
+        """The required names, F5 and F2; returns ``self``. Raises ``ConfigurationError`` with a log message."""
+        for name in _REQUIRED:
+            if not getattr(self, name):
+                raise ConfigurationError(message_for_logs=f"{name.upper()} is not set")
+        _check_idempotency_enabled(self)  # F5
+        if self.stripe_livemode and self.stage != "prod":
+            raise ConfigurationError(message_for_logs="STRIPE_LIVEMODE=true is only allowed in STAGE=prod")
+        if self.stripe_publishable_key:
+            check_key_matches_stage(self.stripe_publishable_key, self)
+        return self
+
+
+def read_settings() -> Settings:
+    """Parse the environment now (uncached), without the function checks (admin commands)."""
+    return Settings()
 
 
 def load_settings() -> Settings:
     """Read and validate the environment (uncached). Raises ``ConfigurationError`` with a log message."""
-    stage = os.environ.get("STAGE", "local").strip().lower()
-    if stage not in _STAGES:
-        raise ConfigurationError(message_for_logs=f"STAGE must be one of {', '.join(_STAGES)}, got {stage!r}")
-    grace_raw = os.environ.get("GRACE_PERIOD_DAYS", "7").strip() or "7"
-    try:
-        grace = int(grace_raw)
-    except ValueError:
-        raise ConfigurationError(message_for_logs="GRACE_PERIOD_DAYS must be an integer") from None
-    if not 0 <= grace <= 60:
-        raise ConfigurationError(message_for_logs="GRACE_PERIOD_DAYS must be between 0 and 60")
-    settings = Settings(
-        stage=stage,  # type: ignore[arg-type]
-        table_name=_require("TABLE_NAME"),
-        idempotency_table_name=_require("IDEMPOTENCY_TABLE_NAME"),
-        stripe_secret_name=_require("STRIPE_SECRET_NAME"),
-        stripe_webhook_secret_name=os.environ.get("STRIPE_WEBHOOK_SECRET_NAME", "").strip(),
-        stripe_api_base=os.environ.get("STRIPE_API_BASE", "").strip() or None,
-        stripe_publishable_key=os.environ.get("STRIPE_PUBLISHABLE_KEY", "").strip(),
-        stripe_livemode=_bool("STRIPE_LIVEMODE"),
-        user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
-        app_base_url=os.environ.get("APP_BASE_URL", "").strip(),
-        return_path_prefixes=_csv("RETURN_PATH_PREFIXES", "/billing") or ("/billing",),
-        catalog_path=os.environ.get("CATALOG_PATH", "").strip() or None,
-        event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip() or None,
-        grace_period_days=grace,
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-    )
-    _check_idempotency_enabled(settings)  # F5
-    if settings.stripe_livemode and settings.stage != "prod":
-        raise ConfigurationError(message_for_logs="STRIPE_LIVEMODE=true is only allowed in STAGE=prod")
-    if settings.stripe_publishable_key:
-        check_key_matches_stage(settings.stripe_publishable_key, settings)
-    return settings
+    return read_settings().check_runtime()
 
 
 def _check_idempotency_enabled(settings: Settings) -> None:
     """F5: Powertools idempotency must not be switched off by environment in a deployed stage."""
-    raw = os.environ.get("POWERTOOLS_IDEMPOTENCY_DISABLED", "false").strip().lower()
+    raw = settings.powertools_idempotency_disabled.strip().lower()
     if settings.deployed and raw not in _FALSE:
         raise ConfigurationError(
             message_for_logs="POWERTOOLS_IDEMPOTENCY_DISABLED is set in a deployed stage; refusing to start"
@@ -141,10 +176,17 @@ def check_key_matches_stage(key: str, settings: Settings) -> None:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (read on first use, then cached)."""
+    """The process-wide settings of a function (read on first use, checked, then cached)."""
     return load_settings()
+
+
+@lru_cache(maxsize=1)
+def get_environment() -> Settings:
+    """The process-wide settings without the function checks (code shared with the admin commands)."""
+    return read_settings()
 
 
 def reset_settings() -> None:
     """Forget the cached settings (tests, or after changing the environment)."""
     get_settings.cache_clear()
+    get_environment.cache_clear()

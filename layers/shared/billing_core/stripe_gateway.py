@@ -50,7 +50,7 @@ from billing_core.errors import (
 )
 from billing_core.observability import count, logger
 from billing_core.settings import Settings, check_key_matches_stage, get_settings
-from billing_core.stripe_fields import field
+from billing_core.stripe_fields import field, object_id
 
 T = TypeVar("T")
 
@@ -364,12 +364,7 @@ def reset_gateway() -> None:
 # --------------------------------------------------------------------------------------------------
 def owner_of(obj: Mapping[str, Any] | Any) -> str | None:
     """The customer id a Stripe object belongs to (``customer`` as id or expanded object)."""
-    customer = obj.get("customer") if isinstance(obj, Mapping) else getattr(obj, "customer", None)
-    if isinstance(customer, Mapping):
-        customer = customer.get("id")
-    elif customer is not None and not isinstance(customer, str):
-        customer = getattr(customer, "id", None)
-    return customer if isinstance(customer, str) else None
+    return object_id(field(obj, "customer"))
 
 
 def assert_owned(obj: Mapping[str, Any] | Any, customer_id: str, *, operation: str = "ownership") -> None:
@@ -382,14 +377,9 @@ def assert_owned(obj: Mapping[str, Any] | Any, customer_id: str, *, operation: s
         count("OwnershipDenied")
         logger.warning(
             "ownership check failed",
-            extra={"operation": operation, "object": _obj_id(obj), "has_owner": owner is not None},
+            extra={"operation": operation, "object": object_id(obj), "has_owner": owner is not None},
         )
         raise NotFound(operation=operation)
-
-
-def _obj_id(obj: Any) -> str | None:
-    value = obj.get("id") if isinstance(obj, Mapping) else getattr(obj, "id", None)
-    return value if isinstance(value, str) else None
 
 
 def derive_key(base: str, purpose: str) -> str:

@@ -156,8 +156,9 @@ def test_overview_of_a_discounted_subscription_shows_plan_next_bill_and_discount
     handler, stripe_env, customer, stripe_client
 ):
     # Given the catalog in Stripe and a monthly Pro subscription with a 30% coupon, on a customer who reads German
-    from billing_core.catalog_sync import CatalogSync
     from billing_core.stripe_gateway import get_gateway
+
+    from admin.catalog_sync import CatalogSync
 
     CatalogSync(get_gateway()).run(out=lambda _line: None)
     price = stripe_client.v1.prices.list(params={"lookup_keys": ["pro_monthly"]}).data[0]

@@ -21,8 +21,9 @@ def handler(stripe_env):
 @pytest.fixture
 def paying_customer(stripe_env, stripe_client):
     """A mapped customer with a default card, and the catalog synced to Stripe."""
-    from billing_core.catalog_sync import CatalogSync
     from billing_core.stripe_gateway import get_gateway
+
+    from admin.catalog_sync import CatalogSync
 
     CatalogSync(get_gateway()).run(out=lambda _line: None)
     cus = stripe_client.v1.customers.create(params={"email": stripe_env.user_email})

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from billing_core.catalog import Catalog, load_catalog
-from billing_core.catalog_sync import CatalogSync, CatalogSyncError, main, sync_catalog
 from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+
+from admin.catalog_sync import CatalogSync, CatalogSyncError, main, sync_catalog
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from billing_core.settings import reset_settings
 
 from tests.integration.plan_change.pc_world import World, assert_adds_up
 
@@ -211,6 +212,7 @@ def test_resume_answers_the_next_payment(world: World) -> None:
 
 def test_immediate_cancel_answers_the_credit_kept_on_the_balance(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CANCELLATION_MODE", "immediately")
+    reset_settings()  # settings are read once per cold start
     _, cus, subscription, _ = world.user_on("pro_monthly", days_in=10)
     response = world.call("POST", "/billing/subscription/cancel", body={"feedback": "unused", "decline_offer": True})
     assert response["statusCode"] == 200, response["body"]

@@ -186,9 +186,9 @@ def test_b9_client_proration_date_is_refused_and_stale_preview_is_409(world: Wor
 def test_b9_expired_and_unknown_previews_are_refused(world: World) -> None:
     import time
 
+    from billing_core.store.plan_change import PREVIEW_TTL_S, PlanChangeStore
     from plan_change.app import app, plan_changer
     from plan_change.logic import PlanChanger
-    from plan_change.store import PREVIEW_TTL_S, PlanChangeStore
 
     world.user_on("starter_monthly", days_in=4)
     preview = world.preview("pro_monthly")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from billing_core.catalog import load_catalog
-from billing_core.catalog_sync import sync_catalog
-from billing_core.portal_config import PortalConfigurator
 from billing_core.stripe_gateway import StripeGateway, build_stripe_client
 
+from admin.catalog_sync import sync_catalog
+from admin.portal_config import PortalConfigurator
 from tests.integration.portal_session.portal_world import Account
 
 

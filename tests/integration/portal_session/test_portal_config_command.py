@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 from billing_core.catalog import Catalog, load_catalog
-from billing_core.catalog_sync import sync_catalog
 from billing_core.errors import ConfigurationError
-from billing_core.portal_config import CONFIG_PK, CONFIG_SK, PortalConfigStore, PortalConfigurator, main
+from billing_core.store.keys import PORTAL_CONFIG_PK as CONFIG_PK
+from billing_core.store.keys import PORTAL_CONFIG_SK as CONFIG_SK
+from billing_core.store.portal_config import PortalConfigStore
 
+from admin.catalog_sync import sync_catalog
+from admin.portal_config import PortalConfigurator, main
 from tests.helpers import aws as h
 
 

@@ -20,7 +20,7 @@ import pytest
 from billing_core.entitlement_sync import EntitlementSync, same_entitlements
 from billing_core.errors import BillingError, ConfigurationError
 from billing_core.observability import logger
-from webhook.ledger import LEASE_S
+from billing_core.store.event_ledger import LEASE_S
 from webhook.processor import EventInProgress
 
 from tests.integration.webhook.conftest import Stack

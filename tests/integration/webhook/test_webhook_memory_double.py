@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 from billing_core.entitlement_sync import link_customer
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
-from webhook.ledger import EventLedger
+from billing_core.store.event_ledger import EventLedger
 
 from tests.helpers import aws as h
 from tests.integration.webhook.memory_dynamodb import MemoryDynamoDB

@@ -137,7 +137,7 @@ def test_cognito_outage_is_503(aws_env):
 
 def test_client_error_type_is_not_leaked(aws_env):
     err = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "arn:aws:..."}}, "GetItem")
-    from billing_core.directory import dynamo_error
+    from billing_core.store import dynamo_error
 
     mapped = dynamo_error(err, "x")
     assert "arn" not in mapped.message

@@ -5,11 +5,11 @@ from billing_core.app_factory import (
     MAX_BODY_BYTES,
     CallerDep,
     IdempotencyKeyDep,
-    RequestModel,
     create_app,
     make_handler,
 )
 from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.models import RequestModel
 from fastapi import APIRouter
 
 from tests.helpers.apigw import http_event, invoke

@@ -3,9 +3,8 @@
 import threading
 
 import pytest
-from billing_core.app_factory import IdempotencyKey
 from billing_core.errors import IdempotencyKeyReused, PaymentFailed, RequestInProgress
-from billing_core.idempotency import run_idempotent
+from billing_core.idempotency import IdempotencyKey, run_idempotent
 
 
 def test_d2_retry_with_the_same_key_replays_the_stored_response(aws_env):

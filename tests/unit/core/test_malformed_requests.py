@@ -6,7 +6,8 @@ Each must be answered in the one error shape (never a bare 500, a stack trace or
 import json
 
 import pytest
-from billing_core.app_factory import CallerDep, RequestModel, create_app, make_handler
+from billing_core.app_factory import CallerDep, create_app, make_handler
+from billing_core.models import RequestModel
 from fastapi import APIRouter
 
 from tests.helpers.apigw import http_event, invoke

@@ -28,7 +28,7 @@ def test_b4_cancel_comment_limits() -> None:
 
 
 def _preview(expires_at: int):  # type: ignore[no-untyped-def]
-    from plan_change.store import StoredPreview
+    from billing_core.store.plan_change import StoredPreview
 
     return StoredPreview(
         preview_id="pv_" + "b" * 24,
@@ -52,7 +52,7 @@ def _preview(expires_at: int):  # type: ignore[no-untyped-def]
 
 def test_b9_preview_is_per_user_expires_and_is_consumed_once(aws_env) -> None:  # type: ignore[no-untyped-def]
     from billing_core.errors import Conflict, NotFound
-    from plan_change.store import PlanChangeStore
+    from billing_core.store.plan_change import PlanChangeStore
 
     now = {"t": 1000.0}
     store = PlanChangeStore(clock=lambda: now["t"])
@@ -75,7 +75,7 @@ def test_b9_preview_is_per_user_expires_and_is_consumed_once(aws_env) -> None:  
 
 
 def test_d5_lease_is_exclusive_and_expires(aws_env) -> None:  # type: ignore[no-untyped-def]
-    from plan_change.store import LOCK_TTL_S, ChangeInProgress, PlanChangeStore
+    from billing_core.store.plan_change import LOCK_TTL_S, ChangeInProgress, PlanChangeStore
 
     now = {"t": 1000.0}
     store = PlanChangeStore(clock=lambda: now["t"])
@@ -91,12 +91,12 @@ def test_d5_lease_is_exclusive_and_expires(aws_env) -> None:  # type: ignore[no-
 
 def test_retention_offer_is_claimed_once(aws_env) -> None:  # type: ignore[no-untyped-def]
     from billing_core.errors import Conflict
-    from plan_change.store import PlanChangeStore
+    from billing_core.retention_offer import RetentionOfferStore
 
-    store = PlanChangeStore()
-    assert store.offer_used("user-a", "offer") is None
-    store.claim_offer("user-a", "offer", "req-1", "sub_1", "COUPON")
-    store.claim_offer("user-a", "offer", "req-1", "sub_1", "COUPON")  # replay of the same request
+    store = RetentionOfferStore()
+    assert store.claimed_by("user-a", "offer") is None
+    store.claim("user-a", "offer", "req-1", "sub_1", "COUPON")
+    store.claim("user-a", "offer", "req-1", "sub_1", "COUPON")  # replay of the same request
     with pytest.raises(Conflict):
-        store.claim_offer("user-a", "offer", "req-2", "sub_1", "COUPON")
-    assert store.offer_used("user-a", "offer") == "req-1"
+        store.claim("user-a", "offer", "req-2", "sub_1", "COUPON")
+    assert store.claimed_by("user-a", "offer") == "req-1"

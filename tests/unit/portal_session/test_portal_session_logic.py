@@ -6,10 +6,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from billing_core.app_factory import IdempotencyKey
 from billing_core.catalog import load_catalog
 from billing_core.directory import CustomerMapping
 from billing_core.errors import BadInput, Conflict
+from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.settings import reset_settings
 from portal_session.logic import PortalSessions

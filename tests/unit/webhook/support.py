@@ -14,8 +14,8 @@ import boto3
 from billing_core.domain_events import DomainEvent
 from billing_core.entitlement_sync import BillingState
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
+from billing_core.store.event_ledger import event_pk
 from botocore.exceptions import ClientError
-from webhook.ledger import event_pk
 from webhook.processor import WebhookProcessor
 from webhook.signature import compute_signature
 

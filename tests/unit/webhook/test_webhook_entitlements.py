@@ -21,10 +21,11 @@ from billing_core.entitlement_sync import CUSTOMER_DELETED, BillingState, Entitl
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
 from billing_core.entitlements_api import effective, get_entitlements, has_feature
 from billing_core.errors import DependencyUnavailable
-from billing_core.reconcile import Reconciler, main
+from billing_core.reconcile import Reconciler
 from pre_token import app as pre_token
 from reconcile import app as reconcile
 
+from admin.reconcile import main
 from tests.helpers import aws as h
 from tests.unit.webhook.support import FakeStripe, Harness, RecordingPublisher, stripe_event, subscription
 

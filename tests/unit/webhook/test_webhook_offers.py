@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 from billing_core.catalog import get_catalog
-from plan_change.store import PlanChangeStore
-from portal_session.logic import OfferLedger
+from billing_core.retention_offer import RetentionOfferStore
 from webhook.offers import CLAIMED_BY_PREFIX, RetentionOfferRecorder
 
 from tests.helpers import aws as h
@@ -64,8 +63,8 @@ def test_coupon_accepted_in_the_portal_records_the_offer_item_plan_change_and_po
     assert (item["subscription_id"]["S"], item["coupon"]["S"]) == ("sub_olga", COUPON)
     assert int(item["claimed_at"]["N"]) > 0
     assert discounts.reads == ["sub_olga"]  # the event names discounts by id: read back from Stripe
-    assert PlanChangeStore().offer_used(SUB, OFFER.id) == CLAIMED_BY_PREFIX + event["id"]
-    assert OfferLedger().used(SUB, OFFER.id) is True
+    assert RetentionOfferStore().claimed_by(SUB, OFFER.id) == CLAIMED_BY_PREFIX + event["id"]
+    assert RetentionOfferStore().used(SUB, OFFER.id) is True
 
 
 def test_redelivery_and_later_events_keep_the_first_record(wh: Harness, discounts: FakeDiscounts) -> None:
@@ -81,13 +80,13 @@ def test_redelivery_and_later_events_keep_the_first_record(wh: Harness, discount
 
 
 def test_an_offer_claimed_by_plan_change_is_not_overwritten(wh: Harness, discounts: FakeDiscounts) -> None:
-    PlanChangeStore().claim_offer(SUB, OFFER.id, "fingerprint-of-the-api-request", "sub_olga", COUPON)
+    RetentionOfferStore().claim(SUB, OFFER.id, "fingerprint-of-the-api-request", "sub_olga", COUPON)
     before = offer_item()
     discounts.coupons["sub_olga"] = [COUPON]
     wh.stripe.set(CUS, subscription(sub_id="sub_olga", customer=CUS))
     assert wh.deliver(discounted(["di_1"]))["statusCode"] == 200
     assert offer_item() == before
-    assert PlanChangeStore().offer_used(SUB, OFFER.id) == "fingerprint-of-the-api-request"
+    assert RetentionOfferStore().claimed_by(SUB, OFFER.id) == "fingerprint-of-the-api-request"
 
 
 def test_other_coupons_or_no_discounts_record_nothing(wh: Harness, discounts: FakeDiscounts) -> None:

@@ -16,7 +16,6 @@ Usage::
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from billing_core.errors import BadInput, ConfigurationError, Conflict
+from billing_core.settings import get_environment
 
 Interval = Literal["month", "year"]
 Timing = Literal["immediate", "period_end"]
@@ -255,7 +255,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 @lru_cache(maxsize=1)
 def get_catalog() -> Catalog:
     """The deployment's catalog (``CATALOG_PATH`` or the demo catalog), loaded once."""
-    return load_catalog(os.environ.get("CATALOG_PATH") or None)
+    return load_catalog(get_environment().catalog_path)
 
 
 def reset_catalog() -> None:

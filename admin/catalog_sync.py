@@ -1,6 +1,6 @@
 """Catalog sync: Stripe products, prices and the retention coupon from the catalog file.
 
-``python -m billing_core.catalog_sync [--dry-run] [--catalog PATH]`` (Make target ``sync-catalog``).
+``python -m admin.catalog_sync [--dry-run] [--catalog PATH]`` (Make target ``sync-catalog``).
 
 * One product per catalog plan, found again by a price of the plan (its ``lookup_key``) or by
   ``metadata.plan_id``; created when missing; name, description and metadata kept in step.
@@ -22,7 +22,6 @@ Stripe access: ``STRIPE_SECRET_KEY`` (a test key for Stripe test mode) or the se
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +30,8 @@ from typing import Any
 
 from billing_core.catalog import Catalog, Coupon, Plan, Price, get_catalog, load_catalog
 from billing_core.errors import BillingError, ConfigurationError, NotFound
+from billing_core.settings import Settings, read_settings
+from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import (
@@ -48,31 +49,22 @@ _LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit for prices.list(lookup_keys=...)
 # --------------------------------------------------------------------------------------------------
 # Stripe access for the commands
 # --------------------------------------------------------------------------------------------------
-def admin_gateway() -> StripeGateway:
+def admin_gateway(settings: Settings | None = None) -> StripeGateway:
     """A gateway for operator commands: ``STRIPE_SECRET_KEY`` or the ``STRIPE_SECRET_NAME`` secret."""
-    key = os.environ.get("STRIPE_SECRET_KEY", "").strip()
+    env = settings or read_settings()
+    key = env.stripe_secret_key
     if not key:
-        name = os.environ.get("STRIPE_SECRET_NAME", "").strip()
-        if not name:
+        if not env.stripe_secret_name:
             raise ConfigurationError(message_for_logs="set STRIPE_SECRET_KEY or STRIPE_SECRET_NAME")
-        key = stripe_key_from_secret(read_secret(name))
-    stage = os.environ.get("STAGE", "local").strip().lower()
-    if "_live_" in key[:8] and stage != "prod":
-        raise ConfigurationError(message_for_logs=f"a live Stripe key in stage {stage!r}; refusing to run")
-    return StripeGateway(client=build_stripe_client(key, os.environ.get("STRIPE_API_BASE", "").strip() or None))
+        key = stripe_key_from_secret(read_secret(env.stripe_secret_name))
+    if "_live_" in key[:8] and env.stage != "prod":
+        raise ConfigurationError(message_for_logs=f"a live Stripe key in stage {env.stage!r}; refusing to run")
+    return StripeGateway(client=build_stripe_client(key, env.stripe_api_base))
 
 
 def metadata_of(obj: Any) -> dict[str, Any]:
     """An object's metadata as a plain dict."""
     return as_dict(g(obj, "metadata") or {})
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    """A Stripe object (or dict) as a plain dict."""
-    if isinstance(obj, dict):
-        return obj
-    to_dict = getattr(obj, "to_dict", None)
-    return dict(to_dict()) if callable(to_dict) else {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -455,7 +447,7 @@ def sync_catalog(gateway: StripeGateway, catalog: Catalog | None = None, *, quie
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing_core.catalog_sync", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m admin.catalog_sync", description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print the plan of changes and write nothing")
     parser.add_argument("--catalog", help="catalog file (default: CATALOG_PATH or the demo catalog)")
     args = parser.parse_args(list(argv) if argv is not None else None)

@@ -1,6 +1,6 @@
 """The Stripe Customer Portal configuration as code.
 
-``python -m billing_core.portal_config [--dry-run]`` (Make target ``portal-config``) creates or updates the
+``python -m admin.portal_config [--dry-run]`` (Make target ``portal-config``) creates or updates the
 billing portal configuration from the catalog, then stores its id in the billing table item
 ``CONFIG#portal``/``CONFIG`` (attribute ``configuration_id``), where ``portal_session`` reads it
 (:func:`PortalConfigStore.configuration_id`). DynamoDB rather than SSM: the functions already read that
@@ -26,27 +26,23 @@ updated only where they differ; a second run makes no write at all and prints "n
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, cast
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
 from billing_core.catalog import Catalog, get_catalog, load_catalog
-from billing_core.catalog_sync import MANAGED_BY, admin_gateway, as_dict, g, metadata_of
-from billing_core.directory import dynamo_error
 from billing_core.errors import BillingError, ConfigurationError, NotFound
-from billing_core.observability import count, logger
+from billing_core.observability import logger
+from billing_core.settings import Settings, read_settings
+from billing_core.store.portal_config import PortalConfigStore
+from billing_core.stripe_fields import as_dict, object_id
+from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, derive_key
 
-CONFIG_PK = "CONFIG#portal"
-CONFIG_SK = "CONFIG"
+from admin.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
+
 CANCELLATION_REASONS = (
     "customer_service",
     "low_quality",
@@ -64,65 +60,6 @@ MAX_PORTAL_PRODUCTS = 10
 
 
 # --------------------------------------------------------------------------------------------------
-# Where the configuration id lives
-# --------------------------------------------------------------------------------------------------
-class PortalConfigStore:
-    """``CONFIG#portal``/``CONFIG`` in the billing table."""
-
-    def __init__(
-        self, table_name: str | None = None, dynamodb: Any | None = None, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._table = table_name
-        self._dynamodb = dynamodb
-        self._clock = clock
-
-    @property
-    def table(self) -> str:
-        if self._table:
-            return self._table
-        name = os.environ.get("TABLE_NAME", "").strip()
-        if not name:
-            raise ConfigurationError(message_for_logs="TABLE_NAME is not set")
-        return name
-
-    @property
-    def dynamodb(self) -> Any:
-        return self._dynamodb or aws.client("dynamodb")
-
-    def get(self) -> str | None:
-        try:
-            item = self.dynamodb.get_item(
-                TableName=self.table, Key={"pk": {"S": CONFIG_PK}, "sk": {"S": CONFIG_SK}}, ConsistentRead=True
-            ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "portal_config.get") from None
-        value = (item or {}).get("configuration_id", {}).get("S", "")
-        return value if value.startswith("bpc_") else None
-
-    def configuration_id(self) -> str:
-        """The configuration every portal session uses; ``ConfigurationError`` when none was stored."""
-        value = self.get()
-        if value is None:
-            count("PortalNotConfigured")
-            raise ConfigurationError(message_for_logs="no portal configuration stored: run `make portal-config`")
-        return value
-
-    def put(self, configuration_id: str) -> None:
-        try:
-            self.dynamodb.put_item(
-                TableName=self.table,
-                Item={
-                    "pk": {"S": CONFIG_PK},
-                    "sk": {"S": CONFIG_SK},
-                    "configuration_id": {"S": configuration_id},
-                    "updated_at": {"S": datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="seconds")},
-                },
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise dynamo_error(exc, "portal_config.put") from None
-
-
-# --------------------------------------------------------------------------------------------------
 # Desired state
 # --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -133,16 +70,16 @@ class PortalSettings:
     headline: str | None = None
 
     @classmethod
-    def from_env(cls) -> PortalSettings:
-        base = os.environ.get("APP_BASE_URL", "").strip().rstrip("/")
+    def from_env(cls, settings: Settings | None = None) -> PortalSettings:
+        env = settings or read_settings()
+        base = env.app_base_url.rstrip("/")
         if not base.startswith(("https://", "http://")):
             raise ConfigurationError(message_for_logs="APP_BASE_URL must be set to the app's https:// origin")
-        prefixes = [p.strip() for p in os.environ.get("RETURN_PATH_PREFIXES", "/billing").split(",") if p.strip()]
         return cls(
-            default_return_url=base + (prefixes[0] if prefixes else "/billing"),
-            privacy_policy_url=os.environ.get("PORTAL_PRIVACY_POLICY_URL", "").strip() or f"{base}/privacy",
-            terms_of_service_url=os.environ.get("PORTAL_TERMS_OF_SERVICE_URL", "").strip() or f"{base}/terms",
-            headline=os.environ.get("PORTAL_HEADLINE", "").strip() or None,
+            default_return_url=base + env.return_path_prefixes[0],
+            privacy_policy_url=env.portal_privacy_policy_url or f"{base}/privacy",
+            terms_of_service_url=env.portal_terms_of_service_url or f"{base}/terms",
+            headline=env.portal_headline or None,
         )
 
 
@@ -157,7 +94,7 @@ def catalog_prices(gateway: StripeGateway, catalog: Catalog) -> dict[str, tuple[
             lambda c, chunk=chunk: c.v1.prices.list(params={"lookup_keys": chunk, "active": True, "limit": 100}),  # type: ignore[misc]
         )
         for price in page.auto_paging_iter():
-            product = price.product if isinstance(price.product, str) else price.product.id
+            product = object_id(price.product)
             found[str(price.lookup_key)] = (str(price.id), str(product))
     missing = [k for k in keys if k not in found]
     if missing:
@@ -427,7 +364,7 @@ def configure_portal(gateway: StripeGateway, catalog: Catalog | None = None) -> 
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m billing_core.portal_config", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m admin.portal_config", description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
     parser.add_argument("--catalog", help="catalog file (default: CATALOG_PATH or the demo catalog)")
     args = parser.parse_args(list(argv) if argv is not None else None)

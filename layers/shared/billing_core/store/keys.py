@@ -1,0 +1,61 @@
+"""Every item key of the billing table, in one place (one table; ``pk``/``sk`` strings).
+
+===========================  ================================  ==========================================
+pk                           sk                                what
+===========================  ================================  ==========================================
+``USER#<sub>``               ``CUSTOMER``                      the user's Stripe customer (directory)
+``CUSTOMER#<cus_id>``        ``USER``                          reverse lookup for webhooks (directory)
+``USER#<sub>``               ``ENTITLEMENTS``                  the entitlement record (entitlements)
+``USER#<sub>``               ``AUDIT#<iso time>#<action>``     one audit entry, TTL ``expires_at`` (audit)
+``USER#<sub>``               ``PREVIEW#<preview id>``          a plan-change preview, TTL (plan_change)
+``USER#<sub>``               ``OFFER#<offer id>``              the retention offer was taken (retention_offer)
+``USER#<sub>``               ``LOCK#subscription``             the subscription lease, TTL (plan_change)
+``EVENT#<evt_id>``           ``EVENT``                         the webhook ledger, TTL (event_ledger)
+``CONFIG#portal``            ``CONFIG``                        the portal configuration id (portal_config)
+===========================  ================================  ==========================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The table's TTL attribute (epoch seconds). The template enables TTL on this name.
+TTL_ATTRIBUTE = "expires_at"
+
+CUSTOMER_SK = "CUSTOMER"
+USER_SK = "USER"
+ENTITLEMENTS_SK = "ENTITLEMENTS"
+AUDIT_PREFIX = "AUDIT#"
+LOCK_SK = "LOCK#subscription"
+EVENT_SK = "EVENT"
+PORTAL_CONFIG_PK = "CONFIG#portal"
+PORTAL_CONFIG_SK = "CONFIG"
+
+
+def user_pk(sub: str) -> str:
+    return f"USER#{sub}"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def event_pk(event_id: str) -> str:
+    return f"EVENT#{event_id}"
+
+
+def audit_sk(iso_time: str, action: str) -> str:
+    return f"{AUDIT_PREFIX}{iso_time}#{action}"
+
+
+def preview_sk(preview_id: str) -> str:
+    return f"PREVIEW#{preview_id}"
+
+
+def offer_sk(offer_id: str) -> str:
+    return f"OFFER#{offer_id}"
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    """The DynamoDB key of one item."""
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
