@@ -54,7 +54,7 @@ check-branding: venv
 lint: venv
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy layers/shared/billing_core functions local admin tools packages/stripe_emulator/src
+	$(RUN) mypy layers/shared/billing_core functions local admin packages/stripe_emulator/src
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
@@ -102,10 +102,10 @@ deploy: build
 # After `sam deploy`: reads the stack outputs, writes billing/config.json, uploads web/ under billing/ and
 # invalidates CloudFront; says so and exits 0 when the stack does not host the page (WebHosting=false).
 web-deploy: venv
-	$(RUN) python -m tools.web_deploy --config-env $(ENV) $(ARGS)
+	$(RUN) python -m admin.web_deploy --config-env $(ENV) $(ARGS)
 
 web-headers: venv
-	$(RUN) python -m tools.web_headers
+	$(RUN) python -m admin.web_headers
 
 # Both read STRIPE_SECRET_KEY (or the STRIPE_SECRET_NAME secret), STRIPE_API_BASE (emulator), CATALOG_PATH;
 # portal-config also TABLE_NAME, APP_BASE_URL, RETURN_PATH_PREFIXES and the PORTAL_* business profile links.

@@ -4,7 +4,7 @@
 is what the page needs to talk to the offline stack (API URL, user pool and client, publishable key; no
 secrets), `/` redirects to `/billing`. Anything outside `web/` is refused.
 
-Every response carries the page's security headers (`web/security_headers.json`, rendered by `tools.web_headers`
+Every response carries the page's security headers (`web/security_headers.json`, rendered by `admin.web_headers`
 for the offline origins of the served config: the local API, moto's Cognito endpoint, the Stripe emulator and
 the example host app's origin in `host_origins`), the same set CloudFront sends for a hosted page.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tools import web_headers
+from admin import web_headers
 
 PREFIX = "/billing"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cfn_template import ROOT, load_template
 
-from tools import web_headers
+from admin import web_headers
 
 HOSTING = "WebHostingOn"
 STRICT_REFERRER = {"strict-origin-when-cross-origin", "strict-origin", "same-origin", "no-referrer"}

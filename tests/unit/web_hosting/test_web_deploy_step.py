@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tools import web_deploy
-from tools.web_deploy import DeployError, publish
+from admin import web_deploy
+from admin.web_deploy import DeployError, publish
 
 REGION = "us-east-1"
 STACK = "billing-test"

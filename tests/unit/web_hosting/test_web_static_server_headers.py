@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from admin import web_headers
 from local.stack.web import WebServer
-from tools import web_headers
 
 REPO = Path(__file__).resolve().parents[3]
 OFFLINE_CONFIG = {

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.web_headers import origin
+from admin.web_headers import origin
 
 REPO = Path(__file__).resolve().parents[1]
 WEB_ROOT = REPO / "web"
@@ -117,7 +117,7 @@ def page_files(web_root: Path) -> list[Upload]:
             continue
         uploads.append(Upload(PREFIX + rel, path.read_bytes(), ctype, "no-cache"))
     if unknown:
-        raise DeployError(f"no content type known for {', '.join(unknown)} (tools/web_deploy.py CONTENT_TYPES)")
+        raise DeployError(f"no content type known for {', '.join(unknown)} (admin/web_deploy.py CONTENT_TYPES)")
     if not any(u.key == PREFIX + "index.html" for u in uploads):
         raise DeployError(f"{web_root}/index.html is missing")
     uploads.sort(key=lambda u: u.key == PREFIX + "index.html")
@@ -210,7 +210,7 @@ def samconfig(env: str, path: Path = REPO / "samconfig.toml") -> dict[str, str]:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.web_deploy", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m admin.web_deploy", description=__doc__.split("\n")[0])
     parser.add_argument("--config-env", default="default", help="samconfig.toml environment (default: default)")
     parser.add_argument("--stack-name")
     parser.add_argument("--region")
