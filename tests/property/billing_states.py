@@ -15,7 +15,7 @@ from typing import Any
 from billing_core.entitlement_sync import EntitlementSync
 from hypothesis import strategies as st
 
-from tests.integration.plan_change.pc_world import DAY, START, World
+from tests.integration.plan_change.plan_change_setup import DAY, START, World
 
 MONTHLY = ("starter_monthly", "pro_monthly", "business_seat_monthly")
 YEARLY = ("starter_yearly", "pro_yearly", "business_seat_yearly")

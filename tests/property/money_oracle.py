@@ -20,7 +20,7 @@ from typing import Any
 
 from billing_core.entitlement_sync import EntitlementSync
 
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 from tests.property.billing_states import Situation
 from tests.property.oracle_actions import ACTIONS, Outcome
 from tests.property.oracle_reads import (

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 from tests.property.billing_states import CANCEL_BODY, Situation
 from tests.property.oracle_reads import call_payment_methods, expect, read
 

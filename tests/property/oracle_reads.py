@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from tests.helpers.apigw import http_event, invoke
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 from tests.property.billing_states import Situation
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from hypothesis import given
 
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 from tests.property.billing_states import KINDS, Scenario, build, scenarios
 from tests.property.money_oracle import check
 from tests.property.oracle_profiles import oracle_settings

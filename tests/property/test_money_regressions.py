@@ -7,7 +7,7 @@ cases stay checked even in a run that does not draw them. The oracle's message n
 
 from __future__ import annotations
 
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 from tests.property.billing_states import Action, BillingState, Scenario, build
 from tests.property.money_oracle import check
 

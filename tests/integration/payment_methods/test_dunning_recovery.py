@@ -7,7 +7,7 @@ clean state after.
 """
 
 from billing_core.audit import AuditLog
-from pm_support import call, confirm_setup_intent_like_stripe_js, past_due_customer
+from payment_methods_setup import call, confirm_setup_intent_like_stripe_js, past_due_customer
 
 from tests.helpers.apigw import http_event, invoke
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 from billing_core.audit import AuditLog
-from pm_support import (
+from payment_methods_setup import (
     approve_3ds,
     attach,
     call,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from billing_core.entitlement_sync import EntitlementSync
-from pm_support import attach, call, past_due_customer
+from payment_methods_setup import attach, call, past_due_customer
 
 from tests.helpers.apigw import http_event, invoke
 
@@ -33,7 +33,7 @@ def test_h4_paying_the_overdue_invoice_shows_active_right_away(pm_handler, read_
     after = read(read_handler, sub)
     assert after["dunning"]["past_due"] is False
     ent = after["entitlements"]
-    # (pm_support's price is outside the catalog, so the plan grants nothing either way: the status is what changed)
+    # (the setup helpers' price is not in the catalog, so the plan grants nothing either way: the status changed)
     assert (ent["source"], ent["status"], ent["past_due_since"], ent["grace_until"]) == ("stored", "active", None, None)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.plan_change.pc_world import DAY, World, assert_adds_up
+from tests.integration.plan_change.plan_change_setup import DAY, World, assert_adds_up
 
 EXACTNESS: list[tuple[str, int, int]] = []
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers.aws import get_item
-from tests.integration.plan_change.pc_world import DAY, START, World
+from tests.integration.plan_change.plan_change_setup import DAY, START, World
 
 
 def test_downgrade_is_scheduled_and_can_be_undone(world: World) -> None:

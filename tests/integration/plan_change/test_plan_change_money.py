@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from billing_core.settings import reset_settings
 
-from tests.integration.plan_change.pc_world import World, assert_adds_up
+from tests.integration.plan_change.plan_change_setup import World, assert_adds_up
 
 
 def _default_card(world: World, cus: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.helpers.apigw import http_event, invoke
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 
 
 def overview(world: World) -> dict[str, Any]:

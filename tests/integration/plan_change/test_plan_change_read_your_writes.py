@@ -15,7 +15,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from tests.helpers.apigw import http_event, invoke
-from tests.integration.plan_change.pc_world import World
+from tests.integration.plan_change.plan_change_setup import World
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.aws import get_item
-from tests.integration.plan_change.pc_world import DAY, START, World
+from tests.integration.plan_change.plan_change_setup import DAY, START, World
 
 MUTATIONS = [
     ("POST", "/billing/subscription/change", {"preview_id": "pv_aaaaaaaaaaaaaaaaaaaa"}),

@@ -8,7 +8,7 @@ from billing_core.stripe_gateway import StripeGateway, build_stripe_client
 
 from admin.catalog_sync import sync_catalog
 from admin.portal_config import PortalConfigurator
-from tests.integration.portal_session.portal_world import Account
+from tests.integration.portal_session.portal_setup import Account
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.integration.portal_session.portal_world import only_session, post, subscribe
+from tests.integration.portal_session.portal_setup import only_session, post, subscribe
 
 
 def _form_fields(html: str, action: str) -> dict[str, str]:

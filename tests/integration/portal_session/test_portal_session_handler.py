@@ -14,7 +14,7 @@ from billing_core.audit import AuditLog
 from billing_core.observability import REDACTED, scrub
 
 from tests.helpers import aws as h
-from tests.integration.portal_session.portal_world import only_session, post, sessions, subscribe
+from tests.integration.portal_session.portal_setup import only_session, post, sessions, subscribe
 
 RETURN = "https://app.example.test/billing"
 

@@ -20,7 +20,7 @@ from webhook.secrets import WebhookSecrets
 from tests.helpers import aws as h
 from tests.integration.webhook.lifecycles import create_catalog_prices
 from tests.integration.webhook.memory_dynamodb import MemoryDynamoDB
-from tests.unit.webhook.support import SECRET, FaultyDynamoDB, RecordingPublisher
+from tests.unit.webhook.webhook_harness import SECRET, FaultyDynamoDB, RecordingPublisher
 
 
 class FakeClock:

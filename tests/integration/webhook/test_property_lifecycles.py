@@ -25,7 +25,7 @@ from webhook.processor import EventInProgress
 
 from tests.integration.webhook.conftest import Stack
 from tests.integration.webhook.lifecycles import Lifecycle, emulator_events
-from tests.unit.webhook.support import signature
+from tests.unit.webhook.webhook_harness import signature
 
 CUSTOMERS = int(os.environ.get("WEBHOOK_PROPERTY_CUSTOMERS", "500"))
 SEED = int(os.environ.get("WEBHOOK_PROPERTY_SEED", "20261127"))

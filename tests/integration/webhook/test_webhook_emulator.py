@@ -16,7 +16,7 @@ from webhook import app as webhook_app
 from tests.helpers.apigw import http_event, invoke
 from tests.integration.webhook.conftest import Stack
 from tests.integration.webhook.lifecycles import DAY, T0, Lifecycle, emulator_events
-from tests.unit.webhook.support import signature
+from tests.unit.webhook.webhook_harness import signature
 
 
 @pytest.fixture

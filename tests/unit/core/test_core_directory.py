@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from tests.helpers import aws as h
-from tests.unit.core.fakes import fake_gateway
+from tests.unit.core.fake_customers import fake_gateway
 
 
 def test_lookup_without_mapping_is_none_and_creates_nothing(aws_env):

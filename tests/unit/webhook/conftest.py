@@ -17,7 +17,7 @@ from webhook.processor import WebhookProcessor
 from webhook.secrets import WebhookSecrets
 
 from tests.helpers import aws as h
-from tests.unit.webhook.support import FakeStripe, FaultyDynamoDB, Harness, RecordingPublisher
+from tests.unit.webhook.webhook_harness import FakeStripe, FaultyDynamoDB, Harness, RecordingPublisher
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from reconcile import app as reconcile
 
 from admin.reconcile import main
 from tests.helpers import aws as h
-from tests.unit.webhook.support import FakeStripe, Harness, RecordingPublisher, stripe_event, subscription
+from tests.unit.webhook.webhook_harness import FakeStripe, Harness, RecordingPublisher, stripe_event, subscription
 
 SUB = "user-bob"
 CUS = "cus_bob"

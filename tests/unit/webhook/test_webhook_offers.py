@@ -11,7 +11,7 @@ from billing_core.retention_offer import RetentionOfferStore
 from webhook.offers import CLAIMED_BY_PREFIX, RetentionOfferRecorder
 
 from tests.helpers import aws as h
-from tests.unit.webhook.support import Harness, stripe_event, subscription
+from tests.unit.webhook.webhook_harness import Harness, stripe_event, subscription
 
 SUB = "user-olga"
 CUS = "cus_olga"

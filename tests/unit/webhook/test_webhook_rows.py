@@ -15,7 +15,7 @@ from webhook.processor import EventInProgress
 
 from tests.helpers import aws as h
 from tests.helpers.apigw import LambdaContext
-from tests.unit.webhook.support import Harness, body_of, signature, stripe_event, subscription
+from tests.unit.webhook.webhook_harness import Harness, body_of, signature, stripe_event, subscription
 
 SUB = "user-ada"
 CUS = "cus_ada"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from . import allowlist
+from .object_builders import BUILDERS, Api
 from .sdk_shapes import compare_with_fixture, compare_with_sdk, shape_of
-from .world import BUILDERS, Api
 
 #: Stripe's example objects: `openapi/fixtures3.json` from Stripe's public OpenAPI repository (see data/README.md).
 FIXTURES = Path(__file__).resolve().parent / "data" / "stripe_fixtures3.json"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, lines, price
+from .billing_setup import DAY, T0, advance, clock_customer, lines, price
 
 
 def _sub(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, **extra: Any) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, event_types, price
+from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
 def test_charge_customer_fail_sequence(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]

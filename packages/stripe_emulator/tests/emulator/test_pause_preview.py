@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, price
+from .billing_setup import DAY, T0, advance, clock_customer, price
 
 
 def _sub(client: stripe.StripeClient) -> tuple[Any, Any, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, event_types, price
+from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 FEB1 = T0 + 31 * DAY  # the first period of a monthly subscription created on 1 Jan 2026 ends on 1 Feb
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, event_types, price
+from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
 def _http(api_base: str, method: str, path: str, form: dict[str, Any] | None = None) -> tuple[int, str]:

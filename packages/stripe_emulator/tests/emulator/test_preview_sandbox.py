@@ -10,7 +10,7 @@ import pytest
 import stripe
 from stripe_emulator.billing.preview import _CopyOnRead
 
-from ._billing import DAY, T0, advance, clock_customer, price
+from .billing_setup import DAY, T0, advance, clock_customer, price
 
 
 def _state(emulator: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, lines, price
+from .billing_setup import DAY, T0, advance, clock_customer, lines, price
 
 
 def _setup(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, **sub_extra):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, event_types, price
+from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
 def _sub(client: stripe.StripeClient):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, event_types, price
+from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
 def test_create_charges_default_card_and_items_carry_periods(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from stripe_emulator.billing import common
 from stripe_emulator.resources import test_clocks
 from stripe_emulator.testing import wait_until_ready
 
-from ._billing import DAY, T0, advance, clock_customer, event_types, price
+from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
 def test_create_advance_ready_and_renewals(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]

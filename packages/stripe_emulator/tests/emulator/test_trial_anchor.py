@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, price
+from .billing_setup import DAY, T0, advance, clock_customer, price
 
 CODE = "subscription_update_trial_after_billing_cycle_anchor"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import stripe
 
-from ._billing import DAY, T0, advance, clock_customer, lines, price
+from .billing_setup import DAY, T0, advance, clock_customer, lines, price
 
 HOUR = 3600
 

@@ -1,4 +1,4 @@
-"""In-memory fakes of our Stripe usage for core unit tests (no sockets)."""
+"""In-memory fake of the Stripe customers API for core unit tests (no sockets)."""
 
 from __future__ import annotations
 
