@@ -1,16 +1,10 @@
-"""billing_read logic against the Stripe emulator: a recording HTTP client and an account seeded with real objects.
-
-The emulator answers every Stripe question; it cannot say which requests our reader sent or how many were in flight
-at once, so ``RecordingHttpClient`` (stripe-python's own ``RequestsClient``, counting) answers those two.
-"""
+"""billing_read logic against the Stripe emulator: an account seeded with real objects through the API."""
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import stripe
 from stripe_emulator.testing import advance_clock
@@ -19,39 +13,6 @@ from tests.helpers import aws as h
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z
 DAY = 86400
-
-
-class RecordingHttpClient(stripe.RequestsClient):
-    """Records ``(method, path)`` of each request in ``sent``, and the peak number in flight at once."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[tuple[str, str]] = []
-        self.in_flight_max = 0
-        self._in_flight = 0
-        self._lock = threading.Lock()
-
-    def request(self, method: str, url: str, headers: Any, post_data: Any = None, **kw: Any) -> Any:
-        with self._lock:
-            self.sent.append((method.upper(), urlsplit(url).path))
-            self._in_flight += 1
-            self.in_flight_max = max(self.in_flight_max, self._in_flight)
-        try:
-            return super().request(method, url, headers, post_data, **kw)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-
-    def forget(self) -> None:
-        with self._lock:
-            self.sent.clear()
-            self.in_flight_max = 0
-
-
-def recording_client(emulator: Any) -> tuple[stripe.StripeClient, RecordingHttpClient]:
-    http = RecordingHttpClient()
-    client = stripe.StripeClient(emulator.secret_key, base_addresses={"api": emulator.api_base}, http_client=http)
-    return client, http
 
 
 def wait_for_verification(client: stripe.StripeClient, customer_id: str, tax_id: str, deadline_s: float = 30.0) -> None:

@@ -13,12 +13,12 @@ from billing_read.logic import BillingReader, reset_caches
 from stripe_emulator.testing import advance_clock
 
 from tests.helpers import aws as h
+from tests.helpers.stripe_recording import recording_client
 from tests.integration.billing_read.billing_read_setup import (
     DAY,
     T0,
     active_pro,
     invoice_ids,
-    recording_client,
     schedule_at_period_end,
     sync_catalog,
 )

@@ -1,4 +1,5 @@
-"""Customer directory: lookups, race-safe provisioning (D1), DynamoDB faults (E8)."""
+"""Customer directory against moto and the Stripe emulator: lookups, race-safe provisioning (D1), DynamoDB faults
+(E8)."""
 
 import threading
 
@@ -6,51 +7,66 @@ import boto3
 import pytest
 from billing_core.directory import CognitoUserPool, CustomerDirectory
 from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.stripe_gateway import StripeGateway
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from tests.helpers import aws as h
-from tests.unit.core.fake_customers import fake_gateway
+from tests.helpers.stripe_recording import recording_client
+
+CREATE = ("POST", "/v1/customers")
 
 
-def test_lookup_without_mapping_is_none_and_creates_nothing(aws_env):
-    gateway, fake = fake_gateway()
+@pytest.fixture
+def stripe(stripe_emulator):
+    """(gateway, client, recorder): a StripeGateway on the emulator whose requests are recorded."""
+    client, http = recording_client(stripe_emulator)
+    return StripeGateway(client=client), client, http
+
+
+def customers(client) -> list:
+    return list(client.v1.customers.list(params={"limit": 100}).data)
+
+
+def test_lookup_without_mapping_is_none_and_creates_nothing(aws_env, stripe):
+    gateway, client, http = stripe
     directory = CustomerDirectory(gateway=gateway)
     assert directory.lookup(aws_env.user_sub) is None
-    assert fake.customers.create_calls == 0
+    assert CREATE not in http.sent and customers(client) == []
     assert h.query_pk(f"USER#{aws_env.user_sub}") == []
 
 
-def test_get_or_create_uses_the_verified_email_and_name_from_the_user_pool(aws_env):
-    gateway, fake = fake_gateway()
+def test_get_or_create_uses_the_verified_email_and_name_from_the_user_pool(aws_env, stripe):
+    gateway, client, http = stripe
     mapping = CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
-    customer = fake.customers.by_id[mapping.customer_id]
+    customer = client.v1.customers.retrieve(mapping.customer_id)
     assert customer["email"] == aws_env.user_email
     assert customer["name"] == "Ada Lovelace"
-    assert customer["metadata"] == {"user_sub": aws_env.user_sub}
+    assert customer["metadata"].to_dict() == {"user_sub": aws_env.user_sub}
     assert CustomerDirectory().lookup(aws_env.user_sub).customer_id == mapping.customer_id
     assert CustomerDirectory().lookup_user(mapping.customer_id) == aws_env.user_sub
 
 
-def test_unverified_email_is_not_copied_to_stripe(aws_env):
+def test_unverified_email_is_not_copied_to_stripe(aws_env, stripe):
     sub = aws_env.user_pool.add_user("bob@example.com", email="bob@example.com", verified=False)
-    gateway, fake = fake_gateway()
+    gateway, client, _ = stripe
     mapping = CustomerDirectory(gateway=gateway).get_or_create(sub)
-    assert "email" not in fake.customers.by_id[mapping.customer_id]
+    assert client.v1.customers.retrieve(mapping.customer_id).email is None
 
 
-def test_second_call_reuses_the_mapping(aws_env):
-    gateway, fake = fake_gateway()
+def test_second_call_reuses_the_mapping(aws_env, stripe):
+    gateway, client, http = stripe
     directory = CustomerDirectory(gateway=gateway)
     first = directory.get_or_create(aws_env.user_sub)
     second = directory.get_or_create(aws_env.user_sub)
     assert first.customer_id == second.customer_id
-    assert fake.customers.create_calls == 1
+    assert http.sent.count(CREATE) == 1 and len(customers(client)) == 1
 
 
-def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env):
+def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env, stripe, stripe_emulator):
     # Given a new user and a slow Stripe, when eight first billing actions race
-    gateway, fake = fake_gateway(delay=0.05)
+    gateway, client, _ = stripe
+    stripe_emulator.faults.set_latency(50)
     directory = CustomerDirectory(gateway=gateway)
     results, errors = [], []
     barrier = threading.Barrier(8)
@@ -69,16 +85,18 @@ def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env
         t.join()
     # Then there is one Stripe customer and one mapping, and every caller got it
     assert errors == []
-    assert len(fake.customers.by_id) == 1
-    assert set(results) == set(fake.customers.by_id)
+    assert len(results) == 8
+    assert set(results) == {c.id for c in customers(client)} and len(customers(client)) == 1
     items = h.query_pk(f"USER#{aws_env.user_sub}")
     assert [i["sk"]["S"] for i in items] == ["CUSTOMER"]
     assert h.get_item(f"CUSTOMER#{results[0]}", "USER")["sub"]["S"] == aws_env.user_sub
 
 
-def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env):
-    gateway, fake = fake_gateway()
-    h.put_mapping("someone-else", "cus_fake1")
+def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env, stripe):
+    # Given a customer an earlier attempt created for this user, already mapped to someone else
+    gateway, client, _ = stripe
+    orphan = client.v1.customers.create(params={"metadata": {"user_sub": aws_env.user_sub}})
+    h.put_mapping("someone-else", orphan.id)
     with pytest.raises(Conflict) as err:
         CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
     assert err.value.code == "customer_mapping_conflict"
@@ -90,17 +108,17 @@ def _stubbed_dynamodb():
     return client, Stubber(client)
 
 
-def test_e8_throttled_lookup_is_503_and_no_stripe_call(aws_env):
+def test_e8_throttled_lookup_is_503_and_no_stripe_call(aws_env, stripe):
     client, stub = _stubbed_dynamodb()
     stub.add_client_error("get_item", "ProvisionedThroughputExceededException", http_status_code=400)
-    gateway, fake = fake_gateway()
+    gateway, stripe_client, http = stripe
     with stub, pytest.raises(DependencyUnavailable) as err:
         CustomerDirectory(dynamodb=client, gateway=gateway).get_or_create("u1")
     assert err.value.status == 503 and err.value.headers()["Retry-After"]
-    assert fake.customers.create_calls == 0 and fake.customers.search_calls == 0
+    assert http.sent == [] and customers(stripe_client) == []
 
 
-def test_e8_transaction_conflicts_are_retried_then_503(aws_env):
+def test_e8_transaction_conflicts_are_retried_then_503(aws_env, stripe):
     client, stub = _stubbed_dynamodb()
     stub.add_response("get_item", {})
     for _ in range(3):
@@ -110,18 +128,18 @@ def test_e8_transaction_conflicts_are_retried_then_503(aws_env):
             http_status_code=400,
             response_meta={},
         )
-    gateway, _ = fake_gateway()
+    gateway = stripe[0]
     with stub, pytest.raises(DependencyUnavailable):
         CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("u1")
     stub.assert_no_pending_responses()
 
 
-def test_e8_transaction_conflict_then_success(aws_env):
+def test_e8_transaction_conflict_then_success(aws_env, stripe):
     client, stub = _stubbed_dynamodb()
     stub.add_response("get_item", {})
     stub.add_client_error("transact_write_items", "TransactionConflictException", http_status_code=400)
     stub.add_response("transact_write_items", {})
-    gateway, _ = fake_gateway()
+    gateway = stripe[0]
     with stub:
         mapping = CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("u1")
     assert mapping.customer_id.startswith("cus_")
