@@ -194,7 +194,9 @@ def test_promotion_code_on_completion(stripe_client: stripe.StripeClient, stripe
     assert done.total_details.amount_discount == 600
 
 
-def test_expire(stripe_client: stripe.StripeClient, stripe_emulator: Any) -> None:
+def test_an_expired_checkout_session_loses_its_url_and_page_and_sends_an_event(
+    stripe_client: stripe.StripeClient, stripe_emulator: Any
+) -> None:
     price = _price(stripe_client)
     s = _session(stripe_client, price)
     expired = stripe_client.v1.checkout.sessions.expire(s.id)

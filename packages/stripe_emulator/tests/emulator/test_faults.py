@@ -29,7 +29,9 @@ def test_500_is_retried_by_the_sdk(stripe_emulator: EmulatorServer) -> None:
 
 
 @pytest.mark.parametrize(("mode", "header"), [("429", None), ("429_retry", "true"), ("429_no_retry", "false")])
-def test_429_variants(stripe_emulator: EmulatorServer, mode: str, header: str | None) -> None:
+def test_each_429_mode_sends_its_should_retry_header(
+    stripe_emulator: EmulatorServer, mode: str, header: str | None
+) -> None:
     stripe_emulator.faults.queue(mode)
     with pytest.raises(stripe.RateLimitError) as exc:
         _client(stripe_emulator).v1.customers.list()

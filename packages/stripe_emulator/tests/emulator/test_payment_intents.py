@@ -20,7 +20,9 @@ def _customer_with(client: stripe.StripeClient, card: str):  # type: ignore[no-u
         ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"),
     ],
 )
-def test_declines(stripe_client, card, code, decline) -> None:  # type: ignore[no-untyped-def]
+def test_declined_cards_fail_with_their_code_and_leave_the_intent_awaiting_a_card(
+    stripe_client, card, code, decline
+) -> None:  # type: ignore[no-untyped-def]
     if card == "pm_card_chargeCustomerFail":
         cus, pm = _customer_with(stripe_client, card)
         params = {"customer": cus.id, "payment_method": pm.id}
@@ -69,7 +71,7 @@ def test_3ds_with_publishable_key_and_helper(stripe_client, stripe_emulator) -> 
     assert r.json()["status"] == "succeeded"
 
 
-def test_cancel(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_canceled_payment_intent_cannot_be_canceled_again(stripe_client) -> None:  # type: ignore[no-untyped-def]
     pi = stripe_client.v1.payment_intents.create({"amount": 999, "currency": "usd"})
     pi = stripe_client.v1.payment_intents.cancel(pi.id)
     assert pi.status == "canceled" and pi.canceled_at

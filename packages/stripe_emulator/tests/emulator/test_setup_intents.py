@@ -109,7 +109,7 @@ def test_publishable_key_needs_client_secret(
         pk.v1.setup_intents.create(params={})
 
 
-def test_cancel(stripe_client: stripe.StripeClient) -> None:
+def test_a_canceled_setup_intent_keeps_its_reason_and_cannot_be_confirmed(stripe_client: stripe.StripeClient) -> None:
     si = stripe_client.v1.setup_intents.create(params={})
     canceled = stripe_client.v1.setup_intents.cancel(si.id, params={"cancellation_reason": "abandoned"})
     assert canceled.status == "canceled" and canceled.cancellation_reason == "abandoned"
