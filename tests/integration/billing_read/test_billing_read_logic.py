@@ -117,7 +117,7 @@ def test_stored_entitlements_win_over_derived_and_let_the_preview_run_in_the_fir
         "user-a",
         EntitlementRecord(plan="pro", status="active", entitled=True, subscription_id=acct.subscription.id, version=3),
     )
-    stripe_emulator.faults.set_latency(400)  # generous, so that reads started together overlap even on a busy machine
+    stripe_emulator.faults.set_latency(1000)  # generous, so that reads started together overlap even on a busy machine
     o = reader(stripe, acct.now).build_overview(ME)
     assert o.entitlements.source == "stored"
     assert o.subscriptions[0].next_invoice_amount == 2030
@@ -128,7 +128,7 @@ def test_stored_entitlements_win_over_derived_and_let_the_preview_run_in_the_fir
 def test_concurrent_reads_overlap_and_match_the_sequential_baseline(stripe, stripe_emulator):
     client, http = stripe
     acct = active_pro(client, ME.sub, renewals=0)
-    stripe_emulator.faults.set_latency(400)  # generous, so that reads started together overlap even on a busy machine
+    stripe_emulator.faults.set_latency(1000)  # generous, so that reads started together overlap even on a busy machine
     r = reader(stripe, acct.now)
     concurrent = r.build_overview(ME)
     overlapping = http.in_flight_max
