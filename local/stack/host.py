@@ -10,12 +10,12 @@ The page (local/stack/host_page/) has no inline script or style; its own CSP say
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from local.stack.http_files import BackgroundServer, QuietHandler
 
 PREFIX = "/host"
 ROOT = Path(__file__).resolve().parent / "host_page"
@@ -37,34 +37,19 @@ def content_security_policy(config: dict[str, Any]) -> str:
     )
 
 
-class HostServer:
+class HostServer(BackgroundServer):
     def __init__(self, host: str, port: int, config: Callable[[], dict[str, Any]]) -> None:
         handler = type("BoundHostHandler", (_Handler,), {"config": staticmethod(config)})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
+        super().__init__(host, port, handler, name="local-host-app")
         self.origin = f"http://{host}:{self.port}"
         self.url = f"{self.origin}{PREFIX}/"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="local-host-app", daemon=True)
-
-    def start(self) -> HostServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     config: Callable[[], dict[str, Any]]
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-    def do_HEAD(self) -> None:
-        self.do_GET()
+    def default_headers(self) -> dict[str, str]:
+        return {"X-Content-Type-Options": "nosniff"}
 
     def do_GET(self) -> None:
         path = unquote(urlsplit(self.path).path)
@@ -81,17 +66,3 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {"Cache-Control": "no-cache", "Content-Security-Policy": content_security_policy(self.config())}
         self._send(200, target.read_bytes(), TYPES[target.suffix], headers)
-
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True

@@ -13,48 +13,28 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from admin import web_headers
+from local.stack.http_files import BackgroundServer, QuietHandler
 
 PREFIX = "/billing"
 
 
-class WebServer:
+class WebServer(BackgroundServer):
     def __init__(self, root: Path, host: str, port: int, config: Callable[[], dict[str, Any]]) -> None:
         attrs = {"root": root.resolve(), "config": staticmethod(config), "spec": web_headers.load_spec()}
-        handler = type("BoundWebHandler", (_Handler,), attrs)
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
+        super().__init__(host, port, type("BoundWebHandler", (_Handler,), attrs), name="local-web")
         self.url = f"http://{host}:{self.port}{PREFIX}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="local-web", daemon=True)
-
-    def start(self) -> WebServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     root: Path
     config: Callable[[], dict[str, Any]]
     spec: dict[str, Any]
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-    def do_HEAD(self) -> None:
-        self.do_GET()
 
     def do_GET(self) -> None:
         path = unquote(urlsplit(self.path).path)
@@ -78,18 +58,5 @@ class _Handler(BaseHTTPRequestHandler):
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         self._send(200, target.read_bytes(), ctype, {"Cache-Control": "no-cache"})
 
-    def security_headers(self) -> dict[str, str]:
+    def default_headers(self) -> dict[str, str]:
         return web_headers.http_headers(self.spec, web_headers.offline_origins(self.config()))
-
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in {**self.security_headers(), **(headers or {})}.items():
-                self.send_header(k, v)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
