@@ -17,7 +17,7 @@ help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
 	@echo "make soak      the long property runs: the money oracle (ORACLE_EXAMPLES=70 per starting kind, a new seed each run) and 500 webhook lifecycles"
-	@echo "make lint      ruff and mypy"
+	@echo "make lint      ruff and mypy; eslint and tsc (// @ts-check, JSDoc) for the page in web/"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
 	@echo "make reliability-index   rewrite the test index at the end of docs/reliability.md (a test fails when stale)"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
@@ -51,10 +51,16 @@ dev: venv
 check-branding: venv
 	$(RUN) python -m local.branding $(BRANDING)
 
-lint: venv
+lint: venv node_modules/.installed
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy layers/shared/billing_core functions local admin packages/stripe_emulator/src
+	npm run --silent lint:web
+
+# The page's linters (eslint, tsc on its JSDoc types), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
