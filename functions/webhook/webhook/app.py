@@ -10,9 +10,12 @@ import threading
 from typing import Annotated
 
 from billing_core.app_factory import create_app, make_handler
+from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
 from billing_core.lambda_context import remaining_seconds
 from billing_core.models import ResponseModel
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
+from billing_core.rate_budget import RateBudget
+from billing_core.settings import get_settings
+from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, StripeGateway
 from fastapi import APIRouter, Depends, Request
 
 from webhook.processor import WEBHOOK_BUDGET_S, Budget, InvalidPayload, WebhookProcessor
@@ -23,6 +26,8 @@ MAX_EVENT_BYTES = 512 * 1024
 APP_BODY_CAP = 10 * 1024 * 1024
 #: Time kept back from the Lambda deadline to answer.
 DEADLINE_MARGIN_S = 2.0
+#: The longest a delivery waits for its turn in the Stripe budget before answering 503 (Stripe retries).
+BUDGET_WAIT_S = 3.0
 
 router = APIRouter(tags=["webhook"])
 
@@ -35,8 +40,16 @@ def get_processor() -> WebhookProcessor:
     global _processor
     with _lock:
         if _processor is None:
-            _processor = WebhookProcessor()
+            _processor = WebhookProcessor(sync=paced_sync())
         return _processor
+
+
+def paced_sync() -> EntitlementSync:
+    """Stripe reads paced to this instance's share of the webhook's budget; a delivery that would wait longer
+    than ``BUDGET_WAIT_S`` answers 503 and Stripe retries it later (docs/scale.md)."""
+    settings = get_settings()
+    budget = RateBudget.share(settings.webhook_stripe_rate, settings.webhook_concurrency, max_wait_s=BUDGET_WAIT_S)
+    return EntitlementSync(reader=StripeBillingStateReader(StripeGateway(budget=budget)))
 
 
 def reset_processor() -> None:
