@@ -18,7 +18,13 @@ from billing_core.settings import get_settings
 from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, StripeGateway
 from fastapi import APIRouter, Depends, Request
 
-from webhook.processor import WEBHOOK_BUDGET_S, Budget, InvalidPayload, WebhookProcessor
+from webhook.processor import (
+    STRIPE_BUDGET_WAIT_S,
+    WEBHOOK_BUDGET_S,
+    Budget,
+    InvalidPayload,
+    WebhookProcessor,
+)
 
 #: Stripe events are small; anything above this is refused before it is hashed or parsed (C16).
 MAX_EVENT_BYTES = 512 * 1024
@@ -26,8 +32,6 @@ MAX_EVENT_BYTES = 512 * 1024
 APP_BODY_CAP = 10 * 1024 * 1024
 #: Time kept back from the Lambda deadline to answer.
 DEADLINE_MARGIN_S = 2.0
-#: The longest a delivery waits for its turn in the Stripe budget before answering 503 (Stripe retries).
-BUDGET_WAIT_S = 3.0
 
 router = APIRouter(tags=["webhook"])
 
@@ -46,9 +50,10 @@ def get_processor() -> WebhookProcessor:
 
 def paced_sync() -> EntitlementSync:
     """Stripe reads paced to this instance's share of the webhook's budget; a delivery that would wait longer
-    than ``BUDGET_WAIT_S`` answers 503 and Stripe retries it later (docs/scale.md)."""
+    than ``STRIPE_BUDGET_WAIT_S`` answers 503 and Stripe retries it later (docs/scale.md)."""
     settings = get_settings()
-    budget = RateBudget.share(settings.webhook_stripe_rate, settings.webhook_concurrency, max_wait_s=BUDGET_WAIT_S)
+    rate, instances = settings.webhook_stripe_rate, settings.webhook_concurrency
+    budget = RateBudget.share(rate, instances, max_wait_s=STRIPE_BUDGET_WAIT_S)
     return EntitlementSync(reader=StripeBillingStateReader(StripeGateway(budget=budget)))
 
 

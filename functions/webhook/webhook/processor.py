@@ -38,6 +38,10 @@ from webhook.signature import SignatureError, check_timestamp, matches, parse_he
 WRITE_RESERVE_S = 1.5
 #: Upper bound of one delivery's work, far below the 20 s function timeout and Stripe's 20 s wait.
 WEBHOOK_BUDGET_S = 15.0
+#: The longest a delivery waits for its turn in the instance's Stripe rate budget; longer answers 503 and Stripe
+#: retries. Short on purpose: the event is claimed first, so its first arrival is recorded, and the retry is often
+#: covered by a read another event of the same customer made meanwhile (no Stripe call then).
+STRIPE_BUDGET_WAIT_S = 0.5
 
 
 class InvalidSignature(BadInput):

@@ -60,14 +60,14 @@ class Settings(BaseSettings):
     aws_default_region: str = ""
     # scale: the background paths' share of Stripe's per-second limit and their fan-out (docs/scale.md)
     reconcile_queue_url: str = ""
-    reconcile_stripe_rate: float = 20.0
+    reconcile_stripe_rate: float = 16.0
     """Stripe calls per second for every reconcile worker together (live limit: 100 per account)."""
     reconcile_concurrency: int = 2
     """The reconcile queue's maximum concurrency (the template passes the same parameter to both)."""
     reconcile_batch_size: int = 50
     reconcile_max_receives: int = 3
     """The queue's redrive ``maxReceiveCount``: a customer retried alone fails for good on this receive."""
-    webhook_stripe_rate: float = 50.0
+    webhook_stripe_rate: float = 12.0
     """Stripe calls per second for every webhook instance together."""
     webhook_concurrency: int = 10
     """The webhook's reserved concurrency (the template passes the same parameter to both)."""

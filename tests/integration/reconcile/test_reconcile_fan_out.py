@@ -1,5 +1,5 @@
 """The scheduled reconcile fanned out through SQS (moto, the template's queues and redrive policy): every customer
-checked once, the run resumable, a failing customer retried alone and then reported by id (R1-R4)."""
+checked once, the run resumable (E11, E12), a failing customer retried alone and then reported by id (E13)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_every_customer_is_reconciled_once_in_batches_and_the_run_reports_it(fan
 
 
 def test_a_planner_rerun_resumes_from_its_cursor_instead_of_starting_over(fanout: Fanout) -> None:
-    """R1: the planner dies after two pages; the rerun sends only what is left."""
+    """E11: the planner dies after two pages; the rerun sends only what is left."""
     customers = fanout.customers(30)
     dying = fanout.planner(batch_size=5, page_items=7, queue=FailingQueue(fanout.queue, allowed=2))
     with pytest.raises(DependencyUnavailable):
@@ -62,7 +62,7 @@ def test_a_planner_rerun_resumes_from_its_cursor_instead_of_starting_over(fanout
 
 
 def test_a_batch_that_fails_midway_is_redelivered_and_counted_once(fanout: Fanout) -> None:
-    """R2: the batch's progress write fails once (DynamoDB throttled): SQS redelivers it; duplicates are skipped."""
+    """E12: the batch's progress write fails once (DynamoDB throttled): SQS redelivers it; duplicates are skipped."""
     fanout.customers(5)
     fanout.planner(batch_size=5, page_items=100).plan("2026-12-04")
     failed_once = {"done": False}
@@ -92,7 +92,7 @@ def test_a_batch_that_fails_midway_is_redelivered_and_counted_once(fanout: Fanou
 def test_a_customer_that_keeps_failing_is_retried_alone_then_dead_lettered_and_reported_by_id(
     fanout: Fanout,
 ) -> None:
-    """R3: one customer's Stripe reads always fail, another's fail twice: the first ends in the dead-letter queue
+    """E13: one customer's Stripe reads always fail, another's fail twice: the first ends in the dead-letter queue
     and the report with its ids; the second is checked on a retry; the rest of the batch is not held back."""
     fanout.customers(8)
     fanout.stripe.always.add("cus_user003")

@@ -1,4 +1,4 @@
-"""R4: the reconcile workers against the emulator's rate-limit mode. The limiter, the workers' rate budget and
+"""E14: the reconcile workers against the emulator's rate-limit mode. The limiter, the workers' rate budget and
 their waits share one scripted clock, so a second of Stripe's budget passes without a second of test time."""
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _limit(stripe_emulator: Any, clock: ScriptedClock) -> None:
     stripe_emulator.rate_limits.clock = clock
 
 
-def test_r4_a_429_storm_slows_the_workers_down_and_every_customer_is_still_checked(
+def test_e14_a_429_storm_slows_the_workers_down_and_every_customer_is_still_checked(
     emulated: Fanout, stripe_emulator: Any
 ) -> None:
     clock = ScriptedClock()
@@ -79,7 +79,7 @@ def test_r4_a_429_storm_slows_the_workers_down_and_every_customer_is_still_check
     assert budget.waited_s >= 1.0  # each 429 held the worker back a second
 
 
-def test_r4_a_budget_within_stripes_limit_meets_no_429(emulated: Fanout, stripe_emulator: Any) -> None:
+def test_e14_a_budget_within_stripes_limit_meets_no_429(emulated: Fanout, stripe_emulator: Any) -> None:
     clock = ScriptedClock()
     worker, _ = _worker(emulated, stripe_emulator, rate=ENDPOINT_PER_S, clock=clock)  # two endpoints share it
     emulated.planner(batch_size=CUSTOMERS, page_items=100).plan("calm")

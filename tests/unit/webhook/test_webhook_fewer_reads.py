@@ -1,4 +1,4 @@
-"""H10: an event whose change a stored record already reflects costs no Stripe read (ADR 0001, webhook.events).
+"""C17: an event whose change a stored record already reflects costs no Stripe read (ADR 0001, webhook.events).
 
 The record's version is when its Stripe reads began; an event's change happened before the event first reached
 us, and (off test clocks) before one second after its ``created``. The processor's sync clock is scripted here so
@@ -46,7 +46,7 @@ def fail_entitlement_write(harness: Harness) -> None:
     harness.ddb.fail_if = lambda op, kw: op == "put_item" and kw["Item"]["sk"]["S"] == "ENTITLEMENTS"
 
 
-def test_h10_a_retried_event_whose_change_a_later_read_saw_is_done_without_reading_stripe(
+def test_c17_a_retried_event_whose_change_a_later_read_saw_is_done_without_reading_stripe(
     timed: tuple[Harness, Clock],
 ) -> None:
     harness, clock = timed
@@ -64,7 +64,7 @@ def test_h10_a_retried_event_whose_change_a_later_read_saw_is_done_without_readi
     assert harness.ledger(late["id"])["status"]["S"] == "done"  # type: ignore[index]
 
 
-def test_h10_an_event_that_arrived_after_the_stored_read_began_reads_stripe(timed: tuple[Harness, Clock]) -> None:
+def test_c17_an_event_that_arrived_after_the_stored_read_began_reads_stripe(timed: tuple[Harness, Clock]) -> None:
     harness, clock = timed
     assert harness.deliver(on_clock())["json"]["outcome"] == "changed"
     harness.stripe.set(CUS, subscription(customer=CUS, status="past_due"))
@@ -75,7 +75,7 @@ def test_h10_an_event_that_arrived_after_the_stored_read_began_reads_stripe(time
     assert harness.record(SUB).status == "past_due"  # type: ignore[union-attr]
 
 
-def test_h10_created_on_the_wall_clock_proves_an_old_event_already_seen(timed: tuple[Harness, Clock]) -> None:
+def test_c17_created_on_the_wall_clock_proves_an_old_event_already_seen(timed: tuple[Harness, Clock]) -> None:
     harness, clock = timed
     assert harness.deliver(on_clock())["json"]["outcome"] == "changed"
     clock.now += 1
@@ -89,7 +89,7 @@ def test_h10_created_on_the_wall_clock_proves_an_old_event_already_seen(timed: t
     assert harness.stripe.calls == reads + 1
 
 
-def test_h10_customer_events_always_read_because_only_they_check_for_a_deleted_customer(
+def test_c17_customer_events_always_read_because_only_they_check_for_a_deleted_customer(
     timed: tuple[Harness, Clock],
 ) -> None:
     harness, clock = timed

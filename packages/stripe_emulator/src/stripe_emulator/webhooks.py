@@ -4,7 +4,8 @@ One `Deliverer` per backend (`deliverer(b)`), attached as an event listener when
 thread starts with the first delivery and stops with `EmulatorServer.stop()` (via `b.extra["_stop_hooks"]`).
 
 Options (tests set them on `deliverer(b)`, or over HTTP with `POST /_emulator/webhooks`):
-- `backoff_s` (first retry delay, doubling) and `max_attempts`: a non-2xx answer or a connection error is retried;
+- `backoff_s` (first retry delay, doubling, at most `max_backoff_s` when set) and `max_attempts`: a non-2xx
+  answer or a connection error is retried;
   after the last attempt the event counts as failed (`GET /v1/events?delivery_success=false`).
 - `shuffle_window_s`: deliver out of order — each delivery waits a random 0..window before its first attempt.
 - `duplicate_rate`: probability that an event is delivered a second time (at-least-once delivery).
@@ -91,6 +92,7 @@ class Deliverer:
             self.paused = False
             self.synchronous = False
             self.concurrency = 1
+            self.max_backoff_s: float | None = None
             self.transport: Any = None
             self.log: list[dict[str, Any]] = []
             self.cond.notify_all()
@@ -105,6 +107,7 @@ class Deliverer:
                 ("shuffle_window_s", float),
                 ("duplicate_rate", float),
                 ("concurrency", int),
+                ("max_backoff_s", float),
             ):
                 if key in spec:
                     setattr(self, key, cast(spec[key]))
@@ -280,6 +283,8 @@ class Deliverer:
             retry = not ok and job.attempt < self.max_attempts
             if retry:
                 delay = self.backoff_s * (2 ** (job.attempt - 1))
+                if self.max_backoff_s is not None:
+                    delay = min(delay, self.max_backoff_s)
                 heapq.heappush(
                     self.queue,
                     _Job(
