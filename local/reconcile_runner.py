@@ -1,7 +1,7 @@
 """The reconcile fan-out offline: the planner, then Lambda's SQS event source played by a loop over moto's SQS.
 
-It calls the same handlers the template deploys (``reconcile.app.handler`` plans, ``reconcile.app.worker_handler``
-consumes), the way Lambda's SQS event source does: up to ``concurrency`` invocations at once (the
+It calls the handler the template deploys (``reconcile.app.handler``: a scheduler event plans, an SQS event is
+worked), the way Lambda's SQS event source does: up to ``concurrency`` invocations at once (the
 ``MaximumConcurrency`` of the template), one message per invocation (``BatchSize: 1``), the partial batch response
 deciding which messages are deleted. A failed message is made visible again at once (offline, the visibility
 timeout need not be waited out), and moto's redrive policy moves it to the dead-letter queue after the queue's
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     planned = app.handler({"run_id": args.run_id} if args.run_id else {}, None)
     sqs = aws.client("sqs")
-    drain(sqs, settings.reconcile_queue_url, app.worker_handler, concurrency=settings.reconcile_concurrency)
+    drain(sqs, settings.reconcile_queue_url, app.handler, concurrency=settings.reconcile_concurrency)
     report = app.build_planner().runs.report(planned["run_id"])
     print(json.dumps(report.to_dict() if report else planned, indent=2))
     return 0 if report is not None and report.complete and not report.failed else 1

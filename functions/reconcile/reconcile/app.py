@@ -1,5 +1,6 @@
-"""The reconcile functions: the planner (``reconcile.app.handler``, daily from EventBridge Scheduler) and the
-worker (``reconcile.app.worker_handler``, the SQS queue's consumer). See docs/adr/0009.
+"""The reconcile functions, one handler (``reconcile.app.handler``) for both: an SQS event (``Records``) goes to the
+worker (``ReconcileWorkerFunction``, the queue's consumer), anything else to the planner (``ReconcileFunction``,
+daily from EventBridge Scheduler). See docs/adr/0009.
 
 The planner fans every mapped customer out onto the queue in batches (``planner.Planner``) and answers the run's
 report; it fails (and is retried by the asynchronous invocation, then dead-lettered) only when it could not
@@ -43,7 +44,14 @@ def build_worker() -> Worker:
     return Worker(Reconciler(sync=sync), ReconcileRunStore(), WorkQueue(), max_receives=settings.reconcile_max_receives)
 
 
-def handler(event: dict[str, Any], context: Any, planner: Planner | None = None) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry point of both reconcile functions."""
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return worker_handler(event, context)
+    return plan_handler(event, context)
+
+
+def plan_handler(event: dict[str, Any], context: Any, planner: Planner | None = None) -> dict[str, Any]:
     """Plan today's run (or ``event["run_id"]``) and answer its report so far."""
     deadline = time.monotonic() + max(0.0, remaining_seconds(context, DEFAULT_TIMEOUT_S) - MARGIN_S)
     planner = planner or build_planner()

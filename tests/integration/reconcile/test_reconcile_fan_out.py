@@ -116,10 +116,10 @@ def test_the_scheduled_handler_plans_the_scheduled_day_and_answers_the_report(
 ) -> None:
     fanout.customers(3)
     planner = fanout.planner()
-    summary = app.handler({"scheduled_time": "2026-12-06T03:00:00Z"}, None, planner)
+    summary = app.plan_handler({"scheduled_time": "2026-12-06T03:00:00Z"}, None, planner)
     assert (summary["run_id"], summary["customers"], summary["complete"]) == ("2026-12-06", 3, False)
     fanout.drain(fanout.worker())
-    summary = app.handler({"scheduled_time": "2026-12-06T03:00:00Z"}, None, planner)
+    summary = app.plan_handler({"scheduled_time": "2026-12-06T03:00:00Z"}, None, planner)
     assert summary["complete"] is True and summary["checked"] == 3 and summary["failed_count"] == 0
     # A message that is not a reconcile message is reported failed (it ends in the dead-letter queue).
     foreign = {"Records": [{"messageId": "m1", "body": json.dumps({"hello": 1})}]}
