@@ -12,6 +12,9 @@ pk                           sk                                what
 ``USER#<sub>``               ``LOCK#subscription``             the subscription lease, TTL (plan_change)
 ``EVENT#<evt_id>``           ``EVENT``                         the webhook ledger, TTL (event_ledger)
 ``CONFIG#portal``            ``CONFIG``                        the portal configuration id (portal_config)
+``RECONCILE#<run id>``       ``RUN``                           a reconcile run: cursor, batches (reconcile_run)
+``RECONCILE#<run id>``       ``BATCH#<n>``                     one batch done, its counts, TTL (reconcile_run)
+``RECONCILE#<run id>``       ``RETRY#<sub>``                   a customer retried alone, TTL (reconcile_run)
 ===========================  ================================  ==========================================
 """
 
@@ -30,6 +33,9 @@ LOCK_SK = "LOCK#subscription"
 EVENT_SK = "EVENT"
 PORTAL_CONFIG_PK = "CONFIG#portal"
 PORTAL_CONFIG_SK = "CONFIG"
+RUN_SK = "RUN"
+BATCH_PREFIX = "BATCH#"
+RETRY_PREFIX = "RETRY#"
 
 
 def user_pk(sub: str) -> str:
@@ -42,6 +48,18 @@ def customer_pk(customer_id: str) -> str:
 
 def event_pk(event_id: str) -> str:
     return f"EVENT#{event_id}"
+
+
+def reconcile_pk(run_id: str) -> str:
+    return f"RECONCILE#{run_id}"
+
+
+def batch_sk(number: int) -> str:
+    return f"{BATCH_PREFIX}{number:07d}"
+
+
+def retry_sk(sub: str) -> str:
+    return f"{RETRY_PREFIX}{sub}"
 
 
 def audit_sk(iso_time: str, action: str) -> str:
