@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import create_app, make_handler
 from billing_core.lambda_context import remaining_seconds
 from billing_core.models import ResponseModel
 from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
 from fastapi import APIRouter, Depends, Request
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from webhook.processor import WEBHOOK_BUDGET_S, Budget, InvalidPayload, WebhookProcessor
 
@@ -72,3 +74,5 @@ async def stripe_webhook(
 
 app = create_app("webhook", router, require_identity=False, max_body_bytes=APP_BODY_CAP)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)
