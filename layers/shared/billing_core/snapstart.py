@@ -10,7 +10,8 @@ library; see docs/adr/0008-lean-cold-start-and-snapstart.md)::
     register_before_snapshot(snapstart.prime, handler)
     register_after_restore(snapstart.after_restore)
 
-``prime(handler)`` (before the snapshot) creates the clients the first request needs and runs one request per
+``prime(handler)`` (before the snapshot) creates the clients the first request needs, imports stripe-python's
+object classes (it imports each on first sight otherwise: ~0.5 s of a first response) and runs one request per
 route of the app through the whole stack (Mangum, middleware, routing, dependencies, validation, logic up to
 its first I/O, error mapping) against no network: AWS calls fail at once inside botocore (``aws.offline()``),
 the Stripe secret is never read so no Stripe call starts, and any other socket connection is refused and
@@ -23,6 +24,7 @@ time), the metrics buffer, and the ``random`` generator's state.
 
 from __future__ import annotations
 
+import importlib
 import random
 import socket
 import time
@@ -151,21 +153,87 @@ def _no_connections(refused: list[str]) -> Iterator[None]:
         socket.getaddrinfo = original_lookup
 
 
-def create_clients() -> None:
-    """The AWS clients (their service models loaded) and one throwaway Stripe client (its classes loaded)."""
+#: A nested Stripe response (a list of invoices with lines, prices, a subscription and its customer): turning it
+#: into objects warms stripe-python's conversion path (its type-hint caches) the way a first real response would.
+_SAMPLE_RESPONSE: dict[str, Any] = {
+    "object": "list",
+    "url": "/v1/invoices",
+    "has_more": False,
+    "data": [
+        {
+            "object": "invoice",
+            "id": "in_priming",
+            "customer": {"object": "customer", "id": "cus_priming", "invoice_settings": {}, "metadata": {}},
+            "lines": {
+                "object": "list",
+                "url": "/v1/invoices/in_priming/lines",
+                "has_more": False,
+                "data": [
+                    {
+                        "object": "line_item",
+                        "id": "il_priming",
+                        "pricing": {"price_details": {"price": "price_priming", "product": "prod_priming"}},
+                        "period": {"start": 0, "end": 0},
+                    }
+                ],
+            },
+            "parent": {
+                "subscription_details": {
+                    "subscription": {
+                        "object": "subscription",
+                        "id": "sub_priming",
+                        "items": {
+                            "object": "list",
+                            "url": "/v1/subscription_items",
+                            "has_more": False,
+                            "data": [
+                                {
+                                    "object": "subscription_item",
+                                    "id": "si_priming",
+                                    "price": {
+                                        "object": "price",
+                                        "id": "price_priming",
+                                        "product": {"object": "product", "id": "prod_priming"},
+                                        "recurring": {"interval": "month"},
+                                    },
+                                }
+                            ],
+                        },
+                        "default_payment_method": {
+                            "object": "payment_method",
+                            "id": "pm_priming",
+                            "card": {"brand": "visa", "last4": "4242"},
+                        },
+                    }
+                }
+            },
+        }
+    ],
+}
+
+
+def warm_libraries() -> None:
+    """The AWS clients (service models loaded), every stripe-python v1 object class (imported on first sight of
+    its object type otherwise), one throwaway Stripe client and one converted sample response."""
+    from stripe import ListObject
+    from stripe._object_classes import OBJECT_CLASSES
+
     for service in PRIMED_AWS_CLIENTS:
         aws.client(service)
     secrets_provider()
+    for module in sorted({module for module, _ in OBJECT_CLASSES.values()}):
+        importlib.import_module(module)
     stripe_client = build_stripe_client(PRIMING_STRIPE_KEY)
     for service in ("customers", "subscriptions", "invoices", "payment_methods", "setup_intents", "prices"):
         getattr(stripe_client.v1, service)
+    ListObject.construct_from(_SAMPLE_RESPONSE, PRIMING_STRIPE_KEY)
 
 
 def prime(handler: Callable[[Mapping[str, Any], Any], Mapping[str, Any]]) -> PrimingReport:
     """Before the snapshot: clients created, then one offline request per route through the whole stack."""
     started = time.monotonic()
     report = PrimingReport()
-    create_clients()
+    warm_libraries()
     refused: list[str] = []
     with aws.offline(), _no_connections(refused), muted():
         for method, path in app_routes(handler):
