@@ -213,7 +213,7 @@ def test_customer_claim_of_the_verified_token_serves_the_read_routes_without_the
         assert get(handler, path, stripe_env.user_sub, claims=claims)["statusCode"] == 200
 
 
-def test_a_stale_customer_claim_is_checked_against_the_directory(handler, stripe_env, customer, stripe_client):
+def test_a9_a_stale_customer_claim_is_checked_against_the_directory(handler, stripe_env, customer, stripe_client):
     """The token names a customer Stripe no longer has: the directory's mapping answers instead."""
     gone = stripe_client.v1.customers.create(params={"name": "Old"})
     stripe_client.v1.customers.delete(gone.id)
@@ -225,7 +225,7 @@ def test_a_stale_customer_claim_is_checked_against_the_directory(handler, stripe
     assert get(handler, "/billing/invoices", stripe_env.user_sub, claims=claims)["statusCode"] == 200
 
 
-def test_a_gone_customer_claim_without_another_mapping_is_still_409(handler, stripe_env, stripe_client):
+def test_a9_a_gone_customer_claim_without_another_mapping_is_still_409(handler, stripe_env, stripe_client):
     gone = stripe_client.v1.customers.create(params={"name": "Old"})
     stripe_client.v1.customers.delete(gone.id)
     resp = get(handler, "/billing", stripe_env.user_sub, claims=_with_customer_claim(stripe_env.user_sub, gone.id))
