@@ -28,7 +28,17 @@ def no_aws(aws_env, monkeypatch):
     reset_core_caches()
 
 
-API_FUNCTIONS = ("billing_read", "portal_session", "plan_change", "payment_methods", "billing_details", "webhook")
+def _api_functions() -> list[str]:
+    """The handler package of every function the template routes an HttpApi event to."""
+    from local.stack.template import Template
+
+    template = Template()
+    routed = {route.function for route in template.routes()}
+    handlers = template.of_type("AWS::Serverless::Function")
+    return sorted({str(handlers[name]["Properties"]["Handler"]).split(".")[0] for name in routed})
+
+
+API_FUNCTIONS = _api_functions()
 
 
 @pytest.mark.parametrize("function", API_FUNCTIONS)
