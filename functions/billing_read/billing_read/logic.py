@@ -13,12 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
-from billing_core.errors import NotFound
+from billing_core.errors import CustomerGone, NotFound
 from billing_core.identity import Caller
 from billing_core.price_ids import get_price_ids, reset_price_ids
 from billing_core.stripe_fields import field as _g
@@ -45,6 +45,8 @@ from billing_read.models import (
 )
 from billing_read.upcoming import NextInvoice, next_invoice
 
+T = TypeVar("T")
+
 RECENT_INVOICES = 12
 EXPIRING_SOON_DAYS = 60
 _PREVIEWABLE = {"active", "trialing", "past_due"}
@@ -67,12 +69,35 @@ class BillingReader:
         run = gw.read_concurrently if concurrent else gw.read_sequentially
         # The two DynamoDB reads are independent: one round trip, then one round of Stripe reads.
         local = run(
-            {"mapping": lambda: self.directory.lookup(caller.sub), "stored": lambda: self.entitlements.get(caller.sub)}
+            {
+                "mapping": lambda: self.directory.lookup_caller(caller),
+                "stored": lambda: self.entitlements.get(caller.sub),
+            }
         )
         mapping: CustomerMapping | None = local["mapping"]
         stored: EntitlementRecord | None = local["stored"]
         if mapping is None:
             return BillingOverview(has_customer=False, entitlements=_entitlements_view(stored, "stored"))
+        return self._recheck_when_gone(mapping, lambda m: self._overview(m, stored, run))
+
+    def _recheck_when_gone(self, mapping: CustomerMapping | None, read: Callable[[CustomerMapping | None], T]) -> T:
+        """``read(mapping)``; when the mapping came from the token and Stripe says its customer is gone (or
+        missing), once more with the directory's mapping if that names another customer."""
+        try:
+            return read(mapping)
+        except (CustomerGone, NotFound):
+            fresh = self.directory.recheck(mapping)
+            if fresh is None:
+                raise
+            return read(fresh)
+
+    def _overview(
+        self,
+        mapping: CustomerMapping,
+        stored: EntitlementRecord | None,
+        run: Callable[..., dict[str, Any]],
+    ) -> BillingOverview:
+        gw = self.gateway
         customer_id = mapping.customer_id
         reads: dict[str, Callable[[], Any]] = {
             "customer": lambda: self._customer(customer_id),
@@ -217,7 +242,10 @@ class BillingReader:
 
     # -- GET /billing/invoices -------------------------------------------------------------------
     def list_invoices(self, caller: Caller, limit: int, starting_after: str | None) -> InvoicePage:
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup_caller(caller)
+        return self._recheck_when_gone(mapping, lambda m: self._invoices(m, limit, starting_after))
+
+    def _invoices(self, mapping: CustomerMapping | None, limit: int, starting_after: str | None) -> InvoicePage:
         if mapping is None:
             return InvoicePage(invoices=[], has_more=False)
         customer_id = mapping.customer_id
@@ -236,7 +264,10 @@ class BillingReader:
 
     # -- GET /billing/plans ----------------------------------------------------------------------
     def list_plans(self, caller: Caller) -> PlansResponse:
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup_caller(caller)
+        return self._recheck_when_gone(mapping, self._plans)
+
+    def _plans(self, mapping: CustomerMapping | None) -> PlansResponse:
         current_sub = None
         if mapping is not None:
             customer_id = mapping.customer_id

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
 from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Body, Depends, Query
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from plan_change.logic import PlanChanger
 from plan_change.models import (
@@ -155,3 +157,5 @@ def subscribe(
 
 app = create_app("plan_change", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

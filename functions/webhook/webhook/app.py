@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import create_app, make_handler
 from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
 from billing_core.lambda_context import remaining_seconds
@@ -17,6 +18,7 @@ from billing_core.rate_budget import RateBudget
 from billing_core.settings import get_settings
 from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, StripeGateway
 from fastapi import APIRouter, Depends, Request
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from webhook.processor import (
     STRIPE_BUDGET_WAIT_S,
@@ -90,3 +92,5 @@ async def stripe_webhook(
 
 app = create_app("webhook", router, require_identity=False, max_body_bytes=APP_BODY_CAP)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

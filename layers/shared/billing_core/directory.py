@@ -7,7 +7,12 @@ Items (one table, see docs/architecture.md): ``USER#<sub>``/``CUSTOMER`` -> ``cu
 idempotency key derived from ``sub`` (concurrent first actions get the same customer), then claims both
 items in one conditional transaction; a lost race reuses the winner. If an older attempt created a
 customer but never wrote the mapping, it is found again by ``metadata['user_sub']`` search. Read routes
-use ``lookup`` only and never create customers (A6).
+use ``lookup_caller`` only and never create customers (A6).
+
+``lookup_caller`` answers from the caller's verified access token when it carries the mapping (the
+``stripe_customer_id`` claim of the pre-token trigger): no DynamoDB read. A mapping is written once and never
+changed, so the claim cannot name another user's customer; when Stripe says the claimed customer is gone, the
+reader asks the directory again (``recheck``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from billing_core import aws
 from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.identity import Caller
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
 from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
@@ -43,6 +49,8 @@ class CustomerMapping:
     sub: str
     customer_id: str
     created_at: str
+    #: ``"directory"`` (read from DynamoDB) or ``"token"`` (the verified access token's claim; no created_at).
+    source: Literal["directory", "token"] = "directory"
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,24 @@ class CustomerDirectory(TableStore):
             logger.error("invalid customer mapping item", extra={"reason": "customer_id"})
             return None
         return CustomerMapping(sub=sub, customer_id=customer_id, created_at=item.get("created_at", {}).get("S", ""))
+
+    def lookup_caller(self, caller: Caller) -> CustomerMapping | None:
+        """The caller's mapping for read routes: from the verified token's claim when it has one, else ``lookup``."""
+        if caller.customer_id is not None:
+            return CustomerMapping(sub=caller.sub, customer_id=caller.customer_id, created_at="", source="token")
+        return self.lookup(caller.sub)
+
+    def recheck(self, stale: CustomerMapping | None) -> CustomerMapping | None:
+        """After Stripe said a token-given customer is gone: the directory's mapping when it names another
+        customer (the token was stale), else None (nothing better to try)."""
+        if stale is None or stale.source != "token":
+            return None
+        fresh = self.lookup(stale.sub)
+        if fresh is None or fresh.customer_id == stale.customer_id:
+            return None
+        count("CustomerClaimStale")
+        logger.warning("token customer claim is stale", extra={"claimed": stale.customer_id})
+        return fresh
 
     def lookup_user(self, customer_id: str) -> str | None:
         """The ``sub`` that owns a Stripe customer (webhooks), or None."""

@@ -18,11 +18,11 @@ PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from billing_core.errors import ConfigurationError
 
@@ -35,10 +35,14 @@ CANCELLATION_MODES = ("at_period_end", "immediately")
 _REQUIRED = ("table_name", "idempotency_table_name", "stripe_secret_name")
 
 
-class Settings(BaseSettings):
-    """The deployment's configuration. Build with ``get_settings()``; an invalid value -> ``ConfigurationError``."""
+class Settings(BaseModel):
+    """The deployment's configuration. Build with ``get_settings()``; an invalid value -> ``ConfigurationError``.
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    A plain pydantic model filled from the environment by ``read_settings`` (each field from the variable of the
+    same name, any case): pydantic-settings did the same with ~50-140 ms more of cold start (its sources,
+    dotenv and CLI support are never used here; docs/adr/0008-lean-cold-start-and-snapstart.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     stage: Stage = "local"
     table_name: str = ""
@@ -50,7 +54,7 @@ class Settings(BaseSettings):
     stripe_livemode: bool = False
     user_pool_id: str = ""
     app_base_url: str = ""
-    return_path_prefixes: Annotated[tuple[str, ...], NoDecode] = ("/billing",)
+    return_path_prefixes: tuple[str, ...] = ("/billing",)
     catalog_path: str | None = None
     event_bus_name: str | None = None
     grace_period_days: int = 7
@@ -177,7 +181,8 @@ class Settings(BaseSettings):
 
 def read_settings() -> Settings:
     """Parse the environment now (uncached), without the function checks (admin commands)."""
-    return Settings()
+    env = {name.lower(): value for name, value in os.environ.items()}
+    return Settings.model_validate({name: env[name] for name in Settings.model_fields if name in env})
 
 
 def load_settings() -> Settings:

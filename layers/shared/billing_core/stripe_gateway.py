@@ -135,7 +135,8 @@ _secrets_lock = threading.Lock()
 _secrets_provider: SecretsProvider | None = None
 
 
-def _provider() -> SecretsProvider:
+def secrets_provider() -> SecretsProvider:
+    """The process's Powertools secrets provider (its own Secrets Manager client from the shared session)."""
     global _secrets_provider
     with _secrets_lock:
         if _secrets_provider is None:
@@ -149,7 +150,7 @@ def read_secret(name: str, *, force: bool = False) -> str:
     Unavailable -> ``DependencyUnavailable`` (E9); empty -> ``ConfigurationError``. Never returns ''.
     """
     try:
-        value = _provider().get(name, max_age=SECRET_MAX_AGE_S, force_fetch=force)
+        value = secrets_provider().get(name, max_age=SECRET_MAX_AGE_S, force_fetch=force)
     except Exception as exc:  # noqa: BLE001 - any failure to read a secret is an outage for the caller
         count("SecretUnavailable")
         raise DependencyUnavailable(retry_after=10, secret=name, reason=type(exc).__name__) from None
@@ -264,6 +265,12 @@ class StripeGateway:
                 self._client_key = key
             return self._client
 
+    def forget_client(self) -> None:
+        """Build the Stripe client again on the next call (a handed-in client is kept)."""
+        with self._lock:
+            self._client = None
+            self._client_key = None
+
     def call(self, operation: str, fn: Callable[[stripe.StripeClient], T]) -> T:
         """Run one Stripe call; translate errors; log the Stripe request id (never the object)."""
         _check_deadline(operation)
@@ -360,6 +367,17 @@ def get_gateway() -> StripeGateway:
         if _gateway is None:
             _gateway = StripeGateway()
         return _gateway
+
+
+def forget_stripe_client() -> None:
+    """Drop the gateway's Stripe client (HTTP session, key; built again on first use) and empty the secret cache.
+    After a SnapStart restore: copies of one snapshot must not share connections or a time-keyed cache."""
+    with _gateway_lock:
+        if _gateway is not None:
+            _gateway.forget_client()
+    with _secrets_lock:
+        if _secrets_provider is not None:
+            _secrets_provider.clear_cache()
 
 
 def reset_gateway() -> None:
