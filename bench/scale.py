@@ -8,7 +8,9 @@
   straight line through them) with `ReconcileConcurrency` workers sharing the budget.
 * `storm`: `BENCH_STORM_SUBSCRIPTIONS` (1,000) subscriptions renewing at once on one test clock, delivered into the
   template's reserved concurrency and webhook budget under Stripe's live limits (tests/integration/webhook/storm.py);
-  drain time and user page loads are in emulated seconds (the limits run on a clock 10x faster than real time).
+  the drain in emulated seconds (the limits run on a clock 10x faster than real time) beside the floor the budget
+  alone sets; user page loads in real milliseconds, before the storm (normal) and during it.
+`BENCH_SCALE_ONLY=reconcile|storm` runs one part.
 The machine's load average is in every row: these figures compare runs on the same machine, not absolute speed.
 """
 
@@ -27,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL = int(os.environ.get("BENCH_SCALE_SMALL", "1000"))
 LARGE = int(os.environ.get("BENCH_SCALE_LARGE", "10000"))
 STORM = int(os.environ.get("BENCH_STORM_SUBSCRIPTIONS", "1000"))
+#: "reconcile" or "storm" runs only that part.
+ONLY = os.environ.get("BENCH_SCALE_ONLY", "")
 
 
 def _paths() -> None:
@@ -68,15 +72,17 @@ def _run() -> list[dict[str, Any]]:
     try:
         rate = _default("ReconcileStripeRate")
         workers = int(_default("ReconcileConcurrency"))
-        measured = []
-        for customers in (SMALL, LARGE):
+        if ONLY != "storm":
+            measured = []
+            for customers in (SMALL, LARGE):
+                server.reset()
+                row = _reconcile(server, customers, rate)
+                measured.append(row)
+                rows.append(row)
+            rows += _extrapolate(measured, rate, workers)
+        if ONLY != "reconcile":
             server.reset()
-            row = _reconcile(server, customers, rate)
-            measured.append(row)
-            rows.append(row)
-        rows += _extrapolate(measured, rate, workers)
-        server.reset()
-        rows.append(_storm(server))
+            rows.append(_storm(server))
     finally:
         server.stop()
         logging.disable(logging.NOTSET)
@@ -196,6 +202,7 @@ def _storm(server: Any) -> dict[str, Any]:
         "deliveries": result.deliveries,
         "throttled": result.throttled,
         "drain_s": round(result.drain_s, 1),
+        "budget_floor_s": round(result.budget_floor_s, 1),
         "stripe_calls_per_relevant": round(result.calls_per_relevant_event, 3),
         "ddb_writes_per_relevant": round(result.writes_per_relevant_event, 3),
         "lost": result.lost,
@@ -204,6 +211,8 @@ def _storm(server: Any) -> dict[str, Any]:
         "stripe_429s": sum(result.refused_by_stripe.values()),
         "user_loads": result.user_requests,
         "user_failures": result.user_failures,
+        "user_normal_p50_ms": round(result.percentile(0.5, baseline=True), 1),
+        "user_normal_p95_ms": round(result.percentile(0.95, baseline=True), 1),
         "user_p50_ms": round(result.percentile(0.5), 1),
         "user_p95_ms": round(result.percentile(0.95), 1),
         "real_s": round(result.real_s, 1),

@@ -66,7 +66,7 @@ class Settings(BaseModel):
     reconcile_queue_url: str = ""
     reconcile_stripe_rate: float = 16.0
     """Stripe calls per second for every reconcile worker together (live limit: 100 per account)."""
-    reconcile_concurrency: int = 2
+    reconcile_concurrency: int = 5
     """The reconcile queue's maximum concurrency (the template passes the same parameter to both)."""
     reconcile_batch_size: int = 50
     reconcile_max_receives: int = 3

@@ -6,11 +6,13 @@ processor (`InProcessHTTPClient` for Stripe calls, a delivery `transport` instea
 double). The webhook runs as ``reserved`` Lambda instances: a delivery arriving while all are busy is throttled
 (a non-2xx, so Stripe retries), each instance paces its Stripe reads to its share of the webhook's budget.
 Meanwhile a user thread makes the reads of a billing page load (customer, subscriptions) through its own
-unpaced gateway, measuring each.
+unpaced gateway, measuring each in real milliseconds, against the same loads before the storm.
 
 Time: the emulator's rate limiter and the webhook's budgets run on a dilated clock (``dilation`` emulated seconds
 per real second), so Stripe's live budgets (100 requests a second per account, 25 per endpoint) can be applied
-to thousands of events without thousands of seconds of test. Durations are reported in emulated seconds.
+to thousands of events without thousands of seconds of test. The drain is reported in emulated seconds; when
+the machine cannot keep up with the dilated budget it is CPU-bound and longer than ``budget_floor_s``, the time
+the webhook's budget alone imposes.
 """
 
 from __future__ import annotations
@@ -99,16 +101,25 @@ class StormResult:
     user_requests: int = 0
     user_failures: int = 0
     user_latencies_ms: list[float] = field(default_factory=list)
-    """Emulated milliseconds per user page load during the storm."""
+    """Real milliseconds per user page load during the storm (each load's Stripe reads)."""
+    user_baseline_ms: list[float] = field(default_factory=list)
+    """The same loads before the storm: the normal latency on this machine."""
     setup_s: float = 0.0
     real_s: float = 0.0
     types: dict[str, int] = field(default_factory=dict)
+    webhook_rate: float = 0.0
 
-    def percentile(self, q: float) -> float:
-        if not self.user_latencies_ms:
+    def percentile(self, q: float, *, baseline: bool = False) -> float:
+        values = self.user_baseline_ms if baseline else self.user_latencies_ms
+        if not values:
             return 0.0
-        ordered = sorted(self.user_latencies_ms)
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def budget_floor_s(self) -> float:
+        """The drain time the webhook's Stripe budget alone imposes (emulated seconds)."""
+        return self.stripe_calls / max(1e-9, self.webhook_rate)
 
     @property
     def calls_per_relevant_event(self) -> float:
@@ -136,7 +147,7 @@ class Storm:
     def run(self) -> StormResult:
         started = time.monotonic()
         rng = random.Random(self.seed)
-        result = StormResult(self.subscriptions)
+        result = StormResult(self.subscriptions, webhook_rate=self.webhook_rate)
         server = self.server
         client = stripe.StripeClient(
             server.secret_key, http_client=InProcessHTTPClient(server), base_addresses={"api": server.api_base}
@@ -239,6 +250,7 @@ class Storm:
             server.rate_limits.configure({"mode": self.rate_limits})
             server.rate_limits.clock = dilated
         user = _UserLoads(client, list(customers.values()), rng)
+        result.user_baseline_ms = user.baseline(20)
         stop = threading.Event()
         user_thread = threading.Thread(target=user.run, args=(stop, dilated), name="storm-user", daemon=True)
         drain_started = dilated()
@@ -313,20 +325,27 @@ class _UserLoads:
         self.failures = 0
         self.latencies_ms: list[float] = []
 
+    def load(self) -> float:
+        """One page load's Stripe reads; its real duration in ms. Counts a failure (a 429 or 503)."""
+        customer_id = self.rng.choice(self.customers)
+        began = time.perf_counter()
+        try:
+            self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
+            self.gateway.call(
+                "subscriptions.list",
+                lambda c: c.v1.subscriptions.list({"customer": customer_id, "status": "all", "limit": 10}),
+            )
+        except BillingError:
+            self.failures += 1
+        return (time.perf_counter() - began) * 1000
+
+    def baseline(self, loads: int) -> list[float]:
+        return [self.load() for _ in range(loads)]
+
     def run(self, stop: threading.Event, clock: DilatedClock) -> None:
         while not stop.is_set():
-            customer_id = self.rng.choice(self.customers)
-            began = clock()
-            try:
-                self.gateway.call("customers.retrieve", lambda c: c.v1.customers.retrieve(customer_id))
-                self.gateway.call(
-                    "subscriptions.list",
-                    lambda c: c.v1.subscriptions.list({"customer": customer_id, "status": "all", "limit": 10}),
-                )
-            except BillingError:
-                self.failures += 1
+            self.latencies_ms.append(self.load())
             self.requests += 1
-            self.latencies_ms.append((clock() - began) * 1000)
             clock.sleep(0.5)  # two page loads a second (emulated)
 
 
@@ -352,6 +371,9 @@ def summary(result: StormResult) -> str:
             "drain_s": round(result.drain_s, 1),
             "user_p50_ms": round(result.percentile(0.5), 1),
             "user_p95_ms": round(result.percentile(0.95), 1),
+            "user_normal_p50_ms": round(result.percentile(0.5, baseline=True), 1),
+            "user_normal_p95_ms": round(result.percentile(0.95, baseline=True), 1),
+            "budget_floor_s": round(result.budget_floor_s, 1),
             "user_failures": result.user_failures,
             "setup_s": round(result.setup_s, 1),
             "real_s": round(result.real_s, 1),
