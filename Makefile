@@ -16,7 +16,7 @@ ENV ?= default
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
-	@echo "make storm     the 10,000-subscription renewal storm under Stripe's live rate limits (make test runs 200)"
+	@echo "make storm     the 10,000-subscription renewal storm under Stripe's live rate limits (make test runs 120)"
 	@echo "make soak      the long property runs: the money oracle (ORACLE_EXAMPLES=70 per starting kind, a new seed each run) and 500 webhook lifecycles"
 	@echo "make lint      ruff and mypy; eslint and tsc (// @ts-check, JSDoc) for the page in web/"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
