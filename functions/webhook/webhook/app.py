@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from webhook.processor import (
+    STRIPE_BUDGET_BURST,
     STRIPE_BUDGET_WAIT_S,
     WEBHOOK_BUDGET_S,
     Budget,
@@ -55,7 +56,7 @@ def paced_sync() -> EntitlementSync:
     than ``STRIPE_BUDGET_WAIT_S`` answers 503 and Stripe retries it later (docs/scale.md)."""
     settings = get_settings()
     rate, instances = settings.webhook_stripe_rate, settings.webhook_concurrency
-    budget = RateBudget.share(rate, instances, max_wait_s=STRIPE_BUDGET_WAIT_S)
+    budget = RateBudget.share(rate, instances, burst=STRIPE_BUDGET_BURST, max_wait_s=STRIPE_BUDGET_WAIT_S)
     return EntitlementSync(reader=StripeBillingStateReader(StripeGateway(budget=budget)))
 
 

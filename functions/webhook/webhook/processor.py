@@ -39,9 +39,13 @@ WRITE_RESERVE_S = 1.5
 #: Upper bound of one delivery's work, far below the 20 s function timeout and Stripe's 20 s wait.
 WEBHOOK_BUDGET_S = 15.0
 #: The longest a delivery waits for its turn in the instance's Stripe rate budget; longer answers 503 and Stripe
-#: retries. Short on purpose: the event is claimed first, so its first arrival is recorded, and the retry is often
-#: covered by a read another event of the same customer made meanwhile (no Stripe call then).
-STRIPE_BUDGET_WAIT_S = 0.5
+#: retries (the event is claimed first, so its first arrival is recorded, and the retry is often covered by a read
+#: another event of the same customer made meanwhile: no Stripe call then). Long enough that one warm instance
+#: takes the handful of events a single checkout or plan change sends without turning any away.
+STRIPE_BUDGET_WAIT_S = 2.0
+#: Calls one instance may make at once before pacing starts; the reserved concurrency times this stays below
+#: Stripe's 25 a second per endpoint with the template's defaults (10 x 2).
+STRIPE_BUDGET_BURST = 2.0
 
 
 class InvalidSignature(BadInput):

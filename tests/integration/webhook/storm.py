@@ -38,7 +38,7 @@ from stripe_emulator.in_process import InProcessHTTPClient
 from stripe_emulator.testing import advance_clock
 from stripe_emulator.webhooks import deliverer
 from webhook.events import StripeEvent
-from webhook.processor import STRIPE_BUDGET_WAIT_S, WebhookProcessor
+from webhook.processor import STRIPE_BUDGET_BURST, STRIPE_BUDGET_WAIT_S, WebhookProcessor
 from webhook.secrets import WebhookSecrets
 
 from tests.integration.webhook.lifecycles import DAY, T0, create_catalog_prices
@@ -183,7 +183,12 @@ class Storm:
         gateways: list[CountingGateway] = []
         for _ in range(self.reserved):
             budget = RateBudget.share(
-                self.webhook_rate, self.reserved, max_wait_s=self.budget_wait_s, clock=dilated, sleep=dilated.sleep
+                self.webhook_rate,
+                self.reserved,
+                burst=STRIPE_BUDGET_BURST,
+                max_wait_s=self.budget_wait_s,
+                clock=dilated,
+                sleep=dilated.sleep,
             )
             gateway = CountingGateway(client=client, budget=budget)
             gateways.append(gateway)

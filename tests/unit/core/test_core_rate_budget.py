@@ -39,6 +39,14 @@ def test_each_process_takes_its_share_of_the_paths_budget() -> None:
     assert RateBudget.share(1, 1000).rate == 0.1  # never zero: at least one call in ten seconds
 
 
+def test_a_share_may_start_with_a_small_burst_then_keeps_its_rate() -> None:
+    clock = Clock()
+    budget = RateBudget.share(12, 10, burst=2, clock=clock, sleep=clock.sleep)  # 1.2 a second, 2 at once
+    assert [budget.take(), budget.take()] == [0.0, 0.0]
+    assert budget.take() == pytest.approx(1 / 1.2)
+    assert RateBudget.share(50, 2, burst=2).capacity == 25  # never below one second's worth
+
+
 def test_a_wait_longer_than_allowed_is_a_retryable_503_and_spends_nothing() -> None:
     clock = Clock()  # five callers at the same instant: nobody's wait has passed yet
     budget = RateBudget(2, max_wait_s=1.0, clock=clock, sleep=lambda seconds: None)
