@@ -19,7 +19,7 @@ pause left) and ``payment_behavior=resume_on_payment_success`` (a failed payment
 Stripe retries the resumption invoice on the usual schedule). Its Stripe idempotency key is derived from the
 subscription and the date, so a rerun, a retried Lambda or a user pressing "Resume now" at the same moment never
 makes a second resumption invoice: Stripe refuses a resume while one is open (H6). Runs hourly
-(``reconcile.resume_due.handler``) and from ``python -m admin.resume_due``.
+(``resume_pauses.app.handler``) and from ``python -m admin.resume_due``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from billing_core.errors import BillingError, NotFound
+from billing_core.errors import BadInput, BillingError, NotFound
 from billing_core.observability import count, logger
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
@@ -175,6 +175,12 @@ class PauseResumer:
             )
         except NotFound:
             return "not_due"  # the subscription is gone
+        except BadInput:
+            # Resumed by someone else between the list and this call ("Resume now" won the race: H6).
+            current = self.gateway.call("subscriptions.retrieve", lambda c: c.v1.subscriptions.retrieve(sub_id))
+            if g(current, "status") != "paused":
+                return "not_due"
+            raise
         if g(resumed, "status") == "paused":
             count("PauseResumeAwaitingPayment")
             return "waiting_for_payment"
