@@ -121,3 +121,31 @@ def test_pause_with_a_resume_date_and_a_second_pause_is_already_paused(world: Wo
     second = pause(world, resume_at=when)
     assert second["statusCode"] == 409 and second["json"]["error"]["code"] == "already_paused"
     assert resumes_at(world.subscription(subscription.id)) == when
+
+
+def test_h3_get_billing_shows_the_pause_and_the_resumption_as_the_next_payment(world: World) -> None:
+    from billing_read.app import handler as read_handler
+
+    from tests.helpers.apigw import http_event, invoke
+
+    _, _, subscription, clock = world.user_on("pro_monthly", days_in=10)
+
+    def overview() -> dict[str, Any]:
+        response = invoke(read_handler, http_event("GET", "/billing", sub=world.sub_a))
+        assert response["statusCode"] == 200, response["body"]
+        return response["json"]
+
+    active = overview()["subscriptions"][0]
+    assert active["pause_durations"] == [1, 2, 3] and not active["paused"]
+    answer = pause(world, periods=1)["json"]
+    shown = overview()
+    view = shown["subscriptions"][0]
+    assert view["paused"] and view["resumes_at"] == answer["resumes_at"] and view["pause_durations"] == []
+    assert view["next_billing_date"] == answer["resumes_at"]
+    assert view["next_invoice_amount"] == answer["amount_due_at_resume"]
+    assert shown["entitlements"]["paused"] and shown["entitlements"]["features"] == ["projects"]
+    assert shown["entitlements"]["resumes_at"] == answer["resumes_at"]
+    world.advance(clock, answer["resumes_at"] + 60)
+    PauseResumer().run()
+    invoice = world.stripe.v1.invoices.retrieve(str(world.subscription(subscription.id).latest_invoice))
+    assert invoice.amount_paid == view["next_invoice_amount"]
