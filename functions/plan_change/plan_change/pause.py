@@ -34,7 +34,7 @@ from billing_core.errors import BadInput, Conflict, NotFound
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
-from billing_core.pause import add_periods, pause_metadata, paused_at
+from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata, paused_at
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
@@ -53,44 +53,48 @@ if TYPE_CHECKING:
 
     from plan_change.logic import PlanChanger
 
-PAUSE_PARAMS: dict[str, Any] = {"bill_for": {"unused_time_from": {"type": "now"}}, "invoicing_behavior": "invoice"}
 ANY_LIVE = frozenset({"active", "trialing", "past_due", "unpaid", "paused", "incomplete"})
 
 
-def _conflict(code: str, message: str) -> Conflict:
-    return Conflict(code=code, message=message)
+def already_paused() -> Conflict:
+    return Conflict(code="already_paused", message="Your subscription is already paused.")
 
 
-ALREADY_PAUSED = ("already_paused", "Your subscription is already paused.")
-CLASSIC = (
-    "billing_mode_classic",
-    "This subscription must be moved to flexible billing before it can be paused. Ask us to migrate it.",
-)
-SCHEDULED = ("change_scheduled", "A plan change is scheduled. Undo it first, then pause.")
+def classic_mode() -> Conflict:
+    return Conflict(
+        code="billing_mode_classic",
+        message="This subscription must be moved to flexible billing before it can be paused. Ask us to migrate it.",
+    )
+
+
+def change_scheduled() -> Conflict:
+    return Conflict(code="change_scheduled", message="A plan change is scheduled. Undo it first, then pause.")
 
 
 def _check_pausable(ch: PlanChanger, sub: Any) -> PauseRules:
     status = str(g(sub, "status"))
     if status == "paused":
-        raise _conflict(*ALREADY_PAUSED)
+        raise already_paused()
     if status in ("past_due", "unpaid"):
-        raise _conflict("subscription_past_due", "Pay the overdue invoice before pausing.")
+        raise Conflict(code="subscription_past_due", message="Pay the overdue invoice before pausing.")
     if status == "trialing":
-        raise _conflict("pause_not_during_trial", "A trial cannot be paused. Cancel it or wait until it ends.")
+        raise Conflict(
+            code="pause_not_during_trial", message="A trial cannot be paused. Cancel it or wait until it ends."
+        )
     if status != "active":
-        raise _conflict("subscription_not_pausable", "Your subscription cannot be paused right now.")
+        raise Conflict(code="subscription_not_pausable", message="Your subscription cannot be paused right now.")
     if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
-        raise _conflict("subscription_canceling", "Resume your subscription before pausing it.")
+        raise Conflict(code="subscription_canceling", message="Resume your subscription before pausing it.")
     if g(sub, "pending_update"):
-        raise _conflict("change_pending", "A previous change is waiting for its payment.")
+        raise Conflict(code="change_pending", message="A previous change is waiting for its payment.")
     if oid(g(sub, "schedule")):
-        raise _conflict(*SCHEDULED)
+        raise change_scheduled()
     if g(sub, "billing_mode", "type") != "flexible":
-        raise _conflict(*CLASSIC)
+        raise classic_mode()
     plan = ch.plan_state(sub)
     found = ch.catalog.plan(plan.plan_id) if plan.plan_id else None
     if found is None or found.pause is None:
-        raise _conflict("pause_not_available", "Your plan cannot be paused.")
+        raise Conflict(code="pause_not_available", message="Your plan cannot be paused.")
     ch._single_item(sub)
     return found.pause
 
@@ -122,11 +126,11 @@ def _stripe_refusal(exc: stripe.InvalidRequestError) -> Conflict | None:
         return None
     message = str(exc.user_message or "").lower()
     if "billing mode" in message or "flexible" in message:
-        return _conflict(*CLASSIC)
+        return classic_mode()
     if "schedule" in message:
-        return _conflict(*SCHEDULED)
+        return change_scheduled()
     if "status" in message or "paused" in message:
-        return _conflict(*ALREADY_PAUSED)
+        return already_paused()
     return None
 
 
@@ -242,7 +246,7 @@ def pause(ch: PlanChanger, caller: Caller, req: PauseRequest, key: IdempotencyKe
             # pause under the same key; a pause made by anything else is refused as already paused (H6).
             found = ch.catalog.plan(before.plan_id) if before.plan_id else None
             if found is None or found.pause is None:
-                raise _conflict(*ALREADY_PAUSED)
+                raise already_paused()
             rules = found.pause
             paused = _call_pause(ch, sub_id, key.stripe("subscription.pause"))
         else:

@@ -61,10 +61,14 @@ def _open_resumption(ch: PlanChanger, sub: Any) -> str | None:
 
 
 NEEDS_CARD = "Add a card under Payment methods to resume, then try again."
-RESUME_PENDING = (
-    "resume_pending",
-    "Your subscription is already resuming: its payment is open. Pay it from your invoices, or update your card.",
-)
+
+
+def resume_pending() -> Conflict:
+    return Conflict(
+        code="resume_pending",
+        message="Your subscription is already resuming: its payment is open. Pay it from your invoices, "
+        "or update your card.",
+    )
 
 
 def resume_preview(
@@ -72,7 +76,7 @@ def resume_preview(
 ) -> ResumePreviewResponse:
     customer_id, sub = _paused_subscription(ch, caller, "subscription.resume", request_id, subscription_id)
     if _open_resumption(ch, sub):
-        raise Conflict(code=RESUME_PENDING[0], message=RESUME_PENDING[1])
+        raise resume_pending()
     invoice = preview_for(ch, sub, {"resume_at": "now"})
     if invoice is None:
         raise Conflict(code="not_paused", message="Your subscription is not paused.")
@@ -100,7 +104,7 @@ def resume(
         customer_id, sub = _paused_subscription(ch, caller, "subscription.resume", request_id, subscription_id)
         if _open_resumption(ch, sub):
             # H6: the automatic resume (or another tab) got there first
-            raise Conflict(code=RESUME_PENDING[0], message=RESUME_PENDING[1])
+            raise resume_pending()
         if usable_payment_method(sub, ch.billing.customer(customer_id)) is None:
             preview = preview_for(ch, sub, {"resume_at": "now"})
             if preview is not None and int(g(preview, "amount_due") or 0) > 0:

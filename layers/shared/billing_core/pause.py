@@ -39,6 +39,9 @@ from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
 
 RESUMES_AT = "pause_resumes_at"
 STARTED_AT = "pause_started_at"
+#: How the product pauses: the unused time of the current period credited at once, on an invoice whose negative
+#: total goes to the customer's balance (stripe-python 16's ``SubscriptionPauseParams``).
+PAUSE_PARAMS: dict[str, Any] = {"bill_for": {"unused_time_from": {"type": "now"}}, "invoicing_behavior": "invoice"}
 #: How the product resumes a paused subscription (automatically and with "Resume now").
 RESUME_PARAMS: dict[str, Any] = {
     "billing_cycle_anchor": {"type": "now"},

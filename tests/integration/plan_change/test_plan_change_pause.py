@@ -19,7 +19,7 @@ def pause(world: World, key: str | bool = True, **body: Any) -> dict[str, Any]:
     return world.call("POST", "/billing/subscription/pause", body=body or {"periods": 1}, key=key)
 
 
-def test_pause_credits_the_unused_time_shown_and_resumes_on_its_date_billing_what_it_said(world: World) -> None:
+def test_h1_pause_credits_the_unused_time_shown_and_resumes_on_its_date_billing_what_it_said(world: World) -> None:
     _, cus, subscription, clock = world.user_on("pro_monthly", days_in=10)
     preview = world.call("POST", "/billing/subscription/pause/preview", body={"periods": 2}, key=None)
     assert preview["statusCode"] == 200, preview["body"]
@@ -57,7 +57,7 @@ def test_pause_credits_the_unused_time_shown_and_resumes_on_its_date_billing_wha
     assert PauseResumer().run().resumed == 0
 
 
-def test_resume_now_charges_the_previewed_resumption_invoice(world: World) -> None:
+def test_h1_resume_now_charges_the_previewed_resumption_invoice(world: World) -> None:
     _, _, subscription, clock = world.user_on("pro_monthly", days_in=10)
     assert pause(world, periods=3)["statusCode"] == 200
     world.advance(clock, NOW + 5 * DAY)
@@ -76,7 +76,7 @@ def test_resume_now_charges_the_previewed_resumption_invoice(world: World) -> No
     assert again["statusCode"] == 409 and again["json"]["error"]["code"] == "not_paused"
 
 
-def test_pause_refusals_have_clear_codes_and_write_nothing(world: World, count_stripe_writes: list[str]) -> None:
+def test_h9_pause_refusals_have_clear_codes_and_write_nothing(world: World, count_stripe_writes: list[str]) -> None:
     _, cus, subscription, _ = world.user_on("pro_monthly", days_in=10, billing_mode={"type": "classic"})
     refused = pause(world)
     assert refused["statusCode"] == 409 and refused["json"]["error"]["code"] == "billing_mode_classic"
@@ -98,7 +98,7 @@ def test_pause_refusals_have_clear_codes_and_write_nothing(world: World, count_s
     assert count_stripe_writes == []
 
 
-def test_a_scheduled_plan_change_or_a_trial_refuses_the_pause(world: World) -> None:
+def test_h9_a_scheduled_plan_change_or_a_trial_refuses_the_pause(world: World) -> None:
     world.user_on("pro_monthly", days_in=3)
     preview = world.preview("starter_monthly")
     assert world.change(preview["preview_id"])["json"]["status"] == "scheduled"
@@ -149,3 +149,12 @@ def test_h3_get_billing_shows_the_pause_and_the_resumption_as_the_next_payment(w
     PauseResumer().run()
     invoice = world.stripe.v1.invoices.retrieve(str(world.subscription(subscription.id).latest_invoice))
     assert invoice.amount_paid == view["next_invoice_amount"]
+
+
+def test_h9_a_past_due_subscription_cannot_be_paused(world: World) -> None:
+    _, cus, subscription, clock = world.user_on("pro_monthly", days_in=10)
+    world.attach(cus, "pm_card_chargeCustomerFail")
+    world.advance(clock, START + 32 * DAY)
+    assert world.subscription(subscription.id).status == "past_due"
+    refused = pause(world)
+    assert refused["statusCode"] == 409 and refused["json"]["error"]["code"] == "subscription_past_due"

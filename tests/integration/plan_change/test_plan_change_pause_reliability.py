@@ -70,7 +70,7 @@ def test_h6_the_automatic_resume_after_resume_now_does_nothing(world: World) -> 
     assert len(charged) == 1
 
 
-def test_a_failed_resumption_payment_leaves_it_paused_with_one_open_invoice(world: World) -> None:
+def test_h8_a_failed_resumption_payment_leaves_it_paused_with_one_open_invoice(world: World) -> None:
     _, cus, subscription, clock = world.user_on("pro_monthly", days_in=10)
     resumes = pause(world)["json"]["resumes_at"]
     world.attach(cus, "pm_card_chargeCustomerFail")  # the card now on file declines every charge
@@ -88,7 +88,7 @@ def test_a_failed_resumption_payment_leaves_it_paused_with_one_open_invoice(worl
     assert preview["statusCode"] == 409
 
 
-def test_resume_now_with_a_declining_card_is_402_and_stays_paused(world: World) -> None:
+def test_h8_resume_now_with_a_declining_card_is_402_and_stays_paused(world: World) -> None:
     _, cus, subscription, clock = world.user_on("pro_monthly", days_in=10)
     assert pause(world)["statusCode"] == 200
     world.attach(cus, "pm_card_chargeCustomerFail")
