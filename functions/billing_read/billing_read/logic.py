@@ -18,7 +18,7 @@ from typing import Any, cast
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
-from billing_core.errors import NotFound
+from billing_core.errors import BadInput, NotFound
 from billing_core.identity import Caller
 from billing_core.pause import paused_at, resumes_at
 from billing_core.price_ids import get_price_ids, reset_price_ids
@@ -167,6 +167,10 @@ class BillingReader:
             )
         except NotFound:
             return None
+        except BadInput:
+            if not details:
+                raise
+            return None  # Stripe refuses to preview a resume while a resumption invoice is open: none to show
         return next_invoice(preview)
 
     def _subscription_view(self, sub: Any, upcoming: NextInvoice | None) -> SubscriptionView:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from billing_core.pause import PauseResumer
+from billing_read.app import handler as read_handler
 from resume_pauses.app import handler as resume_handler
 
 from admin.migrate_billing_mode import main as migrate_main
-from tests.helpers.apigw import LambdaContext
+from tests.helpers.apigw import LambdaContext, http_event, invoke
 from tests.integration.plan_change.plan_change_setup import DAY, START, World
 
 NOW = START + 10 * DAY + 3600
@@ -86,6 +87,10 @@ def test_h8_a_failed_resumption_payment_leaves_it_paused_with_one_open_invoice(w
     assert by_user["statusCode"] == 409 and by_user["json"]["error"]["code"] == "resume_pending"
     preview = world.call("POST", "/billing/subscription/resume/preview", key=None)
     assert preview["statusCode"] == 409
+    shown = invoke(read_handler, http_event("GET", "/billing", sub=world.sub_a))
+    assert shown["statusCode"] == 200, shown["body"]
+    view = shown["json"]["subscriptions"][0]
+    assert view["status"] == "paused" and shown["json"]["entitlements"]["features"] == ["projects"]
 
 
 def test_h8_resume_now_with_a_declining_card_is_402_and_stays_paused(world: World) -> None:
