@@ -120,18 +120,18 @@ def _resume_date(req: PauseRequest, rules: PauseRules, start: int, interval: str
     return req.resume_at
 
 
-def _stripe_refusal(exc: stripe.InvalidRequestError) -> Conflict | None:
-    """Stripe's refusal of a pause, matched on its HTTP status and message (Stripe documents no code)."""
-    if exc.http_status != 400:
+def stripe_refusal(exc: stripe.InvalidRequestError) -> Conflict | None:
+    """Stripe's refusal of a pause (a 400; Stripe documents no error code, so the message decides which 409)."""
+    if exc.http_status != 400 or exc.code == "resource_missing":
         return None
     message = str(exc.user_message or "").lower()
-    if "billing mode" in message or "flexible" in message:
+    if "billing mode" in message or "billing_mode" in message or "flexible" in message:
         return classic_mode()
     if "schedule" in message:
         return change_scheduled()
-    if "status" in message or "paused" in message:
+    if "`paused`" in message or "already paused" in message:
         return already_paused()
-    return None
+    return Conflict(code="subscription_not_pausable", message="Your subscription cannot be paused right now.")
 
 
 def _call_pause(ch: PlanChanger, sub_id: str, key: str) -> Any:
@@ -143,7 +143,7 @@ def _call_pause(ch: PlanChanger, sub_id: str, key: str) -> Any:
                 options={"idempotency_key": key},
             )
         except stripe.InvalidRequestError as exc:
-            refused = _stripe_refusal(exc)
+            refused = stripe_refusal(exc)
             if refused is not None:
                 raise refused from None
             raise
