@@ -193,7 +193,11 @@ def _is_credit_of(invoice: Any, started: int) -> bool:
 
 def _renewal(ch: PlanChanger, sub: Any) -> Any | None:
     """Stripe's upcoming invoice of the running subscription (its full-period lines and discounts)."""
-    return ch.billing.upcoming_invoice(str(oid(g(sub, "customer"))), str(g(sub, "id")))
+    params = {"customer": str(oid(g(sub, "customer"))), "subscription": str(g(sub, "id")), "expand": DISCOUNT_EXPAND}
+    try:
+        return ch.billing.preview_invoice(params)  # discounts expanded: which repeat at the resume
+    except NotFound:
+        return None
 
 
 def _at_resume(upcoming: Any | None, resume_at: int, balance: int) -> int | None:

@@ -158,3 +158,15 @@ def test_h9_a_past_due_subscription_cannot_be_paused(world: World) -> None:
     assert world.subscription(subscription.id).status == "past_due"
     refused = pause(world)
     assert refused["statusCode"] == 409 and refused["json"]["error"]["code"] == "subscription_past_due"
+
+
+def test_h1_the_amount_at_resume_keeps_a_running_coupon(world: World) -> None:
+    """The resumption bills the renewal with the discounts still running then, less the credit."""
+    coupon = world.stripe.v1.coupons.create(params={"duration": "forever", "percent_off": 20, "name": "20 off"}).id
+    _, cus, subscription, clock = world.user_on("pro_yearly", days_in=36, discounts=[{"coupon": coupon}])
+    shown = pause(world, periods=1)["json"]
+    assert shown["amount_due_at_resume"] == 23200 - shown["credit_amount"]
+    world.advance(clock, shown["resumes_at"] + 60)
+    assert PauseResumer().run().resumed == 1
+    invoice = world.stripe.v1.invoices.retrieve(str(world.subscription(subscription.id).latest_invoice))
+    assert invoice.amount_paid == shown["amount_due_at_resume"]
