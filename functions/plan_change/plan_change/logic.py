@@ -48,7 +48,7 @@ from billing_core.store.plan_change import PlanChangeStore
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
-from plan_change import cancellation, change
+from plan_change import cancellation, change, pause_resume
 from plan_change.models import (
     CancelRequest,
     CancelResponse,
@@ -247,7 +247,8 @@ class PlanChanger:
     def resume(
         self, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
     ) -> ResumeResponse:
-        return cancellation.resume(self, caller, key, request_id, subscription_id)
+        """Resume a paused subscription now, or undo a pending cancellation (``plan_change.pause_resume``)."""
+        return pause_resume.resume(self, caller, key, request_id, subscription_id)
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription
