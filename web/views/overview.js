@@ -95,7 +95,7 @@ function planCard(ctx, ov, sub) {
   }
   if (sub.paused && !ending(sub)) {
     const resume = h("button", { type: "button", class: "primary" }, t("pause.resumeNow"));
-    resume.addEventListener("click", async () => (await lazy("pause")()).openResume(ctx, sub));
+    resume.addEventListener("click", async () => (await lazy("pause")()).openResume(ctx));
     card.append(h("div", { class: "alert warning", "data-testid": "paused" },
       h("p", {}, sub.resumes_at ? t("pause.pausedUntil", { date: f.date(sub.resumes_at) }) : t("pause.pausedNoDate")), resume));
   }

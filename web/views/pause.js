@@ -1,3 +1,4 @@
+// @ts-check
 // Pause: choose a length from the catalog's durations, see what is credited now and billed at the resume (the
 // server's preview), confirm. Resume now: the resumption invoice's preview, then confirm.
 import { api } from "../api.js";
@@ -43,10 +44,8 @@ export function openPause(ctx, sub) {
     msg.replaceChildren();
     let out;
     try {
-      out = await api("POST", "/billing/subscription/pause", { body: { periods }, key: action.key });
-      action.answered();
+      out = await action.send("POST", "/billing/subscription/pause", { body: { periods } });
     } catch (err) {
-      if (err.status) action.answered();
       msg.replaceChildren(errorBox(err));
       return;
     }
@@ -70,7 +69,7 @@ function previewFacts(p) {
 }
 
 /** "Resume now": the resumption invoice's preview, then confirm (3-D Secure through Stripe.js if asked). */
-export function openResume(ctx, sub) {
+export function openResume(ctx) {
   const dlg = openDialog(t("pause.resumeTitle"));
   const action = new Action();
   const msg = h("div", { "aria-live": "polite" });
@@ -94,10 +93,8 @@ export function openResume(ctx, sub) {
     msg.replaceChildren();
     let out;
     try {
-      out = await api("POST", "/billing/subscription/resume", { body: {}, key: action.key });
-      action.answered();
+      out = await action.send("POST", "/billing/subscription/resume", { body: {} });
     } catch (err) {
-      if (err.status) action.answered();
       msg.replaceChildren(errorBox(err));
       return;
     }
