@@ -30,7 +30,7 @@ from billing_core.retention.offers import (
     choose_offer,
     situation_of,
 )
-from billing_core.retention.steps import Flow, RecordedStep, Step, publish_best_effort
+from billing_core.retention.steps import Flow, RecordedStep, Step, cancelled_key, publish_best_effort
 from billing_core.store.plan_change import request_fingerprint
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import derive_key
@@ -48,17 +48,12 @@ if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
 
 CANCELABLE = frozenset({"active", "trialing", "past_due"})
+__all__ = ["CANCELABLE", "FlowLog", "accept_offer", "cancelled_key", "choose", "flow_id_for"]
 
 
 def flow_id_for(key: IdempotencyKey) -> str:
     """A flow id derived from the request's key: a retried request continues the same flow."""
     return "flow_" + request_fingerprint(key.base)[:24]
-
-
-def cancelled_key(subscription_id: str, ends_at: Any) -> str:
-    """The ``cancelled`` step's key: the subscription and when it ends (the same from our request and from
-    Stripe's ``customer.subscription.updated``/``.deleted`` events)."""
-    return f"cancelled:{subscription_id}:{int(ends_at or 0)}"
 
 
 class FlowLog:

@@ -85,6 +85,12 @@ def day_of(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).date().isoformat()
 
 
+def cancelled_key(subscription_id: str, ends_at: Any) -> str:
+    """The ``cancelled`` step's key: the subscription and when it ends (``cancel_at``, else ``ended_at``), the
+    same from our cancel request and from Stripe's ``customer.subscription.updated``/``.deleted`` events."""
+    return f"cancelled:{subscription_id}:{int(ends_at or 0)}"
+
+
 def stripe_flow(sub: str, subscription_id: str, at: int, reason: str | None) -> Flow:
     """The flow of steps Stripe shows us without a cancel request of ours (hosted portal, automatic resume)."""
     return Flow(f"stripe:{subscription_id}", sub, subscription_id, at, reason=reason, open=False)
