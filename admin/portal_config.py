@@ -9,7 +9,10 @@ table, it works offline under moto, and the id changes only when this command ru
 What the configuration holds (all of it derived from the catalog and the environment):
 
 * customer update: address, email, name, phone, tax id; invoice history; payment method update;
-* cancel at period end (no proration) with all eight cancellation reasons;
+* cancel at period end (no proration) with all eight cancellation reasons (the retention coupon is handed to
+  each cancel session by portal_session while the catalog's ``coupon`` retention rule allows it);
+* pause (``features.subscription_pause``) exactly when the catalog's retention rules offer a pause, for the
+  rule's ``periods`` as months (the portal's durations are calendar intervals, not billing periods);
 * subscription update: the catalog's products with their current prices (per-seat plans get an adjustable
   quantity between the plan's seat limits), price / quantity / promotion code updates, ``create_prorations``,
   downgrades scheduled at period end (``decreasing_item_amount``, ``shortening_interval``);
@@ -134,6 +137,7 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
                 "proration_behavior": "none",
                 "cancellation_reason": {"enabled": True, "options": sorted(CANCELLATION_REASONS)},
             },
+            "subscription_pause": pause_view(catalog),
             "subscription_update": {
                 "enabled": True,
                 "default_allowed_updates": sorted(SUBSCRIPTION_UPDATES),
@@ -146,12 +150,31 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
     }
 
 
+def pause_view(catalog: Catalog) -> dict[str, Any]:
+    """``features.subscription_pause`` from the catalog's pause rule: enabled with its periods as months, or off."""
+    rule = next((r for r in catalog.retention_rules if r.offer == "pause"), None)
+    if rule is None:
+        return {"enabled": False}
+    options = [{"interval": "month", "interval_count": n} for n in sorted(set(rule.periods))]
+    return {"enabled": True, "duration": {"type": "interval_options", "interval_options": options}}
+
+
 def current_view(configuration: Any) -> dict[str, Any]:
     """The fields :func:`desired_view` manages, read from a Stripe configuration object."""
     cfg = as_dict(configuration)
     f = cfg.get("features") or {}
     su = f.get("subscription_update") or {}
     sc = f.get("subscription_cancel") or {}
+    sp = f.get("subscription_pause") or {}
+    pause: dict[str, Any] = {"enabled": bool(sp.get("enabled"))}
+    if pause["enabled"]:
+        pause["duration"] = {
+            "type": g(sp, "duration", "type"),
+            "interval_options": [
+                {"interval": o.get("interval"), "interval_count": o.get("interval_count") or 1}
+                for o in g(sp, "duration", "interval_options") or []
+            ],
+        }
 
     def quantity(p: dict[str, Any]) -> dict[str, Any]:
         aq = p.get("adjustable_quantity") or {}
@@ -184,6 +207,7 @@ def current_view(configuration: Any) -> dict[str, Any]:
                     "options": sorted(g(sc, "cancellation_reason", "options") or []),
                 },
             },
+            "subscription_pause": pause,
             "subscription_update": {
                 "enabled": bool(su.get("enabled")),
                 "default_allowed_updates": sorted(su.get("default_allowed_updates") or []),

@@ -1,9 +1,11 @@
-// Cancel: reason survey, the one-time retention offer (accept or continue), confirmation with the end date; resume.
+// Cancel: the reason, the offer matched to it (pause, cheaper plan, coupon; accept or continue), confirmation with
+// the end date; resume.
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, id, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
 import { t } from "../i18n.js";
 import { mutate } from "./overview.js";
+import { renderPreview } from "./plans.js";
 
 export function openCancel(ctx, sub) {
   const dlg = openDialog(t("cancel.title"));
@@ -47,22 +49,23 @@ export function openCancel(ctx, sub) {
   };
   go.addEventListener("click", () => busy(go, () => send(false), t("busy.canceling")));
 
+  // The offer matched to the reason: a pause, a cheaper plan (its exact preview), or the coupon.
   function showOffer(offer) {
-    const accept = h("button", { type: "button", class: "primary" }, t("offer.accept"));
-    const cont = h("button", { type: "button", class: "danger" }, t("offer.decline"));
-    const offerAction = new Action();
-    const percent = f.number(offer.percent_off);
-    const deal = offer.duration === "repeating" && offer.duration_in_months ? t("offer.months", { percent, count: offer.duration_in_months })
-      : ["once", "forever"].includes(offer.duration) ? t(`offer.${offer.duration}`, { percent }) : t("offer.off", { percent });
-    dlg.body.replaceChildren(msg, h("section", { class: "card", "data-testid": "offer", "aria-labelledby": "offer-title" },
-      h("h3", { id: "offer-title" }, t("offer.title")),
-      h("p", { class: "price" }, deal),
-      h("p", {}, offer.description)));
-    dlg.footer.replaceChildren(cont, accept);
-    accept.focus();
-    accept.addEventListener("click", () => busy(accept, async () => {
+    if (offer.kind === "pause") return showPause(offer);
+    if (offer.kind === "cheaper_plan" && offer.preview) return showCheaper(offer);
+    return showCoupon(offer);
+  }
+
+  function offerCard(title, ...content) {
+    return h("section", { class: "card", "data-testid": "offer", "aria-labelledby": "offer-title" }, h("h3", { id: "offer-title" }, title), ...content);
+  }
+
+  // Accept: one key per offer shown (kept if the answer is lost), then reload and say what changed.
+  function acceptWith(button, offerAction, request, said) {
+    button.addEventListener("click", () => busy(button, async () => {
+      let out;
       try {
-        await api("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id }, key: offerAction.key });
+        out = await request(offerAction.key);
         offerAction.answered();
       } catch (err) {
         if (err.status) offerAction.answered();
@@ -71,9 +74,55 @@ export function openCancel(ctx, sub) {
       }
       dlg.close();
       await ctx.reload();
-      announce(notice(t("offer.applied", { deal })));
+      announce(notice(said(out)));
     }, t("busy.applying")));
+  }
+
+  function offerFooter(accept) {
+    const cont = h("button", { type: "button", class: "danger" }, t("offer.decline"));
     cont.addEventListener("click", () => busy(cont, () => send(true), t("busy.canceling")));
+    dlg.footer.replaceChildren(cont, accept);
+    accept.focus();
+  }
+
+  function showCoupon(offer) {
+    const accept = h("button", { type: "button", class: "primary" }, t("offer.accept"));
+    const percent = f.number(offer.percent_off);
+    const deal = offer.duration === "repeating" && offer.duration_in_months ? t("offer.months", { percent, count: offer.duration_in_months })
+      : ["once", "forever"].includes(offer.duration) ? t(`offer.${offer.duration}`, { percent }) : t("offer.off", { percent });
+    dlg.body.replaceChildren(msg, offerCard(t("offer.title"), h("p", { class: "price" }, deal), h("p", {}, offer.description)));
+    offerFooter(accept);
+    acceptWith(accept, new Action(), (key) => api("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id }, key }),
+      () => t("offer.applied", { deal }));
+  }
+
+  // The pause is the pause route's (POST /billing/subscription/pause): this dialog only picks the duration.
+  function showPause(offer) {
+    const accept = h("button", { type: "button", class: "primary" }, t("offer.pauseAccept"));
+    const group = id("periods");
+    const choices = h("fieldset", {}, h("legend", {}, t("offer.pauseHow")),
+      offer.periods.map((n, i) => h("label", { class: "choice" },
+        h("input", { type: "radio", name: group, value: String(n), checked: i === 0 }), h("span", {}, t("offer.pauseFor", { count: n })))));
+    dlg.body.replaceChildren(msg, offerCard(t("offer.pauseTitle"), h("p", {}, t("offer.pauseBody")), choices));
+    offerFooter(accept);
+    acceptWith(accept, new Action(), (key) => {
+      const periods = Number(choices.querySelector("input:checked").value);
+      return api("POST", "/billing/subscription/pause", { body: { periods }, key });
+    }, (out) => (out.resumes_at ? t("offer.paused", { date: f.date(out.resumes_at) }) : t("offer.pausedNoDate")));
+  }
+
+  // The cheaper plan with its exact preview; accepting applies exactly that preview.
+  function showCheaper(offer) {
+    const plan = offer.description;
+    const p = offer.preview;
+    const accept = h("button", { type: "button", class: "primary" }, t("offer.cheaperAccept", { plan }));
+    const toCards = () => h("a", { href: "#cards", onclick: dlg.close }, t("plans.goToCards"));
+    dlg.body.replaceChildren(msg, offerCard(t("offer.cheaperTitle", { plan }),
+      renderPreview(p, { plan: { name: plan, per_seat: false }, quantity: null }, toCards)));
+    offerFooter(accept);
+    accept.hidden = Boolean(p.payment_method_required);
+    acceptWith(accept, new Action(), (key) => api("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id, preview_id: p.preview_id }, key }),
+      (out) => (out.status === "scheduled" ? t("offer.cheaperOn", { plan, date: f.date(p.effective_at) }) : t("offer.cheaperNow", { plan })));
   }
 
   async function done(out) {

@@ -195,6 +195,14 @@ def test_retention_offer_rules(world):
     assert "retention" not in create(world, flow="subscription_cancel")["flow_data"]["subscription_cancel"]
 
 
+def test_the_portal_offers_the_coupon_only_while_the_catalog_has_a_coupon_rule(world):
+    catalog = world.logic.catalog
+    rules = [r.model_dump() for r in catalog.retention_rules if r.offer != "coupon"]
+    world.logic.catalog = catalog.model_validate({**catalog.model_dump(), "retention": {"rules": rules}})
+    world.stripe.subscriptions = [subscription("sub_p", "pro_monthly")]
+    assert "retention" not in create(world, flow="subscription_cancel")["flow_data"]["subscription_cancel"]
+
+
 @pytest.mark.parametrize(
     ("current", "current_qty", "target", "expected"),
     [
