@@ -67,6 +67,7 @@ def test_too_expensive_offers_a_pause_and_declining_it_cancels_one_recorded_flow
 
 
 def test_the_cheaper_plan_offer_shows_its_exact_preview_and_is_taken_once(world: World) -> None:
+    """H1 for the offer's preview; R1: a replay answers the same, another key is refused."""
     _, _, subscription, _ = world.user_on("pro_monthly", days_in=5)
     RetentionOfferStore().record_from_event(world.sub_a, "pause", subscription.id, "pause", "evt_earlier_pause")
     shown = cancel(world, "too_expensive")
@@ -111,17 +112,54 @@ def test_temporary_is_sent_to_stripe_as_unused(world: World) -> None:
 
 
 def test_pause_offer_is_taken_through_the_pause_route_not_here(world: World) -> None:
+    """R5: the pause offer on the offer route is a clear 409."""
     world.user_on("pro_monthly", days_in=5)
     response = world.call("POST", "/billing/subscription/retention-offer", body={"offer_id": "pause"})
     assert response["statusCode"] == 409
     assert response["json"]["error"]["code"] == "pause_offer"
 
 
-def test_cheaper_plan_needs_its_preview(world: World) -> None:
-    world.user_on("pro_monthly", days_in=5)
+def test_r5_bad_reasons_and_offers_are_refused_and_write_nothing(world: World) -> None:
+    """R5: a reason outside the list (422), an unknown offer (404), the cheaper plan without its preview (400)."""
+    _, _, subscription, _ = world.user_on("pro_monthly", days_in=5)
+    assert cancel(world, "bored")["statusCode"] == 422
+    unknown = world.call("POST", "/billing/subscription/retention-offer", body={"offer_id": "free_forever"})
+    assert unknown["statusCode"] == 404 and unknown["json"]["error"]["code"] == "offer_not_found"
     response = world.call("POST", "/billing/subscription/retention-offer", body={"offer_id": "cheaper_plan"})
     assert response["statusCode"] == 400
     assert response["json"]["error"]["code"] == "preview_required"
+    assert steps_of(world.sub_a) == []
+    current = world.subscription(subscription.id)
+    assert not current.discounts and current.schedule is None and current.cancel_at_period_end is False
+
+
+class BrokenSteps:
+    """The steps table fails on every call (DynamoDB throttled or down)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from billing_core.errors import DependencyUnavailable
+
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise DependencyUnavailable(operation=f"retention.{name}")
+
+        return fail
+
+
+def test_r4_a_step_that_cannot_be_recorded_never_fails_the_cancellation(world: World) -> None:
+    """R4: recording is best effort: the cancellation answers and applies even while the steps table fails."""
+    from plan_change.app import app, plan_changer
+    from plan_change.logic import PlanChanger
+
+    _, _, subscription, _ = world.user_on("pro_monthly", days_in=5)
+    app.dependency_overrides[plan_changer] = lambda: PlanChanger(retention=BrokenSteps())  # type: ignore[arg-type]
+    try:
+        shown = cancel(world, "switched_service")
+        assert shown["statusCode"] == 200 and shown["json"]["offer"]["kind"] == "coupon"
+        canceled = cancel(world, "switched_service", decline_offer=True)
+    finally:
+        app.dependency_overrides.clear()
+    assert canceled["statusCode"] == 200 and canceled["json"]["status"] == "canceling"
+    assert world.subscription(subscription.id).cancel_at_period_end is True
 
 
 def test_r1_offer_accepted_twice_at_once_applies_once(world: World) -> None:

@@ -42,6 +42,7 @@ def retention_events(wh: Harness) -> list[str]:
 
 
 def test_a_cancellation_made_in_the_portal_is_recorded_once_with_stripes_reason(mapped: Harness) -> None:
+    """R3: redelivered, then seen again at the period end: one step, one event."""
     event = stripe_event("customer.subscription.updated", canceling())
     assert mapped.deliver(event)["statusCode"] == 200
     assert mapped.deliver(event)["statusCode"] == 200  # redelivered
@@ -57,6 +58,7 @@ def test_a_cancellation_made_in_the_portal_is_recorded_once_with_stripes_reason(
 
 
 def test_our_cancel_request_and_stripes_event_count_one_cancellation(mapped: Harness) -> None:
+    """R3: the step our request wrote is the one Stripe's event would write: nothing new."""
     store = RetentionSteps()
     flow = Flow("flow_ours", SUB, SUB_ID, 1_890_000_000, reason="switched_service", offer="x", kind="coupon")
     store.save_flow(flow)
