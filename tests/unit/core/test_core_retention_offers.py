@@ -184,3 +184,19 @@ def test_the_offer_is_the_first_rule_for_the_reason_that_is_unused_and_fits(
 def test_missing_features_never_gets_an_offer(situation: Situation, used: frozenset[str]) -> None:
     missing = Situation(**{**situation.__dict__, "reason": "missing_features"})
     assert choose_offer(CATALOG, missing, used.__contains__) is None
+
+
+def test_the_portal_coupon_follows_the_coupon_rule() -> None:
+    from billing_core.retention_offer import eligible_offer
+
+    sub = {"status": "active", "items": {"data": [{"price": {"lookup_key": "pro_monthly"}, "quantity": 1}]}}
+    assert eligible_offer(CATALOG, sub, never) is CATALOG.retention_offer
+    no_coupon = catalog_with(
+        retention={"rules": [r.model_dump() for r in CATALOG.retention_rules if r.offer != "coupon"]}
+    )
+    assert eligible_offer(no_coupon, sub, never) is None
+    assert eligible_offer(catalog_with(retention=None), sub, never) is not None  # a catalog without rules
+    business_only = catalog_with(
+        retention={"rules": [{"offer": "coupon", "reasons": ["switched_service"], "plans": ["business"]}]}
+    )
+    assert eligible_offer(business_only, sub, never) is None
