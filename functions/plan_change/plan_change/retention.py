@@ -214,18 +214,21 @@ def _accept_cheaper_plan(
         )
         situation = situation_of(ch.catalog, sub, "too_expensive")
         target = cheaper_price(ch.catalog, situation.price_lookup_key or "", situation.quantity)
-        claimed_by = ch.offers.claimed_by(caller.sub, CHEAPER_PLAN_OFFER_ID)
+        once = next(r.once_per_customer for r in ch.catalog.retention_rules if r.offer == "cheaper_plan")
+        claimed_by = ch.offers.claimed_by(caller.sub, CHEAPER_PLAN_OFFER_ID) if once else None
         if claimed_by and claimed_by != fingerprint:
             raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
         if claimed_by != fingerprint and (target is None or target[0] != preview.to_lookup_key):
             raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
-        ch.offers.claim(caller.sub, CHEAPER_PLAN_OFFER_ID, fingerprint, str(sub.get("id")), preview.to_lookup_key)
+        if once:
+            ch.offers.claim(caller.sub, CHEAPER_PLAN_OFFER_ID, fingerprint, str(sub.get("id")), preview.to_lookup_key)
     try:
         change = ch.change(
             caller, ChangeRequest(preview_id=req.preview_id, subscription_id=req.subscription_id), key, request_id
         )
     except BillingError:
-        ch.offers.unclaim(caller.sub, CHEAPER_PLAN_OFFER_ID, fingerprint)
+        if once:
+            ch.offers.unclaim(caller.sub, CHEAPER_PLAN_OFFER_ID, fingerprint)
         raise
     count("RetentionOfferAccepted")
     _record_accepted(ch, caller, customer_id, sub, CHEAPER_PLAN_OFFER_ID, "cheaper_plan", key)
