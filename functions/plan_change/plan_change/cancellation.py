@@ -49,9 +49,9 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
         subscription_id = str(sub.get("id"))
         now = int(ch.billing.now_for(sub))
         flow = log.open_flow(caller.sub, subscription_id, now) if req.decline_offer else None
-        new_flow = flow is None
         if flow is None:
             flow = Flow(flow_id_for(key), caller.sub, subscription_id, now, reason=req.feedback)
+        started_here = flow.flow_id == flow_id_for(key)  # this request (or its retry) started the flow
         if not req.decline_offer:
             chosen = retention.choose(ch, caller, sub, req.feedback, request_id)
             if chosen is not None:
@@ -63,8 +63,8 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
                 ch._record(caller, "subscription.cancel", request_id, before, before, "offer_shown", offer=offer.id)
                 log.publish()
                 return CancelResponse(status="offer", offer=view, plan=before)
-        # Saved before the Stripe write, so the webhook's view of this cancellation joins this flow.
-        flow = replace(flow, open=False)
+        # Saved before the Stripe write, so the webhook's view of this cancellation joins this flow; still open, so a
+        # retry after a failed write continues it.
         log.save(flow)
         details: dict[str, Any] = {"feedback": stripe_feedback(req.feedback)}
         credit: int | None = None
@@ -104,7 +104,9 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
         after = ch.plan_state(updated)
         ch._record(caller, "subscription.cancel", request_id, before, after, feedback=req.feedback, cancel_at=cancel_at)
         count("SubscriptionCanceled")
-        if new_flow:
+        flow = replace(flow, open=False)
+        log.save(flow)
+        if started_here:
             log.step(flow, "started", "started", now, comment=req.comment)
         if req.decline_offer and flow.offer:
             log.step(flow, "declined", f"declined:{flow.offer}", now)

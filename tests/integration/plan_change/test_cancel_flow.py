@@ -208,3 +208,19 @@ def test_r2_offer_shown_then_subscription_changed_is_refused_and_not_used(world:
     assert refused["json"]["error"]["code"] in {"offer_not_available", "preview_stale"}
     assert h.get_item(f"USER#{world.sub_a}", "OFFER#cheaper_plan") is None
     assert world.subscription(subscription.id).schedule is None
+
+
+def test_a_cancel_retried_after_stripe_refused_it_continues_the_same_flow(world: World) -> None:
+    """E3 on the cancel: Stripe's 429 answers 503; the retry with the same key cancels and completes the flow."""
+    _, _, subscription, _ = world.user_on("pro_monthly", days_in=5)
+    assert cancel(world, "too_expensive")["json"]["status"] == "offer"
+    world.emulator.faults.queue("429", times=1, method="POST", path=r"^/v1/subscriptions/sub_[^/]+$")
+    body = {"feedback": "too_expensive", "decline_offer": True}
+    refused = world.call("POST", "/billing/subscription/cancel", body=body, key="k-cancel-retry")
+    assert refused["statusCode"] == 503, refused["body"]
+    assert world.subscription(subscription.id).cancel_at_period_end is False
+    retried = world.call("POST", "/billing/subscription/cancel", body=body, key="k-cancel-retry")
+    assert retried["statusCode"] == 200 and retried["json"]["status"] == "canceling"
+    steps = steps_of(world.sub_a)
+    assert sorted(s["step"] for s in steps) == ["cancelled", "declined", "shown", "started"]
+    assert len({s["flow_id"] for s in steps}) == 1
