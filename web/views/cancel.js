@@ -1,6 +1,6 @@
-// Cancel: the reason, the offer matched to it (pause, cheaper plan, coupon; accept or continue), confirmation with
-// the end date; resume.
-import { api } from "../api.js";
+// @ts-check
+// Cancel: the reason, the offer matched to it (pause, cheaper plan with its exact preview, coupon; accept or
+// continue), confirmation with the end date; resume.
 import { Action, announce, busy, errorBox, field, h, id, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
 import { t } from "../i18n.js";
@@ -9,7 +9,7 @@ import { renderPreview } from "./plans.js";
 
 export function openCancel(ctx, sub) {
   const dlg = openDialog(t("cancel.title"));
-  let action = new Action();
+  const action = new Action();
   const name = id("reason");
   const reasons = h("fieldset", {}, h("legend", {}, t("cancel.why")),
     f.CANCEL_REASONS.map((value) => h("label", { class: "choice" }, h("input", { type: "radio", name, value }), h("span", {}, f.cancelReason(value)))));
@@ -37,10 +37,8 @@ export function openCancel(ctx, sub) {
     if (declineOffer) body.decline_offer = true;
     let out;
     try {
-      out = await api("POST", "/billing/subscription/cancel", { body, key: action.key });
-      action.answered();
+      out = await action.send("POST", "/billing/subscription/cancel", { body });
     } catch (err) {
-      if (err.status) action.answered();
       msg.replaceChildren(errorBox(err));
       return;
     }
@@ -60,15 +58,19 @@ export function openCancel(ctx, sub) {
     return h("section", { class: "card", "data-testid": "offer", "aria-labelledby": "offer-title" }, h("h3", { id: "offer-title" }, title), ...content);
   }
 
-  // Accept: one key per offer shown (kept if the answer is lost), then reload and say what changed.
-  function acceptWith(button, offerAction, request, said) {
+  /**
+   * Accept with one action per offer shown (its key kept if the answer is lost), then reload and say what changed.
+   * @param {HTMLButtonElement} button
+   * @param {(offerAction: Action) => Promise<any>} request
+   * @param {(out: any) => string} said
+   */
+  function acceptWith(button, request, said) {
+    const offerAction = new Action();
     button.addEventListener("click", () => busy(button, async () => {
       let out;
       try {
-        out = await request(offerAction.key);
-        offerAction.answered();
+        out = await request(offerAction);
       } catch (err) {
-        if (err.status) offerAction.answered();
         msg.replaceChildren(errorBox(err));
         return;
       }
@@ -92,7 +94,7 @@ export function openCancel(ctx, sub) {
       : ["once", "forever"].includes(offer.duration) ? t(`offer.${offer.duration}`, { percent }) : t("offer.off", { percent });
     dlg.body.replaceChildren(msg, offerCard(t("offer.title"), h("p", { class: "price" }, deal), h("p", {}, offer.description)));
     offerFooter(accept);
-    acceptWith(accept, new Action(), (key) => api("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id }, key }),
+    acceptWith(accept, (a) => a.send("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id } }),
       () => t("offer.applied", { deal }));
   }
 
@@ -105,9 +107,9 @@ export function openCancel(ctx, sub) {
         h("input", { type: "radio", name: group, value: String(n), checked: i === 0 }), h("span", {}, t("offer.pauseFor", { count: n })))));
     dlg.body.replaceChildren(msg, offerCard(t("offer.pauseTitle"), h("p", {}, t("offer.pauseBody")), choices));
     offerFooter(accept);
-    acceptWith(accept, new Action(), (key) => {
-      const periods = Number(choices.querySelector("input:checked").value);
-      return api("POST", "/billing/subscription/pause", { body: { periods }, key });
+    acceptWith(accept, (a) => {
+      const checked = /** @type {HTMLInputElement} */ (choices.querySelector("input:checked"));
+      return a.send("POST", "/billing/subscription/pause", { body: { periods: Number(checked.value) } });
     }, (out) => (out.resumes_at ? t("offer.paused", { date: f.date(out.resumes_at) }) : t("offer.pausedNoDate")));
   }
 
@@ -121,7 +123,7 @@ export function openCancel(ctx, sub) {
       renderPreview(p, { plan: { name: plan, per_seat: false }, quantity: null }, toCards)));
     offerFooter(accept);
     accept.hidden = Boolean(p.payment_method_required);
-    acceptWith(accept, new Action(), (key) => api("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id, preview_id: p.preview_id }, key }),
+    acceptWith(accept, (a) => a.send("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id, preview_id: p.preview_id } }),
       (out) => (out.status === "scheduled" ? t("offer.cheaperOn", { plan, date: f.date(p.effective_at) }) : t("offer.cheaperNow", { plan })));
   }
 
@@ -134,6 +136,6 @@ export function openCancel(ctx, sub) {
 
 export function resumePlan(ctx, button, card) {
   button.action ||= new Action(); // one key per press of this button (kept if the answer is lost)
-  return busy(button, () => mutate(ctx, card, button.action, () => api("POST", "/billing/subscription/resume", { body: {}, key: button.action.key }),
+  return busy(button, () => mutate(ctx, card, () => button.action.send("POST", "/billing/subscription/resume", { body: {} }),
     (out) => (out.current_period_end ? t("plan.resumedRenews", { date: f.date(out.current_period_end) }) : t("plan.resumed"))), t("busy.resuming"));
 }
