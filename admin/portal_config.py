@@ -11,8 +11,6 @@ What the configuration holds (all of it derived from the catalog and the environ
 * customer update: address, email, name, phone, tax id; invoice history; payment method update;
 * cancel at period end (no proration) with all eight cancellation reasons (the retention coupon is handed to
   each cancel session by portal_session while the catalog's ``coupon`` retention rule allows it);
-* pause (``features.subscription_pause``) exactly when the catalog's retention rules offer a pause, for the
-  rule's ``periods`` as months (the portal's durations are calendar intervals, not billing periods);
 * subscription update: the catalog's products with their current prices (per-seat plans get an adjustable
   quantity between the plan's seat limits), price / quantity / promotion code updates, ``create_prorations``,
   downgrades scheduled at period end (``decreasing_item_amount``, ``shortening_interval``);
@@ -120,7 +118,7 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
         products.append({"product": ids[0][1], "prices": sorted(i[0] for i in ids), "adjustable_quantity": quantity})
     if len(products) > MAX_PORTAL_PRODUCTS:
         raise ConfigurationError(message_for_logs="the portal allows at most 10 products")
-    return {
+    view: dict[str, Any] = {
         "business_profile": {
             "headline": settings.headline,
             "privacy_policy_url": settings.privacy_policy_url,
@@ -137,7 +135,6 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
                 "proration_behavior": "none",
                 "cancellation_reason": {"enabled": True, "options": sorted(CANCELLATION_REASONS)},
             },
-            "subscription_pause": pause_view(catalog),
             "subscription_update": {
                 "enabled": True,
                 "default_allowed_updates": sorted(SUBSCRIPTION_UPDATES),
@@ -148,15 +145,36 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
         },
         "metadata": {"managed_by": MANAGED_BY, "catalog_version": str(catalog.version)},
     }
+    months = sorted({n for plan in catalog.plans if plan.pause for n in plan.pause.durations})
+    view["features"]["subscription_pause"] = (
+        {
+            "enabled": True,
+            "duration": {
+                "type": "interval_options",
+                "interval_options": [{"interval": "month", "interval_count": n} for n in months],
+            },
+        }
+        if months
+        else {"enabled": False}
+    )
+    return view
 
 
-def pause_view(catalog: Catalog) -> dict[str, Any]:
-    """``features.subscription_pause`` from the catalog's pause rule: enabled with its periods as months, or off."""
-    rule = next((r for r in catalog.retention_rules if r.offer == "pause"), None)
-    if rule is None:
+def _pause_view(feature: Any) -> dict[str, Any]:
+    """``features.subscription_pause`` as :func:`desired_view` writes it (the catalog's pause lengths, in months:
+    the portal offers fixed intervals, not billing periods)."""
+    if not g(feature, "enabled"):
         return {"enabled": False}
-    options = [{"interval": "month", "interval_count": n} for n in sorted(set(rule.periods))]
-    return {"enabled": True, "duration": {"type": "interval_options", "interval_options": options}}
+    options = g(feature, "duration", "interval_options") or []
+    return {
+        "enabled": True,
+        "duration": {
+            "type": g(feature, "duration", "type"),
+            "interval_options": [
+                {"interval": g(o, "interval"), "interval_count": g(o, "interval_count") or 1} for o in options
+            ],
+        },
+    }
 
 
 def current_view(configuration: Any) -> dict[str, Any]:
@@ -165,16 +183,6 @@ def current_view(configuration: Any) -> dict[str, Any]:
     f = cfg.get("features") or {}
     su = f.get("subscription_update") or {}
     sc = f.get("subscription_cancel") or {}
-    sp = f.get("subscription_pause") or {}
-    pause: dict[str, Any] = {"enabled": bool(sp.get("enabled"))}
-    if pause["enabled"]:
-        pause["duration"] = {
-            "type": g(sp, "duration", "type"),
-            "interval_options": [
-                {"interval": o.get("interval"), "interval_count": o.get("interval_count") or 1}
-                for o in g(sp, "duration", "interval_options") or []
-            ],
-        }
 
     def quantity(p: dict[str, Any]) -> dict[str, Any]:
         aq = p.get("adjustable_quantity") or {}
@@ -207,7 +215,6 @@ def current_view(configuration: Any) -> dict[str, Any]:
                     "options": sorted(g(sc, "cancellation_reason", "options") or []),
                 },
             },
-            "subscription_pause": pause,
             "subscription_update": {
                 "enabled": bool(su.get("enabled")),
                 "default_allowed_updates": sorted(su.get("default_allowed_updates") or []),
@@ -227,6 +234,7 @@ def current_view(configuration: Any) -> dict[str, Any]:
                     "conditions": sorted(c.get("type") for c in g(su, "schedule_at_period_end", "conditions") or [])
                 },
             },
+            "subscription_pause": _pause_view(f.get("subscription_pause")),
         },
         "metadata": {k: metadata.get(k) for k in ("managed_by", "catalog_version")},
     }

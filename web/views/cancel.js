@@ -3,7 +3,7 @@
 // continue), confirmation with the end date; resume.
 import { Action, announce, busy, errorBox, field, h, id, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { mutate } from "./overview.js";
 import { renderPreview } from "./plans.js";
 
@@ -98,19 +98,18 @@ export function openCancel(ctx, sub) {
       () => t("offer.applied", { deal }));
   }
 
-  // The pause is the pause route's (POST /billing/subscription/pause): this dialog only picks the duration.
+  // The pause is the pause dialog's (its lengths, the preview of the credit and the resume, confirm): the offer
+  // leads there instead of canceling.
   function showPause(offer) {
     const accept = h("button", { type: "button", class: "primary" }, t("offer.pauseAccept"));
-    const group = id("periods");
-    const choices = h("fieldset", {}, h("legend", {}, t("offer.pauseHow")),
-      offer.periods.map((n, i) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: group, value: String(n), checked: i === 0 }), h("span", {}, t("offer.pauseFor", { count: n })))));
-    dlg.body.replaceChildren(msg, offerCard(t("offer.pauseTitle"), h("p", {}, t("offer.pauseBody")), choices));
+    const lengths = offer.periods.map((n) => t(sub.interval === "year" ? "pause.years" : "pause.months", { count: n }));
+    dlg.body.replaceChildren(msg, offerCard(t("offer.pauseTitle"), h("p", {}, t("offer.pauseBody")),
+      h("p", { class: "muted" }, new Intl.ListFormat(locale(), { type: "disjunction" }).format(lengths))));
     offerFooter(accept);
-    acceptWith(accept, (a) => {
-      const checked = /** @type {HTMLInputElement} */ (choices.querySelector("input:checked"));
-      return a.send("POST", "/billing/subscription/pause", { body: { periods: Number(checked.value) } });
-    }, (out) => (out.resumes_at ? t("offer.paused", { date: f.date(out.resumes_at) }) : t("offer.pausedNoDate")));
+    accept.addEventListener("click", async () => {
+      dlg.close();
+      (await import("./pause.js")).openPause(ctx, sub);
+    });
   }
 
   // The cheaper plan with its exact preview; accepting applies exactly that preview.

@@ -227,10 +227,16 @@ class RetentionOfferResponse(ResponseModel):
 
 
 class ResumeResponse(ResponseModel):
-    status: Literal["resumed"]
+    status: Literal["resumed", "requires_action"]
+    """``requires_action``: resuming a paused subscription needs 3-D Secure (``payment``); it stays paused
+    until that payment succeeds."""
     plan: PlanState
     current_period_end: int | None = None
     next_payment: NextPayment | None = None
+    invoice_id: str | None = None
+    """Resuming a paused subscription: its resumption invoice."""
+    amount_invoiced: int | None = None
+    payment: PaymentAction | None = None
 
 
 class SubscribeResponse(ResponseModel):

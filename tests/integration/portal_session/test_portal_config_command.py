@@ -60,7 +60,7 @@ def test_first_run_creates_the_configuration_with_every_feature_and_stores_its_i
         "too_expensive",
         "unused",
     ]
-    pause = f["subscription_pause"]  # the catalog's pause rule: 1, 2 or 3 periods, as months in the portal
+    pause = f["subscription_pause"]  # the plans' pause lengths (1, 2 or 3 periods), as months in the portal
     assert pause["enabled"] and pause["duration"]["type"] == "interval_options"
     assert [(o["interval"], o["interval_count"]) for o in pause["duration"]["interval_options"]] == [
         ("month", 1),

@@ -58,6 +58,19 @@ def test_a_subscription_that_cannot_pause_gets_the_next_offer() -> None:
     assert choose_offer(CATALOG, pro("temporary", status="past_due"), never) is None
 
 
+def test_the_pause_offers_the_plans_pause_lengths_or_those_the_rule_lists() -> None:
+    offer = choose_offer(CATALOG, pro("temporary"), never)
+    assert offer is not None and offer.periods == CATALOG.plan("pro").pause.durations  # type: ignore[union-attr]
+    rules = [r.model_dump() for r in CATALOG.retention_rules]
+    rules[0]["periods"] = [2, 6]
+    only_two = catalog_with(retention={"rules": rules})
+    assert choose_offer(only_two, pro("temporary"), never).periods == (2,)  # type: ignore[union-attr]
+    plans = json.loads(CATALOG.model_dump_json())["plans"]
+    for plan in plans:
+        plan["pause"] = None
+    assert choose_offer(catalog_with(plans=plans), pro("temporary"), never) is None  # no plan can pause
+
+
 def test_starter_has_no_cheaper_plan_and_no_coupon() -> None:
     starter = Situation(
         reason="too_expensive", status="trialing", plan_id="starter", price_lookup_key="starter_monthly"
@@ -117,7 +130,7 @@ def test_a_catalog_with_only_the_retention_offer_offers_its_coupon_for_every_rea
 @pytest.mark.parametrize(
     "rules",
     [
-        [{"offer": "pause", "reasons": ["temporary"]}],
+        [{"offer": "coupon", "reasons": ["temporary"], "periods": [1]}],
         [{"offer": "coupon", "reasons": []}],
         [{"offer": "coupon", "reasons": ["too_expensive"]}, {"offer": "coupon", "reasons": ["temporary"]}],
         [{"offer": "cheaper_plan", "reasons": ["too_expensive"], "plans": ["enterprise"]}],
@@ -176,6 +189,7 @@ def test_the_offer_is_the_first_rule_for_the_reason_that_is_unused_and_fits(
     assert not situation.canceling
     if offer.kind == "pause":
         assert situation.status == "active" and not situation.has_schedule and situation.billing_mode != "classic"
+        assert offer.periods and situation.plan_id is not None
     if offer.kind == "coupon":
         assert not situation.has_discount and situation.plan_id in ("pro", "business")
 

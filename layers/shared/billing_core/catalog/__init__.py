@@ -51,6 +51,25 @@ class Price(_Model):
         return self.unit_amount / 12 if self.interval == "year" else float(self.unit_amount)
 
 
+class PauseRules(_Model):
+    """How a plan may be paused (``Plan.pause``): the offered lengths and what stays usable meanwhile."""
+
+    durations: tuple[Annotated[int, Field(ge=1, le=12)], ...] = (1, 2, 3)
+    """Pause lengths offered, in billing periods of the subscription's price (months or years)."""
+    entitlements: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] = "none"
+    """``none`` (nothing while paused) or the name of one of the catalog's ``feature_sets`` (e.g. read-only)."""
+
+    @model_validator(mode="after")
+    def _durations(self) -> PauseRules:
+        if not self.durations or len(set(self.durations)) != len(self.durations):
+            raise ValueError("pause durations must be distinct and not empty")
+        return self
+
+    @property
+    def longest(self) -> int:
+        return max(self.durations)
+
+
 class Plan(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")]
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -62,6 +81,8 @@ class Plan(_Model):
     features: tuple[str, ...] = ()
     limits: dict[str, int] = Field(default_factory=dict)
     prices: tuple[Price, ...]
+    pause: PauseRules | None = None
+    """None: this plan cannot be paused."""
 
     @model_validator(mode="after")
     def _seats(self) -> Plan:
@@ -138,7 +159,7 @@ class RetentionRule(_Model):
     offer: OfferKind
     reasons: tuple[CancelReason, ...]
     periods: tuple[Annotated[int, Field(ge=1, le=12)], ...] = ()
-    """``pause``: the billing periods the customer may pause for."""
+    """``pause``: offer only these of the plan's ``pause.durations`` (empty: all of them)."""
     plans: tuple[str, ...] = ()
     """The plans this offer is shown on (empty: every plan; ``coupon`` uses the retention offer's plans)."""
     once_per_customer: bool = True
@@ -147,8 +168,8 @@ class RetentionRule(_Model):
     def _shape(self) -> RetentionRule:
         if not self.reasons:
             raise ValueError(f"retention rule {self.offer} lists no reasons")
-        if (self.offer == "pause") != bool(self.periods):
-            raise ValueError("periods are required exactly for the pause offer")
+        if self.periods and self.offer != "pause":
+            raise ValueError("periods apply to the pause offer only")
         return self
 
 
@@ -173,6 +194,10 @@ class Catalog(_Model):
     trial: Trial | None = None
     retention_offer: RetentionOffer | None = None
     """The coupon offered by the ``coupon`` retention rule (and by the hosted portal's cancel flow)."""
+    feature_sets: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")], tuple[str, ...]] = Field(
+        default_factory=dict
+    )
+    """Named feature sets (e.g. ``read_only``) a paused plan may keep (``PauseRules.entitlements``)."""
     retention: Retention | None = None
     """Which offer each cancellation reason gets; without it a ``retention_offer`` alone is offered for every
     reason (catalogs written before the rules existed keep their behaviour)."""
@@ -194,6 +219,10 @@ class Catalog(_Model):
         ):
             if ref not in known:
                 raise ValueError(f"unknown plan {ref!r} referenced")
+        for plan in self.plans:
+            name = plan.pause.entitlements if plan.pause else "none"
+            if name != "none" and name not in self.feature_sets:
+                raise ValueError(f"plan {plan.id}: unknown pause feature set {name!r}")
         for rule in self.retention.rules if self.retention else ():
             for ref in rule.plans:
                 if ref not in known:
@@ -242,6 +271,12 @@ class Catalog(_Model):
     @property
     def lookup_keys(self) -> tuple[str, ...]:
         return tuple(price.lookup_key for plan in self.plans for price in plan.prices)
+
+    def paused_features(self, plan_id: str | None) -> list[str]:
+        """What a paused subscription to ``plan_id`` keeps (``pause.entitlements``): nothing, or a named set."""
+        plan = self.plan(plan_id) if plan_id else None
+        name = plan.pause.entitlements if plan and plan.pause else "none"
+        return list(self.feature_sets.get(name, ())) if name != "none" else []
 
     def trial_days(self, plan_id: str) -> int | None:
         return self.trial.days if self.trial and plan_id in self.trial.plans else None

@@ -3,9 +3,11 @@
 :func:`choose_offer` walks the rules in catalog order and answers the first one that lists the reason and is
 eligible for this subscription, or None (then the customer cancels without an offer):
 
-* ``pause`` - the subscription is ``active``, not already set to end or paused, has no schedule attached (a
-  pending plan change) and is not in ``classic`` billing mode (Stripe pauses only flexible-mode subscriptions
-  without a schedule: stripe-python 16 ``Subscription.pause``);
+* ``pause`` - the plan can be paused (its ``pause`` rules in the catalog; the offer's lengths are its
+  ``pause.durations``, or those of them the rule lists), and the subscription is ``active``, not already set to
+  end or paused, has no schedule attached (a pending plan change) and is not in ``classic`` billing mode (Stripe
+  pauses only flexible-mode subscriptions without a schedule: stripe-python 16 ``Subscription.pause``; the pause
+  route refuses the same cases);
 * ``cheaper_plan`` - the subscription is ``active`` or ``trialing`` on a catalog price, has no schedule attached,
   and the catalog allows a downgrade to a price that costs less per period in the same interval (the closest
   one below the current amount: :func:`cheaper_price`);
@@ -92,8 +94,12 @@ def choose_offer(catalog: Catalog, situation: Situation, used: Callable[[str], b
 
 def _candidate(catalog: Catalog, rule: RetentionRule, s: Situation) -> Offer | None:
     if rule.offer == "pause":
+        plan = catalog.plan(s.plan_id) if s.plan_id else None
+        if plan is None or plan.pause is None:
+            return None
+        periods = tuple(n for n in plan.pause.durations if not rule.periods or n in rule.periods)
         pausable = s.status == "active" and not s.canceling and not s.has_schedule and s.billing_mode != "classic"
-        return Offer(kind="pause", id=PAUSE_OFFER_ID, periods=rule.periods) if pausable else None
+        return Offer(kind="pause", id=PAUSE_OFFER_ID, periods=periods) if pausable and periods else None
     if rule.offer == "cheaper_plan":
         if s.status not in ("active", "trialing") or s.has_schedule or s.canceling or s.price_lookup_key is None:
             return None

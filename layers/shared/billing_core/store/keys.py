@@ -15,6 +15,9 @@ pk                           sk                                what
 ``USER#<sub>``               ``LOCK#subscription``             the subscription lease, TTL (plan_change)
 ``EVENT#<evt_id>``           ``EVENT``                         the webhook ledger, TTL (event_ledger)
 ``CONFIG#portal``            ``CONFIG``                        the portal configuration id (portal_config)
+``RECONCILE#<run id>``       ``RUN``                           a reconcile run: cursor, batches (reconcile_run)
+``RECONCILE#<run id>``       ``BATCH#<n>``                     one batch done, its counts, TTL (reconcile_run)
+``RECONCILE#<run id>``       ``RETRY#<sub>``                   a customer retried alone, TTL (reconcile_run)
 ===========================  ================================  ==========================================
 """
 
@@ -35,6 +38,9 @@ PORTAL_CONFIG_PK = "CONFIG#portal"
 PORTAL_CONFIG_SK = "CONFIG"
 RETENTION_FLOW_SK = "RETENTION#flow"
 RETENTION_STEP_PREFIX = "STEP#"
+RUN_SK = "RUN"
+BATCH_PREFIX = "BATCH#"
+RETRY_PREFIX = "RETRY#"
 
 
 def user_pk(sub: str) -> str:
@@ -47,6 +53,18 @@ def customer_pk(customer_id: str) -> str:
 
 def event_pk(event_id: str) -> str:
     return f"EVENT#{event_id}"
+
+
+def reconcile_pk(run_id: str) -> str:
+    return f"RECONCILE#{run_id}"
+
+
+def batch_sk(number: int) -> str:
+    return f"{BATCH_PREFIX}{number:07d}"
+
+
+def retry_sk(sub: str) -> str:
+    return f"{RETRY_PREFIX}{sub}"
 
 
 def audit_sk(iso_time: str, action: str) -> str:
