@@ -10,14 +10,15 @@ FN ?= billing_read
 EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
-.PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config flake-check reliability-index check-branding web-headers web-deploy
+.PHONY: help venv dev test test-fast storm soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
+	sync-catalog portal-config migrate-billing-mode retention-report flake-check reliability-index check-branding web-headers web-deploy
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
+	@echo "make storm     the 10,000-subscription renewal storm under Stripe's live rate limits (make test runs 200)"
 	@echo "make soak      the long property runs: the money oracle (ORACLE_EXAMPLES=70 per starting kind, a new seed each run) and 500 webhook lifecycles"
-	@echo "make lint      ruff and mypy"
+	@echo "make lint      ruff and mypy; eslint and tsc (// @ts-check, JSDoc) for the page in web/"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
 	@echo "make reliability-index   rewrite the test index at the end of docs/reliability.md (a test fails when stale)"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
@@ -27,6 +28,8 @@ help:
 	@echo "make check-branding   validate a branding file and its WCAG AA contrast (BRANDING=path, default: branding.json beside the catalog)"
 	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
 	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
+	@echo "make migrate-billing-mode   list classic-mode subscriptions (they cannot be paused); ARGS=--apply migrates them to flexible"
+	@echo "make retention-report [SINCE=YYYY-MM-DD]  the cancellation flow per reason and offer, from recorded steps"
 	@echo "make web-headers    rewrite the page's security headers in template.yaml from web/security_headers.json"
 	@echo "make web-deploy     upload web/ and config.json to the hosted page (WebHosting=true), invalidate CloudFront"
 
@@ -51,10 +54,16 @@ dev: venv
 check-branding: venv
 	$(RUN) python -m local.branding $(BRANDING)
 
-lint: venv
+lint: venv node_modules/.installed
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy layers/shared/billing_core functions local admin packages/stripe_emulator/src
+	npm run --silent lint:web
+
+# The page's linters (eslint, tsc on its JSDoc types), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
@@ -68,6 +77,11 @@ test: venv sam-tools
 
 test-fast: venv
 	$(RUN) pytest -n 2 --dist loadgroup tests/unit packages/stripe_emulator/tests/contract
+
+# The renewal storm at full size (docs/scale.md): 10,000 subscriptions, every event through the webhook.
+STORM_SUBSCRIPTIONS ?= 10000
+storm: venv
+	STORM_SUBSCRIPTIONS=$(STORM_SUBSCRIPTIONS) $(RUN) pytest -p no:cacheprovider -q -s tests/integration/webhook/test_renewal_storm.py
 
 soak: venv
 	HYPOTHESIS_PROFILE=soak $(RUN) pytest -p no:cacheprovider -s tests/property/test_money_oracle.py
@@ -120,6 +134,13 @@ sync-catalog: venv
 
 portal-config: venv
 	PYTHONPATH=layers/shared $(RUN) python -m admin.portal_config $(ARGS)
+
+migrate-billing-mode: venv
+	PYTHONPATH=layers/shared $(RUN) python -m admin.migrate_billing_mode $(ARGS)
+
+# Reads TABLE_NAME (the billing table). SINCE=YYYY-MM-DD counts flows started from that day (default: 90 days).
+retention-report: venv
+	PYTHONPATH=layers/shared $(RUN) python -m admin.retention_report $(if $(SINCE),--since $(SINCE)) $(ARGS)
 
 clean:
 	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache

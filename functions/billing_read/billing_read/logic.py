@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
-from billing_core.errors import CustomerGone, NotFound
+from billing_core.errors import BadInput, CustomerGone, NotFound
 from billing_core.identity import Caller
+from billing_core.pause import paused_at, resumes_at
 from billing_core.price_ids import get_price_ids, reset_price_ids
 from billing_core.stripe_fields import field as _g
 from billing_core.stripe_fields import object_id as _id
@@ -145,6 +146,13 @@ class BillingReader:
             for s in subscriptions
             if _g(s, "status") in _PREVIEWABLE and s.id not in previews
         }
+        missing.update(
+            {
+                s.id: (lambda sid=s.id: self._preview(customer_id, sid, {"resume_at": "now"}))
+                for s in subscriptions
+                if resumes_at(s) is not None
+            }
+        )
         if missing:
             previews.update(run(missing))
 
@@ -173,17 +181,24 @@ class BillingReader:
     def _customer(self, customer_id: str) -> Any:
         return self.gateway.live_customer(customer_id)
 
-    def _preview(self, customer_id: str, subscription_id: str) -> NextInvoice | None:
-        """Stripe's upcoming invoice for one subscription (None when Stripe has none to preview)."""
+    def _preview(
+        self, customer_id: str, subscription_id: str, details: dict[str, Any] | None = None
+    ) -> NextInvoice | None:
+        """Stripe's upcoming invoice for one subscription (None when Stripe has none to preview); for a paused
+        one, ``details={"resume_at": "now"}`` previews its resumption invoice."""
+        params: dict[str, Any] = {"customer": customer_id, "subscription": subscription_id}
+        if details:
+            params["subscription_details"] = details
         try:
             preview = self.gateway.call(
-                "invoices.create_preview",
-                lambda c: c.v1.invoices.create_preview(
-                    params={"customer": customer_id, "subscription": subscription_id}
-                ),
+                "invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=cast(Any, params))
             )
         except NotFound:
             return None
+        except BadInput:
+            if not details:
+                raise
+            return None  # Stripe refuses to preview a resume while a resumption invoice is open: none to show
         return next_invoice(preview)
 
     def _subscription_view(self, sub: Any, upcoming: NextInvoice | None) -> SubscriptionView:
@@ -200,7 +215,22 @@ class BillingReader:
         # H3: the next payment is Stripe's upcoming invoice, amount and date together (a scheduled change, a
         # trial end or a discount are already in it); nothing is shown when Stripe has no invoice coming.
         renews = status in _PREVIEWABLE and not _g(sub, "cancel_at_period_end") and not _g(sub, "cancel_at")
-        upcoming = upcoming if renews else None
+        resumes = resumes_at(sub)
+        if resumes is not None and upcoming is not None and not _g(sub, "cancel_at"):
+            # Paused: the next payment is the resumption, on the resume date (billed as resuming now would be).
+            upcoming = NextInvoice(amount=upcoming.amount, date=resumes)
+        else:
+            upcoming = upcoming if renews else None
+        plan_pause = found[0].pause if found else None
+        pausable = (
+            status == "active"
+            and plan_pause is not None
+            and not _g(sub, "cancel_at_period_end")
+            and not _g(sub, "cancel_at")
+            and not _g(sub, "schedule")
+            and not _g(sub, "pending_update")
+            and _g(sub, "billing_mode", "type") == "flexible"
+        )
         return SubscriptionView(
             id=sub.id,
             status=status,
@@ -219,6 +249,10 @@ class BillingReader:
             cancel_at=_g(sub, "cancel_at"),
             scheduled_change=self._scheduled_change(sub),
             discount=_discount_view(sub),
+            paused=status == "paused",
+            paused_at=paused_at(sub),
+            resumes_at=resumes,
+            pause_durations=list(plan_pause.durations) if pausable and plan_pause else [],
         )
 
     def _scheduled_change(self, sub: Any) -> ScheduledChange | None:
@@ -427,6 +461,8 @@ def _entitlements_view(record: EntitlementRecord | None, source: str) -> Entitle
         cancel_at_period_end=record.cancel_at_period_end,
         past_due_since=record.past_due_since,
         grace_until=record.grace_until,
+        paused=record.paused,
+        resumes_at=record.resumes_at,
     )
 
 

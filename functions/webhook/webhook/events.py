@@ -40,6 +40,11 @@ ACKNOWLEDGE_TYPES = frozenset({"payment_method.attached", "payment_method.detach
 CUSTOMER_TYPES = frozenset({"customer.created", "customer.updated", "customer.deleted"})
 
 
+#: Allowance for the difference between Stripe's clock and ours, and between two of our functions (NTP keeps both
+#: within milliseconds; a second leaves room).
+CLOCK_MARGIN_S = 1.0
+
+
 class BadEvent(ValueError):
     """Signed, but not an event we can read (not JSON, missing id/type)."""
 
@@ -104,6 +109,19 @@ class StripeEvent:
         if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
             return value
         return None
+
+
+def changed_before(event: StripeEvent, first_seen: float) -> float:
+    """A time (epoch seconds) after the change ``event`` reports: its first delivery to us (Stripe sends an event
+    after the change), or one second after its ``created`` when that is on the wall clock, whichever is earlier,
+    plus the clock margin. An object on a test clock carries the clock's frozen time in ``created`` (and has a
+    ``test_clock`` field to say so); an object without that field may belong to a test-clock customer, so its
+    ``created`` is not used either."""
+    bound = first_seen
+    on_wall_clock = "test_clock" in event.obj and event.obj.get("test_clock") is None
+    if event.created > 0 and on_wall_clock:
+        bound = min(bound, event.created + 1.0)
+    return bound + CLOCK_MARGIN_S
 
 
 def invoice_subscription(invoice: Mapping[str, Any]) -> str | None:

@@ -18,7 +18,7 @@ reader asks the directory again (``recheck``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -35,6 +35,13 @@ from billing_core.store.keys import CUSTOMER_SK, USER_SK, customer_pk, user_pk
 from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+
+#: The Scan of the ``CUSTOMER`` items (every mapped user), for the reconcile run.
+_MAPPING_SCAN: dict[str, Any] = {
+    "FilterExpression": "sk = :sk AND begins_with(pk, :user)",
+    "ExpressionAttributeValues": {":sk": {"S": CUSTOMER_SK}, ":user": {"S": user_pk("")}},
+    "ProjectionExpression": "pk, customer_id",
+}
 
 
 @dataclass(frozen=True)
@@ -143,12 +150,17 @@ class CustomerDirectory(TableStore):
 
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
         """Every (sub, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items)."""
-        items = self._scan(
-            "reconcile.scan",
-            FilterExpression="sk = :sk AND begins_with(pk, :user)",
-            ExpressionAttributeValues={":sk": {"S": CUSTOMER_SK}, ":user": {"S": user_pk("")}},
-            ProjectionExpression="pk, customer_id",
-        )
+        return self._mappings(self._scan("reconcile.scan", **_MAPPING_SCAN))
+
+    def mapped_page(
+        self, start: dict[str, Any] | None, limit: int
+    ) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
+        """One page of the same Scan from ``start`` (``limit`` items read): the mappings and where to go on."""
+        items, following = self._scan_page("reconcile.scan", start, limit, **_MAPPING_SCAN)
+        return list(self._mappings(items)), following
+
+    @staticmethod
+    def _mappings(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str]]:
         for item in items:
             customer_id = item.get("customer_id", {}).get("S", "")
             if customer_id.startswith("cus_"):

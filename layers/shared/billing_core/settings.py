@@ -10,7 +10,9 @@ once per run). Nothing here is read at import time, and nothing outside this mod
 Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME, STRIPE_PUBLISHABLE_KEY,
 STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL, RETURN_PATH_PREFIXES,
 CATALOG_PATH, EVENT_BUS_NAME, GRACE_PERIOD_DAYS, CANCELLATION_MODE, POWERTOOLS_IDEMPOTENCY_DISABLED,
-AWS_REGION / AWS_DEFAULT_REGION; admin commands only: STRIPE_SECRET_KEY, PORTAL_HEADLINE,
+AWS_REGION / AWS_DEFAULT_REGION; the background paths' share of Stripe's rate limit and their fan-out:
+RECONCILE_QUEUE_URL, RECONCILE_STRIPE_RATE, RECONCILE_CONCURRENCY, RECONCILE_BATCH_SIZE, RECONCILE_MAX_RECEIVES,
+WEBHOOK_STRIPE_RATE, WEBHOOK_CONCURRENCY (docs/scale.md); admin commands only: STRIPE_SECRET_KEY, PORTAL_HEADLINE,
 PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
 """
 
@@ -60,6 +62,19 @@ class Settings(BaseModel):
     powertools_idempotency_disabled: str = "false"
     aws_region: str = ""
     aws_default_region: str = ""
+    # scale: the background paths' share of Stripe's per-second limit and their fan-out (docs/scale.md)
+    reconcile_queue_url: str = ""
+    reconcile_stripe_rate: float = 16.0
+    """Stripe calls per second for every reconcile worker together (live limit: 100 per account)."""
+    reconcile_concurrency: int = 2
+    """The reconcile queue's maximum concurrency (the template passes the same parameter to both)."""
+    reconcile_batch_size: int = 50
+    reconcile_max_receives: int = 3
+    """The queue's redrive ``maxReceiveCount``: a customer retried alone fails for good on this receive."""
+    webhook_stripe_rate: float = 12.0
+    """Stripe calls per second for every webhook instance together."""
+    webhook_concurrency: int = 10
+    """The webhook's reserved concurrency (the template passes the same parameter to both)."""
     # admin commands (catalog sync, portal configuration)
     stripe_secret_key: str = ""
     portal_headline: str = ""
@@ -117,6 +132,32 @@ class Settings(BaseModel):
     @classmethod
     def _optional(cls, raw: Any) -> str | None:
         return (str(raw).strip() or None) if raw is not None else None
+
+    @field_validator("reconcile_stripe_rate", "webhook_stripe_rate", mode="before")
+    @classmethod
+    def _rate(cls, raw: Any) -> float:
+        try:
+            rate = float(str(raw).strip())
+        except ValueError:
+            raise ConfigurationError(message_for_logs="a Stripe rate budget must be a number per second") from None
+        if not 0 < rate <= 10_000:
+            raise ConfigurationError(message_for_logs="a Stripe rate budget must be above 0 and at most 10000")
+        return rate
+
+    @field_validator(
+        "reconcile_concurrency", "reconcile_batch_size", "reconcile_max_receives", "webhook_concurrency", mode="before"
+    )
+    @classmethod
+    def _count(cls, raw: Any) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ConfigurationError(
+                message_for_logs="a concurrency, batch size or receive count must be an integer"
+            ) from None
+        if not 1 <= value <= 1000:
+            raise ConfigurationError(message_for_logs="concurrency, batch size and receive count must be 1 to 1000")
+        return value
 
     @field_validator("cancellation_mode", mode="before")
     @classmethod

@@ -49,6 +49,7 @@ from billing_core.errors import (
     RequestInProgress,
 )
 from billing_core.observability import count, logger
+from billing_core.rate_budget import RateBudget
 from billing_core.settings import Settings, check_key_matches_stage, get_settings
 from billing_core.stripe_fields import field, object_id
 
@@ -229,9 +230,16 @@ class StripeGateway:
     and rebuilt when the secret's value changes (rotation).
     """
 
-    def __init__(self, client: stripe.StripeClient | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        client: stripe.StripeClient | None = None,
+        settings: Settings | None = None,
+        budget: RateBudget | None = None,
+    ) -> None:
         self._fixed_client = client
         self._settings = settings
+        #: The process's share of Stripe's rate limit (reconcile workers, the webhook); None = unpaced.
+        self.budget = budget
         self._client: stripe.StripeClient | None = None
         self._client_key: str | None = None
         self._lock = threading.Lock()
@@ -270,11 +278,15 @@ class StripeGateway:
         """Run one Stripe call; translate errors; log the Stripe request id (never the object)."""
         _check_deadline(operation)
         client = self.client()
+        if self.budget is not None:
+            self.budget.take(operation)
         started = time.monotonic()
         try:
             result = fn(client)
         except stripe.StripeError as exc:
             err = translate_stripe_error(exc, operation)
+            if self.budget is not None and isinstance(err, DependencyThrottled):
+                self.budget.penalize(1.0)  # Stripe's limits are per second: the whole process backs off
             logger.warning(
                 "stripe call failed",
                 extra={

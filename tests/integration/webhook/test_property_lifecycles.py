@@ -2,9 +2,10 @@
 
 200 users (500 in `make soak`: WEBHOOK_PROPERTY_CUSTOMERS) live random lifecycles (subscribe, upgrade, downgrade,
 cancel, resume, payment failure, recovery, immediate cancel, resubscribe) on the emulator, each on its own test
-clock. Every recorded event (about 20 per user) is then delivered 1-3 times, all shuffled together, through the webhook processor (signature included) with
-1% of DynamoDB calls failing with a throttling error; failed deliveries are retried like Stripe does. At the
-end every user's entitlement record must equal the one derived from Stripe's final state.
+clock. Every recorded event (about 20 per user) is then delivered 1-3 times, all shuffled together, through the
+webhook processor (signature included) with 1% of DynamoDB calls failing with a throttling error; failed
+deliveries are retried like Stripe does. At the end every user's entitlement record must equal the one derived
+from Stripe's final state.
 """
 
 from __future__ import annotations

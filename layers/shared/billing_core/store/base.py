@@ -215,6 +215,34 @@ class TableStore:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def _scan_page(
+        self, operation: str, start: Mapping[str, Any] | None, limit: int, **params: Any
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of a (filtered) Scan from ``start``: the items and the key to continue from (None at the end).
+
+        ``limit`` bounds the items DynamoDB reads for the page (before the filter), so a page may hold fewer."""
+        request: dict[str, Any] = {"TableName": self.table, "Limit": limit, **params}
+        if start:
+            request["ExclusiveStartKey"] = dict(start)
+        page = self._call(operation, lambda c: c.scan(**request))
+        following = page.get("LastEvaluatedKey")
+        return [dict(item) for item in page.get("Items", [])], (dict(following) if following else None)
+
+    def _query_all(self, pk: str, sk_prefix: str, operation: str) -> Iterator[dict[str, Any]]:
+        """Every item of one partition whose sort key starts with ``sk_prefix``, page after page."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call(operation, lambda c: c.query(**request))
+            yield from (dict(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def _transact(self, puts: Sequence[Mapping[str, Any]], operation: str, *, attempts: int = 1) -> None:
         """Conditional puts in one transaction (each ``{"Item", "ConditionExpression"}``), with extra attempts
         while it only conflicts or is throttled (E8). ``ConditionFailed`` when a condition did not hold."""
