@@ -10,7 +10,8 @@ serves the function's first route, then `WARM` more requests of the same route.
 Columns: `restore_ms` = after-restore hooks, `first_ms` = hooks + first request (what a restored copy adds to
 its first response), `warm_ms` = median of the warm requests, `over_warm_ms` = first - warm (target: at most
 `TARGET_OVER_WARM_MS`), `prime_ms` = the before-snapshot hooks (paid once per published version, not per
-request), with the 1-minute load average.
+request), `peak_rss_mb` = the primed process's peak resident memory (priming imports every stripe-python object
+class: ~12 MB more than `bench/memory.py`'s unprimed figure), with the 1-minute load average.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ for event in cfg["events"][1:]:
     started = time.perf_counter()
     statuses.append(handler(event, Context()).get("statusCode"))
     warm.append((time.perf_counter() - started) * 1000)
-print("BENCH " + json.dumps({"prime_ms": (t1 - t0) * 1000, "restore_ms": (t2 - t1) * 1000,
+rss_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print("BENCH " + json.dumps({"prime_ms": (t1 - t0) * 1000, "restore_ms": (t2 - t1) * 1000, "rss_kb": rss_kb,
                              "first_ms": (t3 - t1) * 1000, "warm": warm, "statuses": statuses}), flush=True)
 """
 
@@ -112,6 +114,7 @@ def run() -> list[dict[str, Any]]:
                     "first_ms": first,
                     "warm_ms": warm,
                     "over_warm_ms": first - warm,
+                    "peak_rss_mb": max(s["rss_kb"] for s in samples) / 1024,
                     "load_1m": os.getloadavg()[0],
                     "met": first - warm <= TARGET_OVER_WARM_MS,
                 }

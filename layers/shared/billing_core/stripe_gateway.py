@@ -249,12 +249,15 @@ class StripeGateway:
         return self._settings or get_settings()
 
     def client(self) -> stripe.StripeClient:
-        """The ``StripeClient`` (secret read with a short cache; F2 checked on every new key)."""
+        """The ``StripeClient`` (secret read with a short cache; F2 checked on every new key).
+
+        The secret is read under the lock: the concurrent reads of a cold first request wait for one Secrets
+        Manager call instead of each making its own (the cache answers them once it is filled)."""
         if self._fixed_client is not None:
             return self._fixed_client
         settings = self.settings
-        key = stripe_key_from_secret(read_secret(settings.stripe_secret_name))
         with self._lock:
+            key = stripe_key_from_secret(read_secret(settings.stripe_secret_name))
             if self._client is None or key != self._client_key:
                 try:
                     check_key_matches_stage(key, settings)
