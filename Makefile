@@ -11,7 +11,7 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast storm soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config migrate-billing-mode flake-check reliability-index check-branding web-headers web-deploy
+	sync-catalog portal-config migrate-billing-mode retention-report flake-check reliability-index check-branding web-headers web-deploy
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
@@ -29,6 +29,7 @@ help:
 	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
 	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
 	@echo "make migrate-billing-mode   list classic-mode subscriptions (they cannot be paused); ARGS=--apply migrates them to flexible"
+	@echo "make retention-report [SINCE=YYYY-MM-DD]  the cancellation flow per reason and offer, from recorded steps"
 	@echo "make web-headers    rewrite the page's security headers in template.yaml from web/security_headers.json"
 	@echo "make web-deploy     upload web/ and config.json to the hosted page (WebHosting=true), invalidate CloudFront"
 
@@ -136,6 +137,10 @@ portal-config: venv
 
 migrate-billing-mode: venv
 	PYTHONPATH=layers/shared $(RUN) python -m admin.migrate_billing_mode $(ARGS)
+
+# Reads TABLE_NAME (the billing table). SINCE=YYYY-MM-DD counts flows started from that day (default: 90 days).
+retention-report: venv
+	PYTHONPATH=layers/shared $(RUN) python -m admin.retention_report $(if $(SINCE),--since $(SINCE)) $(ARGS)
 
 clean:
 	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,8 @@ table, it works offline under moto, and the id changes only when this command ru
 What the configuration holds (all of it derived from the catalog and the environment):
 
 * customer update: address, email, name, phone, tax id; invoice history; payment method update;
-* cancel at period end (no proration) with all eight cancellation reasons;
+* cancel at period end (no proration) with all eight cancellation reasons (the retention coupon is handed to
+  each cancel session by portal_session while the catalog's ``coupon`` retention rule allows it);
 * subscription update: the catalog's products with their current prices (per-seat plans get an adjustable
   quantity between the plan's seat limits), price / quantity / promotion code updates, ``create_prorations``,
   downgrades scheduled at period end (``decreasing_item_amount``, ``shortening_interval``);

@@ -24,7 +24,7 @@ OUTSIDE = re.compile(
     r"\bDESIGN(\.md)?\b|CONVENTIONS\.md|RELIABILITY\.md|STYLE\.md|STRIPE_NOTES|\.\./shared/|\bissue \d+|"
     r"\b[Dd]ecision \d+\b"
 )
-ROW_ID = re.compile(r"\b([A-H]\d{1,2})\b")
+ROW_ID = re.compile(r"\b([A-HR]\d{1,2})\b")
 DOC_PATH = re.compile(r"\bdocs/[\w./-]+\.md\b")
 ADR = re.compile(r"\bADRs? (\d{4})\b")
 MD_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")

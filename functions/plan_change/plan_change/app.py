@@ -87,7 +87,8 @@ def release_scheduled_change(
 def cancel_subscription(
     body: CancelRequest, caller: CallerDep, key: IdempotencyKeyDep, rid: RequestIdDep, changer: ChangerDep
 ) -> CancelResponse:
-    """Cancel with a reason; the first call may answer with the one-time retention offer instead."""
+    """Cancel with a reason; the first call may answer with the offer matched to the reason instead (a pause, a
+    cheaper plan with its exact preview, or the coupon); ``decline_offer`` cancels."""
     return idempotent_route(
         key,
         "subscription.cancel",
@@ -107,7 +108,8 @@ def accept_retention_offer(
     changer: ChangerDep,
     body: Annotated[RetentionOfferRequest | None, Body()] = None,
 ) -> RetentionOfferResponse:
-    """Accept the retention offer (its coupon is applied to the subscription) instead of cancelling."""
+    """Take the coupon (applied to the subscription) or the cheaper plan (its ``preview_id``, applied exactly as
+    previewed) instead of cancelling; each once per customer."""
     req = body or RetentionOfferRequest()
     return idempotent_route(
         key,

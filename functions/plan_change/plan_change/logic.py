@@ -38,17 +38,19 @@ from typing import Any
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, Plan, get_catalog
 from billing_core.directory import CustomerDirectory
+from billing_core.domain_events import DomainEventPublisher, get_publisher
 from billing_core.entitlements import catalog_item, period_end_of, primary_subscription, subscription_items
 from billing_core.errors import BillingError, Conflict, NotFound
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
+from billing_core.retention.steps import RetentionSteps
 from billing_core.retention_offer import RetentionOfferStore
 from billing_core.store.plan_change import PlanChangeStore
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
-from plan_change import cancellation, change, pause_resume
+from plan_change import cancellation, change, pause_resume, retention
 from plan_change.models import (
     CancelRequest,
     CancelResponse,
@@ -90,6 +92,15 @@ class PlanChanger:
     catalog: Catalog = field(default_factory=get_catalog)
     clock: Callable[[], float] = time.time
     offers: RetentionOfferStore = field(default_factory=RetentionOfferStore)
+    retention: RetentionSteps = field(default_factory=RetentionSteps)
+    _publisher: DomainEventPublisher | None = None
+
+    @property
+    def publisher(self) -> DomainEventPublisher:
+        """``billing.retention.*`` events go here (EventBridge when configured)."""
+        if self._publisher is None:
+            self._publisher = get_publisher()
+        return self._publisher
 
     # ------------------------------------------------------------------------------------------------------
     # Shared steps
@@ -242,7 +253,7 @@ class PlanChanger:
     def accept_offer(
         self, caller: Caller, req: RetentionOfferRequest, key: IdempotencyKey, request_id: str
     ) -> RetentionOfferResponse:
-        return cancellation.accept_offer(self, caller, req, key, request_id)
+        return retention.accept_offer(self, caller, req, key, request_id)
 
     def resume(
         self, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None

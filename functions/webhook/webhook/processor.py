@@ -31,6 +31,7 @@ from billing_core.stripe_gateway import STRIPE_API_VERSION
 
 from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, changed_before, invoice_subscription
 from webhook.offers import RetentionOfferRecorder
+from webhook.retention import RetentionStepRecorder
 from webhook.secrets import WebhookSecrets
 from webhook.signature import SignatureError, check_timestamp, matches, parse_header
 
@@ -102,6 +103,7 @@ class WebhookProcessor:
         clock: Callable[[], float] = time.time,
         livemode: bool | None = None,
         offers: RetentionOfferRecorder | None = None,
+        retention: RetentionStepRecorder | None = None,
     ) -> None:
         self.secrets = secrets or WebhookSecrets()
         self.ledger = ledger or EventLedger()
@@ -112,6 +114,7 @@ class WebhookProcessor:
         self.clock = clock
         self._livemode = livemode
         self.offers = offers or RetentionOfferRecorder(directory=self.directory)
+        self.retention = retention or RetentionStepRecorder(directory=self.directory)
 
     @property
     def publisher(self) -> DomainEventPublisher:
@@ -226,6 +229,8 @@ class WebhookProcessor:
         # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
         self.offers.observe(event.type, event.id, event.obj, sub, lambda: budget.check("offers.record"))
         facts = self._facts(event, sub, customer_id)
+        # Cancellation-flow steps as Stripe shows them (portal-side actions count too), once per fact.
+        facts += self.retention.observe(event, sub, customer_id, lambda: budget.check("retention.record"))
         for domain_event in result.domain_events:
             domain_event.detail["stripe_event_id"] = event.id
         outcome = "changed" if result.changed else "covered" if result.covered else "unchanged"

@@ -1,6 +1,7 @@
 """Normalized billing events for the rest of the app, behind a small publisher interface.
 
-Detail types: ``billing.entitlements.changed``, ``billing.payment.failed``, ``billing.subscription.canceled``.
+Detail types: ``billing.entitlements.changed``, ``billing.payment.failed``, ``billing.subscription.canceled``, and
+``billing.retention.<step>`` for each step of a cancellation flow (``billing_core.retention.steps``).
 Every event carries the user ``sub`` and the Stripe customer id, never personal data or whole Stripe objects.
 
 ``get_publisher()`` returns the EventBridge adapter when ``EVENT_BUS_NAME`` is set and a no-op otherwise.

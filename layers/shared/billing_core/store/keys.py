@@ -9,6 +9,9 @@ pk                           sk                                what
 ``USER#<sub>``               ``AUDIT#<iso time>#<action>``     one audit entry, TTL ``expires_at`` (audit)
 ``USER#<sub>``               ``PREVIEW#<preview id>``          a plan-change preview, TTL (plan_change)
 ``USER#<sub>``               ``OFFER#<offer id>``              the retention offer was taken (retention_offer)
+``USER#<sub>``               ``RETENTION#flow``                the latest cancellation flow (retention.steps)
+``RETENTION#<yyyy-mm-dd>``   ``STEP#<flow id>#<step key>``     one step of a cancellation flow, by the flow's
+                                                               start day, TTL (retention.steps)
 ``USER#<sub>``               ``LOCK#subscription``             the subscription lease, TTL (plan_change)
 ``EVENT#<evt_id>``           ``EVENT``                         the webhook ledger, TTL (event_ledger)
 ``CONFIG#portal``            ``CONFIG``                        the portal configuration id (portal_config)
@@ -33,6 +36,8 @@ LOCK_SK = "LOCK#subscription"
 EVENT_SK = "EVENT"
 PORTAL_CONFIG_PK = "CONFIG#portal"
 PORTAL_CONFIG_SK = "CONFIG"
+RETENTION_FLOW_SK = "RETENTION#flow"
+RETENTION_STEP_PREFIX = "STEP#"
 RUN_SK = "RUN"
 BATCH_PREFIX = "BATCH#"
 RETRY_PREFIX = "RETRY#"
@@ -72,6 +77,15 @@ def preview_sk(preview_id: str) -> str:
 
 def offer_sk(offer_id: str) -> str:
     return f"OFFER#{offer_id}"
+
+
+def retention_day_pk(day: str) -> str:
+    """``day`` is an ISO date (``YYYY-MM-DD``, UTC): the day the flow started."""
+    return f"RETENTION#{day}"
+
+
+def retention_step_sk(flow_id: str, step_key: str) -> str:
+    return f"{RETENTION_STEP_PREFIX}{flow_id}#{step_key}"
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:
