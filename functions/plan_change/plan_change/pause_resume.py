@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from billing_core.entitlements import period_end_of
-from billing_core.errors import Conflict, PaymentFailed
+from billing_core.errors import BadInput, Conflict, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
@@ -114,16 +114,25 @@ def resume(
                 )
         before = ch.plan_state(sub)
         sub_id = str(g(sub, "id"))
-        resumed = as_dict(
-            ch.billing.gw.call(
-                "subscriptions.resume",
-                lambda c: c.v1.subscriptions.resume(
-                    sub_id,
-                    params={**RESUME_PARAMS, "expand": ["latest_invoice"]},
-                    options={"idempotency_key": key.stripe("subscription.resume_paused")},
-                ),
+        try:
+            resumed = as_dict(
+                ch.billing.gw.call(
+                    "subscriptions.resume",
+                    lambda c: c.v1.subscriptions.resume(
+                        sub_id,
+                        params={**RESUME_PARAMS, "expand": ["latest_invoice"]},
+                        options={"idempotency_key": key.stripe("subscription.resume_paused")},
+                    ),
+                )
             )
-        )
+        except BadInput:
+            # Stripe refused: the automatic resume got there between our read and this call (H6).
+            current = ch.billing.subscription(sub_id)
+            if g(current, "status") != "paused":
+                raise Conflict(code="not_paused", message="Your subscription is not paused.") from None
+            if _open_resumption(ch, current):
+                raise resume_pending() from None
+            raise
         invoice = g(resumed, "latest_invoice")
         invoice_id = oid(invoice)
         amount = int(g(invoice, "amount_due") or 0) if isinstance(invoice, dict) else None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 from billing_core.pause import PauseResumer
@@ -113,3 +115,59 @@ def test_migrate_billing_mode_dry_run_lists_then_apply_migrates_once(world: Worl
     out = capsys.readouterr().out
     assert '"migrated": []' in out
     assert pause(world)["statusCode"] == 200
+
+
+def _close_thread_loop() -> None:
+    """The handler gives each calling thread an event loop; close it when the thread is done."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop().close()
+    except RuntimeError:
+        pass  # this thread never called the handler
+
+
+def _together(*calls: Any) -> list[Any]:
+    """Run the calls at the same moment on threads; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Any) -> None:
+        barrier.wait()
+        try:
+            results[i] = call()
+        finally:
+            _close_thread_loop()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_h6_pause_racing_a_plan_change_leaves_one_consistent_state(world: World) -> None:
+    _, cus, subscription, _ = world.user_on("starter_monthly", days_in=10)
+    preview = world.preview("pro_monthly")
+    paused, changed = _together(lambda: pause(world), lambda: world.change(preview["preview_id"]))
+    assert {paused["statusCode"], changed["statusCode"]} <= {200, 409}, (paused["body"], changed["body"])
+    assert 200 in (paused["statusCode"], changed["statusCode"])
+    final = world.subscription(subscription.id)
+    price = final["items"].data[0].price.lookup_key
+    assert price == ("pro_monthly" if changed["statusCode"] == 200 else "starter_monthly")
+    assert final.status == ("paused" if paused["statusCode"] == 200 else "active")
+    assert [inv.id for inv in world.invoices(cus) if inv.status == "open"] == []
+
+
+def test_h6_resume_now_racing_the_automatic_resume_bills_once(world: World) -> None:
+    _, cus, subscription, clock = world.user_on("pro_monthly", days_in=10)
+    resumes = pause(world)["json"]["resumes_at"]
+    world.advance(clock, resumes + 60)
+    report, by_user = _together(
+        lambda: PauseResumer().run(), lambda: world.call("POST", "/billing/subscription/resume")
+    )
+    assert report.errors == 0
+    assert by_user["statusCode"] in (200, 409), by_user["body"]
+    assert (report.resumed == 1) != (by_user["statusCode"] == 200)
+    assert world.subscription(subscription.id).status == "active"
+    charged = [inv for inv in world.invoices(cus) if inv.billing_reason == "subscription_update" and inv.total > 0]
+    assert len(charged) == 1 and charged[0].status == "paid"
