@@ -187,6 +187,9 @@ class Stack:
                 "ExistingUserPoolId": "",
                 "ExistingUserPoolClientId": "",
                 "EventBusName": res.event_bus_name,
+                # The local gateway runs the webhook in one process: that one instance gets the whole Stripe
+                # budget of the webhook (WebhookStripeRate / 1), not the share of one of ten Lambda instances.
+                "WebhookReservedConcurrency": "1",
             },
             resources={
                 **{logical: name for logical, name in res.tables.items()},

@@ -57,7 +57,7 @@ def test_a_stripe_side_change_reaches_the_entitlement_record_within_seconds(offl
     # When: the customer cancels at period end in the hosted portal (the portal performs this update).
     client.v1.subscriptions.update(subs[0].id, {"cancel_at_period_end": True})
     # Then: the webhook stores it within seconds.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: the stack shares the machine with the rest of the suite
     record = _record(ddb, table, sub)
     while not (record and record["cancel_at_period_end"]) and time.monotonic() < deadline:
         time.sleep(0.2)
