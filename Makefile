@@ -73,7 +73,7 @@ template-check: venv sam-tools
 test: venv sam-tools
 	@mkdir -p .aws-sam && (bash scripts/build.sh > .aws-sam/early-build.log 2>&1 &)
 	@$(MAKE) --no-print-directory lint template-check
-	$(RUN) pytest -n 2 --dist loadgroup tests packages/stripe_emulator/tests
+	$(RUN) pytest -n 2 --dist loadgroup --durations=25 tests packages/stripe_emulator/tests
 
 test-fast: venv
 	$(RUN) pytest -n 2 --dist loadgroup tests/unit packages/stripe_emulator/tests/contract
