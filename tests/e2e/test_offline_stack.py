@@ -44,7 +44,7 @@ def _sub(token: str) -> str:
 
 def _mapping(dynamodb: Any, stack: dict[str, Any], sub: str) -> str | None:
     item = dynamodb.get_item(
-        TableName=stack["table_name"], Key={"pk": {"S": f"USER#{sub}"}, "sk": {"S": "CUSTOMER"}}
+        TableName=stack["table_name"], Key={"pk": {"S": f"ACCOUNT#p_{sub}"}, "sk": {"S": "CUSTOMER"}}
     ).get("Item")
     return item["customer_id"]["S"] if item else None
 

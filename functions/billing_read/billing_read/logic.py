@@ -67,7 +67,10 @@ class BillingReader:
         run = gw.read_concurrently if concurrent else gw.read_sequentially
         # The two DynamoDB reads are independent: one round trip, then one round of Stripe reads.
         local = run(
-            {"mapping": lambda: self.directory.lookup(caller.sub), "stored": lambda: self.entitlements.get(caller.sub)}
+            {
+                "mapping": lambda: self.directory.lookup(caller.account_id),
+                "stored": lambda: self.entitlements.get(caller.account_id),
+            }
         )
         mapping: CustomerMapping | None = local["mapping"]
         stored: EntitlementRecord | None = local["stored"]
@@ -217,7 +220,7 @@ class BillingReader:
 
     # -- GET /billing/invoices -------------------------------------------------------------------
     def list_invoices(self, caller: Caller, limit: int, starting_after: str | None) -> InvoicePage:
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup(caller.account_id)
         if mapping is None:
             return InvoicePage(invoices=[], has_more=False)
         customer_id = mapping.customer_id
@@ -236,7 +239,7 @@ class BillingReader:
 
     # -- GET /billing/plans ----------------------------------------------------------------------
     def list_plans(self, caller: Caller) -> PlansResponse:
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup(caller.account_id)
         current_sub = None
         if mapping is not None:
             customer_id = mapping.customer_id

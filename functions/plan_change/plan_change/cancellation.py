@@ -44,11 +44,11 @@ def cancellation_mode() -> str:
 
 
 def offer_for(ch: PlanChanger, caller: Caller, sub: Any) -> RetentionOffer | None:
-    return eligible_offer(ch.catalog, sub, lambda offer_id: ch.offers.used(caller.sub, offer_id))
+    return eligible_offer(ch.catalog, sub, lambda offer_id: ch.offers.used(caller.account_id, offer_id))
 
 
 def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: IdempotencyKey, request_id: str) -> CancelResponse:
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         _, sub = ch._subscription(caller, "subscription.cancel", request_id, req.subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
         if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
@@ -109,15 +109,15 @@ def accept_offer(
     if offer is None or (req.offer_id and req.offer_id != offer.id):
         raise NotFound(code="offer_not_found", message="This offer is not available.")
     fingerprint = request_fingerprint(key.base)
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         _, sub = ch._subscription(caller, "subscription.retention_offer", request_id, req.subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
-        claimed_by = ch.offers.claimed_by(caller.sub, offer.id) if offer.once_per_customer else None
+        claimed_by = ch.offers.claimed_by(caller.account_id, offer.id) if offer.once_per_customer else None
         if claimed_by and claimed_by != fingerprint:
             raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
         if before.plan_id not in offer.plans or (g(sub, "discounts") and claimed_by != fingerprint):
             raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
-        ch.offers.claim(caller.sub, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
+        ch.offers.claim(caller.account_id, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
         try:
             coupon = ch.billing.ensure_coupon(offer.coupon, derive_key("catalog", f"coupon:{offer.coupon.id}"))
             params: dict[str, Any] = {"discounts": [{"coupon": coupon}]}
@@ -127,7 +127,7 @@ def accept_offer(
                 str(sub.get("id")), params, key.stripe("subscription.retention_offer")
             )
         except (BadInput, Conflict, NotFound, PaymentFailed):
-            ch.offers.unclaim(caller.sub, offer.id, fingerprint)
+            ch.offers.unclaim(caller.account_id, offer.id, fingerprint)
             raise
         after = ch.plan_state(updated)
         ch._record(
@@ -153,7 +153,7 @@ def accept_offer(
 def resume(
     ch: PlanChanger, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
 ) -> ResumeResponse:
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         _, sub = ch._subscription(caller, "subscription.resume", request_id, subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
         cancel_at = g(sub, "cancel_at")

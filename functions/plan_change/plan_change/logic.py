@@ -120,7 +120,7 @@ class PlanChanger:
         allowed: frozenset[str],
     ) -> tuple[str, Any]:
         """The caller's customer id and current subscription, or a 404/409 before any Stripe write."""
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup(caller.account_id)
         if mapping is None:
             if subscription_id:
                 self._deny(caller, action, request_id, "subscription_not_owned")
@@ -143,7 +143,7 @@ class PlanChanger:
         count("OwnershipDenied")
         logger.warning("foreign subscription id refused", extra={"action": action})
         try:
-            self.audit.record(caller.sub, action, request_id, after={"reason": reason}, outcome="denied")
+            self.audit.record(caller, action, request_id, after={"reason": reason}, outcome="denied")
         except BillingError:
             logger.warning("audit of a denied action failed", extra={"action": action})
         raise NotFound(operation=action)
@@ -159,7 +159,7 @@ class PlanChanger:
         **extra: Any,
     ) -> None:
         self.audit.record(
-            caller.sub,
+            caller,
             action,
             request_id,
             before=before.model_dump(),
@@ -168,12 +168,12 @@ class PlanChanger:
         )
 
     @contextmanager
-    def _lease(self, sub: str) -> Iterator[None]:
-        token = self.store.acquire_lock(sub)
+    def _lease(self, account_id: str) -> Iterator[None]:
+        token = self.store.acquire_lock(account_id)
         try:
             yield
         finally:
-            self.store.release_lock(sub, token)
+            self.store.release_lock(account_id, token)
 
     def _payment_state(self, invoice_id: str | None) -> PaymentState:
         if not invoice_id:
@@ -229,9 +229,9 @@ class PlanChanger:
     # POST /billing/subscription/change
     # ------------------------------------------------------------------------------------------------------
     def change(self, caller: Caller, req: ChangeRequest, key: IdempotencyKey, request_id: str) -> ChangeResponse:
-        preview = self.store.get_preview(caller.sub, req.preview_id)  # foreign/missing -> 404, expired -> 409
+        preview = self.store.get_preview(caller.account_id, req.preview_id)  # foreign/missing -> 404, expired -> 409
         fingerprint = request_fingerprint(key.base)
-        with self._lease(caller.sub):
+        with self._lease(caller.account_id):
             customer_id, sub = self._subscription(
                 caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE
             )
@@ -264,7 +264,7 @@ class PlanChanger:
                             "payment_method_required",
                         )
                         raise PaymentMethodRequired()
-            self.store.consume_preview(caller.sub, preview.preview_id, fingerprint)
+            self.store.consume_preview(caller.account_id, preview.preview_id, fingerprint)
             before = self.plan_state(sub)
             if preview.timing == "immediate":
                 return self._apply_now(caller, sub, preview, key, request_id, before, fingerprint)
@@ -290,7 +290,7 @@ class PlanChanger:
                 self.billing.release_schedule(schedule_id, key.stripe("schedule.release"))
             updated = self.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.update"))
         except PaymentFailed as err:
-            self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+            self.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
             self._void_pending(str(sub.get("id")), key)
             self._record(
                 caller,
@@ -303,7 +303,7 @@ class PlanChanger:
             )
             raise
         except (BadInput, Conflict, NotFound):
-            self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+            self.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
             raise
         invoice = g(updated, "latest_invoice")
         if isinstance(invoice, dict) and g(invoice, "billing_reason") != "subscription_update":
@@ -338,7 +338,7 @@ class PlanChanger:
             # "Pending updates reference"), and paying it later would apply the change unseen: void it now.
             if invoice_id and state.invoice_status == "open":
                 self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
-            self.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+            self.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
             self._record(
                 caller,
                 "subscription.change",
@@ -438,7 +438,7 @@ class PlanChanger:
     def release_scheduled_change(
         self, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
     ) -> ScheduledChangeReleased:
-        with self._lease(caller.sub):
+        with self._lease(caller.account_id):
             _, sub = self._subscription(
                 caller, "subscription.scheduled_change", request_id, subscription_id, CANCELABLE
             )

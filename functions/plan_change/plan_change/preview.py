@@ -204,7 +204,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         trialing=trialing,
         end_trial=end_trial,
     )
-    ch.store.put_preview(caller.sub, stored)
+    ch.store.put_preview(caller.account_id, stored)
     return PreviewResponse(
         preview_id=stored.preview_id,
         expires_at=stored.expires_at,

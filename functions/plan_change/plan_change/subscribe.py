@@ -37,9 +37,9 @@ def subscribe(
     plan, price = ch.catalog.price(req.price_lookup_key)  # B2
     quantity = req.quantity or (plan.min_seats if plan.per_seat else 1)
     ch.catalog.check_quantity(plan, quantity)
-    mapping = ch.directory.get_or_create(caller.sub)
+    mapping = ch.directory.get_or_create(caller.account_id, caller.sub)
     customer_id = mapping.customer_id
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer = ch.billing.customer(customer_id)
         subscriptions = ch.billing.subscriptions(customer_id)
         for existing in subscriptions:
@@ -62,7 +62,7 @@ def subscribe(
             "payment_behavior": "default_incomplete",
             "payment_settings": {"save_default_payment_method": "on_subscription"},
             "billing_mode": {"type": "flexible", "flexible": {"proration_discounts": "itemized"}},
-            "metadata": {"user_sub": caller.sub},
+            "metadata": caller.stripe_metadata(),
             "expand": ["latest_invoice"],
         }
         if trial_days:

@@ -198,30 +198,31 @@ class WebhookProcessor:
         if customer_id is None:
             count("WebhookNoCustomer")
             return "no_customer", []
-        sub = self.directory.lookup_user(customer_id)
-        if sub is None and event.claimed_sub is not None:
-            if self.link(event.claimed_sub, customer_id) in {"linked", "exists"}:
-                sub = event.claimed_sub
-        if sub is None:
+        account_id = self.directory.lookup_account(customer_id)
+        claimed = event.claimed_account
+        if account_id is None and claimed is not None:
+            if self.link(claimed, customer_id) in {"linked", "exists"}:
+                account_id = claimed
+        if account_id is None:
             count("WebhookUnmappedCustomer")
             logger.info("event for a customer without a mapping; nothing written", extra={"customer_id": customer_id})
             return "unmapped", []
         result = self.sync.sync(
-            sub,
+            account_id,
             customer_id,
             reason=event.type,
             check_customer=event.type in CUSTOMER_TYPES,
             before_write=lambda: budget.check("entitlements.put"),
         )
         # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
-        self.offers.observe(event.type, event.id, event.obj, sub, lambda: budget.check("offers.record"))
-        facts = self._facts(event, sub, customer_id)
+        self.offers.observe(event.type, event.id, event.obj, account_id, lambda: budget.check("offers.record"))
+        facts = self._facts(event, account_id, customer_id)
         for domain_event in result.domain_events:
             domain_event.detail["stripe_event_id"] = event.id
         return ("changed" if result.changed else "unchanged"), result.domain_events + facts
 
     @staticmethod
-    def _facts(event: StripeEvent, sub: str, customer_id: str) -> list[DomainEvent]:
+    def _facts(event: StripeEvent, account_id: str, customer_id: str) -> list[DomainEvent]:
         obj = event.obj
         if event.type == "invoice.payment_failed":
             detail: dict[str, Any] = {
@@ -233,10 +234,10 @@ class WebhookProcessor:
                 "attempt_count": obj.get("attempt_count"),
                 "next_payment_attempt": obj.get("next_payment_attempt"),
             }
-            return [DomainEvent(PAYMENT_FAILED, sub, customer_id, detail)]
+            return [DomainEvent(PAYMENT_FAILED, account_id, customer_id, detail)]
         if event.type == "customer.subscription.deleted":
             details = obj.get("cancellation_details")
             reason = details.get("reason") if isinstance(details, dict) else None
             detail = {"stripe_event_id": event.id, "subscription_id": obj.get("id"), "reason": reason}
-            return [DomainEvent(SUBSCRIPTION_CANCELED, sub, customer_id, detail)]
+            return [DomainEvent(SUBSCRIPTION_CANCELED, account_id, customer_id, detail)]
         return []

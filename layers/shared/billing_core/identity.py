@@ -18,12 +18,49 @@ from billing_core.errors import Forbidden, Unauthenticated
 _SUB = re.compile(r"^[A-Za-z0-9\-_:.]{1,128}$")
 
 
+#: A personal account's id is the owner's ``sub`` behind this prefix (derived, so it never needs a lookup and two
+#: concurrent first requests of one user agree on it); a team account's id is ``t_`` + a random token.
+PERSONAL_PREFIX = "p_"
+TEAM_PREFIX = "t_"
+ACCOUNT_ID = re.compile(r"^(p_[A-Za-z0-9\-_:.]{1,128}|t_[A-Za-z0-9_\-]{16,48})$")
+
+
+def personal_account_id(sub: str) -> str:
+    """The id of ``sub``'s personal billing account."""
+    return PERSONAL_PREFIX + sub
+
+
+def personal_owner(account_id: str) -> str | None:
+    """The ``sub`` whose personal account this is, or None for a team account."""
+    return account_id.removeprefix(PERSONAL_PREFIX) if account_id.startswith(PERSONAL_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class Caller:
-    """The signed-in user. ``sub`` is the Cognito user's immutable id."""
+    """The signed-in user acting on one billing account.
+
+    ``sub`` is the Cognito user's immutable id (the acting user: audit, idempotency); ``account_id`` is the
+    billing account the request acts on (every billing item's key) and ``role`` the caller's role in it. Routes
+    get a caller whose account was resolved and whose role was checked against the route's permission
+    (``billing_core.accounts.context``); built by hand (tests, admin) it defaults to the personal account.
+    """
 
     sub: str
     username: str | None = None
+    account_id: str = ""
+    role: str = "owner"
+
+    def __post_init__(self) -> None:
+        if not self.account_id:
+            object.__setattr__(self, "account_id", personal_account_id(self.sub))
+
+    @property
+    def personal(self) -> bool:
+        return self.account_id == personal_account_id(self.sub)
+
+    def stripe_metadata(self) -> dict[str, str]:
+        """Metadata for the Stripe objects this caller creates: who acted and, on a team, for which account."""
+        return {"user_sub": self.sub} if self.personal else {"user_sub": self.sub, "billing_account": self.account_id}
 
 
 def claims_from_event(event: Mapping[str, Any] | None) -> Mapping[str, Any] | None:

@@ -28,7 +28,7 @@ from billing_core.observability import count, logger
 
 @dataclass
 class ReconcileEntry:
-    sub: str
+    account_id: str
     customer_id: str | None
     changed: bool = False
     before: dict[str, Any] | None = None
@@ -81,30 +81,31 @@ class Reconciler:
         return self._publisher
 
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
-        """Every (sub, customer id) in the directory."""
+        """Every (account id, customer id) in the directory."""
         return (self._scan_directory or self.directory).mapped_customers()
 
-    def reconcile_user(self, sub: str, *, dry_run: bool = False) -> ReconcileEntry:
-        mapping = self.directory.lookup(sub)
+    def reconcile_user(self, account_id: str, *, dry_run: bool = False) -> ReconcileEntry:
+        """One billing account (a user's personal account is ``identity.personal_account_id(sub)``)."""
+        mapping = self.directory.lookup(account_id)
         if mapping is None:
-            return ReconcileEntry(sub=sub, customer_id=None, error="unmapped")
-        return self._one(sub, mapping.customer_id, dry_run=dry_run)
+            return ReconcileEntry(account_id=account_id, customer_id=None, error="unmapped")
+        return self._one(account_id, mapping.customer_id, dry_run=dry_run)
 
-    def _one(self, sub: str, customer_id: str, *, dry_run: bool) -> ReconcileEntry:
+    def _one(self, account_id: str, customer_id: str, *, dry_run: bool) -> ReconcileEntry:
         try:
-            result = self.sync.sync(sub, customer_id, reason="reconcile", check_customer=True, dry_run=dry_run)
+            result = self.sync.sync(account_id, customer_id, reason="reconcile", check_customer=True, dry_run=dry_run)
             if result.domain_events and not dry_run:
                 self.publisher.publish(result.domain_events)
         except BillingError as err:
             count("ReconcileError")
             logger.warning("reconcile failed for one customer", extra={"error_code": err.code})
-            return ReconcileEntry(sub=sub, customer_id=customer_id, error=err.code)
+            return ReconcileEntry(account_id=account_id, customer_id=customer_id, error=err.code)
         if result.changed:
             count("ReconcileDrift")
             logger.warning("entitlement drift repaired", extra={"before": summary(result.before),
                                                                 "after": summary(result.after)})  # fmt: skip
         return ReconcileEntry(
-            sub=sub,
+            account_id=account_id,
             customer_id=customer_id,
             changed=result.changed,
             before=summary(result.before),
@@ -115,12 +116,12 @@ class Reconciler:
         self, *, dry_run: bool = False, deadline: float | None = None, clock: Callable[[], float] = time.monotonic
     ) -> ReconcileReport:
         report = ReconcileReport()
-        for sub, customer_id in self.mapped_customers():
+        for account_id, customer_id in self.mapped_customers():
             if deadline is not None and clock() >= deadline:
                 report.complete = False
                 count("ReconcileIncomplete")
                 break
-            entry = self._one(sub, customer_id, dry_run=dry_run)
+            entry = self._one(account_id, customer_id, dry_run=dry_run)
             self._add(report, entry)
         return report
 

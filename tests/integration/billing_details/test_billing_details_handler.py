@@ -85,7 +85,7 @@ def test_first_details_update_provisions_the_customer(handler, stripe_env, strip
     resp = call(handler, "PATCH", "/billing/details", stripe_env.user_sub, body={"name": "Ada King"})
     assert resp["statusCode"] == 200, resp["body"]
     assert resp["json"]["name"] == "Ada King" and resp["json"]["email"] == stripe_env.user_email
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER") is not None
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER") is not None
 
 
 @pytest.mark.parametrize(

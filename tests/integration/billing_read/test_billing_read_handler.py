@@ -55,7 +55,7 @@ def test_a6_signed_in_user_without_customer_gets_the_empty_state(handler, stripe
     assert resp["json"]["has_customer"] is False and resp["json"]["subscriptions"] == []
     assert resp["headers"]["cache-control"] == "no-store"
     assert list(stripe_client.v1.customers.list().data) == []
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER") is None
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER") is None
 
 
 def test_a4_customer_in_the_query_is_rejected(handler, stripe_env):
@@ -68,7 +68,7 @@ def test_a7_deleted_customer_is_409_customer_gone(handler, stripe_env, customer,
     stripe_client.v1.customers.delete(customer.id)
     resp = get(handler, "/billing", stripe_env.user_sub)
     assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customer.id
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customer.id
 
 
 def test_overview_of_a_mapped_customer(handler, stripe_env, customer, stripe_client):

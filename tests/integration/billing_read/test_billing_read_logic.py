@@ -49,7 +49,7 @@ def test_a6_user_without_customer_gets_the_empty_state_and_nothing_is_created(st
     assert overview.subscriptions == [] and overview.customer is None
     assert overview.entitlements.entitled is False and overview.entitlements.source == "none"
     assert stripe[1].sent == []
-    assert h.query_pk("USER#user-a") == []
+    assert h.query_pk("ACCOUNT#p_user-a") == []
 
 
 def test_overview_shows_what_stripe_holds(stripe):
@@ -147,7 +147,7 @@ def test_a7_deleted_customer_is_409_customer_gone_and_the_mapping_stays(stripe):
     with pytest.raises(CustomerGone) as err:
         reader(stripe, acct.now).build_overview(ME)
     assert err.value.status == 409 and err.value.code == "customer_gone"
-    assert h.get_item("USER#user-a", "CUSTOMER")["customer_id"]["S"] == acct.customer.id
+    assert h.get_item("ACCOUNT#p_user-a", "CUSTOMER")["customer_id"]["S"] == acct.customer.id
 
 
 def test_a7_customer_missing_in_stripe_is_customer_gone(stripe):

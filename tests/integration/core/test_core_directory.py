@@ -33,7 +33,7 @@ def test_lookup_without_mapping_is_none_and_creates_nothing(aws_env, stripe):
     directory = CustomerDirectory(gateway=gateway)
     assert directory.lookup(aws_env.user_sub) is None
     assert CREATE not in http.sent and customers(client) == []
-    assert h.query_pk(f"USER#{aws_env.user_sub}") == []
+    assert h.query_pk(f"ACCOUNT#p_{aws_env.user_sub}") == []
 
 
 def test_get_or_create_uses_the_verified_email_and_name_from_the_user_pool(aws_env, stripe):
@@ -87,9 +87,9 @@ def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env
     assert errors == []
     assert len(results) == 8
     assert set(results) == {c.id for c in customers(client)} and len(customers(client)) == 1
-    items = h.query_pk(f"USER#{aws_env.user_sub}")
+    items = h.query_pk(f"ACCOUNT#p_{aws_env.user_sub}")
     assert [i["sk"]["S"] for i in items] == ["CUSTOMER"]
-    assert h.get_item(f"CUSTOMER#{results[0]}", "USER")["sub"]["S"] == aws_env.user_sub
+    assert h.get_item(f"CUSTOMER#{results[0]}", "ACCOUNT")["account_id"]["S"] == f"p_{aws_env.user_sub}"
 
 
 def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env, stripe):
@@ -100,7 +100,7 @@ def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env, stripe):
     with pytest.raises(Conflict) as err:
         CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
     assert err.value.code == "customer_mapping_conflict"
-    assert h.get_item(f"USER#{aws_env.user_sub}", "CUSTOMER") is None
+    assert h.get_item(f"ACCOUNT#p_{aws_env.user_sub}", "CUSTOMER") is None
 
 
 def _stubbed_dynamodb():

@@ -40,7 +40,7 @@ def test_setup_intent_provisions_the_customer_and_returns_what_stripe_js_needs(
     body = resp["json"]
     assert body["client_secret"].startswith(body["setup_intent"] + "_secret_")
     assert body["publishable_key"] == stripe_emulator.publishable_key and body["usage"] == "off_session"
-    mapping = h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")
+    mapping = h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")
     seti = stripe_client.v1.setup_intents.retrieve(body["setup_intent"])
     assert seti.customer == mapping["customer_id"]["S"] and seti.usage == "off_session"
     assert stripe_client.v1.customers.retrieve(seti.customer).email == stripe_env.user_email

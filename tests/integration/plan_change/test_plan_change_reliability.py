@@ -346,7 +346,7 @@ def _seed_entitlements(world: World, subscription_id: str) -> str:
 
     record = derive_entitlements(world.subscription(subscription_id), get_catalog(), START, version=1)
     EntitlementStore().put_if_newer(world.sub_a, record)
-    item = get_item(f"USER#{world.sub_a}", "ENTITLEMENTS")
+    item = get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")
     assert item is not None
     return item["record"]["S"]
 
@@ -362,7 +362,7 @@ def test_e4_declined_card_on_upgrade_is_402_plan_unchanged(world: World) -> None
     assert "card" not in response["json"]["error"]["message"].lower() or "declin" not in response["body"]
     current = world.subscription(subscription.id)
     assert current["items"].data[0].price.lookup_key == "starter_monthly"
-    assert get_item(f"USER#{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements
+    assert get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements
     assert _audit(world.sub_a)[0]["outcome"] == "payment_failed"
 
 
@@ -381,4 +381,4 @@ def test_e5_3ds_on_upgrade_returns_client_secret_plan_unchanged(world: World) ->
     current = world.subscription(subscription.id)
     assert current["items"].data[0].price.lookup_key == "starter_monthly"
     assert current.pending_update is not None
-    assert get_item(f"USER#{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements
+    assert get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements

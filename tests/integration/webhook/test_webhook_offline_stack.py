@@ -28,7 +28,7 @@ def offline_stack() -> Iterator[dict[str, Any]]:
 
 
 def _record(ddb: Any, table: str, sub: str) -> dict[str, Any] | None:
-    item = ddb.get_item(TableName=table, Key={"pk": {"S": f"USER#{sub}"}, "sk": {"S": "ENTITLEMENTS"}}).get("Item")
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": f"ACCOUNT#p_{sub}"}, "sk": {"S": "ENTITLEMENTS"}}).get("Item")
     return json.loads(item["record"]["S"]) if item else None
 
 
@@ -48,7 +48,7 @@ def test_a_stripe_side_change_reaches_the_entitlement_record_within_seconds(offl
     )
     client = stripe.StripeClient(info["stripe_secret_key"], base_addresses={"api": info["stripe_api_base"]})
     for item in mappings["Items"]:
-        sub, customer = item["pk"]["S"].removeprefix("USER#"), item["customer_id"]["S"]
+        sub, customer = item["pk"]["S"].removeprefix("ACCOUNT#p_"), item["customer_id"]["S"]
         subs = client.v1.subscriptions.list({"customer": customer, "status": "active"}).data
         if subs and not subs[0].cancel_at_period_end:
             break

@@ -86,9 +86,9 @@ class FakeDirectory:
     def __init__(self) -> None:
         self.calls = 0
 
-    def get_or_create(self, sub: str) -> CustomerMapping:
+    def get_or_create(self, sub: str, contact_sub: str | None = None) -> CustomerMapping:
         self.calls += 1
-        return CustomerMapping(sub=sub, customer_id=CUSTOMER, created_at="")
+        return CustomerMapping(account_id=sub, customer_id=CUSTOMER, created_at="")
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_home_session_parameters_are_all_server_chosen(world):
     }
     assert world.stripe.created[-1][1] == {}  # no client key: the SDK's own key covers its retries
     ((args, kwargs),) = world.audit
-    assert args[:3] == (SUB, "portal.session", "req-1")
+    assert (args[0].account_id, args[0].sub, *args[1:3]) == (f"p_{SUB}", SUB, "portal.session", "req-1")
     assert "https://billing.stripe.com" not in repr(world.audit)
 
 
