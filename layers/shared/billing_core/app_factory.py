@@ -84,6 +84,7 @@ class ErrorDetail(BaseModel):
     message: str
     request_id: str
     param: str | None = None
+    details: dict[str, Any] | None = None
 
 
 class ErrorEnvelope(BaseModel):

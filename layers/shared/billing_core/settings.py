@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     return_path_prefixes: Annotated[tuple[str, ...], NoDecode] = ("/billing",)
     catalog_path: str | None = None
     event_bus_name: str | None = None
+    #: Offline: invitations are appended to this file instead of being published (``.local/invitations.log``).
+    invitation_log_path: str = ""
     grace_period_days: int = 7
     cancellation_mode: str = "at_period_end"
     powertools_idempotency_disabled: str = "false"
