@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from billing_core.accounts.context import can
+from billing_core.accounts.roles import Permission
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
@@ -74,6 +76,9 @@ class BillingReader:
         )
         mapping: CustomerMapping | None = local["mapping"]
         stored: EntitlementRecord | None = local["stored"]
+        if not can(caller, Permission.BILLING_MANAGE):
+            # A team's member sees the plan name, status and entitlements: no customer, cards or invoices.
+            return BillingOverview(has_customer=mapping is not None, entitlements=_entitlements_view(stored, "stored"))
         if mapping is None:
             return BillingOverview(has_customer=False, entitlements=_entitlements_view(stored, "stored"))
         customer_id = mapping.customer_id

@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from billing_core.accounts.seats import check_capacity
+from billing_core.accounts.store import AccountStore
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, Plan, get_catalog
 from billing_core.directory import CustomerDirectory
@@ -230,6 +232,9 @@ class PlanChanger:
     # ------------------------------------------------------------------------------------------------------
     def change(self, caller: Caller, req: ChangeRequest, key: IdempotencyKey, request_id: str) -> ChangeResponse:
         preview = self.store.get_preview(caller.account_id, req.preview_id)  # foreign/missing -> 404, expired -> 409
+        # Members may have joined since the preview: a team never pays for fewer seats than it uses.
+        check_capacity(caller.account_id, self.catalog.price(preview.to_lookup_key)[0], preview.to_quantity,
+                       self.store.sibling(AccountStore))  # fmt: skip
         fingerprint = request_fingerprint(key.base)
         with self._lease(caller.account_id):
             customer_id, sub = self._subscription(
