@@ -4,7 +4,9 @@ functions' real Lambda handlers."""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,3 +90,44 @@ def build_world(aws_env: Any) -> World:
 def partition(account_id: str) -> list[dict[str, Any]]:
     """Every item of an account, for before/after comparisons."""
     return sorted(h.query_pk(f"ACCOUNT#{account_id}"), key=lambda item: item["sk"]["S"])
+
+
+def atomic_dynamodb(monkeypatch: Any) -> None:
+    """Make each in-process moto DynamoDB call atomic, as each request is in DynamoDB itself (moto's in-memory
+    backend is not thread-safe: two transactions at once can fail inside moto instead of on their conditions).
+    The race stays a race: which request's call runs first is still up to the threads."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("get_item", "put_item", "update_item", "delete_item", "query", "transact_write_items", "scan"):
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def atomic(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+
+
+def race[T](count: int, action: Any) -> list[T]:
+    """Run ``action()`` on ``count`` threads released together; their answers (the handler gives each thread an
+    event loop, closed here when the thread is done)."""
+    import asyncio
+
+    barrier = threading.Barrier(count)
+    answers: list[T] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            answers.append(action())
+        finally:
+            asyncio.get_event_loop_policy().get_event_loop().close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
