@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from billing_core.identity import personal_account_id
 from billing_core.domain_events import DomainEvent
 from billing_core.entitlement_sync import BillingState
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
+from billing_core.identity import personal_account_id
 from billing_core.store.event_ledger import event_pk
 from botocore.exceptions import ClientError
 from webhook.processor import WebhookProcessor

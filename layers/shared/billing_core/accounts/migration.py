@@ -49,7 +49,7 @@ class MigrationResult:
     """Items already at the account (a newer entitlement record, or an earlier run's copy)."""
     deleted: int = 0
     already: bool = False
-    """The account existed before this run (the copy step was skipped)."""
+    """The account existed before this run (the lazy path stops there; the command still moves leftovers)."""
     leftovers: list[str] = field(default_factory=list)
     """Old items whose delete failed (a later run removes them)."""
 
@@ -72,12 +72,12 @@ class AccountMigration(TableStore):
             if not force:
                 return result
         legacy = self.legacy_items(sub)
+        for item in legacy:  # the command (force) copies too: an item is only ever deleted after its copy
+            if self._copy(account_id, item):
+                result.copied += 1
+            else:
+                result.kept += 1
         if not result.already:
-            for item in legacy:
-                if self._copy(account_id, item):
-                    result.copied += 1
-                else:
-                    result.kept += 1
             accounts.put_personal(account_id, sub)
         for item in legacy:
             self._delete_legacy(item, result)

@@ -236,10 +236,8 @@ class AccountStore(TableStore):
                 ),
             ),  # fmt: skip
             ("Delete", self._keyed(user_pk(target.sub), membership_sk(account_id))),
-            self._counter(account_id, "seats_used", -1),
+            self._counters(account_id, {"seats_used": -1, "owners": -1 if target.role == "owner" else 0}),
         ]
-        if target.role == "owner":
-            actions.append(self._counter(account_id, "owners", -1))
         self._membership_change(actions, "accounts.remove_member", demoting_owner=target.role == "owner")
 
     def _membership_change(
@@ -401,22 +399,32 @@ class AccountStore(TableStore):
     def _counter(
         self, account_id: str, name: str, delta: int, *, limit: int | None = None
     ) -> tuple[str, dict[str, Any]]:
-        """Add ``delta`` to a team counter. Going up: only while below ``limit``; going down: never below one
-        owner (``owners``) or zero seats."""
-        values: dict[str, Any] = {":d": {"N": str(delta)}}
-        condition = "attribute_exists(pk)"
-        if delta > 0 and limit is not None:
-            condition += " AND #c < :limit"
-            values[":limit"] = {"N": str(limit)}
-        elif delta < 0:
-            floor = 1 if name == "owners" else 0
-            condition += " AND #c > :floor"
-            values[":floor"] = {"N": str(floor)}
+        return self._counters(account_id, {name: delta}, limit=limit)
+
+    def _counters(
+        self, account_id: str, deltas: dict[str, int], *, limit: int | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """One update of the team's counters (a transaction may touch the item once). Going up: ``seats_used``
+        only while below ``limit``; going down: never below one owner or zero seats."""
+        conditions = ["attribute_exists(pk)"]
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets = []
+        for n, (name, delta) in enumerate(sorted(deltas.items())):
+            names[f"#c{n}"] = name
+            values[f":d{n}"] = {"N": str(delta)}
+            sets.append(f"#c{n} = #c{n} + :d{n}")
+            if delta > 0 and limit is not None and name == "seats_used":
+                conditions.append(f"#c{n} < :limit")
+                values[":limit"] = {"N": str(limit)}
+            elif delta < 0:
+                conditions.append(f"#c{n} > :floor{n}")
+                values[f":floor{n}"] = {"N": "1" if name == "owners" else "0"}
         return (
             "Update",
             {
-                **self._keyed(account_pk(account_id), ACCOUNT_SK, condition, {"#c": name}, values),
-                "UpdateExpression": "SET #c = #c + :d",
+                **self._keyed(account_pk(account_id), ACCOUNT_SK, " AND ".join(conditions), names, values),
+                "UpdateExpression": "SET " + ", ".join(sets),
             },
         )
 
