@@ -16,8 +16,8 @@ ENV ?= default
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
-	@echo "make soak      the money oracle's long property run (ORACLE_EXAMPLES=70 per starting kind, a new seed each run)"
-	@echo "make lint      ruff and mypy"
+	@echo "make soak      the long property runs: the money oracle (ORACLE_EXAMPLES=70 per starting kind, a new seed each run) and 500 webhook lifecycles"
+	@echo "make lint      ruff and mypy; eslint and tsc (// @ts-check, JSDoc) for the page in web/"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
 	@echo "make reliability-index   rewrite the test index at the end of docs/reliability.md (a test fails when stale)"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
@@ -52,15 +52,25 @@ dev: venv
 check-branding: venv
 	$(RUN) python -m local.branding $(BRANDING)
 
-lint: venv
+lint: venv node_modules/.installed
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy layers/shared/billing_core functions local admin packages/stripe_emulator/src
+	npm run --silent lint:web
+
+# The page's linters (eslint, tsc on its JSDoc types), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 template-check: venv sam-tools
 	bash scripts/check_template.sh
 
-test: lint template-check
+# The deployment bundle is built in the background while the linters (one core) run; the bundle tests in
+# tests/template run scripts/build.sh again, which waits for this build and then finds SAM's cache warm.
+test: venv sam-tools
+	@mkdir -p .aws-sam && (bash scripts/build.sh > .aws-sam/early-build.log 2>&1 &)
+	@$(MAKE) --no-print-directory lint template-check
 	$(RUN) pytest -n 2 --dist loadgroup tests packages/stripe_emulator/tests
 
 test-fast: venv
@@ -68,6 +78,8 @@ test-fast: venv
 
 soak: venv
 	HYPOTHESIS_PROFILE=soak $(RUN) pytest -p no:cacheprovider -s tests/property/test_money_oracle.py
+	WEBHOOK_PROPERTY_CUSTOMERS=$${WEBHOOK_PROPERTY_CUSTOMERS:-500} $(RUN) pytest -p no:cacheprovider -s \
+	  tests/integration/webhook/test_property_lifecycles.py
 
 # Zero flakes: the suites that start the offline stack, run again and again with the options of `make test`.
 FLAKE_RUNS ?= 20

@@ -5,9 +5,10 @@ hosts it (template parameter WebHosting=true).
 2. Builds `config.json` from the outputs, in the shape `web/README.md` documents (api_url, region, user_pool_id,
    user_pool_client_id, stripe_publishable_key, host_origins; `branding` from `--branding`/$BRANDING_PATH).
    A missing or blank output is a clear error before anything is uploaded (exit 1).
-3. Uploads `web/` under `billing/` (not the README nor `security_headers.json`, which the template carries),
-   each file with its content type and `Cache-Control: no-cache` (file names carry no hash, so browsers
-   revalidate; config.json `no-store`). A file type it does not know stops the run before the first upload.
+3. Uploads `web/` under `billing/` (not the README, the type-check settings `jsconfig.json`, nor
+   `security_headers.json`, which the template carries), each file with its content type and
+   `Cache-Control: no-cache` (file names carry no hash, so browsers revalidate; config.json `no-store`). A file
+   type it does not know stops the run before the first upload.
    Modules first, then config.json, index.html last, so a visitor never gets a new page with old modules.
 4. Invalidates `/billing` and `/billing/*` on the distribution.
 
@@ -33,7 +34,7 @@ from admin.web_headers import origin
 REPO = Path(__file__).resolve().parents[1]
 WEB_ROOT = REPO / "web"
 PREFIX = "billing/"
-NOT_PUBLISHED = {"README.md", "security_headers.json"}
+NOT_PUBLISHED = {"README.md", "security_headers.json", "jsconfig.json"}
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",

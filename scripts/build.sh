@@ -24,6 +24,11 @@ export PYENV_VERSION=3.13.0
 export SAM_CLI_TELEMETRY=0
 
 build_dir="${root}/.aws-sam/build"
+# One build at a time: `make test` starts one in the background while the linters run, and the bundle tests
+# run this script again; the second waits here, then finds SAM's cache warm.
+mkdir -p "${root}/.aws-sam"
+exec 9>"${root}/.aws-sam/.build.lock"
+flock 9
 .tools/sam/bin/sam build --template-file template.yaml --build-dir "${build_dir}" --cached --parallel
 
 "${py313}" tests/template/sam_bundle.py compile "${build_dir}"

@@ -1,3 +1,4 @@
+// @ts-check
 // The billing API: bearer token, JSON, the Idempotency-Key of the user action, errors as ApiError.
 import { accessToken, refresh } from "./auth.js";
 import { config } from "./config.js";
@@ -26,11 +27,18 @@ function plain(status) {
   return t("error.http_500");
 }
 
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: any, key?: string, query?: Record<string, string | number | null | undefined> }} [options]
+ * @param {boolean} [retried]
+ * @returns {Promise<any>}
+ */
 export async function api(method, path, { body, key, query } = {}, retried = false) {
   const token = await accessToken();
   if (!token) throw new ApiError(401, null);
   const url = new URL(config.api_url + path);
-  for (const [k, v] of Object.entries(query || {})) if (v != null) url.searchParams.set(k, v);
+  for (const [k, v] of Object.entries(query || {})) if (v != null) url.searchParams.set(k, String(v));
   const headers = { Authorization: `Bearer ${token}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
@@ -53,7 +61,7 @@ export function stripe() {
   stripePromise ||= new Promise((resolve, reject) => {
     const s = document.createElement("script");
     s.src = config.stripe_js_url;
-    s.onload = () => resolve(window.Stripe(config.stripe_publishable_key, { locale: language() }));
+    s.onload = () => resolve(/** @type {any} */ (window).Stripe(config.stripe_publishable_key, { locale: language() }));
     s.onerror = () => {
       stripePromise = null;
       reject(new Error(t("error.stripe_js")));

@@ -1,3 +1,4 @@
+// @ts-check
 // The /billing page: configuration, sign-in, the section router and shared state.
 import { api } from "./api.js";
 import { listenForHandOver, onSessionChange, requestHostToken, session, signOut } from "./auth.js";
@@ -37,6 +38,7 @@ const ctx = {
    * Re-read GET /billing and re-render the current section. With `until(overview)`, a state that Stripe reaches
    * after this page's own step (a payment confirmed here with 3-D Secure, recorded by the webhook) is awaited:
    * GET /billing is read again, a bounded number of times, until it shows it.
+   * @param {{ until?: (overview: any) => boolean }} [options]
    */
   async reload({ until } = {}) {
     ctx.overview = null;

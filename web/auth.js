@@ -1,3 +1,4 @@
+// @ts-check
 // Sign-in against the Cognito user pool from the browser (InitiateAuth USER_PASSWORD_AUTH / REFRESH_TOKEN_AUTH
 // on the Cognito JSON API). Tokens live in sessionStorage: they last as long as the tab.
 //
@@ -10,7 +11,7 @@ import { config } from "./config.js";
 import { t } from "./i18n.js";
 
 const KEY = "billing.session";
-let listeners = [];
+const listeners = [];
 
 function save(s) {
   if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
@@ -36,11 +37,11 @@ function claims(token) {
   }
 }
 
-function fromResult(r, refresh, source = "cognito") {
+function fromResult(r, previousRefresh, source = "cognito") {
   const c = claims(r.AccessToken);
   return {
     access: r.AccessToken,
-    refresh: r.RefreshToken || refresh || null,
+    refresh: r.RefreshToken || previousRefresh || null,
     expires: Date.now() + (r.ExpiresIn || 3600) * 1000,
     user: c.username || c["cognito:username"] || "",
     source,

@@ -1,3 +1,4 @@
+// @ts-check
 // Branding from config.json's `branding` (web/README.md#branding), the same rules as local/branding.py: colours,
 // font and radius become :root custom properties through CSSOM setProperty (no 'unsafe-inline' style needed);
 // name, logo, favicon and the support contact are shown. Invalid values and pairs below WCAG AA: console.warn.
@@ -76,12 +77,12 @@ export function applyBranding(branding = config.branding) {
   nameEl.textContent = name || "";
   nameEl.hidden = !name;
   if (logo) {
-    const img = document.getElementById("brand-logo");
+    const img = /** @type {HTMLImageElement} */ (document.getElementById("brand-logo"));
     img.alt = name ? "" : t("brand.logo"); // next to the name it is decorative
     img.src = logo;
     img.hidden = false;
   }
-  if (favicon) document.querySelector("link[rel=icon]").href = favicon;
+  if (favicon) /** @type {HTMLLinkElement} */ (document.querySelector("link[rel=icon]")).href = favicon;
 
   const colors = currentColors();
   const bg = parseColor(colors.background);

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's configuration: /billing/config.json (the offline stack generates it from .local/stack.json; a
 // deployment writes the same file). Keys: api_url, region, user_pool_id, user_pool_client_id, cognito_endpoint
 // (optional, default https://cognito-idp.<region>.amazonaws.com), stripe_publishable_key, stripe_js_url

@@ -1,3 +1,4 @@
+// @ts-check
 // WCAG 2.x contrast of the page's colour pairs; the same colour forms, formula and pairs as local/contrast.py
 // (`make check-branding`), pinned by tests/browser/test_brand_embed.py. Colours: #rgb(a), #rrggbb(aa), rgb(a)(),
 // hsl(a)(); a translucent foreground is blended over its background, a translucent background over white.

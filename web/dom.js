@@ -1,5 +1,7 @@
+// @ts-check
 // Small DOM helpers: element builder, dialogs (<dialog> with showModal: focus stays inside), busy buttons,
 // errors with the request id and the brand's support contact, one idempotency key per user action.
+import { api } from "./api.js";
 import { support } from "./branding.js";
 import { t } from "./i18n.js";
 
@@ -27,13 +29,35 @@ export function newKey() {
   return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** One user action = one Idempotency-Key: kept across retries after a lost response, renewed after an answer. */
+/**
+ * One user action = one Idempotency-Key: kept across retries after a lost response, renewed after an answer.
+ * Every mutation of the page goes through `send`, the one place that pairs a request with its key.
+ */
 export class Action {
   constructor() {
     this.key = newKey();
   }
   answered() {
     this.key = newKey();
+  }
+  /**
+   * Send one request of this action with its Idempotency-Key. An answer from the server (success, or an error
+   * with a status) ends the action and makes a new key; a lost answer (network error, status 0) keeps the key,
+   * so pressing again retries the same action and the server replays its first answer.
+   * @param {string} method
+   * @param {string} path
+   * @param {{ body?: any, query?: Record<string, string | number | null | undefined> }} [options]
+   * @returns {Promise<any>}
+   */
+  async send(method, path, options = {}) {
+    try {
+      const out = await api(method, path, { ...options, key: this.key });
+      this.answered();
+      return out;
+    } catch (err) {
+      if (err.status) this.answered();
+      throw err;
+    }
   }
 }
 
@@ -104,9 +128,13 @@ function tabbables(root) {
  * browser). `hide()`/`show()` let Stripe.js put its own 3-D Secure window on top (everything outside a modal
  * dialog is inert).
  */
+/**
+ * @param {string} title
+ * @param {{ onClose?: () => void, wide?: boolean }} [options]
+ */
 export function openDialog(title, { onClose, wide } = {}) {
   const titleId = id("dlg");
-  const opener = document.activeElement;
+  const opener = /** @type {HTMLElement | null} */ (document.activeElement);
   const body = h("div", { class: "dialog-body" });
   const footer = h("div", { class: "dialog-actions" });
   const closeBtn = h("button", { type: "button", class: "icon", "aria-label": t("dialog.close"), text: "×" });

@@ -1,3 +1,4 @@
+// @ts-check
 // Framed by a host app: the page posts its height, open dialog, section and completed changes to its parent,
 // only for the origins in config.host_origins (protocol: web/README.md#embedding). Outside a frame: nothing.
 import { config } from "./config.js";
@@ -30,7 +31,9 @@ export function reportHeight() {
   sizes.observe(document.documentElement);
   // Dialogs are appended to <body> (dom.js openDialog); their parts grow as previews and errors come in.
   new MutationObserver((records) => {
-    for (const n of records.flatMap((r) => [...r.addedNodes])) if (n.nodeName === "DIALOG") [n, ...n.children].forEach((el) => sizes.observe(el));
+    for (const n of records.flatMap((r) => [...r.addedNodes])) {
+      if (n instanceof HTMLDialogElement) [n, ...n.children].forEach((el) => sizes.observe(el));
+    }
     send();
   }).observe(document.body, { childList: true });
   new MutationObserver(send).observe(document.body, { subtree: true, attributeFilter: ["open"] });

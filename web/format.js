@@ -1,3 +1,4 @@
+// @ts-check
 // Money, dates and plain words, formatted for the reader's locale (Intl) in the page's language (i18n.js).
 import { has, locale, t } from "./i18n.js";
 

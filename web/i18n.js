@@ -1,3 +1,4 @@
+// @ts-check
 // The page's languages: one JSON catalog per language in i18n/<lang>.json, only the chosen one is loaded.
 // t(key, params): "{name}" placeholders; a catalog value may be an object of plural forms ("one", "other", ...)
 // chosen with Intl.PluralRules by params.count ({count} is written with Intl.NumberFormat).
@@ -17,9 +18,9 @@ const cache = {};
 export function pick(...lists) {
   for (const list of lists) {
     for (const raw of list || []) {
-      const t = String(raw || "").trim().replace(/_/g, "-");
-      const l = t.split("-")[0].toLowerCase();
-      if (LANGUAGES.includes(l)) return { lang: l, tag: t };
+      const spelled = String(raw || "").trim().replace(/_/g, "-");
+      const l = spelled.split("-")[0].toLowerCase();
+      if (LANGUAGES.includes(l)) return { lang: l, tag: spelled };
     }
   }
   return { lang: FALLBACK, tag: FALLBACK };
@@ -94,6 +95,8 @@ export function t(key, params = {}) {
 
 /** Write the static texts of index.html: data-i18n (text) and data-i18n-aria-label. */
 export function translateStatic(root = document) {
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) {
+    el.setAttribute("aria-label", t(/** @type {HTMLElement} */ (el).dataset.i18nAriaLabel));
+  }
 }

@@ -1,5 +1,5 @@
+// @ts-check
 // Cancel: reason survey, the one-time retention offer (accept or continue), confirmation with the end date; resume.
-import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, id, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
 import { t } from "../i18n.js";
@@ -7,7 +7,7 @@ import { mutate } from "./overview.js";
 
 export function openCancel(ctx, sub) {
   const dlg = openDialog(t("cancel.title"));
-  let action = new Action();
+  const action = new Action();
   const name = id("reason");
   const reasons = h("fieldset", {}, h("legend", {}, t("cancel.why")),
     f.CANCEL_REASONS.map((value) => h("label", { class: "choice" }, h("input", { type: "radio", name, value }), h("span", {}, f.cancelReason(value)))));
@@ -35,10 +35,8 @@ export function openCancel(ctx, sub) {
     if (declineOffer) body.decline_offer = true;
     let out;
     try {
-      out = await api("POST", "/billing/subscription/cancel", { body, key: action.key });
-      action.answered();
+      out = await action.send("POST", "/billing/subscription/cancel", { body });
     } catch (err) {
-      if (err.status) action.answered();
       msg.replaceChildren(errorBox(err));
       return;
     }
@@ -62,10 +60,8 @@ export function openCancel(ctx, sub) {
     accept.focus();
     accept.addEventListener("click", () => busy(accept, async () => {
       try {
-        await api("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id }, key: offerAction.key });
-        offerAction.answered();
+        await offerAction.send("POST", "/billing/subscription/retention-offer", { body: { offer_id: offer.id } });
       } catch (err) {
-        if (err.status) offerAction.answered();
         msg.replaceChildren(errorBox(err));
         return;
       }
@@ -85,6 +81,6 @@ export function openCancel(ctx, sub) {
 
 export function resumePlan(ctx, button, card) {
   button.action ||= new Action(); // one key per press of this button (kept if the answer is lost)
-  return busy(button, () => mutate(ctx, card, button.action, () => api("POST", "/billing/subscription/resume", { body: {}, key: button.action.key }),
+  return busy(button, () => mutate(ctx, card, () => button.action.send("POST", "/billing/subscription/resume", { body: {} }),
     (out) => (out.current_period_end ? t("plan.resumedRenews", { date: f.date(out.current_period_end) }) : t("plan.resumed"))), t("busy.resuming"));
 }

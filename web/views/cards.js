@@ -1,6 +1,7 @@
+// @ts-check
 // Cards: list (default badge, expiring soon), add a card (SetupIntent + payment element), make default, remove;
 // "Update card and pay now" for an overdue invoice.
-import { api, stripe } from "../api.js";
+import { stripe } from "../api.js";
 import { Action, announce, busy, errorBox, h, loading, notice, openDialog } from "../dom.js";
 import * as f from "../format.js";
 import { t } from "../i18n.js";
@@ -32,8 +33,8 @@ export async function renderCards(ctx) {
     if (!pm.is_default) {
       const make = h("button", { type: "button" }, t("cards.makeDefault"));
       make.action = new Action();
-      make.addEventListener("click", () => busy(make, () => mutate(ctx, card, make.action,
-        () => api("POST", `/billing/payment-methods/${pm.id}/default`, { key: make.action.key }), t("cards.madeDefault", { card: cardName(pm) })), t("busy.saving")));
+      make.addEventListener("click", () => busy(make, () => mutate(ctx, card,
+        () => make.action.send("POST", `/billing/payment-methods/${pm.id}/default`), t("cards.madeDefault", { card: cardName(pm) })), t("busy.saving")));
       actions.append(make, h("button", { type: "button", class: "danger", onclick: () => confirmRemove(ctx, pm) }, t("action.remove")));
     }
     list.append(h("li", { "data-pm": pm.id },
@@ -54,7 +55,11 @@ function confirmRemove(ctx, pm) {
   });
 }
 
-/** Add a card; with `recover` (the overdue invoice) it becomes the default and the invoice is paid at once. */
+/**
+ * Add a card; with `recover` (the overdue invoice) it becomes the default and the invoice is paid at once.
+ * @param {any} ctx the page's shared state (app.js)
+ * @param {{ recover?: { id: string, amount_remaining: number, currency: string } }} [options] the overdue invoice
+ */
 export async function openAddCard(ctx, { recover } = {}) {
   const dlg = openDialog(recover ? t("pastDue.pay") : t("cards.add"));
   const setupAction = new Action();
@@ -69,7 +74,7 @@ export async function openAddCard(ctx, { recover } = {}) {
   let s;
   let elements;
   try {
-    const si = await api("POST", "/billing/payment-methods/setup-intent", { key: setupAction.key });
+    const si = await setupAction.send("POST", "/billing/payment-methods/setup-intent");
     s = await stripe();
     elements = s.elements({ clientSecret: si.client_secret });
     mountPoint.replaceChildren();
@@ -98,10 +103,8 @@ export async function openAddCard(ctx, { recover } = {}) {
     if (!recover && !makeDefault.checked) return finish(t("cards.added"));
     let out;
     try {
-      out = await api("POST", `/billing/payment-methods/${pmId}/default`, { key: defaultAction.key });
-      defaultAction.answered();
+      out = await defaultAction.send("POST", `/billing/payment-methods/${pmId}/default`);
     } catch (err) {
-      if (err.status) defaultAction.answered();
       msg.replaceChildren(errorBox(err, t("cards.savedNotDefault")));
       return;
     }
@@ -109,10 +112,8 @@ export async function openAddCard(ctx, { recover } = {}) {
     let results = out.overdue_invoices;
     if (recover && !results.some((r) => r.invoice === recover.id)) {
       try {
-        results = [...results, await api("POST", `/billing/invoices/${recover.id}/pay`, { body: { payment_method: pmId }, key: defaultAction.key })];
-        defaultAction.answered();
+        results = [...results, await defaultAction.send("POST", `/billing/invoices/${recover.id}/pay`, { body: { payment_method: pmId } })];
       } catch (err) {
-        if (err.status) defaultAction.answered();
         msg.replaceChildren(errorBox(err, t("cards.savedNotPaid")));
         return;
       }

@@ -1,5 +1,5 @@
+// @ts-check
 // Billing details (name, email, phone, address) with inline validation, and tax IDs with verification status.
-import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, notice, openDialog, setFieldError } from "../dom.js";
 import { LANGUAGES, language, locale, pick, t } from "../i18n.js";
 import { confirmRemoval } from "./removal.js";
@@ -99,10 +99,8 @@ function detailsForm(ctx, c) {
     if (newLanguage) body.preferred_locale = newLanguage;
     busy(save, async () => {
       try {
-        await api("PATCH", "/billing/details", { body, key: action.key });
-        action.answered();
+        await action.send("PATCH", "/billing/details", { body });
       } catch (err) {
-        if (err.status) action.answered();
         const el = err.param && fields[err.param.replace(/^body\./, "")];
         if (el) {
           setFieldError(el, err.status === 422 ? t("details.error.notAccepted") : err.message);
@@ -180,10 +178,8 @@ function addTaxId(ctx) {
     setFieldError(value, value.value.trim() ? null : t("tax.error.number"));
     if (!value.value.trim()) return value.focus();
     try {
-      await api("POST", "/billing/tax-ids", { body: { type: type.value, value: value.value.trim() }, key: action.key });
-      action.answered();
+      await action.send("POST", "/billing/tax-ids", { body: { type: type.value, value: value.value.trim() } });
     } catch (err) {
-      if (err.status) action.answered();
       if (err.status === 400 || err.status === 422 || err.code === "tax_id_exists") {
         setFieldError(value, err.message);
         value.focus();

@@ -1,3 +1,4 @@
+// @ts-check
 // Invoices: number, date, amount, status, PDF and hosted page links, load more; pay an open invoice now.
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, h, notice } from "../dom.js";
@@ -63,10 +64,8 @@ export function payInvoice(ctx, inv, button) {
   return busy(button, async () => {
     let r;
     try {
-      r = await api("POST", `/billing/invoices/${inv.id}/pay`, { body: {}, key: button.action.key });
-      button.action.answered();
+      r = await button.action.send("POST", `/billing/invoices/${inv.id}/pay`, { body: {} });
     } catch (err) {
-      if (err.status) button.action.answered();
       announce(errorBox(err, err.status === 402 ? t("invoices.declined") : null));
       return;
     }

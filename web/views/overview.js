@@ -1,6 +1,6 @@
+// @ts-check
 // Overview: past-due banner, plan card, features, hosted-portal links.
 import { Action, busy, errorBox, h, notice } from "../dom.js";
-import { api } from "../api.js";
 import * as f from "../format.js";
 import { t } from "../i18n.js";
 
@@ -72,7 +72,7 @@ function planCard(ctx, ov, sub) {
   if (sc) {
     const undo = h("button", { type: "button" }, t("scheduled.undo"));
     const action = new Action();
-    undo.addEventListener("click", () => busy(undo, () => mutate(ctx, card, action, () => api("DELETE", "/billing/subscription/scheduled-change", { key: action.key }), t("scheduled.undone"))));
+    undo.addEventListener("click", () => busy(undo, () => mutate(ctx, card, () => action.send("DELETE", "/billing/subscription/scheduled-change"), t("scheduled.undone"))));
     const samePlan = sc.plan_id && sc.plan_id === sub.plan_id;
     const when = f.date(sc.effective_at);
     const to = sc.plan_name || sc.plan_id || t("scheduled.anotherPlan");
@@ -145,17 +145,22 @@ function portalCard() {
   );
 }
 
-/** Run one mutation of the overview: errors shown in `where`, success announced and the overview reloaded. */
-export async function mutate(ctx, where, action, call, success) {
+/**
+ * Run one mutation of the overview: errors shown in `where`, success announced and the overview reloaded.
+ * `call` sends the request through its Action (dom.js), which keeps or renews the Idempotency-Key.
+ * @param {any} ctx
+ * @param {HTMLElement} where
+ * @param {() => Promise<any>} call
+ * @param {string | ((out: any) => string)} [success]
+ */
+export async function mutate(ctx, where, call, success) {
   where.querySelector(":scope > .alert.error")?.remove();
   try {
     const out = await call();
-    action.answered();
     await ctx.reload();
     if (success) (await import("../dom.js")).announce(notice(typeof success === "function" ? success(out) : success));
     return out;
   } catch (err) {
-    if (err.status) action.answered();
     where.prepend(errorBox(err));
     return null;
   }

@@ -1,3 +1,4 @@
+// @ts-check
 // Finishing a payment in the browser with Stripe.js (3-D Secure). Modal dialogs make the rest of the page inert,
 // so the calling dialog is hidden while Stripe.js shows its own authentication window.
 import { stripe } from "../api.js";

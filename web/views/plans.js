@@ -1,3 +1,4 @@
+// @ts-check
 // Change plan (picker, exact preview, confirm, 3-D Secure) and subscribe / resubscribe.
 import { api } from "../api.js";
 import { Action, announce, busy, errorBox, field, h, id, loading, notice, openDialog } from "../dom.js";
@@ -40,7 +41,7 @@ function picker(plans, { subscribe }) {
       seats.min = p.min_seats;
       seats.max = p.max_seats;
       if (!seats.value) seats.value = current && current.plan_id === p.id ? current.quantity : p.min_seats;
-      document.getElementById(seats.id).labels[0].textContent = t("plans.seatsRange", { min: f.number(p.min_seats), max: f.number(p.max_seats) });
+      /** @type {HTMLInputElement} */ (document.getElementById(seats.id)).labels[0].textContent = t("plans.seatsRange", { min: f.number(p.min_seats), max: f.number(p.max_seats) });
     }
   });
   const read = () => {
@@ -128,10 +129,8 @@ export async function openChangePlan(ctx) {
     msg.replaceChildren();
     let out;
     try {
-      out = await api("POST", "/billing/subscription/change", { body: { preview_id: preview.preview_id }, key: action.key });
-      action.answered();
+      out = await action.send("POST", "/billing/subscription/change", { body: { preview_id: preview.preview_id } });
     } catch (err) {
-      if (err.status) action.answered();
       const needsCard = err.code === "payment_method_required";
       const extra = needsCard
         ? t("plans.unchanged")
@@ -274,10 +273,8 @@ export async function openSubscribe(ctx) {
     if (choice.quantity) body.quantity = choice.quantity;
     let out;
     try {
-      out = await api("POST", "/billing/subscription", { body, key: action.key });
-      action.answered();
+      out = await action.send("POST", "/billing/subscription", { body });
     } catch (err) {
-      if (err.status) action.answered();
       msg.replaceChildren(errorBox(err, err.status === 402 ? t("plans.subscribeDeclined") : null));
       return;
     }

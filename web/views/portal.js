@@ -1,5 +1,5 @@
+// @ts-check
 // Stripe's hosted customer portal, through a session the API creates (optionally deep-linked to one flow).
-import { api } from "../api.js";
 import { Action, busy, errorBox } from "../dom.js";
 import { language, t } from "../i18n.js";
 
@@ -10,11 +10,9 @@ export function openPortal(button, flow, where) {
     const body = { return_path: location.pathname, locale: language() }; // the portal in the page's language
     if (flow) body.flow = flow;
     try {
-      const out = await api("POST", "/billing/portal-sessions", { body, key: button.action.key });
-      button.action.answered();
+      const out = await button.action.send("POST", "/billing/portal-sessions", { body });
       location.assign(out.url);
     } catch (err) {
-      if (err.status) button.action.answered();
       where.replaceChildren(errorBox(err));
     }
   }, t("busy.openingStripe"));

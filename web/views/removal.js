@@ -1,5 +1,5 @@
+// @ts-check
 // One confirm-then-delete dialog for saved things (cards, tax IDs): the Idempotency-Key is made when it opens.
-import { api } from "../api.js";
 import { Action, announce, busy, errorBox, h, notice, openDialog } from "../dom.js";
 import { t } from "../i18n.js";
 
@@ -13,10 +13,8 @@ export function confirmRemoval(ctx, { title, question, keep, remove, path, done 
   go.focus();
   go.addEventListener("click", () => busy(go, async () => {
     try {
-      await api("DELETE", path, { key: action.key });
-      action.answered();
+      await action.send("DELETE", path);
     } catch (err) {
-      if (err.status) action.answered();
       msg.replaceChildren(errorBox(err));
       return;
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // Sign-in form (Cognito user pool) and, offline, the demo logins.
 import { AuthError, signIn } from "../auth.js";
 import { config } from "../config.js";

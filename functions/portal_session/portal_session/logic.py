@@ -41,6 +41,18 @@ PORTAL_STATUSES = frozenset({"active", "trialing", "past_due"})
 _LOCALES_LOWER = {loc.lower(): loc for loc in PORTAL_LOCALES}
 
 
+def portable_subscription(subscriptions: list[Any]) -> Any:
+    """The caller's primary subscription when the portal's subscription flows accept it (active, trialing or past
+    due), else 409 ``no_active_subscription`` (canceled, incomplete, unpaid, paused, or a status Stripe adds later)."""
+    subscription = primary_subscription(subscriptions)
+    if subscription is None or g(subscription, "status") not in PORTAL_STATUSES:
+        raise Conflict(
+            code="no_active_subscription",
+            message="You have no active subscription to manage.",
+        )
+    return subscription
+
+
 def portal_locale(preferred: Any) -> str:
     """The first of the customer's ``preferred_locales`` the portal supports (exact, then language); else auto."""
     for raw in preferred or []:
@@ -97,7 +109,7 @@ class PortalSessions:
                 "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}},
             }
             if req.flow in SUBSCRIPTION_FLOWS:
-                subscription = self._portable_subscription(list(g(found["subscriptions"], "data") or []))
+                subscription = portable_subscription(list(g(found["subscriptions"], "data") or []))
                 summary["subscription"] = subscription.id
                 flow_data[req.flow] = self._flow_detail(caller, req, subscription, summary)
         # Read after the state checks (409s first); a missing configuration is a deployment error (500).
@@ -124,15 +136,6 @@ class PortalSessions:
         return PortalSessionResponse(url=str(session.url))
 
     # -- subscription flows ------------------------------------------------------------------------
-    def _portable_subscription(self, subscriptions: list[Any]) -> Any:
-        subscription = primary_subscription(subscriptions)
-        if subscription is None or g(subscription, "status") not in PORTAL_STATUSES:
-            raise Conflict(
-                code="no_active_subscription",
-                message="You have no active subscription to manage.",
-            )
-        return subscription
-
     def _flow_detail(
         self, caller: Caller, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]
     ) -> dict[str, Any]:

@@ -249,6 +249,49 @@ def test_subscription_update_confirm_seats_only_keeps_the_price(
 
 
 @pytest.mark.parametrize(
+    ("current", "current_qty", "target", "expected"),
+    [
+        # Onto a per-seat plan: its minimum seats (3), not the one seat Pro had.
+        ("pro_monthly", 1, {"price_lookup_key": "business_seat_monthly"}, ("business_seat_monthly", 3)),
+        # Same per-seat plan, other interval: the seats stay.
+        ("business_seat_monthly", 7, {"price_lookup_key": "business_seat_yearly"}, ("business_seat_yearly", 7)),
+        ("business_seat_monthly", 7, {"quantity": 9}, ("business_seat_monthly", 9)),
+        ("starter_monthly", 1, {"price_lookup_key": "pro_monthly"}, ("pro_monthly", 1)),
+    ],
+)
+def test_update_confirm_chooses_the_price_and_seats_the_server_allows(
+    handler, stripe_env, account, stripe_client, stripe_emulator, current, current_qty, target, expected
+):
+    subscription = subscribe(stripe_client, account, stripe_env.user_sub, current, quantity=current_qty)
+    resp = post(handler, stripe_env.user_sub, {"flow": "subscription_update_confirm", "target": target})
+    assert resp["statusCode"] == 200, resp["body"]
+    flow = only_session(stripe_emulator)["flow"]
+    assert flow["subscription_update_confirm"]["items"] == [
+        {"id": subscription["items"]["data"][0]["id"], "price": account.prices[expected[0]], "quantity": expected[1]}
+    ]
+    assert flow["after_completion"] == redirect_to(RETURN)
+
+
+def test_update_confirm_on_a_multi_item_subscription_is_409(
+    handler, stripe_env, account, stripe_client, stripe_emulator
+):
+    subscription = subscribe(stripe_client, account, stripe_env.user_sub, "pro_monthly")
+    addon = stripe_client.v1.prices.create(
+        params={
+            "currency": "usd",
+            "unit_amount": 500,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Add-on"},
+        }
+    )
+    stripe_client.v1.subscription_items.create(params={"subscription": subscription.id, "price": addon.id})
+    body = {"flow": "subscription_update_confirm", "target": {"price_lookup_key": "pro_yearly"}}
+    resp = post(handler, stripe_env.user_sub, body)
+    assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "unsupported_subscription"
+    assert sessions(stripe_emulator) == []
+
+
+@pytest.mark.parametrize(
     ("target", "status", "code"),
     [
         ({"price_lookup_key": "pro_monthly"}, 409, "no_change"),

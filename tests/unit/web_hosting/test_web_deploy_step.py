@@ -102,7 +102,7 @@ def test_publishes_every_page_file_with_its_content_type_and_cache_headers(aws: 
     expected = {
         "billing/" + p.relative_to(web).as_posix()
         for p in web.rglob("*")
-        if p.is_file() and p.name not in ("README.md", "security_headers.json")
+        if p.is_file() and p.name not in ("README.md", "security_headers.json", "jsconfig.json")
     } | {"billing/config.json"}
     assert set(objects(aws)) == expected
     assert "billing/views/overview.js" in expected and "billing/index.html" in expected
