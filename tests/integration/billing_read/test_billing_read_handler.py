@@ -131,7 +131,7 @@ def test_e1_write_retried_with_the_same_key_creates_one_customer(stripe_env, str
     stripe_emulator.faults.queue("reset", times=2, method="POST", path=r"^/v1/customers$")
     from billing_core.directory import CustomerDirectory
 
-    mapping = CustomerDirectory().get_or_create(stripe_env.user_sub)
+    mapping = CustomerDirectory().get_or_create(f"p_{stripe_env.user_sub}")
     assert [c.id for c in stripe_client.v1.customers.list().data] == [mapping.customer_id]
 
 

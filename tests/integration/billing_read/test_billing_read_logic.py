@@ -114,7 +114,7 @@ def test_stored_entitlements_win_over_derived_and_let_the_preview_run_in_the_fir
     client, http = stripe
     acct = active_pro(client, ME.sub, renewals=0)
     EntitlementStore().put_if_newer(
-        "user-a",
+        "p_user-a",
         EntitlementRecord(plan="pro", status="active", entitled=True, subscription_id=acct.subscription.id, version=3),
     )
     stripe_emulator.faults.set_latency(1000)  # generous, so that reads started together overlap even on a busy machine

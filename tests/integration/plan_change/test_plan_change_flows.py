@@ -76,7 +76,7 @@ def test_decline_offer_cancels_at_period_end(world: World) -> None:
     assert world.subscription(subscription.id).cancel_at_period_end is True
     from billing_core.audit import AuditLog
 
-    entry = AuditLog().entries(world.sub_a)[0]
+    entry = AuditLog().entries(f"p_{world.sub_a}")[0]
     assert entry["action"] == "subscription.cancel" and entry["outcome"] == "ok"
     assert entry["before"]["plan_id"] == "pro" and entry["after"]["feedback"] == "unused"
 

@@ -22,7 +22,7 @@ MUTATIONS = [
 def _audit(sub: str) -> list[dict[str, Any]]:
     from billing_core.audit import AuditLog
 
-    return AuditLog().entries(sub)
+    return AuditLog().entries(f"p_{sub}")
 
 
 def _item_lookup_key(world: World, subscription_id: str) -> str:
@@ -345,7 +345,7 @@ def _seed_entitlements(world: World, subscription_id: str) -> str:
     from billing_core.entitlements import EntitlementStore, derive_entitlements
 
     record = derive_entitlements(world.subscription(subscription_id), get_catalog(), START, version=1)
-    EntitlementStore().put_if_newer(world.sub_a, record)
+    EntitlementStore().put_if_newer(f"p_{world.sub_a}", record)
     item = get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")
     assert item is not None
     return item["record"]["S"]

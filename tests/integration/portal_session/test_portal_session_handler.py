@@ -525,7 +525,7 @@ def test_each_session_is_an_audit_entry_without_the_url(handler, stripe_env, acc
     subscription = subscribe(stripe_client, account, stripe_env.user_sub)
     resp = post(handler, stripe_env.user_sub, {"flow": "subscription_update"})
     session = only_session(stripe_emulator)
-    entries = AuditLog().entries(stripe_env.user_sub)
+    entries = AuditLog().entries(f"p_{stripe_env.user_sub}")
     assert len(entries) == 1
     entry = entries[0]
     assert entry["action"] == "portal.session" and entry["outcome"] == "ok"

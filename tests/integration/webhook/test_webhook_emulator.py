@@ -70,7 +70,7 @@ def test_subscription_lifecycle_reaches_the_entitlement_record(through_handler: 
     deliver_new(stack, seen)
     store = EntitlementStore(dynamodb=stack.ddb)
     record = store.get("user-life")
-    assert CustomerDirectory(dynamodb=stack.ddb).lookup_user(life.customer.id) == "user-life"
+    assert CustomerDirectory(dynamodb=stack.ddb).lookup_account(life.customer.id) == "p_user-life"
     assert record is not None and (record.plan, record.status, record.entitled) == ("pro", "active", True)
     assert "api_access" in record.features and record.period_end == T0 + 31 * DAY
 
