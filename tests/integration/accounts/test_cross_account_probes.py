@@ -22,6 +22,7 @@ def aimed_at(path: str, account_id: str, sub: str) -> str:
 
 
 def test_a_member_of_team_a_aiming_at_team_b_learns_and_changes_nothing(aws_env: Any) -> None:
+    """G1: every id-taking route and every header route, for every role."""
     world = build_world(aws_env)
     before = partition(world.team_b)
     answers: set[tuple[int, str]] = set()
@@ -42,6 +43,7 @@ def test_a_member_of_team_a_aiming_at_team_b_learns_and_changes_nothing(aws_env:
 
 
 def test_an_unknown_or_malformed_account_is_answered_like_a_foreign_one(aws_env: Any) -> None:
+    """G1: unknown, someone else's personal, malformed: the same 404."""
     world = build_world(aws_env)
     sub = world.subs["owner"]
     for account in (world.team_b, "t_doesNotExist000000000", "p_someone-else", "garbage!", "t_"):

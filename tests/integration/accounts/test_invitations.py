@@ -1,4 +1,4 @@
-"""Invitations through the accounts function: the single-use token reaches only the invitee (offline: the
+"""G5: invitations through the accounts function: the single-use token reaches only the invitee (offline: the
 invitations log), and accepting is safe when expired, for another address, revoked, reused or concurrent."""
 
 from __future__ import annotations
@@ -141,3 +141,22 @@ def test_a_billing_admin_cannot_invite_an_owner_and_a_personal_account_invites_n
 def test_an_unknown_token_is_not_found(world: World) -> None:
     response = call("accounts", "POST", f"/invitations/{'x' * 43}/accept", world.outsider)
     assert (response["statusCode"], response["json"]["error"]["code"]) == (404, "invitation_not_found")
+
+
+def test_g10_an_undeliverable_invitation_is_revoked_and_gives_its_seat_back(world: World) -> None:
+    from accounts.logic import Accounts
+    from accounts.models import InvitationRequest
+    from billing_core.errors import DependencyUnavailable
+    from billing_core.identity import Caller
+
+    class BusDown:
+        def send(self, message: Any) -> None:
+            raise DependencyUnavailable(operation="events.put")
+
+    used = AccountStore().get_account(world.team_a).seats_used  # type: ignore[union-attr]
+    caller = Caller(sub=world.subs["owner"], account_id=world.team_a, role="owner")
+    with pytest.raises(DependencyUnavailable) as failed:
+        Accounts(notifier=BusDown()).invite(caller, InvitationRequest(email=world.user("ivy")[1]), "req-1")
+    assert failed.value.status == 503 and "Retry-After" in failed.value.headers()
+    assert AccountStore().get_account(world.team_a).seats_used == used  # type: ignore[union-attr]
+    assert [i.status for i in AccountStore().invitations(world.team_a)] == ["revoked"]

@@ -1,4 +1,4 @@
-"""The move of billing items from before billing accounts, on a table seeded in that format: the customer
+"""G9: the move of billing items from before billing accounts, on a table seeded in that format: the customer
 mapping and its reverse item, the entitlement record, audit entries, the retention offer, a preview and the
 lease, all under ``USER#<sub>``. Lazily on a user's first request, as the command, repeated and concurrently."""
 
@@ -95,6 +95,7 @@ def test_the_command_moves_everyone_and_running_it_again_changes_nothing(aws_env
 
 
 def test_concurrent_first_requests_move_the_items_once(aws_env: Any, monkeypatch: Any) -> None:
+    """G12"""
     atomic_dynamodb(monkeypatch)
     sub = aws_env.user_sub
     seed_today(sub, "cus_race")

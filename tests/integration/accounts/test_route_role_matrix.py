@@ -96,7 +96,7 @@ def signed_in_routes(area: str) -> list[tuple[str, str, str, APIRoute]]:
 
 @pytest.mark.parametrize("area", [a for a in AREAS if signed_in_routes(a)])
 def test_each_role_gets_what_the_matrix_says_on_every_route(aws_env: Any, area: str) -> None:
-    """One team for the whole function (its routes in turn): a role the rule allows resolves to the team with
+    """G2, G3: one team for the whole function (its routes in turn): a role the rule allows resolves to the team with
     that role; any other role is refused 403 ``role_forbidden``, through the real handler too, with nothing
     read from Stripe or written."""
     world = build_world(aws_env)

@@ -70,6 +70,8 @@ def test_a_plan_with_a_seat_limit_refuses_strictly(world: World) -> None:
 
 
 def test_invitations_racing_for_the_last_seat_exactly_one_wins(world: World, monkeypatch: Any) -> None:
+    """G6: a seat is taken when the invitation is made (accepting uses the seat it holds), so the race for the last
+    seat is between invitations: exactly one gets it, the others are offered a seat."""
     atomic_dynamodb(monkeypatch)
     on_plan(world.team_a, "business", 4, "business_seat_monthly")  # one seat left
     emails = iter([world.user(f"racer{n}")[1] for n in range(6)])
@@ -84,6 +86,7 @@ def test_invitations_racing_for_the_last_seat_exactly_one_wins(world: World, mon
 
 
 def test_a_plan_change_below_the_seats_in_use_is_refused(world: World) -> None:
+    """G7"""
     catalog = get_catalog()
     business, starter = catalog.plan("business"), catalog.plan("starter")
     assert business is not None and starter is not None
@@ -99,10 +102,14 @@ def test_a_plan_change_below_the_seats_in_use_is_refused(world: World) -> None:
 
 
 def test_only_owners_manage_roles_and_the_last_owner_can_neither_leave_nor_be_demoted(world: World) -> None:
+    """G3, G4"""
     owner, admin = world.subs["owner"], world.subs["billing_admin"]
     path = f"/accounts/{world.team_a}/members"
     by_admin = call("accounts", "PATCH", f"{path}/{world.subs['member']}", admin, body={"role": "billing_admin"})
     assert (by_admin["statusCode"], by_admin["json"]["error"]["code"]) == (403, "role_forbidden")
+    member = world.subs["member"]
+    by_self = call("accounts", "PATCH", f"{path}/{member}", member, body={"role": "owner"})
+    assert (by_self["statusCode"], by_self["json"]["error"]["code"]) == (403, "role_forbidden")
     demote_self = call("accounts", "PATCH", f"{path}/{owner}", owner, body={"role": "member"})
     assert (demote_self["statusCode"], demote_self["json"]["error"]["code"]) == (409, "last_owner")
     leave = call("accounts", "DELETE", f"{path}/{owner}", owner)
@@ -113,13 +120,13 @@ def test_only_owners_manage_roles_and_the_last_owner_can_neither_leave_nor_be_de
     roles = {m["sub"]: m["role"] for m in call("accounts", "GET", path, admin)["json"]["members"]}
     assert owner not in roles and roles[admin] == "owner"
     # a member may leave on their own, not remove others
-    member = world.subs["member"]
     other = call("accounts", "DELETE", f"{path}/{admin}", member)
     assert (other["statusCode"], other["json"]["error"]["code"]) == (403, "role_forbidden")
     assert call("accounts", "DELETE", f"{path}/{member}", member)["statusCode"] == 200
 
 
 def test_two_owners_demoting_each_other_at_once_leave_one_owner(world: World, monkeypatch: Any) -> None:
+    """G4: the owners counter's condition decides the race."""
     owner, admin = world.subs["owner"], world.subs["billing_admin"]
     path = f"/accounts/{world.team_a}/members"
     call("accounts", "PATCH", f"{path}/{admin}", owner, body={"role": "owner"})
@@ -137,6 +144,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(world: World, mo
 
 
 def test_members_are_entitled_by_the_teams_plan_only_while_members(world: World) -> None:
+    """G8: a removed member's still-valid token reaches nothing of the team on the next request."""
     on_plan(world.team_a, "business", 3, "business_seat_monthly")
     member = world.subs["member"]
     team = get_entitlements(member, world.team_a)
@@ -153,6 +161,8 @@ def test_members_are_entitled_by_the_teams_plan_only_while_members(world: World)
     assert "stripe_customer_id" not in added  # a member does not manage billing
     call("accounts", "DELETE", f"/accounts/{world.team_a}/members/{member}", world.subs["owner"])
     assert not get_entitlements(member, world.team_a).entitled  # removed: at once
+    again = call("billing_read", "GET", "/billing", member, account=world.team_a)
+    assert (again["statusCode"], again["json"]["error"]["code"]) == (404, "account_not_found")
 
 
 def test_the_store_itself_refuses_to_remove_the_last_owner(world: World) -> None:
