@@ -141,7 +141,9 @@ def test_e8_transaction_conflict_then_success(aws_env, stripe):
     stub.add_response("transact_write_items", {})
     gateway = stripe[0]
     with stub:
-        mapping = CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("p_u1")
+        mapping = CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create(
+            "p_u1"
+        )
     assert mapping.customer_id.startswith("cus_")
 
 
