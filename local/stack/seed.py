@@ -284,9 +284,9 @@ TEAM_INVITEE = f"team-invitee@{DEMO_DOMAIN}"
 
 def _seed_team(ctx: SeedContext) -> list[dict[str, Any]]:
     """A team on per-seat Business (5 seats): owner, billing admin, member and one pending invitation."""
-    from billing_core.accounts.store import AccountStore
+    from billing_core.accounts.invitations import InvitationStore
 
-    store = AccountStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region))
+    store = InvitationStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region))
     account_id = store.new_team_id()
     subs: dict[str, str] = {}
     for scenario, name, _ in TEAM_USERS:

@@ -12,19 +12,33 @@ import time
 from collections.abc import Callable
 
 from billing_core.accounts.context import require
+from billing_core.accounts.invitations import Invitation, InvitationStore
 from billing_core.accounts.migration import AccountMigration
 from billing_core.accounts.roles import Permission
 from billing_core.accounts.seats import limit_of, plan_of
-from billing_core.accounts.store import Account, AccountStore, Invitation, Member
+from billing_core.accounts.store import Account, Member
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CognitoUserPool
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
-from billing_core.errors import BillingError, Conflict, Forbidden, NotFound
+from billing_core.errors import BillingError, Conflict
 from billing_core.identity import Caller, personal_account_id
 from billing_core.observability import count
 from billing_core.store.base import ConditionFailed
 
+from accounts.errors import (
+    AlreadyInvited,
+    AlreadyMember,
+    InvitationEmailMismatch,
+    InvitationExpired,
+    InvitationNotFound,
+    InvitationRevoked,
+    InvitationUsed,
+    MemberNotFound,
+    PersonalAccount,
+    SeatPurchaseRequired,
+    SeatsExhausted,
+)
 from accounts.models import (
     AccountList,
     AccountView,
@@ -41,67 +55,12 @@ from accounts.models import (
 from accounts.notifier import InvitationMessage, InvitationNotifier, get_notifier
 
 
-class PersonalAccount(Conflict):
-    code = "personal_account"
-    message = "A personal billing account has no other members. Create a team to invite people."
-
-
-class MemberNotFound(NotFound):
-    code = "member_not_found"
-    message = "This member was not found in this billing account."
-
-
-class InvitationNotFound(NotFound):
-    code = "invitation_not_found"
-    message = "This invitation was not found."
-
-
-class InvitationUsed(Conflict):
-    code = "invitation_used"
-    message = "This invitation has already been accepted."
-
-
-class InvitationRevoked(Conflict):
-    code = "invitation_revoked"
-    message = "This invitation was withdrawn. Ask the team for a new one."
-
-
-class InvitationExpired(Conflict):
-    code = "invitation_expired"
-    message = "This invitation has expired. Ask the team for a new one."
-
-
-class InvitationEmailMismatch(Forbidden):
-    code = "invitation_email_mismatch"
-    message = "This invitation was sent to another e-mail address. Sign in with the verified address it was sent to."
-
-
-class AlreadyMember(Conflict):
-    code = "already_member"
-    message = "This person is already a member of the team."
-
-
-class AlreadyInvited(Conflict):
-    code = "already_invited"
-    message = "This address already has a pending invitation. Revoke it to send a new one."
-
-
-class SeatsExhausted(Conflict):
-    code = "seats_exhausted"
-    message = "Every seat of this plan is taken. Remove a member, revoke an invitation or change the plan."
-
-
-class SeatPurchaseRequired(Conflict):
-    code = "seat_purchase_required"
-    message = "Every paid seat is taken. An owner or billing admin can add a seat after previewing its price."
-
-
 class Accounts:
     """The accounts function's logic. Every collaborator is optional (tests pass their own)."""
 
     def __init__(
         self,
-        store: AccountStore | None = None,
+        store: InvitationStore | None = None,
         entitlements: EntitlementStore | None = None,
         audit: AuditLog | None = None,
         catalog: Catalog | None = None,
@@ -109,7 +68,7 @@ class Accounts:
         notifier: InvitationNotifier | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store or AccountStore(clock=clock)
+        self.store = store or InvitationStore(clock=clock)
         self.entitlements = entitlements or self.store.sibling(EntitlementStore)
         self.audit = audit or self.store.sibling(AuditLog)
         self._catalog = catalog

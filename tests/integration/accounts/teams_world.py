@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.accounts.store import AccountStore
+from billing_core.accounts.invitations import InvitationStore as AccountStore
 
 from tests.helpers import aws as h
 from tests.helpers.apigw import http_event, invoke

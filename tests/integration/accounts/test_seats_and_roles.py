@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from billing_core.accounts.invitations import InvitationStore as AccountStore
 from billing_core.accounts.seats import SeatsBelowMembers, check_capacity
-from billing_core.accounts.store import AccountStore
 from billing_core.catalog import get_catalog
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
 from billing_core.entitlements_api import get_entitlements
