@@ -10,12 +10,13 @@ FN ?= billing_read
 EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
-.PHONY: help venv dev test test-fast soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config migrate-accounts flake-check reliability-index check-branding web-headers web-deploy
+.PHONY: help venv dev test test-fast storm soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
+	sync-catalog portal-config migrate-accounts migrate-billing-mode retention-report flake-check reliability-index check-branding web-headers web-deploy
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
 	@echo "make test      lint, template checks, unit, integration, end-to-end and browser tests"
+	@echo "make storm     the 10,000-subscription renewal storm under Stripe's live rate limits (make test runs 120)"
 	@echo "make soak      the long property runs: the money oracle (ORACLE_EXAMPLES=70 per starting kind, a new seed each run) and 500 webhook lifecycles"
 	@echo "make lint      ruff and mypy; eslint and tsc (// @ts-check, JSDoc) for the page in web/"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
@@ -28,6 +29,8 @@ help:
 	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
 	@echo "make migrate-accounts  move billing items from before billing accounts to personal accounts (ARGS=--dry-run)"
 	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
+	@echo "make migrate-billing-mode   list classic-mode subscriptions (they cannot be paused); ARGS=--apply migrates them to flexible"
+	@echo "make retention-report [SINCE=YYYY-MM-DD]  the cancellation flow per reason and offer, from recorded steps"
 	@echo "make web-headers    rewrite the page's security headers in template.yaml from web/security_headers.json"
 	@echo "make web-deploy     upload web/ and config.json to the hosted page (WebHosting=true), invalidate CloudFront"
 
@@ -75,6 +78,11 @@ test: venv sam-tools
 
 test-fast: venv
 	$(RUN) pytest -n 2 --dist loadgroup tests/unit packages/stripe_emulator/tests/contract
+
+# The renewal storm at full size (docs/scale.md): 10,000 subscriptions, every event through the webhook.
+STORM_SUBSCRIPTIONS ?= 10000
+storm: venv
+	STORM_SUBSCRIPTIONS=$(STORM_SUBSCRIPTIONS) $(RUN) pytest -p no:cacheprovider -q -s tests/integration/webhook/test_renewal_storm.py
 
 soak: venv
 	HYPOTHESIS_PROFILE=soak $(RUN) pytest -p no:cacheprovider -s tests/property/test_money_oracle.py
@@ -130,6 +138,13 @@ migrate-accounts: venv
 
 portal-config: venv
 	PYTHONPATH=layers/shared $(RUN) python -m admin.portal_config $(ARGS)
+
+migrate-billing-mode: venv
+	PYTHONPATH=layers/shared $(RUN) python -m admin.migrate_billing_mode $(ARGS)
+
+# Reads TABLE_NAME (the billing table). SINCE=YYYY-MM-DD counts flows started from that day (default: 90 days).
+retention-report: venv
+	PYTHONPATH=layers/shared $(RUN) python -m admin.retention_report $(if $(SINCE),--since $(SINCE)) $(ARGS)
 
 clean:
 	rm -rf .aws-sam .bench .local .pytest_cache .mypy_cache .ruff_cache

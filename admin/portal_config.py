@@ -9,7 +9,8 @@ table, it works offline under moto, and the id changes only when this command ru
 What the configuration holds (all of it derived from the catalog and the environment):
 
 * customer update: address, email, name, phone, tax id; invoice history; payment method update;
-* cancel at period end (no proration) with all eight cancellation reasons;
+* cancel at period end (no proration) with all eight cancellation reasons (the retention coupon is handed to
+  each cancel session by portal_session while the catalog's ``coupon`` retention rule allows it);
 * subscription update: the catalog's products with their current prices (per-seat plans get an adjustable
   quantity between the plan's seat limits), price / quantity / promotion code updates, ``create_prorations``,
   downgrades scheduled at period end (``decreasing_item_amount``, ``shortening_interval``);
@@ -117,7 +118,7 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
         products.append({"product": ids[0][1], "prices": sorted(i[0] for i in ids), "adjustable_quantity": quantity})
     if len(products) > MAX_PORTAL_PRODUCTS:
         raise ConfigurationError(message_for_logs="the portal allows at most 10 products")
-    return {
+    view: dict[str, Any] = {
         "business_profile": {
             "headline": settings.headline,
             "privacy_policy_url": settings.privacy_policy_url,
@@ -143,6 +144,36 @@ def desired_view(catalog: Catalog, prices: dict[str, tuple[str, str]], settings:
             },
         },
         "metadata": {"managed_by": MANAGED_BY, "catalog_version": str(catalog.version)},
+    }
+    months = sorted({n for plan in catalog.plans if plan.pause for n in plan.pause.durations})
+    view["features"]["subscription_pause"] = (
+        {
+            "enabled": True,
+            "duration": {
+                "type": "interval_options",
+                "interval_options": [{"interval": "month", "interval_count": n} for n in months],
+            },
+        }
+        if months
+        else {"enabled": False}
+    )
+    return view
+
+
+def _pause_view(feature: Any) -> dict[str, Any]:
+    """``features.subscription_pause`` as :func:`desired_view` writes it (the catalog's pause lengths, in months:
+    the portal offers fixed intervals, not billing periods)."""
+    if not g(feature, "enabled"):
+        return {"enabled": False}
+    options = g(feature, "duration", "interval_options") or []
+    return {
+        "enabled": True,
+        "duration": {
+            "type": g(feature, "duration", "type"),
+            "interval_options": [
+                {"interval": g(o, "interval"), "interval_count": g(o, "interval_count") or 1} for o in options
+            ],
+        },
     }
 
 
@@ -203,6 +234,7 @@ def current_view(configuration: Any) -> dict[str, Any]:
                     "conditions": sorted(c.get("type") for c in g(su, "schedule_at_period_end", "conditions") or [])
                 },
             },
+            "subscription_pause": _pause_view(f.get("subscription_pause")),
         },
         "metadata": {k: metadata.get(k) for k in ("managed_by", "catalog_version")},
     }

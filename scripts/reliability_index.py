@@ -22,9 +22,9 @@ BEGIN = "<!-- test index: begin (python scripts/reliability_index.py writes it) 
 END = "<!-- test index: end -->"
 #: Where tests live: the project's and the Stripe emulator package's.
 TEST_ROOTS = ("tests", "packages/stripe_emulator/tests")
-ROW = re.compile(r"^\| ([A-H]\d{1,2}) \|", re.MULTILINE)
-ID_IN_TEXT = re.compile(r"\b([A-H]\d{1,2})\b")
-ID_IN_NAME = re.compile(r"(?:^|_)([a-h]\d{1,2})(?=_|$)")
+ROW = re.compile(r"^\| ([A-HR]\d{1,2}) \|", re.MULTILINE)
+ID_IN_TEXT = re.compile(r"\b([A-HR]\d{1,2})\b")
+ID_IN_NAME = re.compile(r"(?:^|_)([a-hr]\d{1,2})(?=_|$)")
 
 
 def row_ids(text: str) -> list[str]:

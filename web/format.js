@@ -42,8 +42,8 @@ export function limit(k, v) {
 export const BRAND = { visa: "Visa", mastercard: "Mastercard", amex: "American Express", discover: "Discover" };
 export const brand = (b) => BRAND[b] || (b ? b[0].toUpperCase() + b.slice(1) : t("card.generic"));
 
-// Stripe's cancellation_details.feedback values, in plain words.
-export const CANCEL_REASONS = ["too_expensive", "missing_features", "switched_service", "unused", "customer_service", "too_complex", "low_quality", "other"];
+// Why a customer cancels: Stripe's cancellation_details.feedback values plus "temporary" (a break), in plain words.
+export const CANCEL_REASONS = ["too_expensive", "temporary", "missing_features", "switched_service", "unused", "customer_service", "too_complex", "low_quality", "other"];
 export const cancelReason = (r) => t(`cancelReason.${r}`);
 
 /** A decline code in words a card holder can act on; else the given message; else a general decline. */

@@ -11,6 +11,7 @@ can sign in without SRP).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,8 @@ class AwsResources:
     stripe_webhook_secret_name: str
     event_bus_name: str
     event_bus_arn: str
+    queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL
+    queue_arns: dict[str, str] = field(default_factory=dict)  # logical id -> queue ARN
 
     @property
     def table_name(self) -> str:
@@ -174,6 +177,7 @@ def provision(
 
     events = client("events", endpoint, region)
     bus_arn = events.create_event_bus(Name=EVENT_BUS_NAME)["EventBusArn"]
+    queues, queue_arns = provision_queues(client("sqs", endpoint, region), template)
 
     pool_spec = next(iter(template.of_type("AWS::Cognito::UserPool").values()), {}).get("Properties", {})
     idp = client("cognito-idp", endpoint, region)
@@ -201,7 +205,30 @@ def provision(
         stripe_webhook_secret_name=stripe_webhook_secret_name,
         event_bus_name=EVENT_BUS_NAME,
         event_bus_arn=bus_arn,
+        queues=queues,
+        queue_arns=queue_arns,
     )
+
+
+def provision_queues(sqs: Any, template: Template) -> tuple[dict[str, str], dict[str, str]]:
+    """The template's SQS queues in moto, dead-letter queues first, with their redrive policies (moto moves a
+    message to the dead-letter queue after ``maxReceiveCount`` receives, as SQS does)."""
+    specs = template.of_type("AWS::SQS::Queue")
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    for logical in sorted(specs, key=lambda name: "RedrivePolicy" in specs[name].get("Properties", {})):
+        props = specs[logical].get("Properties", {})
+        attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arns[target], "maxReceiveCount": str(redrive["maxReceiveCount"])}
+            )
+        url = sqs.create_queue(QueueName=local_table_name(logical), Attributes=attributes)["QueueUrl"]
+        urls[logical] = url
+        arns[logical] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return urls, arns
 
 
 def create_user(endpoint: str, pool_id: str, email: str, password: str, name: str, region: str = REGION) -> str:

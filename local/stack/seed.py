@@ -12,10 +12,14 @@
     `pm_card_chargeCustomerFail` and the clock crosses the renewal, which fails -> `past_due`;
   - `canceling`: Starter monthly with `cancel_at_period_end`;
   - `business-seats`: per-seat Business, 5 seats;
+  - `paused`: Pro monthly on a test clock, paused ten days into its period as the product pauses (the unused
+    time credited to the balance, `billing_core.pause.PAUSE_PARAMS`) with its resume date a month later;
   - `no-customer`: a Cognito user only (no Stripe customer, no mapping);
   - a team on per-seat Business (5 seats) with `team-owner`, `team-billing-admin` and `team-member` (their
     `demo_users` entries also carry `role`, `account_id` and `sub`) and one pending invitation
     (`team-invitee@example.com`, holding a seat: 4 of 5 used).
+* Subscriptions are created in flexible billing mode (`billing_mode[type]=flexible`, Stripe's default
+  `proration_discounts=included`), as the product creates them, so they can be paused.
 * Every personal customer carries `metadata.user_sub` (the team's: `metadata.billing_account`); the mapping items
   (`ACCOUNT#<id>`/`CUSTOMER` and `CUSTOMER#<id>`/`ACCOUNT`) are written in one transaction with the shape
   `billing_core.directory` uses, and the entitlement record is stored as the webhook would store it
@@ -64,6 +68,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("past-due", "Pat Pastdue", "past_due"),
     DemoUser("canceling", "Cleo Canceling", "active"),
     DemoUser("business-seats", "Bea Business", "active"),
+    DemoUser("paused", "Paula Paused", "paused"),
     DemoUser("no-customer", "Nico Newcomer", None),
 )
 
@@ -136,7 +141,11 @@ def _card(ctx: SeedContext, customer: str, token: str, default: bool = False) ->
 
 
 def _subscribe(ctx: SeedContext, customer: str, lookup_key: str, **extra: Any) -> Any:
-    params: dict[str, Any] = {"customer": customer, "items": [{"price": ctx.prices[lookup_key]}]}
+    params: dict[str, Any] = {
+        "customer": customer,
+        "items": [{"price": ctx.prices[lookup_key]}],
+        "billing_mode": {"type": "flexible"},
+    }
     if "quantity" in extra:
         params["items"][0]["quantity"] = extra.pop("quantity")
     params.update(extra)
@@ -325,12 +334,31 @@ def _seed_team(ctx: SeedContext) -> list[dict[str, Any]]:
     ]
 
 
+def _paused(ctx: SeedContext, user: DemoUser, sub: str) -> str:
+    from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata
+
+    start = ctx.now - 10 * DAY
+    clock = _clock(ctx, start, user.scenario)
+    cus = _customer(ctx, user, sub, clock).id
+    _card(ctx, cus, "pm_card_visa", default=True)
+    subscription = _subscribe(ctx, cus, "pro_monthly")
+    _advance(ctx, clock, [ctx.now - 60])
+    paused = ctx.stripe.v1.subscriptions.pause(subscription.id, params=PAUSE_PARAMS)  # type: ignore[arg-type]
+    started = int(paused.to_dict()["status_details"]["paused"]["transitioned_at"])
+    ctx.stripe.v1.subscriptions.update(
+        subscription.id, params={"metadata": pause_metadata(started, add_periods(started, "month", 1))}
+    )
+    _link(ctx, sub, cus)
+    return str(subscription.id)
+
+
 SCENARIOS: dict[str, Callable[[SeedContext, DemoUser, str], str]] = {
     "active-pro": _active_pro,
     "trialing": _trialing,
     "past-due": _past_due,
     "canceling": _canceling,
     "business-seats": _business_seats,
+    "paused": _paused,
 }
 
 

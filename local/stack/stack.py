@@ -192,12 +192,15 @@ class Stack:
                 **{logical: name for logical, name in res.tables.items()},
                 "UserPool": res.user_pool_id,
                 "UserPoolClient": res.user_pool_client_id,
+                **res.queues,
                 **{logical: res.event_bus_name for logical in self.template.of_type("AWS::Events::EventBus")},
             },
             attributes={
                 **{f"{k}.Arn": f"arn:aws:dynamodb:{cfg.region}:123456789012:table/{v}" for k, v in res.tables.items()},
                 "UserPool.Arn": f"arn:aws:cognito-idp:{cfg.region}:123456789012:userpool/{res.user_pool_id}",
                 **{f"{k}.Arn": res.event_bus_arn for k in self.template.of_type("AWS::Events::EventBus")},
+                **{f"{k}.Arn": arn for k, arn in res.queue_arns.items()},
+                **{f"{k}.QueueName": url.rsplit("/", 1)[-1] for k, url in res.queues.items()},
             },
         )
         resolver = Resolver(self.template.doc, names)

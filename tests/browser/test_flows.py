@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import screen, sign_in, sign_in_new_user
+from tests.browser.seeded import seed_own_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
 
@@ -77,7 +78,9 @@ def test_change_seats_with_preview_then_downgrade_scheduled_and_undone(page: Pag
     expect(page.locator("[data-testid=scheduled-change]")).to_have_count(0)
 
 
-def test_cancel_with_survey_decline_offer_then_resume(page: Page, web_stack: dict[str, Any]) -> None:
+def test_cancel_too_expensive_shows_the_cheaper_plan_preview_decline_then_resume(
+    page: Page, web_stack: dict[str, Any]
+) -> None:
     sign_in(page, web_stack, "trialing")
     page.get_by_role("button", name="Cancel plan", exact=True).click()
     dlg = dialog(page)
@@ -85,6 +88,7 @@ def test_cancel_with_survey_decline_offer_then_resume(page: Page, web_stack: dic
     expect(dlg.get_by_role("alert")).to_contain_text("Choose a reason")
     for label in (
         "It's too expensive",
+        "I need a break for a while",
         "Some features are missing",
         "I'm switching to another service",
         "Another reason",
@@ -94,8 +98,11 @@ def test_cancel_with_survey_decline_offer_then_resume(page: Page, web_stack: dic
     dlg.get_by_label("Anything else you want to tell us? (optional)").fill("Budget cuts this quarter.")
     screen(page, "cancel-survey")
     dlg.get_by_role("button", name="Cancel plan", exact=True).click()
+    # Too expensive during a trial (no pause while trialing): the cheaper plan with its exact preview.
     offer = dlg.locator("[data-testid=offer]")
-    expect(offer).to_contain_text("% off")
+    expect(offer.get_by_role("heading", name="Stay for less on Starter")).to_be_visible()
+    expect(offer.locator("[data-testid=new-price]")).to_contain_text("$9.00")
+    expect(dlg.get_by_role("button", name="Switch to Starter")).to_be_visible()
     screen(page, "cancel-offer")
     dlg.get_by_role("button", name="No thanks, cancel").click()
     expect(flash(page)).to_contain_text("You keep access until")
@@ -125,12 +132,34 @@ def test_cancel_and_accept_retention_offer(page: Page, web_stack: dict[str, Any]
     price = cents(card.locator(".price").inner_text())
     page.get_by_role("button", name="Cancel plan", exact=True).click()
     dlg = dialog(page)
-    dlg.get_by_label("I don't use it enough").check()
+    dlg.get_by_label("I'm switching to another service").check()
     dlg.get_by_role("button", name="Cancel plan", exact=True).click()
     expect(dlg.locator("[data-testid=offer]")).to_contain_text("30% off for 3 months")
     dlg.get_by_role("button", name="Accept offer and stay").click()
     expect(flash(page)).to_contain_text("Thanks for staying! 30% off for 3 months")
     expect(card).to_contain_text(f"Next payment${price * 0.7 / 100:,.2f} on")  # 30% off the next payment
+    expect(page.locator("[data-testid=canceling]")).to_have_count(0)
+
+
+def test_a_break_offers_a_pause_that_opens_the_pause_dialog(page: Page, web_stack: dict[str, Any]) -> None:
+    email, password, _ = seed_own_user(web_stack, "active-pro", "Paula Pause")
+    page.goto(web_stack["web_url"])
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Cancel plan", exact=True).click()
+    dlg = dialog(page)
+    dlg.get_by_label("I need a break for a while").check()
+    dlg.get_by_role("button", name="Cancel plan", exact=True).click()
+    offer = dlg.locator("[data-testid=offer]")
+    expect(offer.get_by_role("heading", name="Take a break instead")).to_be_visible()
+    expect(offer).to_contain_text("1 month, 2 months, or 3 months")
+    expect(dlg.get_by_role("button", name="Pause my plan")).to_be_focused()
+    screen(page, "cancel-offer-pause")
+    dlg.get_by_role("button", name="Pause my plan").click()
+    pause = dialog(page)
+    expect(pause.get_by_role("heading", name="Pause your plan")).to_be_visible()
+    expect(pause.get_by_label("2 months")).to_be_visible()
     expect(page.locator("[data-testid=canceling]")).to_have_count(0)
 
 

@@ -113,12 +113,12 @@ def test_german_browser_overview_plan_change_card_and_cancel_in_german(
     expect(default.locator(".badge.good")).to_have_text("Standard")
     expect(default).to_contain_text(re.compile(r"Gültig bis \d{2}/\d{4}"))
 
-    # Cancel: survey, the retention offer declined, the end date.
+    # Cancel: survey, the reason's offer (the coupon for switching services) declined, the end date.
     nav.get_by_role("link", name="Übersicht").click()
     page.get_by_role("button", name="Tarif kündigen", exact=True).click()
     dlg = dialog(page)
     expect(dlg.get_by_role("heading", name="Tarif kündigen")).to_be_visible()
-    dlg.get_by_label("Es ist zu teuer").check()
+    dlg.get_by_label("Ich wechsle zu einem anderen Dienst").check()
     screen(page, "de-cancel-survey")
     dlg.get_by_role("button", name="Tarif kündigen", exact=True).click()
     expect(dlg.get_by_test_id("offer")).to_contain_text("30 % Rabatt für 3 Monate")

@@ -77,10 +77,10 @@ def sign_in_seeded(page: Page, web_stack: dict[str, Any], scenario: str, name: s
 
 
 def accept_retention_offer(page: Page) -> None:
-    """The retention offer puts the "30% off for 3 months" coupon on the subscription."""
+    """The retention offer puts the "30% off for 3 months" coupon on the subscription (offered for switching)."""
     page.get_by_role("button", name="Cancel plan", exact=True).click()
     dlg = dialog(page)
-    dlg.get_by_label("I don't use it enough").check()
+    dlg.get_by_label("I'm switching to another service").check()
     dlg.get_by_role("button", name="Cancel plan", exact=True).click()
     dlg.get_by_role("button", name="Accept offer and stay").click()
     expect(flash(page)).to_contain_text("Thanks for staying!")

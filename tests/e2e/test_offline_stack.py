@@ -21,7 +21,7 @@ from local.stack.run import group_members, start_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("stack")]
 
-SCENARIOS_WITH_CUSTOMER = ["active-pro", "trialing", "past-due", "canceling", "business-seats"]
+SCENARIOS_WITH_CUSTOMER = ["active-pro", "trialing", "past-due", "canceling", "business-seats", "paused"]
 EXPECTED = {
     # scenario: (status, lookup_key, quantity, cancel_at_period_end)
     "active-pro": ("active", "pro_monthly", 1, False),
@@ -29,6 +29,7 @@ EXPECTED = {
     "past-due": ("past_due", "pro_monthly", 1, False),
     "canceling": ("active", "starter_monthly", 1, True),
     "business-seats": ("active", "business_seat_monthly", 5, False),
+    "paused": ("paused", "pro_monthly", 1, False),
 }
 
 
@@ -350,7 +351,7 @@ def test_stack_json_has_the_documented_shape(stack: dict[str, Any], stack_proces
     assert on_disk["stripe_secret_key"].startswith("sk_test_")
     assert on_disk["stripe_webhook_secret"].startswith("whsec_")
     assert sorted(u["scenario"] for u in on_disk["demo_users"]) == sorted(
-        ["active-pro", "trialing", "past-due", "canceling", "business-seats", "no-customer"]
+        ["active-pro", "trialing", "past-due", "canceling", "business-seats", "paused", "no-customer"]
         + ["team-owner", "team-billing-admin", "team-member"]
     )
     team = [u for u in on_disk["demo_users"] if u["scenario"].startswith("team-")]

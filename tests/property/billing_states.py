@@ -51,7 +51,7 @@ class BillingState:
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # "wait" | "change" | "cancel" | "resume" | "subscribe" | "fix_card"
+    kind: str  # "wait" | "change" | "cancel" | "resume" | "subscribe" | "fix_card" | "pause"
     at: float  # fraction of the current period (trial; dunning window) when the action happens
     lookup_key: str | None = None
     seats: int | None = None
@@ -121,7 +121,7 @@ def _actions_for(state: BillingState) -> st.SearchStrategy[Action]:
         )
     if state.kind == "past_due":
         return st.one_of(st.builds(Action, st.just("fix_card"), at), change, st.builds(Action, st.just("cancel"), at))
-    simple = st.builds(Action, st.sampled_from(("wait", "cancel", "resume")), at)
+    simple = st.builds(Action, st.sampled_from(("wait", "cancel", "resume", "pause")), at)
     return st.one_of(simple, change)
 
 

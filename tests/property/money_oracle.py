@@ -9,7 +9,8 @@ the next renewal and compares. Reliability ids:
 * H2 a refused action leaves no open invoice, no charge and no change;
 * H3 the next payment shown (preview, GET /billing) is the renewal invoice Stripe then creates: same date, same
   amount;
-* H4 GET /billing right after a mutation shows the new plan and entitlements.
+* H4 GET /billing right after a mutation shows the new plan and entitlements;
+* pauses (``oracle_pause``): the credit and the resumption invoice are what the previews and GET /billing showed.
 
 And nothing is charged that was not shown: every payment between the action and the renewal is one shown figure.
 """
@@ -23,6 +24,7 @@ from billing_core.entitlement_sync import EntitlementSync
 from tests.integration.plan_change.plan_change_setup import World
 from tests.property.billing_states import Situation
 from tests.property.oracle_actions import ACTIONS, Outcome
+from tests.property.oracle_pause import act_pause
 from tests.property.oracle_reads import (
     expect,
     open_invoices,
@@ -33,6 +35,7 @@ from tests.property.oracle_reads import (
     succeeded_intents,
 )
 
+ALL_ACTIONS = {**ACTIONS, "pause": act_pause}
 FINALIZE = 2 * 3600  # renewal invoices stay draft about an hour before they are finalized and charged
 
 
@@ -65,7 +68,7 @@ def check(world: World, sit: Situation) -> str:
     intents_before, state_before = succeeded_intents(world, cus), stripe_state(world, sit)
     invoices_before = {str(i.id) for i in world.invoices(cus)}
 
-    outcome = ACTIONS[sit.scenario.action.kind](world, sit, before)
+    outcome = ALL_ACTIONS[sit.scenario.action.kind](world, sit, before)
     if not outcome.applied and sit.scenario.action.kind != "wait":
         new_open = open_invoices(world, cus) - open_before
         expect(not new_open, f"H2: {outcome.label} left open invoices {sorted(new_open)}")

@@ -333,6 +333,20 @@ def runtime_problems(template: dict[str, Any]) -> list[str]:
     return problems
 
 
+def snapstart_problems(template: dict[str, Any]) -> list[str]:
+    """Every API function (one with an HttpApi event): SnapStart on published versions and an alias, which SAM
+    makes the target of the function's API events (checked on the translated template by test_snapstart)."""
+    problems: list[str] = []
+    for name, props in functions(template).items():
+        if not any(e.get("Type") == "HttpApi" for e in (props.get("Events") or {}).values()):
+            continue
+        if (effective(template, props, "SnapStart") or {}).get("ApplyOn") != "PublishedVersions":
+            problems.append(f"{name}: SnapStart ApplyOn is not PublishedVersions")
+        if not effective(template, props, "AutoPublishAlias"):
+            problems.append(f"{name}: no AutoPublishAlias (the API would invoke $LATEST, which SnapStart skips)")
+    return problems
+
+
 # ------------------------------------------------------------------------------------------ FastAPI
 
 

@@ -17,6 +17,9 @@ from cfn_template import ROOT, area_of, functions, load_template
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 BUILD_TIMEOUT_S = 420
+# The first test's setup runs the build: the suite-wide 300 s timeout would stop a build that a loaded machine
+# slows past it (seen at load average 10), before the build's own timeout could say so.
+pytestmark = pytest.mark.timeout(BUILD_TIMEOUT_S + 60)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ export async function renderOverview(ctx) {
   if (ov.dunning && ov.dunning.past_due) out.append(pastDueBanner(ctx, ov));
   out.append(sub ? planCard(ctx, ov, sub) : noPlanCard(ctx, ov));
   if (sub && ov.entitlements && ov.entitlements.features.length) out.append(featuresCard(ov.entitlements));
-  if (ov.has_customer) out.append(portalCard());
+  if (ov.has_customer) out.append(portalCard(sub));
   return out;
 }
 
@@ -47,7 +47,8 @@ export const ending = (sub) => !!(sub.cancel_at_period_end || sub.cancel_at);
 function planCard(ctx, ov, sub) {
   const qty = sub.quantity || 1;
   const amount = sub.unit_amount != null ? sub.unit_amount * qty : null;
-  const badge = ending(sub) ? [t("plan.endsSoon"), "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
+  const badge = ending(sub) ? [t("plan.endsSoon"), "warn"] : sub.status === "past_due" ? [f.status(sub.status), "bad"]
+    : sub.paused ? [f.status(sub.status), "warn"] : [f.status(sub.status), sub.status === "active" ? "good" : ""];
   const facts = h("dl", { class: "facts" });
   const fact = (k, v) => v && facts.append(h("dt", {}, k), h("dd", {}, v));
   if (qty > 1) fact(t("plan.seats"), t("plan.seatsValue", { count: qty, amount: f.money(sub.unit_amount, sub.currency) }));
@@ -92,10 +93,19 @@ function planCard(ctx, ov, sub) {
     card.append(h("div", { class: "alert warning", "data-testid": "canceling" },
       h("p", {}, t("plan.canceledEnds", { date: f.date(end) })), resume));
   }
+  if (sub.paused && !ending(sub)) {
+    const resume = h("button", { type: "button", class: "primary" }, t("pause.resumeNow"));
+    resume.addEventListener("click", async () => (await lazy("pause")()).openResume(ctx));
+    card.append(h("div", { class: "alert warning", "data-testid": "paused" },
+      h("p", {}, sub.resumes_at ? t("pause.pausedUntil", { date: f.date(sub.resumes_at) }) : t("pause.pausedNoDate")), resume));
+  }
   // Only what the server accepts: a plan set to end is resumed (above), not changed; an overdue one is paid first.
   const actions = h("div", { class: "row" });
   if (!ending(sub) && ["active", "trialing"].includes(sub.status)) {
     actions.append(h("button", { type: "button", class: "primary", onclick: async () => (await lazy("plans")()).openChangePlan(ctx) }, t("plan.change")));
+  }
+  if ((sub.pause_durations || []).length) {
+    actions.append(h("button", { type: "button", onclick: async () => (await lazy("pause")()).openPause(ctx, sub) }, t("pause.open")));
   }
   if (!ending(sub) && ["active", "trialing", "past_due"].includes(sub.status)) {
     actions.append(h("button", { type: "button", class: "danger", onclick: async () => (await lazy("cancel")()).openCancel(ctx, sub) }, t("plan.cancel")));
@@ -126,13 +136,14 @@ function featuresCard(ent) {
   );
 }
 
-function portalCard() {
+function portalCard(sub) {
   const links = [
     [null, t("portal.manage")],
     ["payment_method_update", t("portal.card")],
     ["subscription_update", t("portal.change")],
     ["subscription_cancel", t("portal.cancel")],
   ];
+  if (sub && (sub.pause_durations || []).length) links.push(["subscription_pause", t("portal.pause")]);
   const box = h("div");
   return h(
     "section",

@@ -190,7 +190,7 @@ function row(label, amount, currency, attrs = {}) {
  * The preview as one invoice whose rows add up (H1): lines -> subtotal; discounts -> total before tax; tax ->
  * total; credit used -> "Due now" (the invoice the change creates now) or the next payment (nothing due now).
  */
-function renderPreview(p, choice, goToCards) {
+export function renderPreview(p, choice, goToCards) {
   const cur = p.currency;
   const now = p.lines_invoice === "due_now";
   const items = p.lines.filter((l) => l.kind !== "discount");

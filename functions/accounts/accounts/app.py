@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
 from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Path
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from accounts.logic import Accounts
 from accounts.models import (
@@ -115,3 +117,5 @@ def accept_invitation(token: Token, caller: CallerDep, request_id: RequestIdDep)
 
 app = create_app("accounts", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

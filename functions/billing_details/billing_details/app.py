@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import (
     CallerDep,
     IdempotencyKeyDep,
@@ -20,6 +21,7 @@ from billing_core.app_factory import (
 )
 from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Path
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from billing_details.logic import BillingDetailsService
 from billing_details.models import DetailsUpdate, DetailsView, TaxIdCreate, TaxIdDeleted, TaxIdPathId, TaxIdView
@@ -75,3 +77,5 @@ def delete_tax_id(
 
 app = create_app("billing_details", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

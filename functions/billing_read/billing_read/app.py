@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import CallerDep, create_app, make_handler
 from fastapi import APIRouter, Query
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from billing_read.logic import BillingReader
 from billing_read.models import BillingOverview, InvoicePage, PlansResponse
@@ -37,3 +39,5 @@ def get_plans(caller: CallerDep) -> PlansResponse:
 
 app = create_app("billing_read", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

@@ -13,15 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from billing_core.accounts.context import can
 from billing_core.accounts.roles import Permission
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
-from billing_core.errors import NotFound
+from billing_core.errors import BadInput, CustomerGone, NotFound
 from billing_core.identity import Caller
+from billing_core.pause import paused_at, resumes_at
 from billing_core.price_ids import get_price_ids, reset_price_ids
 from billing_core.stripe_fields import field as _g
 from billing_core.stripe_fields import object_id as _id
@@ -47,6 +48,8 @@ from billing_read.models import (
 )
 from billing_read.upcoming import NextInvoice, next_invoice
 
+T = TypeVar("T")
+
 RECENT_INVOICES = 12
 EXPIRING_SOON_DAYS = 60
 _PREVIEWABLE = {"active", "trialing", "past_due"}
@@ -68,12 +71,15 @@ class BillingReader:
         gw = self.gateway
         run = gw.read_concurrently if concurrent else gw.read_sequentially
         # The two DynamoDB reads are independent: one round trip, then one round of Stripe reads.
-        local = run(
-            {
-                "mapping": lambda: self.directory.lookup(caller.account_id),
-                "stored": lambda: self.entitlements.get(caller.account_id),
-            }
-        )
+        first: dict[str, Callable[[], Any]] = {
+            "mapping": lambda: self.directory.lookup_caller(caller),
+            "stored": lambda: self.entitlements.get(caller.account_id),
+        }
+        if caller.token_customer_id is not None:
+            # The token names this account's customer, so Stripe is read next anyway: its key (a Secrets Manager
+            # read when the cache is cold) is fetched in the same round as the entitlement record.
+            first["stripe"] = gw.client
+        local = run(first)
         mapping: CustomerMapping | None = local["mapping"]
         stored: EntitlementRecord | None = local["stored"]
         if not can(caller, Permission.BILLING_MANAGE):
@@ -81,6 +87,26 @@ class BillingReader:
             return BillingOverview(has_customer=mapping is not None, entitlements=_entitlements_view(stored, "stored"))
         if mapping is None:
             return BillingOverview(has_customer=False, entitlements=_entitlements_view(stored, "stored"))
+        return self._recheck_when_gone(mapping, lambda m: self._overview(m, stored, run))
+
+    def _recheck_when_gone(self, mapping: CustomerMapping | None, read: Callable[[CustomerMapping | None], T]) -> T:
+        """``read(mapping)``; when the mapping came from the token and Stripe says its customer is gone (or
+        missing), once more with the directory's mapping if that names another customer."""
+        try:
+            return read(mapping)
+        except (CustomerGone, NotFound):
+            fresh = self.directory.recheck(mapping)
+            if fresh is None:
+                raise
+            return read(fresh)
+
+    def _overview(
+        self,
+        mapping: CustomerMapping,
+        stored: EntitlementRecord | None,
+        run: Callable[..., dict[str, Any]],
+    ) -> BillingOverview:
+        gw = self.gateway
         customer_id = mapping.customer_id
         reads: dict[str, Callable[[], Any]] = {
             "customer": lambda: self._customer(customer_id),
@@ -125,6 +151,13 @@ class BillingReader:
             for s in subscriptions
             if _g(s, "status") in _PREVIEWABLE and s.id not in previews
         }
+        missing.update(
+            {
+                s.id: (lambda sid=s.id: self._preview(customer_id, sid, {"resume_at": "now"}))
+                for s in subscriptions
+                if resumes_at(s) is not None
+            }
+        )
         if missing:
             previews.update(run(missing))
 
@@ -153,17 +186,24 @@ class BillingReader:
     def _customer(self, customer_id: str) -> Any:
         return self.gateway.live_customer(customer_id)
 
-    def _preview(self, customer_id: str, subscription_id: str) -> NextInvoice | None:
-        """Stripe's upcoming invoice for one subscription (None when Stripe has none to preview)."""
+    def _preview(
+        self, customer_id: str, subscription_id: str, details: dict[str, Any] | None = None
+    ) -> NextInvoice | None:
+        """Stripe's upcoming invoice for one subscription (None when Stripe has none to preview); for a paused
+        one, ``details={"resume_at": "now"}`` previews its resumption invoice."""
+        params: dict[str, Any] = {"customer": customer_id, "subscription": subscription_id}
+        if details:
+            params["subscription_details"] = details
         try:
             preview = self.gateway.call(
-                "invoices.create_preview",
-                lambda c: c.v1.invoices.create_preview(
-                    params={"customer": customer_id, "subscription": subscription_id}
-                ),
+                "invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=cast(Any, params))
             )
         except NotFound:
             return None
+        except BadInput:
+            if not details:
+                raise
+            return None  # Stripe refuses to preview a resume while a resumption invoice is open: none to show
         return next_invoice(preview)
 
     def _subscription_view(self, sub: Any, upcoming: NextInvoice | None) -> SubscriptionView:
@@ -180,7 +220,22 @@ class BillingReader:
         # H3: the next payment is Stripe's upcoming invoice, amount and date together (a scheduled change, a
         # trial end or a discount are already in it); nothing is shown when Stripe has no invoice coming.
         renews = status in _PREVIEWABLE and not _g(sub, "cancel_at_period_end") and not _g(sub, "cancel_at")
-        upcoming = upcoming if renews else None
+        resumes = resumes_at(sub)
+        if resumes is not None and upcoming is not None and not _g(sub, "cancel_at"):
+            # Paused: the next payment is the resumption, on the resume date (billed as resuming now would be).
+            upcoming = NextInvoice(amount=upcoming.amount, date=resumes)
+        else:
+            upcoming = upcoming if renews else None
+        plan_pause = found[0].pause if found else None
+        pausable = (
+            status == "active"
+            and plan_pause is not None
+            and not _g(sub, "cancel_at_period_end")
+            and not _g(sub, "cancel_at")
+            and not _g(sub, "schedule")
+            and not _g(sub, "pending_update")
+            and _g(sub, "billing_mode", "type") == "flexible"
+        )
         return SubscriptionView(
             id=sub.id,
             status=status,
@@ -199,6 +254,10 @@ class BillingReader:
             cancel_at=_g(sub, "cancel_at"),
             scheduled_change=self._scheduled_change(sub),
             discount=_discount_view(sub),
+            paused=status == "paused",
+            paused_at=paused_at(sub),
+            resumes_at=resumes,
+            pause_durations=list(plan_pause.durations) if pausable and plan_pause else [],
         )
 
     def _scheduled_change(self, sub: Any) -> ScheduledChange | None:
@@ -225,7 +284,10 @@ class BillingReader:
 
     # -- GET /billing/invoices -------------------------------------------------------------------
     def list_invoices(self, caller: Caller, limit: int, starting_after: str | None) -> InvoicePage:
-        mapping = self.directory.lookup(caller.account_id)
+        mapping = self.directory.lookup_caller(caller)
+        return self._recheck_when_gone(mapping, lambda m: self._invoices(m, limit, starting_after))
+
+    def _invoices(self, mapping: CustomerMapping | None, limit: int, starting_after: str | None) -> InvoicePage:
         if mapping is None:
             return InvoicePage(invoices=[], has_more=False)
         customer_id = mapping.customer_id
@@ -244,7 +306,10 @@ class BillingReader:
 
     # -- GET /billing/plans ----------------------------------------------------------------------
     def list_plans(self, caller: Caller) -> PlansResponse:
-        mapping = self.directory.lookup(caller.account_id)
+        mapping = self.directory.lookup_caller(caller)
+        return self._recheck_when_gone(mapping, self._plans)
+
+    def _plans(self, mapping: CustomerMapping | None) -> PlansResponse:
         current_sub = None
         if mapping is not None:
             customer_id = mapping.customer_id
@@ -401,6 +466,8 @@ def _entitlements_view(record: EntitlementRecord | None, source: str) -> Entitle
         cancel_at_period_end=record.cancel_at_period_end,
         past_due_since=record.past_due_since,
         grace_until=record.grace_until,
+        paused=record.paused,
+        resumes_at=record.resumes_at,
     )
 
 

@@ -68,6 +68,13 @@ class SubscriptionView(ResponseModel):
     cancel_at: int | None = None
     scheduled_change: ScheduledChange | None = None
     discount: DiscountView | None = None
+    paused: bool = False
+    paused_at: int | None = None
+    resumes_at: int | None = None
+    """While paused: when it resumes by itself (None: paused without a date, e.g. in the hosted portal).
+    ``next_billing_date``/``next_invoice_amount`` are then the resumption: that date, and what resuming bills."""
+    pause_durations: list[int] = []
+    """The pause lengths offered (billing periods) when the subscription can be paused now; empty otherwise."""
 
 
 class PaymentMethodView(ResponseModel):
@@ -105,6 +112,8 @@ class EntitlementsView(ResponseModel):
     cancel_at_period_end: bool = False
     past_due_since: int | None = None
     grace_until: int | None = None
+    paused: bool = False
+    resumes_at: int | None = None
 
 
 class DunningView(ResponseModel):

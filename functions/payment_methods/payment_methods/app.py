@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import (
     CallerDep,
     IdempotencyKeyDep,
@@ -19,6 +20,7 @@ from billing_core.app_factory import (
 )
 from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Path
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from payment_methods.logic import PaymentMethodsService
 from payment_methods.models import (
@@ -105,3 +107,5 @@ def pay_invoice(
 
 app = create_app("payment_methods", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

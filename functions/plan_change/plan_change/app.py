@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
 from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Body, Depends, Query
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
+from plan_change import pause, pause_resume
 from plan_change.logic import PlanChanger
 from plan_change.models import (
     CancelRequest,
@@ -24,6 +27,7 @@ from plan_change.models import (
     SubscribeResponse,
     SubscriptionRef,
 )
+from plan_change.pause_models import PausePreviewResponse, PauseRequest, PauseResponse, ResumePreviewResponse
 
 
 def plan_changer() -> PlanChanger:
@@ -83,7 +87,8 @@ def release_scheduled_change(
 def cancel_subscription(
     body: CancelRequest, caller: CallerDep, key: IdempotencyKeyDep, rid: RequestIdDep, changer: ChangerDep
 ) -> CancelResponse:
-    """Cancel with a reason; the first call may answer with the one-time retention offer instead."""
+    """Cancel with a reason; the first call may answer with the offer matched to the reason instead (a pause, a
+    cheaper plan with its exact preview, or the coupon); ``decline_offer`` cancels."""
     return idempotent_route(
         key,
         "subscription.cancel",
@@ -103,7 +108,8 @@ def accept_retention_offer(
     changer: ChangerDep,
     body: Annotated[RetentionOfferRequest | None, Body()] = None,
 ) -> RetentionOfferResponse:
-    """Accept the retention offer (its coupon is applied to the subscription) instead of cancelling."""
+    """Take the coupon (applied to the subscription) or the cheaper plan (its ``preview_id``, applied exactly as
+    previewed) instead of cancelling; each once per customer."""
     req = body or RetentionOfferRequest()
     return idempotent_route(
         key,
@@ -124,7 +130,7 @@ def resume_subscription(
     changer: ChangerDep,
     body: Annotated[SubscriptionRef | None, Body()] = None,
 ) -> ResumeResponse:
-    """Undo a cancellation before the period ends (409 otherwise)."""
+    """Resume a paused subscription now, or undo a cancellation before the period ends (409 otherwise)."""
     req = body or SubscriptionRef()
     return idempotent_route(
         key,
@@ -135,6 +141,41 @@ def resume_subscription(
         refresh=True,
         request_id=rid,
     )
+
+
+@router.post("/billing/subscription/pause/preview", response_model=PausePreviewResponse)
+def preview_pause(
+    body: PauseRequest, caller: CallerDep, rid: RequestIdDep, changer: ChangerDep
+) -> PausePreviewResponse:
+    """What pausing now credits, when it resumes and what the resumption bills (nothing is written)."""
+    return pause.pause_preview(changer, caller, body, rid)
+
+
+@router.post("/billing/subscription/pause", response_model=PauseResponse)
+def pause_subscription(
+    body: PauseRequest, caller: CallerDep, key: IdempotencyKeyDep, rid: RequestIdDep, changer: ChangerDep
+) -> PauseResponse:
+    """Pause for ``periods`` of the catalog's durations or until ``resume_at``; resumed automatically then."""
+    return idempotent_route(
+        key,
+        "subscription.pause",
+        body.model_dump(mode="json"),
+        lambda: pause.pause(changer, caller, body, key, rid),
+        PauseResponse,
+        refresh=True,
+        request_id=rid,
+    )
+
+
+@router.post("/billing/subscription/resume/preview", response_model=ResumePreviewResponse)
+def preview_resume(
+    caller: CallerDep,
+    rid: RequestIdDep,
+    changer: ChangerDep,
+    body: Annotated[SubscriptionRef | None, Body()] = None,
+) -> ResumePreviewResponse:
+    """The resumption invoice "Resume now" would create and charge (a paused subscription only)."""
+    return pause_resume.resume_preview(changer, caller, rid, (body or SubscriptionRef()).subscription_id)
 
 
 @router.post("/billing/subscription", response_model=SubscribeResponse)
@@ -155,3 +196,5 @@ def subscribe(
 
 app = create_app("plan_change", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

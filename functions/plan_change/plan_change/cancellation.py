@@ -1,41 +1,35 @@
-"""Cancel (with the survey and the one-time retention offer), accept the offer, resume: the money each answers.
+"""Cancel (the reason, the offer matched to it, then the cancellation) and resume: the money each answers.
 
+* the reason picks the retention offer (``plan_change.retention``); the first request answers it instead of
+  cancelling, ``decline_offer`` cancels;
 * cancel at the period end (default) or immediately (``CANCELLATION_MODE=immediately``: prorated credit for the
   unused time, kept on the customer's balance and answered as ``credit_amount``);
-* the retention offer applies its coupon and answers the discounted next payment (Stripe's upcoming invoice);
 * resume undoes a cancellation before the period ends and answers the next payment.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from billing_core.catalog import RetentionOffer
 from billing_core.entitlements import period_end_of
-from billing_core.errors import BadInput, Conflict, NotFound, PaymentFailed
+from billing_core.errors import Conflict
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
-from billing_core.retention_offer import eligible_offer
+from billing_core.retention.steps import Flow
 from billing_core.settings import get_settings
-from billing_core.store.plan_change import request_fingerprint
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
-from billing_core.stripe_gateway import derive_key
 
-from plan_change.models import (
-    CancelRequest,
-    CancelResponse,
-    ResumeResponse,
-    RetentionOfferRequest,
-    RetentionOfferResponse,
-    RetentionOfferView,
-)
+from plan_change import retention
+from plan_change.models import CancelRequest, CancelResponse, ResumeResponse
+from plan_change.retention import CANCELABLE, FlowLog, cancelled_key, flow_id_for
 
 if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
 
-CANCELABLE = frozenset({"active", "trialing", "past_due"})
+__all__ = ["CANCELABLE", "cancel", "cancellation_mode", "resume"]
 
 
 def cancellation_mode() -> str:
@@ -43,21 +37,36 @@ def cancellation_mode() -> str:
     return get_settings().cancellation_mode
 
 
-def offer_for(ch: PlanChanger, caller: Caller, sub: Any) -> RetentionOffer | None:
-    return eligible_offer(ch.catalog, sub, lambda offer_id: ch.offers.used(caller.account_id, offer_id))
-
-
 def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: IdempotencyKey, request_id: str) -> CancelResponse:
+    """The reason picks an offer (answered as ``status="offer"``, nothing canceled); ``decline_offer`` (or no
+    offer for this reason) cancels. Both continue one flow whose steps are recorded (``plan_change.retention``)."""
     with ch._lease(caller.account_id):
-        _, sub = ch._subscription(caller, "subscription.cancel", request_id, req.subscription_id, CANCELABLE)
+        customer_id, sub = ch._subscription(caller, "subscription.cancel", request_id, req.subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
         if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
             raise Conflict(code="already_canceling", message="Your subscription is already set to end.")
-        offer = offer_for(ch, caller, sub)
-        if offer is not None and not req.decline_offer:
-            ch._record(caller, "subscription.cancel", request_id, before, before, "offer_shown", offer=offer.id)
-            return CancelResponse(status="offer", offer=_offer_view(offer), plan=before)
-        details: dict[str, Any] = {"feedback": req.feedback}
+        log = FlowLog(ch, customer_id)
+        subscription_id = str(sub.get("id"))
+        now = int(ch.billing.now_for(sub))
+        flow = log.open_flow(caller.account_id, subscription_id, now) if req.decline_offer else None
+        if flow is None:
+            flow = Flow(flow_id_for(key), caller.account_id, subscription_id, now, reason=req.feedback)
+        started_here = flow.flow_id == flow_id_for(key)  # this request (or its retry) started the flow
+        if not req.decline_offer:
+            chosen = retention.choose(ch, caller, sub, req.feedback, request_id)
+            if chosen is not None:
+                offer, view = chosen
+                flow = replace(flow, offer=offer.id, kind=offer.kind)
+                log.save(flow)
+                log.step(flow, "started", "started", now, comment=req.comment)
+                log.step(flow, "shown", f"shown:{offer.id}", now)
+                ch._record(caller, "subscription.cancel", request_id, before, before, "offer_shown", offer=offer.id)
+                log.publish()
+                return CancelResponse(status="offer", offer=view, plan=before)
+        # Saved before the Stripe write, so the webhook's view of this cancellation joins this flow; still open, so a
+        # retry after a failed write continues it.
+        log.save(flow)
+        details: dict[str, Any] = {"feedback": stripe_feedback(req.feedback)}
         credit: int | None = None
         final_invoice: str | None = None
         if req.comment:
@@ -67,7 +76,7 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
             ch.billing.release_schedule(schedule_id, key.stripe("schedule.release"))
         if cancellation_mode() == "immediately":
             updated = ch.billing.cancel_subscription(
-                str(sub.get("id")),
+                subscription_id,
                 {
                     "cancellation_details": details,
                     "prorate": True,
@@ -78,21 +87,31 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
             )
             status = "canceled"
             cancel_at = g(updated, "canceled_at")
+            ends_at = g(updated, "ended_at") or cancel_at
             final = g(updated, "latest_invoice")
             if isinstance(final, dict) and g(final, "billing_reason") == "subscription_update":
                 final_invoice = oid(final)
                 credit = max(-int(g(final, "total") or 0), 0)
         else:
             updated = ch.billing.update_subscription(
-                str(sub.get("id")),
+                subscription_id,
                 {"cancel_at_period_end": True, "cancellation_details": details},
                 key.stripe("subscription.cancel"),
             )
             status = "canceling"
             cancel_at = g(updated, "cancel_at") or period_end_of(updated)
+            ends_at = cancel_at
         after = ch.plan_state(updated)
         ch._record(caller, "subscription.cancel", request_id, before, after, feedback=req.feedback, cancel_at=cancel_at)
         count("SubscriptionCanceled")
+        flow = replace(flow, open=False)
+        log.save(flow)
+        if started_here:
+            log.step(flow, "started", "started", now, comment=req.comment)
+        if req.decline_offer and flow.offer:
+            log.step(flow, "declined", f"declined:{flow.offer}", now)
+        log.step(flow, "cancelled", cancelled_key(subscription_id, ends_at), now)
+        log.publish()
         return CancelResponse(
             status=status,  # type: ignore[arg-type]
             cancel_at=cancel_at,
@@ -102,47 +121,9 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
         )
 
 
-def accept_offer(
-    ch: PlanChanger, caller: Caller, req: RetentionOfferRequest, key: IdempotencyKey, request_id: str
-) -> RetentionOfferResponse:
-    offer = ch.catalog.retention_offer
-    if offer is None or (req.offer_id and req.offer_id != offer.id):
-        raise NotFound(code="offer_not_found", message="This offer is not available.")
-    fingerprint = request_fingerprint(key.base)
-    with ch._lease(caller.account_id):
-        _, sub = ch._subscription(caller, "subscription.retention_offer", request_id, req.subscription_id, CANCELABLE)
-        before = ch.plan_state(sub)
-        claimed_by = ch.offers.claimed_by(caller.account_id, offer.id) if offer.once_per_customer else None
-        if claimed_by and claimed_by != fingerprint:
-            raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
-        if before.plan_id not in offer.plans or (g(sub, "discounts") and claimed_by != fingerprint):
-            raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
-        ch.offers.claim(caller.account_id, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
-        try:
-            coupon = ch.billing.ensure_coupon(offer.coupon, derive_key("catalog", f"coupon:{offer.coupon.id}"))
-            params: dict[str, Any] = {"discounts": [{"coupon": coupon}]}
-            if g(sub, "cancel_at_period_end"):
-                params["cancel_at_period_end"] = False
-            updated = ch.billing.update_subscription(
-                str(sub.get("id")), params, key.stripe("subscription.retention_offer")
-            )
-        except (BadInput, Conflict, NotFound, PaymentFailed):
-            ch.offers.unclaim(caller.account_id, offer.id, fingerprint)
-            raise
-        after = ch.plan_state(updated)
-        ch._record(
-            caller,
-            "subscription.retention_offer",
-            request_id,
-            before,
-            after,
-            offer=offer.id,
-            coupon=offer.coupon.id,
-        )
-        count("RetentionOfferAccepted")
-        return RetentionOfferResponse(
-            status="applied", offer=_offer_view(offer), plan=after, next_payment=ch._next_payment(updated)
-        )
+def stripe_feedback(reason: str) -> str:
+    """Stripe's ``cancellation_details.feedback`` for a reason (``temporary`` is Stripe's ``unused``)."""
+    return "unused" if reason == "temporary" else reason
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -175,13 +156,3 @@ def resume(
             current_period_end=period_end_of(updated),
             next_payment=ch._next_payment(updated),
         )
-
-
-def _offer_view(offer: RetentionOffer) -> RetentionOfferView:
-    return RetentionOfferView(
-        id=offer.id,
-        description=offer.description,
-        percent_off=offer.coupon.percent_off,
-        duration=offer.coupon.duration,
-        duration_in_months=offer.coupon.duration_in_months,
-    )

@@ -1,4 +1,8 @@
-"""Plan change logic: preview, apply, scheduled changes, cancel / retention offer / resume, subscribe.
+"""Plan change logic: the adapters and the steps every action shares; each action lives in its own module.
+
+``PlanChanger`` is what the routes call. Its actions are split by what they do: ``plan_change.preview`` (the exact
+money of a change), ``plan_change.change`` (apply it now or at the period end, undo a scheduled one),
+``plan_change.cancellation`` (cancel, the retention offer, resume) and ``plan_change.subscribe``.
 
 Rules every operation follows:
 
@@ -31,31 +35,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.accounts.seats import check_capacity
-from billing_core.accounts.store import AccountStore
 from billing_core.audit import AuditLog
 from billing_core.catalog import Catalog, Plan, get_catalog
 from billing_core.directory import CustomerDirectory
+from billing_core.domain_events import DomainEventPublisher, get_publisher
 from billing_core.entitlements import catalog_item, period_end_of, primary_subscription, subscription_items
-from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
+from billing_core.errors import BillingError, Conflict, NotFound
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
+from billing_core.retention.steps import RetentionSteps
 from billing_core.retention_offer import RetentionOfferStore
-from billing_core.store.plan_change import PlanChangeStore, StoredPreview, request_fingerprint
+from billing_core.store.plan_change import PlanChangeStore
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
-from plan_change import cancellation
-from plan_change.cancellation import CANCELABLE
-from plan_change.cards import PaymentMethodRequired, usable_payment_method
+from plan_change import cancellation, change, pause_resume, retention
 from plan_change.models import (
     CancelRequest,
     CancelResponse,
     ChangeRequest,
     ChangeResponse,
     NextPayment,
-    PaymentAction,
     PlanState,
     PreviewRequest,
     PreviewResponse,
@@ -67,14 +68,9 @@ from plan_change.models import (
     SubscribeResponse,
 )
 from plan_change.preview import (
-    CHANGEABLE,
     customer_of,
     first_charge_date,
-    is_trialing,
     preview_change,
-    reject_pending,
-    stored_plan,
-    update_params,
 )
 from plan_change.stripe_billing import StripeBilling
 from plan_change.subscribe import ENDED, subscribe
@@ -96,6 +92,15 @@ class PlanChanger:
     catalog: Catalog = field(default_factory=get_catalog)
     clock: Callable[[], float] = time.time
     offers: RetentionOfferStore = field(default_factory=RetentionOfferStore)
+    retention: RetentionSteps = field(default_factory=RetentionSteps)
+    _publisher: DomainEventPublisher | None = None
+
+    @property
+    def publisher(self) -> DomainEventPublisher:
+        """``billing.retention.*`` events go here (EventBridge when configured)."""
+        if self._publisher is None:
+            self._publisher = get_publisher()
+        return self._publisher
 
     # ------------------------------------------------------------------------------------------------------
     # Shared steps
@@ -228,234 +233,16 @@ class PlanChanger:
         return preview_change(self, caller, req, request_id)
 
     # ------------------------------------------------------------------------------------------------------
-    # POST /billing/subscription/change
+    # POST /billing/subscription/change and DELETE /billing/subscription/scheduled-change (``plan_change.change``)
     # ------------------------------------------------------------------------------------------------------
     def change(self, caller: Caller, req: ChangeRequest, key: IdempotencyKey, request_id: str) -> ChangeResponse:
-        preview = self.store.get_preview(caller.account_id, req.preview_id)  # foreign/missing -> 404, expired -> 409
-        # Members may have joined since the preview: a team never pays for fewer seats than it uses.
-        check_capacity(caller.account_id, self.catalog.price(preview.to_lookup_key)[0], preview.to_quantity,
-                       self.store.sibling(AccountStore))  # fmt: skip
-        fingerprint = request_fingerprint(key.base)
-        with self._lease(caller.account_id):
-            customer_id, sub = self._subscription(
-                caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE
-            )
-            if str(sub.get("id")) != preview.subscription_id:
-                raise _stale()
-            replay = preview.consumed_by == fingerprint
-            if not replay:
-                reject_pending(sub)
-                item, from_key = self._single_item(sub)
-                if (
-                    str(item.get("id")) != preview.item_id
-                    or from_key != preview.from_lookup_key
-                    or int(g(item, "quantity") or 1) != preview.from_quantity
-                ):
-                    raise _stale()
-                now = self.billing.now_for(sub)
-                if preview.timing == "immediate" and now >= preview.period_end:
-                    raise _stale()  # B9: the stored proration date left the current period
-                if is_trialing(sub, now) != preview.trialing:
-                    raise _stale()  # the trial ended (or began) since the preview: its money no longer holds
-                if preview.timing == "immediate" and preview.amount_due_now > 0:
-                    # H2: a charge needs a card Stripe can use, checked before any Stripe write.
-                    if usable_payment_method(sub, self.billing.customer(customer_id)) is None:
-                        self._record(
-                            caller,
-                            "subscription.change",
-                            request_id,
-                            self.plan_state(sub),
-                            self.plan_state(sub),
-                            "payment_method_required",
-                        )
-                        raise PaymentMethodRequired()
-            self.store.consume_preview(caller.account_id, preview.preview_id, fingerprint)
-            before = self.plan_state(sub)
-            if preview.timing == "immediate":
-                return self._apply_now(caller, sub, preview, key, request_id, before, fingerprint)
-            return self._schedule(caller, sub, preview, key, request_id, before)
+        """Apply a stored preview: now (invoiced, paid or voided) or at the period end (a schedule)."""
+        return change.change(self, caller, req, key, request_id)
 
-    def _apply_now(
-        self,
-        caller: Caller,
-        sub: Any,
-        preview: StoredPreview,
-        key: IdempotencyKey,
-        request_id: str,
-        before: PlanState,
-        fingerprint: str,
-    ) -> ChangeResponse:
-        target = self._target_state(preview, sub)
-        params = update_params(stored_plan(preview))
-        params["payment_behavior"] = "pending_if_incomplete"
-        params["expand"] = ["latest_invoice"]
-        try:
-            schedule_id = oid(g(sub, "schedule"))
-            if schedule_id:  # a pending period-end change is replaced by this one
-                self.billing.release_schedule(schedule_id, key.stripe("schedule.release"))
-            updated = self.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.update"))
-        except PaymentFailed as err:
-            self.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
-            self._void_pending(str(sub.get("id")), key)
-            self._record(
-                caller,
-                "subscription.change",
-                request_id,
-                before,
-                before,
-                "payment_failed",
-                decline_code=err.decline_code,
-            )
-            raise
-        except (BadInput, Conflict, NotFound):
-            self.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
-            raise
-        invoice = g(updated, "latest_invoice")
-        if isinstance(invoice, dict) and g(invoice, "billing_reason") != "subscription_update":
-            invoice = None  # nothing was invoiced by this change (e.g. a kept trial)
-        invoice_id = oid(invoice)
-        if g(updated, "pending_update"):
-            state = self._payment_state(invoice_id)
-            if state.intent_status == "requires_action" and state.client_secret:
-                self._record(
-                    caller,
-                    "subscription.change",
-                    request_id,
-                    before,
-                    before,
-                    "requires_action",
-                    target=target.price_lookup_key,
-                )
-                return ChangeResponse(
-                    status="requires_action",
-                    change_kind=preview.kind,  # type: ignore[arg-type]
-                    before=before,
-                    after=before,
-                    invoice_id=invoice_id,
-                    amount_invoiced=int(g(invoice, "amount_due") or 0) if not isinstance(invoice, str) else None,
-                    payment=PaymentAction(
-                        client_secret=state.client_secret,
-                        status=state.intent_status,
-                        payment_method=oid(g(updated, "default_payment_method")),
-                    ),
-                )
-            # H2: Stripe keeps the failed invoice open until the pending update expires (up to 23 h; Stripe's
-            # "Pending updates reference"), and paying it later would apply the change unseen: void it now.
-            if invoice_id and state.invoice_status == "open":
-                self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
-            self.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
-            self._record(
-                caller,
-                "subscription.change",
-                request_id,
-                before,
-                before,
-                "payment_failed",
-                intent_status=state.intent_status,
-                voided_invoice=invoice_id,
-            )
-            count("PlanChangePaymentFailed")
-            raise PaymentFailed(decline_code=state.intent_status or "payment_failed")
-        after = self.plan_state(updated)
-        self._record(caller, "subscription.change", request_id, before, after, invoice_id=invoice_id)
-        count("PlanChanged")
-        return ChangeResponse(
-            status="applied",
-            change_kind=preview.kind,  # type: ignore[arg-type]
-            before=before,
-            after=after,
-            effective_at=preview.proration_date,
-            invoice_id=invoice_id,
-            amount_invoiced=int(g(invoice, "amount_due") or 0)
-            if invoice is not None and not isinstance(invoice, str)
-            else None,
-        )
-
-    def _void_pending(self, subscription_id: str, key: IdempotencyKey) -> None:
-        """After a refused update: void the open invoice of a pending update, if Stripe left one (H2)."""
-        try:
-            current = self.billing.subscription(subscription_id)
-            invoice_id = oid(g(current, "latest_invoice"))
-            if g(current, "pending_update") and invoice_id:
-                if g(self.billing.invoice(invoice_id), "status") == "open":
-                    self.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
-        except BillingError:
-            logger.warning("could not check for an open invoice after a declined change")
-
-    def _target_state(self, preview: StoredPreview, sub: Any) -> PlanState:
-        plan, _ = self.catalog.price(preview.to_lookup_key)
-        return PlanState(
-            plan_id=plan.id,
-            price_lookup_key=preview.to_lookup_key,
-            quantity=preview.to_quantity,
-            status=g(sub, "status"),
-        )
-
-    def _schedule(
-        self, caller: Caller, sub: Any, preview: StoredPreview, key: IdempotencyKey, request_id: str, before: PlanState
-    ) -> ChangeResponse:
-        """Downgrade / shorter interval / fewer seats: two schedule phases, released after the switch."""
-        item = next(i for i in subscription_items(sub) if str(i.get("id")) == preview.item_id)
-        current_price_id = oid(g(item, "price"))
-        _, to_price = self.catalog.price(preview.to_lookup_key)
-        schedule_id = oid(g(sub, "schedule"))
-        schedule = (
-            self.billing.schedule(schedule_id)
-            if schedule_id
-            else self.billing.create_schedule_from(str(sub.get("id")), key.stripe("schedule.create"))
-        )
-        phases = g(schedule, "phases") or []
-        start = g(schedule, "current_phase", "start_date") or (g(phases[0], "start_date") if phases else None)
-        discounts = _phase_discounts(phases[0] if phases else None)
-        first: dict[str, Any] = {
-            "items": [{"price": current_price_id, "quantity": preview.from_quantity}],
-            "start_date": int(start or g(item, "current_period_start") or preview.proration_date),
-            "end_date": preview.period_end,
-        }
-        second: dict[str, Any] = {
-            "items": [{"price": preview.to_price_id, "quantity": preview.to_quantity}],
-            "duration": {"interval": to_price.interval, "interval_count": 1},
-        }
-        if g(sub, "status") == "trialing" and g(sub, "trial_end"):
-            first["trial_end"] = int(g(sub, "trial_end"))
-        if discounts:
-            first["discounts"] = discounts
-            second["discounts"] = discounts
-        self.billing.update_schedule(
-            str(g(schedule, "id")),
-            {"phases": [first, second], "end_behavior": "release", "proration_behavior": "none"},
-            key.stripe("schedule.update"),
-        )
-        after = self._target_state(preview, sub)
-        self._record(caller, "subscription.change", request_id, before, after, scheduled_at=preview.period_end)
-        count("PlanChangeScheduled")
-        return ChangeResponse(
-            status="scheduled",
-            change_kind=preview.kind,  # type: ignore[arg-type]
-            before=before,
-            after=after,
-            effective_at=preview.period_end,
-        )
-
-    # ------------------------------------------------------------------------------------------------------
-    # DELETE /billing/subscription/scheduled-change
-    # ------------------------------------------------------------------------------------------------------
     def release_scheduled_change(
         self, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
     ) -> ScheduledChangeReleased:
-        with self._lease(caller.account_id):
-            _, sub = self._subscription(
-                caller, "subscription.scheduled_change", request_id, subscription_id, CANCELABLE
-            )
-            schedule_id = oid(g(sub, "schedule"))
-            if not schedule_id:
-                raise NotFound(code="no_scheduled_change", message="There is no scheduled change to undo.")
-            self.billing.release_schedule(schedule_id, key.stripe("schedule.release"))
-            state = self.plan_state(sub)
-            self._record(
-                caller, "subscription.scheduled_change.release", request_id, state, state, schedule=schedule_id
-            )
-            return ScheduledChangeReleased(status="released", plan=state)
+        return change.release_scheduled_change(self, caller, key, request_id, subscription_id)
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription/cancel, /retention-offer and /resume (see ``plan_change.cancellation``)
@@ -466,12 +253,13 @@ class PlanChanger:
     def accept_offer(
         self, caller: Caller, req: RetentionOfferRequest, key: IdempotencyKey, request_id: str
     ) -> RetentionOfferResponse:
-        return cancellation.accept_offer(self, caller, req, key, request_id)
+        return retention.accept_offer(self, caller, req, key, request_id)
 
     def resume(
         self, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
     ) -> ResumeResponse:
-        return cancellation.resume(self, caller, key, request_id, subscription_id)
+        """Resume a paused subscription now, or undo a pending cancellation (``plan_change.pause_resume``)."""
+        return pause_resume.resume(self, caller, key, request_id, subscription_id)
 
     # ------------------------------------------------------------------------------------------------------
     # POST /billing/subscription
@@ -494,18 +282,3 @@ def _status_conflict(status: str) -> Conflict:
     if status in ("past_due", "unpaid"):
         return Conflict(code="subscription_past_due", message="Pay the overdue invoice before changing your plan.")
     return Conflict(code="subscription_not_changeable", message="Your subscription cannot be changed right now.")
-
-
-def _stale() -> Conflict:
-    return Conflict(code="preview_stale", message="Your subscription changed since this preview. Preview again.")
-
-
-def _phase_discounts(phase: Any) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    for discount in g(phase, "discounts") or []:
-        for field_name in ("coupon", "discount", "promotion_code"):
-            value = oid(g(discount, field_name))
-            if value:
-                out.append({field_name: value})
-                break
-    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
+from billing_core.catalog import CancelReason
 from billing_core.models import RequestModel, ResponseModel
 from pydantic import Field, field_validator
 
@@ -18,17 +19,6 @@ Quantity = Annotated[int, Field(ge=1, le=10_000)]
 SubscriptionId = Annotated[str, Field(pattern=r"^sub_[A-Za-z0-9]{1,250}$")]
 PreviewId = Annotated[str, Field(pattern=r"^pv_[A-Za-z0-9_\-]{16,64}$")]
 
-#: Stripe's ``cancellation_details.feedback`` enum.
-Feedback = Literal[
-    "customer_service",
-    "low_quality",
-    "missing_features",
-    "other",
-    "switched_service",
-    "too_complex",
-    "too_expensive",
-    "unused",
-]
 COMMENT_MAX = 500
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -64,10 +54,15 @@ class SubscriptionRef(RequestModel):
 
 class RetentionOfferRequest(SubscriptionRef):
     offer_id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] | None = None
+    """The offer the cancel answer showed (absent: the catalog's coupon offer)."""
+    preview_id: PreviewId | None = None
+    """The ``cheaper_plan`` offer: the preview it showed, applied exactly as previewed."""
 
 
 class CancelRequest(RequestModel):
-    feedback: Feedback
+    feedback: CancelReason
+    """Why: Stripe's ``cancellation_details.feedback`` enum plus ``temporary`` (sent to Stripe as ``unused``);
+    the reason picks the retention offer (``billing_core.retention.offers``)."""
     comment: Annotated[str, Field(max_length=COMMENT_MAX)] | None = None
     decline_offer: bool = False
     subscription_id: SubscriptionId | None = None
@@ -187,11 +182,18 @@ class ScheduledChangeReleased(ResponseModel):
 
 
 class RetentionOfferView(ResponseModel):
+    """The offer matched to the reason: ``coupon`` (percent off), ``pause`` (for one of ``periods`` billing
+    periods, through ``POST /billing/subscription/pause``) or ``cheaper_plan`` (the exact ``preview`` of the
+    move, accepted with its ``preview_id``)."""
+
     id: str
-    description: str
-    percent_off: float
-    duration: str
+    kind: Literal["coupon", "pause", "cheaper_plan"] = "coupon"
+    description: str = ""
+    percent_off: float | None = None
+    duration: str | None = None
     duration_in_months: int | None = None
+    periods: list[int] | None = None
+    preview: PreviewResponse | None = None
 
 
 class NextPayment(ResponseModel):
@@ -213,18 +215,28 @@ class CancelResponse(ResponseModel):
 
 
 class RetentionOfferResponse(ResponseModel):
-    status: Literal["applied"]
+    status: Literal["applied", "scheduled", "requires_action"]
+    """``applied`` (the coupon, or a plan change made now), ``scheduled`` (the cheaper plan from the period
+    end), ``requires_action`` (the plan change waits for a payment step: ``change.payment``)."""
     offer: RetentionOfferView
     plan: PlanState
     next_payment: NextPayment | None = None
     """The next invoice with the offer's discount applied."""
+    change: ChangeResponse | None = None
+    """The ``cheaper_plan`` offer: the plan change it made."""
 
 
 class ResumeResponse(ResponseModel):
-    status: Literal["resumed"]
+    status: Literal["resumed", "requires_action"]
+    """``requires_action``: resuming a paused subscription needs 3-D Secure (``payment``); it stays paused
+    until that payment succeeds."""
     plan: PlanState
     current_period_end: int | None = None
     next_payment: NextPayment | None = None
+    invoice_id: str | None = None
+    """Resuming a paused subscription: its resumption invoice."""
+    amount_invoiced: int | None = None
+    payment: PaymentAction | None = None
 
 
 class SubscribeResponse(ResponseModel):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from billing_core import snapstart
 from billing_core.app_factory import CallerDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app, make_handler
 from fastapi import APIRouter
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from portal_session.logic import PortalSessions
 from portal_session.models import PortalSessionRequest, PortalSessionResponse
@@ -21,3 +23,5 @@ def create_portal_session(
 
 app = create_app("portal_session", router)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

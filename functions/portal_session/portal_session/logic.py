@@ -142,6 +142,16 @@ class PortalSessions:
         sub_id = str(subscription.id)
         if req.flow == "subscription_update":
             return {"subscription": sub_id}
+        if req.flow == "subscription_pause":
+            # Stripe's portal pause (``flow_data.subscription_pause``) follows the configuration's
+            # ``features.subscription_pause`` (``make portal-config`` writes the catalog's lengths, in months).
+            if (
+                g(subscription, "status") != "active"
+                or g(subscription, "cancel_at_period_end")
+                or g(subscription, "cancel_at")
+            ):
+                raise Conflict(code="subscription_not_pausable", message="Your subscription cannot be paused now.")
+            return {"subscription": sub_id}
         if req.flow == "subscription_cancel":
             if g(subscription, "cancel_at_period_end") or g(subscription, "cancel_at"):
                 raise Conflict(code="already_canceling", message="Your subscription is already set to end.")

@@ -11,9 +11,15 @@ from typing import Annotated, Literal
 from billing_core.models import RequestModel, ResponseModel
 from pydantic import AfterValidator, Field, model_validator
 
-FlowType = Literal["payment_method_update", "subscription_cancel", "subscription_update", "subscription_update_confirm"]
+FlowType = Literal[
+    "payment_method_update",
+    "subscription_cancel",
+    "subscription_pause",
+    "subscription_update",
+    "subscription_update_confirm",
+]
 SUBSCRIPTION_FLOWS: frozenset[str] = frozenset(
-    {"subscription_cancel", "subscription_update", "subscription_update_confirm"}
+    {"subscription_cancel", "subscription_pause", "subscription_update", "subscription_update_confirm"}
 )
 
 

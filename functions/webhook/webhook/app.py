@@ -9,13 +9,25 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
+from billing_core import snapstart
 from billing_core.app_factory import create_app, make_handler
+from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
 from billing_core.lambda_context import remaining_seconds
 from billing_core.models import ResponseModel
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S
+from billing_core.rate_budget import RateBudget
+from billing_core.settings import get_settings
+from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, StripeGateway
 from fastapi import APIRouter, Depends, Request
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
-from webhook.processor import WEBHOOK_BUDGET_S, Budget, InvalidPayload, WebhookProcessor
+from webhook.processor import (
+    STRIPE_BUDGET_BURST,
+    STRIPE_BUDGET_WAIT_S,
+    WEBHOOK_BUDGET_S,
+    Budget,
+    InvalidPayload,
+    WebhookProcessor,
+)
 
 #: Stripe events are small; anything above this is refused before it is hashed or parsed (C16).
 MAX_EVENT_BYTES = 512 * 1024
@@ -35,8 +47,17 @@ def get_processor() -> WebhookProcessor:
     global _processor
     with _lock:
         if _processor is None:
-            _processor = WebhookProcessor()
+            _processor = WebhookProcessor(sync=paced_sync())
         return _processor
+
+
+def paced_sync() -> EntitlementSync:
+    """Stripe reads paced to this instance's share of the webhook's budget; a delivery that would wait longer
+    than ``STRIPE_BUDGET_WAIT_S`` answers 503 and Stripe retries it later (docs/scale.md)."""
+    settings = get_settings()
+    rate, instances = settings.webhook_stripe_rate, settings.webhook_concurrency
+    budget = RateBudget.share(rate, instances, burst=STRIPE_BUDGET_BURST, max_wait_s=STRIPE_BUDGET_WAIT_S)
+    return EntitlementSync(reader=StripeBillingStateReader(StripeGateway(budget=budget)))
 
 
 def reset_processor() -> None:
@@ -72,3 +93,5 @@ async def stripe_webhook(
 
 app = create_app("webhook", router, require_identity=False, max_body_bytes=APP_BODY_CAP)
 handler = make_handler(app)
+register_before_snapshot(snapstart.prime, handler)
+register_after_restore(snapstart.after_restore)

@@ -42,6 +42,11 @@ ACKNOWLEDGE_TYPES = frozenset({"payment_method.attached", "payment_method.detach
 CUSTOMER_TYPES = frozenset({"customer.created", "customer.updated", "customer.deleted"})
 
 
+#: Allowance for the difference between Stripe's clock and ours, and between two of our functions (NTP keeps both
+#: within milliseconds; a second leaves room).
+CLOCK_MARGIN_S = 1.0
+
+
 class BadEvent(ValueError):
     """Signed, but not an event we can read (not JSON, missing id/type)."""
 
@@ -118,6 +123,19 @@ class StripeEvent:
                 return team if isinstance(team, str) and ACCOUNT_ID.match(team) else None
         sub = self.claimed_sub
         return personal_account_id(sub) if sub is not None else None
+
+
+def changed_before(event: StripeEvent, first_seen: float) -> float:
+    """A time (epoch seconds) after the change ``event`` reports: its first delivery to us (Stripe sends an event
+    after the change), or one second after its ``created`` when that is on the wall clock, whichever is earlier,
+    plus the clock margin. An object on a test clock carries the clock's frozen time in ``created`` (and has a
+    ``test_clock`` field to say so); an object without that field may belong to a test-clock customer, so its
+    ``created`` is not used either."""
+    bound = first_seen
+    on_wall_clock = "test_clock" in event.obj and event.obj.get("test_clock") is None
+    if event.created > 0 and on_wall_clock:
+        bound = min(bound, event.created + 1.0)
+    return bound + CLOCK_MARGIN_S
 
 
 def invoice_subscription(invoice: Mapping[str, Any]) -> str | None:

@@ -29,8 +29,9 @@ from billing_core.settings import get_settings
 from billing_core.store.event_ledger import EventLedger
 from billing_core.stripe_gateway import STRIPE_API_VERSION
 
-from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, invoice_subscription
+from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, changed_before, invoice_subscription
 from webhook.offers import RetentionOfferRecorder
+from webhook.retention import RetentionStepRecorder
 from webhook.secrets import WebhookSecrets
 from webhook.signature import SignatureError, check_timestamp, matches, parse_header
 
@@ -38,6 +39,14 @@ from webhook.signature import SignatureError, check_timestamp, matches, parse_he
 WRITE_RESERVE_S = 1.5
 #: Upper bound of one delivery's work, far below the 20 s function timeout and Stripe's 20 s wait.
 WEBHOOK_BUDGET_S = 15.0
+#: The longest a delivery waits for its turn in the instance's Stripe rate budget; longer answers 503 and Stripe
+#: retries (the event is claimed first, so its first arrival is recorded, and the retry is often covered by a read
+#: another event of the same customer made meanwhile: no Stripe call then). Long enough that one warm instance
+#: takes the handful of events a single checkout or plan change sends without turning any away.
+STRIPE_BUDGET_WAIT_S = 2.0
+#: Calls one instance may make at once before pacing starts; the reserved concurrency times this stays below
+#: Stripe's 25 a second per endpoint with the template's defaults (10 x 2).
+STRIPE_BUDGET_BURST = 2.0
 
 
 class InvalidSignature(BadInput):
@@ -98,6 +107,7 @@ class WebhookProcessor:
         clock: Callable[[], float] = time.time,
         livemode: bool | None = None,
         offers: RetentionOfferRecorder | None = None,
+        retention: RetentionStepRecorder | None = None,
     ) -> None:
         self.secrets = secrets or WebhookSecrets()
         self.ledger = ledger or EventLedger()
@@ -108,6 +118,7 @@ class WebhookProcessor:
         self.clock = clock
         self._livemode = livemode
         self.offers = offers or RetentionOfferRecorder(directory=self.directory)
+        self.retention = retention or RetentionStepRecorder(directory=self.directory)
 
     @property
     def publisher(self) -> DomainEventPublisher:
@@ -165,7 +176,8 @@ class WebhookProcessor:
             logger.info("event type not handled; acknowledged")
             return WebhookResult("ignored", event.id, event.type)
 
-        claim = self.ledger.claim(event.id, event.type)
+        # the arrival time on the clock that versions the records (see webhook.events.changed_before)
+        claim = self.ledger.claim(event.id, event.type, seen=self.sync.clock())
         if claim.status == "duplicate":
             logger.info("duplicate event; already processed")
             return WebhookResult("duplicate", event.id, event.type)
@@ -174,7 +186,7 @@ class WebhookProcessor:
 
         domain_events = list(claim.pending_events)
         try:
-            outcome, new_events = self._apply(event, budget)
+            outcome, new_events = self._apply(event, budget, claim.first_seen)
             domain_events += new_events
             if domain_events:
                 budget.check("events.publish")
@@ -191,7 +203,7 @@ class WebhookProcessor:
         logger.info("event processed", extra={"outcome": outcome, "attempt": claim.attempts})
         return WebhookResult(outcome, event.id, event.type)
 
-    def _apply(self, event: StripeEvent, budget: Budget) -> tuple[str, list[DomainEvent]]:
+    def _apply(self, event: StripeEvent, budget: Budget, first_seen: float) -> tuple[str, list[DomainEvent]]:
         if event.action == "acknowledge":
             return "acknowledged", []
         customer_id = event.customer_id
@@ -207,19 +219,27 @@ class WebhookProcessor:
             count("WebhookUnmappedCustomer")
             logger.info("event for a customer without a mapping; nothing written", extra={"customer_id": customer_id})
             return "unmapped", []
+        # A record re-derived from Stripe reads that began after this event's change already reflects it: no
+        # Stripe call (a burst of events for one customer costs one read). Customer events also check for a
+        # deleted customer, which other syncs do not, so they always read.
+        checks_customer = event.type in CUSTOMER_TYPES
         result = self.sync.sync(
             account_id,
             customer_id,
             reason=event.type,
-            check_customer=event.type in CUSTOMER_TYPES,
+            check_customer=checks_customer,
             before_write=lambda: budget.check("entitlements.put"),
+            covered_after=None if checks_customer else changed_before(event, first_seen),
         )
         # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
         self.offers.observe(event.type, event.id, event.obj, account_id, lambda: budget.check("offers.record"))
         facts = self._facts(event, account_id, customer_id)
+        # Cancellation-flow steps as Stripe shows them (portal-side actions count too), once per fact.
+        facts += self.retention.observe(event, account_id, customer_id, lambda: budget.check("retention.record"))
         for domain_event in result.domain_events:
             domain_event.detail["stripe_event_id"] = event.id
-        return ("changed" if result.changed else "unchanged"), result.domain_events + facts
+        outcome = "changed" if result.changed else "covered" if result.covered else "unchanged"
+        return outcome, result.domain_events + facts
 
     @staticmethod
     def _facts(event: StripeEvent, account_id: str, customer_id: str) -> list[DomainEvent]:

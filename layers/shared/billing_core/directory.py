@@ -9,13 +9,21 @@ idempotency key derived from the account (for a personal account: from ``sub``, 
 actions get the same customer), then claims both items in one conditional transaction; a lost race reuses the
 winner. If an older attempt created a customer but never wrote the mapping, it is found again by
 ``metadata['billing_account']`` search (``metadata['user_sub']`` for a personal account). Read routes use
-``lookup`` only and never create customers (A6).
+``lookup_caller`` only and never create customers (A6).
+
+``lookup_caller`` answers from the caller's verified access token when it carries the mapping (the
+``stripe_customer_id`` claim of the pre-token trigger) and the request acts on the account the token's claims
+answer for (its ``billing_account`` claim, the personal account when absent): no DynamoDB read. For a team
+account or a header naming another account it reads the directory, so a member never gets their personal
+customer while acting on a team. A mapping is written once and never changed, so the claim cannot name another
+account's customer; when Stripe says the claimed customer is gone, the reader asks the directory again
+(``recheck``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -24,7 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from billing_core import aws
 from billing_core.errors import Conflict, DependencyUnavailable
-from billing_core.identity import personal_account_id, personal_owner
+from billing_core.identity import Caller, personal_account_id, personal_owner
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
 from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
@@ -33,12 +41,26 @@ from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
 
+#: The Scan of the ``CUSTOMER`` items (every mapped billing account, and mappings not yet moved from ``USER#<sub>``),
+#: for the reconcile run.
+_MAPPING_SCAN: dict[str, Any] = {
+    "FilterExpression": "sk = :sk AND (begins_with(pk, :account) OR begins_with(pk, :user))",
+    "ExpressionAttributeValues": {
+        ":sk": {"S": CUSTOMER_SK},
+        ":account": {"S": account_pk("")},
+        ":user": {"S": user_pk("")},
+    },
+    "ProjectionExpression": "pk, customer_id",
+}
+
 
 @dataclass(frozen=True)
 class CustomerMapping:
     account_id: str
     customer_id: str
     created_at: str
+    #: ``"directory"`` (read from DynamoDB) or ``"token"`` (the verified access token's claim; no created_at).
+    source: Literal["directory", "token"] = "directory"
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,28 @@ class CustomerDirectory(TableStore):
             account_id=account_id, customer_id=customer_id, created_at=item.get("created_at", {}).get("S", "")
         )
 
+    def lookup_caller(self, caller: Caller) -> CustomerMapping | None:
+        """The mapping of the caller's resolved account for read routes: from the verified token's claim when it
+        answers for that very account (``Caller.token_customer_id``), else ``lookup``."""
+        token_customer = caller.token_customer_id
+        if token_customer is not None:
+            return CustomerMapping(
+                account_id=caller.account_id, customer_id=token_customer, created_at="", source="token"
+            )
+        return self.lookup(caller.account_id)
+
+    def recheck(self, stale: CustomerMapping | None) -> CustomerMapping | None:
+        """After Stripe said a token-given customer is gone: the directory's mapping when it names another
+        customer (the token was stale), else None (nothing better to try)."""
+        if stale is None or stale.source != "token":
+            return None
+        fresh = self.lookup(stale.account_id)
+        if fresh is None or fresh.customer_id == stale.customer_id:
+            return None
+        count("CustomerClaimStale")
+        logger.warning("token customer claim is stale", extra={"claimed": stale.customer_id})
+        return fresh
+
     def lookup_account(self, customer_id: str) -> str | None:
         """The billing account that owns a Stripe customer (webhooks), or None."""
         item = self._get(customer_pk(customer_id), ACCOUNT_SK, "directory.lookup_account")
@@ -127,16 +171,17 @@ class CustomerDirectory(TableStore):
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
         """Every (account id, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items; a mapping
         not yet moved from ``USER#<sub>`` answers with the user's personal account)."""
-        items = self._scan(
-            "reconcile.scan",
-            FilterExpression="sk = :sk AND (begins_with(pk, :account) OR begins_with(pk, :user))",
-            ExpressionAttributeValues={
-                ":sk": {"S": CUSTOMER_SK},
-                ":account": {"S": account_pk("")},
-                ":user": {"S": user_pk("")},
-            },
-            ProjectionExpression="pk, customer_id",
-        )
+        return self._mappings(self._scan("reconcile.scan", **_MAPPING_SCAN))
+
+    def mapped_page(
+        self, start: dict[str, Any] | None, limit: int
+    ) -> tuple[list[tuple[str, str]], dict[str, Any] | None]:
+        """One page of the same Scan from ``start`` (``limit`` items read): the mappings and where to go on."""
+        items, following = self._scan_page("reconcile.scan", start, limit, **_MAPPING_SCAN)
+        return list(self._mappings(items)), following
+
+    @staticmethod
+    def _mappings(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str]]:
         for item in items:
             customer_id = item.get("customer_id", {}).get("S", "")
             pk = item["pk"]["S"]

@@ -1,6 +1,7 @@
 """Normalized billing events for the rest of the app, behind a small publisher interface.
 
-Detail types: ``billing.entitlements.changed``, ``billing.payment.failed``, ``billing.subscription.canceled``.
+Detail types: ``billing.entitlements.changed``, ``billing.payment.failed``, ``billing.subscription.canceled``, and
+``billing.retention.<step>`` for each step of a cancellation flow (``billing_core.retention.steps``).
 Every event carries the billing ``account_id`` and the Stripe customer id (and, for a personal account, the
 owner's ``sub``, as before billing accounts), never personal data or whole Stripe objects.
 

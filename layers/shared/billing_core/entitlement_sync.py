@@ -143,6 +143,8 @@ class SyncResult:
     """True when the stored record was replaced by one that says something different."""
     stale: bool = False
     """True when a newer record was already stored (this sync's write was refused)."""
+    covered: bool = False
+    """True when the stored record was derived from reads after ``covered_after`` (no Stripe call was made)."""
     domain_events: list[DomainEvent] = field(default_factory=list)
 
 
@@ -188,12 +190,20 @@ class EntitlementSync:
         check_customer: bool = False,
         dry_run: bool = False,
         before_write: Callable[[], None] | None = None,
+        covered_after: float | None = None,
     ) -> SyncResult:
         """Fetch, derive, and write the record if it changed and nothing newer is stored.
 
         ``before_write`` runs right before the one DynamoDB write (the webhook checks its time budget
-        there, so an exhausted budget never leaves a half-applied state).
+        there, so an exhausted budget never leaves a half-applied state). ``covered_after`` (epoch seconds): a
+        time after the change the caller is syncing for; when the stored record's version (the start of its
+        Stripe reads) is later, it already reflects that change and nothing is fetched or written.
         """
+        if covered_after is not None:
+            stored = self.store.get(account_id)
+            if stored is not None and stored.version > int(covered_after * 1_000_000):
+                count("EntitlementSyncCovered")
+                return SyncResult(account_id, customer_id, stored, stored, changed=False, covered=True)
         after = self.expected(customer_id, check_customer=check_customer)
         before = self.store.get(account_id)
         if same_entitlements(before, after):

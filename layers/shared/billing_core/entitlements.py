@@ -3,7 +3,9 @@
 :func:`derive_entitlements` turns a Stripe subscription (endive shapes: the period lives on the items)
 into an :class:`EntitlementRecord`: entitled while ``active``, ``trialing``, or ``past_due`` within the
 grace period; every other status, including values this code does not know, is denied (E10, with the
-``UnknownSubscriptionStatus`` metric). :class:`EntitlementStore` reads and writes the record at
+``UnknownSubscriptionStatus`` metric). A ``paused`` subscription is not entitled; it keeps the features its plan's
+``pause.entitlements`` names in the catalog (none, or a named read-only set), with ``paused`` and ``resumes_at``.
+:class:`EntitlementStore` reads and writes the record at
 ``ACCOUNT#<id>``/``ENTITLEMENTS``; writes are guarded by a monotonic ``version`` so late or duplicate
 webhooks never roll state back (ADR 0001).
 """
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing_core.catalog import Catalog
 from billing_core.observability import count, logger
+from billing_core.pause import resumes_at
 from billing_core.settings import get_settings
 from billing_core.store.base import ConditionFailed, TableStore
 from billing_core.store.keys import ENTITLEMENTS_SK, account_pk, key
@@ -42,6 +45,9 @@ class EntitlementRecord(BaseModel):
     period_end: int | None = None
     cancel_at_period_end: bool = False
     cancel_at: int | None = None
+    paused: bool = False
+    resumes_at: int | None = None
+    """While paused: when the product resumes it (None: no date, e.g. paused in the hosted portal)."""
     past_due_since: int | None = None
     grace_until: int | None = None
     subscription_id: str | None = None
@@ -129,15 +135,21 @@ def derive_entitlements(
     limits = dict(plan.limits) if plan else {}
     if plan and plan.per_seat and isinstance(quantity, int):
         limits["seats"] = quantity
+    paused = status == "paused"
+    features = list(plan.features) if plan and entitled else []
+    if paused and plan is not None:
+        features = catalog.paused_features(plan.id)
     return EntitlementRecord(
         plan=plan.id if plan else None,
         status=status,
         entitled=entitled,
-        features=list(plan.features) if plan and entitled else [],
+        features=features,
         limits=limits if entitled else {},
         period_end=period_end_of(subscription),
         cancel_at_period_end=bool(_get(subscription, "cancel_at_period_end")),
         cancel_at=_get(subscription, "cancel_at"),
+        paused=paused,
+        resumes_at=resumes_at(subscription) if paused else None,
         past_due_since=since,
         grace_until=grace_until,
         subscription_id=_get(subscription, "id"),

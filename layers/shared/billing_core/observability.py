@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -120,7 +122,27 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+_muted = False
+
+
 def flush_metrics() -> None:
-    """Publish the metrics gathered during one request, if any (no warning when empty)."""
-    if metrics.provider.metric_set:
+    """Publish the metrics gathered during one request, if any (no warning when empty); dropped while muted."""
+    if _muted:
+        metrics.clear_metrics()
+    elif metrics.provider.metric_set:
         metrics.flush_metrics()
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Within this block no metric is published and only errors are logged (SnapStart's priming requests)."""
+    global _muted
+    level = logger.log_level
+    _muted = True
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        _muted = False
+        logger.setLevel(level)
+        metrics.clear_metrics()

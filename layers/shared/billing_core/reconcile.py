@@ -6,10 +6,14 @@ re-derives each record from Stripe exactly as the webhook does (``EntitlementSyn
 
 The command (``admin/reconcile.py``)::
 
-    python -m admin.reconcile --user <sub>     # one user
-    python -m admin.reconcile --all [--dry-run]
+    python -m admin.reconcile --user <sub>     # one user's personal billing account
+    python -m admin.reconcile --account <id>   # one billing account
+    python -m admin.reconcile --all [--dry-run]  # every customer in this process (small installations)
+    python -m admin.reconcile --report [RUN_ID]  # the report of a scheduled run
 
-The scheduled Lambda (``reconcile.app.handler``, daily) runs ``--all`` within its time budget.
+The scheduled run fans out instead (``functions/reconcile``, docs/adr/0009-reconcile-fan-out-through-sqs.md): a
+planner puts batches of customers on an SQS queue and concurrency-capped workers call
+:meth:`Reconciler.reconcile_customer` for each, within their share of Stripe's rate limit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import DomainEventPublisher, get_publisher
 from billing_core.entitlement_sync import EntitlementSync, summary
-from billing_core.errors import BillingError
+from billing_core.errors import BillingError, DependencyThrottled
 from billing_core.observability import count, logger
 
 
@@ -90,6 +94,17 @@ class Reconciler:
         if mapping is None:
             return ReconcileEntry(account_id=account_id, customer_id=None, error="unmapped")
         return self._one(account_id, mapping.customer_id, dry_run=dry_run)
+
+    def reconcile_customer(self, account_id: str, customer_id: str, *, throttle_retries: int = 2) -> ReconcileEntry:
+        """One billing account's customer; a Stripe 429 is tried again up to ``throttle_retries`` times (the
+        gateway's rate budget, when it has one, already holds the process back for a second after each 429)."""
+        entry = self._one(account_id, customer_id, dry_run=False)
+        for _ in range(throttle_retries):
+            if entry.error != DependencyThrottled.code:
+                break
+            count("ReconcileThrottledRetry")
+            entry = self._one(account_id, customer_id, dry_run=False)
+        return entry
 
     def _one(self, account_id: str, customer_id: str, *, dry_run: bool) -> ReconcileEntry:
         try:

@@ -37,16 +37,20 @@ def plan_of(subscription: Any, catalog: Catalog) -> str | None:
 def eligible_offer(catalog: Catalog, subscription: Any, used: Callable[[str], bool]) -> RetentionOffer | None:
     """The offer to show before a cancellation, or None.
 
-    Offered when the catalog has one, the subscription's plan qualifies, the subscription carries no discount,
-    and (for a once-per-customer offer) ``used(offer_id)`` says this customer has not taken it yet. The store
-    is read last, only when everything else allows the offer.
+    Offered when the catalog has one and a ``coupon`` retention rule (a catalog with only ``retention_offer``
+    has one for every reason), the subscription's plan qualifies (the offer's plans and the rule's, if it names
+    any), the subscription carries no discount, and (for a once-per-customer offer) ``used(offer_id)`` says this
+    customer has not taken it yet. The store is read last, only when everything else allows the offer. The
+    hosted portal's cancel flow uses this: Stripe shows the coupon whatever reason is picked there.
     """
     offer = catalog.retention_offer
-    if offer is None:
+    rule = next((r for r in catalog.retention_rules if r.offer == "coupon"), None)
+    if offer is None or rule is None:
         return None
-    if plan_of(subscription, catalog) not in offer.plans or g(subscription, "discounts"):
+    plan = plan_of(subscription, catalog)
+    if plan not in offer.plans or (rule.plans and plan not in rule.plans) or g(subscription, "discounts"):
         return None
-    if offer.once_per_customer and used(offer.id):
+    if rule.once_per_customer and used(offer.id):
         return None
     return offer
 

@@ -9,18 +9,20 @@ once per run). Nothing here is read at import time, and nothing outside this mod
 
 Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME, STRIPE_PUBLISHABLE_KEY,
 STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL, RETURN_PATH_PREFIXES,
-CATALOG_PATH, EVENT_BUS_NAME, GRACE_PERIOD_DAYS, CANCELLATION_MODE, POWERTOOLS_IDEMPOTENCY_DISABLED,
-AWS_REGION / AWS_DEFAULT_REGION; admin commands only: STRIPE_SECRET_KEY, PORTAL_HEADLINE,
-PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
+CATALOG_PATH, EVENT_BUS_NAME, INVITATION_LOG_PATH, GRACE_PERIOD_DAYS, CANCELLATION_MODE,
+POWERTOOLS_IDEMPOTENCY_DISABLED, AWS_REGION / AWS_DEFAULT_REGION; the background paths' share of Stripe's rate
+limit and their fan-out: RECONCILE_QUEUE_URL, RECONCILE_STRIPE_RATE, RECONCILE_CONCURRENCY, RECONCILE_BATCH_SIZE,
+RECONCILE_MAX_RECEIVES, WEBHOOK_STRIPE_RATE, WEBHOOK_CONCURRENCY (docs/scale.md); admin commands only:
+STRIPE_SECRET_KEY, PORTAL_HEADLINE, PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from billing_core.errors import ConfigurationError
 
@@ -33,10 +35,14 @@ CANCELLATION_MODES = ("at_period_end", "immediately")
 _REQUIRED = ("table_name", "idempotency_table_name", "stripe_secret_name")
 
 
-class Settings(BaseSettings):
-    """The deployment's configuration. Build with ``get_settings()``; an invalid value -> ``ConfigurationError``."""
+class Settings(BaseModel):
+    """The deployment's configuration. Build with ``get_settings()``; an invalid value -> ``ConfigurationError``.
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    A plain pydantic model filled from the environment by ``read_settings`` (each field from the variable of the
+    same name, any case): pydantic-settings did the same with ~50-140 ms more of cold start (its sources,
+    dotenv and CLI support are never used here; docs/adr/0008-lean-cold-start-and-snapstart.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
     stage: Stage = "local"
     table_name: str = ""
@@ -48,7 +54,7 @@ class Settings(BaseSettings):
     stripe_livemode: bool = False
     user_pool_id: str = ""
     app_base_url: str = ""
-    return_path_prefixes: Annotated[tuple[str, ...], NoDecode] = ("/billing",)
+    return_path_prefixes: tuple[str, ...] = ("/billing",)
     catalog_path: str | None = None
     event_bus_name: str | None = None
     #: Offline: invitations are appended to this file instead of being published (``.local/invitations.log``).
@@ -58,6 +64,19 @@ class Settings(BaseSettings):
     powertools_idempotency_disabled: str = "false"
     aws_region: str = ""
     aws_default_region: str = ""
+    # scale: the background paths' share of Stripe's per-second limit and their fan-out (docs/scale.md)
+    reconcile_queue_url: str = ""
+    reconcile_stripe_rate: float = 16.0
+    """Stripe calls per second for every reconcile worker together (live limit: 100 per account)."""
+    reconcile_concurrency: int = 5
+    """The reconcile queue's maximum concurrency (the template passes the same parameter to both)."""
+    reconcile_batch_size: int = 50
+    reconcile_max_receives: int = 3
+    """The queue's redrive ``maxReceiveCount``: a customer retried alone fails for good on this receive."""
+    webhook_stripe_rate: float = 12.0
+    """Stripe calls per second for every webhook instance together."""
+    webhook_concurrency: int = 10
+    """The webhook's reserved concurrency (the template passes the same parameter to both)."""
     # admin commands (catalog sync, portal configuration)
     stripe_secret_key: str = ""
     portal_headline: str = ""
@@ -116,6 +135,32 @@ class Settings(BaseSettings):
     def _optional(cls, raw: Any) -> str | None:
         return (str(raw).strip() or None) if raw is not None else None
 
+    @field_validator("reconcile_stripe_rate", "webhook_stripe_rate", mode="before")
+    @classmethod
+    def _rate(cls, raw: Any) -> float:
+        try:
+            rate = float(str(raw).strip())
+        except ValueError:
+            raise ConfigurationError(message_for_logs="a Stripe rate budget must be a number per second") from None
+        if not 0 < rate <= 10_000:
+            raise ConfigurationError(message_for_logs="a Stripe rate budget must be above 0 and at most 10000")
+        return rate
+
+    @field_validator(
+        "reconcile_concurrency", "reconcile_batch_size", "reconcile_max_receives", "webhook_concurrency", mode="before"
+    )
+    @classmethod
+    def _count(cls, raw: Any) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ConfigurationError(
+                message_for_logs="a concurrency, batch size or receive count must be an integer"
+            ) from None
+        if not 1 <= value <= 1000:
+            raise ConfigurationError(message_for_logs="concurrency, batch size and receive count must be 1 to 1000")
+        return value
+
     @field_validator("cancellation_mode", mode="before")
     @classmethod
     def _cancellation_mode(cls, raw: Any) -> str:
@@ -138,7 +183,8 @@ class Settings(BaseSettings):
 
 def read_settings() -> Settings:
     """Parse the environment now (uncached), without the function checks (admin commands)."""
-    return Settings()
+    env = {name.lower(): value for name, value in os.environ.items()}
+    return Settings.model_validate({name: env[name] for name in Settings.model_fields if name in env})
 
 
 def load_settings() -> Settings:

@@ -49,6 +49,7 @@ from billing_core.errors import (
     RequestInProgress,
 )
 from billing_core.observability import count, logger
+from billing_core.rate_budget import RateBudget
 from billing_core.settings import Settings, check_key_matches_stage, get_settings
 from billing_core.stripe_fields import field, object_id
 
@@ -134,7 +135,8 @@ _secrets_lock = threading.Lock()
 _secrets_provider: SecretsProvider | None = None
 
 
-def _provider() -> SecretsProvider:
+def secrets_provider() -> SecretsProvider:
+    """The process's Powertools secrets provider (its own Secrets Manager client from the shared session)."""
     global _secrets_provider
     with _secrets_lock:
         if _secrets_provider is None:
@@ -148,7 +150,7 @@ def read_secret(name: str, *, force: bool = False) -> str:
     Unavailable -> ``DependencyUnavailable`` (E9); empty -> ``ConfigurationError``. Never returns ''.
     """
     try:
-        value = _provider().get(name, max_age=SECRET_MAX_AGE_S, force_fetch=force)
+        value = secrets_provider().get(name, max_age=SECRET_MAX_AGE_S, force_fetch=force)
     except Exception as exc:  # noqa: BLE001 - any failure to read a secret is an outage for the caller
         count("SecretUnavailable")
         raise DependencyUnavailable(retry_after=10, secret=name, reason=type(exc).__name__) from None
@@ -228,9 +230,16 @@ class StripeGateway:
     and rebuilt when the secret's value changes (rotation).
     """
 
-    def __init__(self, client: stripe.StripeClient | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        client: stripe.StripeClient | None = None,
+        settings: Settings | None = None,
+        budget: RateBudget | None = None,
+    ) -> None:
         self._fixed_client = client
         self._settings = settings
+        #: The process's share of Stripe's rate limit (reconcile workers, the webhook); None = unpaced.
+        self.budget = budget
         self._client: stripe.StripeClient | None = None
         self._client_key: str | None = None
         self._lock = threading.Lock()
@@ -240,12 +249,15 @@ class StripeGateway:
         return self._settings or get_settings()
 
     def client(self) -> stripe.StripeClient:
-        """The ``StripeClient`` (secret read with a short cache; F2 checked on every new key)."""
+        """The ``StripeClient`` (secret read with a short cache; F2 checked on every new key).
+
+        The secret is read under the lock: the concurrent reads of a cold first request wait for one Secrets
+        Manager call instead of each making its own (the cache answers them once it is filled)."""
         if self._fixed_client is not None:
             return self._fixed_client
         settings = self.settings
-        key = stripe_key_from_secret(read_secret(settings.stripe_secret_name))
         with self._lock:
+            key = stripe_key_from_secret(read_secret(settings.stripe_secret_name))
             if self._client is None or key != self._client_key:
                 try:
                     check_key_matches_stage(key, settings)
@@ -256,15 +268,25 @@ class StripeGateway:
                 self._client_key = key
             return self._client
 
+    def forget_client(self) -> None:
+        """Build the Stripe client again on the next call (a handed-in client is kept)."""
+        with self._lock:
+            self._client = None
+            self._client_key = None
+
     def call(self, operation: str, fn: Callable[[stripe.StripeClient], T]) -> T:
         """Run one Stripe call; translate errors; log the Stripe request id (never the object)."""
         _check_deadline(operation)
         client = self.client()
+        if self.budget is not None:
+            self.budget.take(operation)
         started = time.monotonic()
         try:
             result = fn(client)
         except stripe.StripeError as exc:
             err = translate_stripe_error(exc, operation)
+            if self.budget is not None and isinstance(err, DependencyThrottled):
+                self.budget.penalize(1.0)  # Stripe's limits are per second: the whole process backs off
             logger.warning(
                 "stripe call failed",
                 extra={
@@ -348,6 +370,17 @@ def get_gateway() -> StripeGateway:
         if _gateway is None:
             _gateway = StripeGateway()
         return _gateway
+
+
+def forget_stripe_client() -> None:
+    """Drop the gateway's Stripe client (HTTP session, key; built again on first use) and empty the secret cache.
+    After a SnapStart restore: copies of one snapshot must not share connections or a time-keyed cache."""
+    with _gateway_lock:
+        if _gateway is not None:
+            _gateway.forget_client()
+    with _secrets_lock:
+        if _secrets_provider is not None:
+            _secrets_provider.clear_cache()
 
 
 def reset_gateway() -> None:

@@ -185,3 +185,48 @@ def test_overview_of_a_discounted_subscription_shows_plan_next_bill_and_discount
     assert view["next_billing_date"] == sub["items"].data[0].current_period_end
     assert view["next_invoice_amount"] == 2030  # 2900 less 30%
     assert body["invoices"][0]["total"] == 2030
+
+
+def _with_customer_claim(sub, customer_id):
+    from tests.helpers.apigw import access_claims
+
+    return access_claims(sub) | {"stripe_customer_id": customer_id}
+
+
+def test_customer_claim_of_the_verified_token_serves_the_read_routes_without_the_directory(
+    handler, stripe_env, stripe_client, monkeypatch
+):
+    """The pre-token trigger's ``stripe_customer_id`` claim stands in for the directory read (no mapping item)."""
+    from billing_core.directory import CustomerDirectory
+
+    cus = stripe_client.v1.customers.create(params={"name": "Grace Hopper"})
+
+    def no_directory(self, sub):
+        raise AssertionError("the directory is not read when the verified token names the customer")
+
+    monkeypatch.setattr(CustomerDirectory, "lookup", no_directory)
+    claims = _with_customer_claim(stripe_env.user_sub, cus.id)
+    overview = get(handler, "/billing", stripe_env.user_sub, claims=claims)
+    assert overview["statusCode"] == 200, overview["body"]
+    assert overview["json"]["has_customer"] and overview["json"]["customer"]["name"] == "Grace Hopper"
+    for path in ("/billing/invoices", "/billing/plans"):
+        assert get(handler, path, stripe_env.user_sub, claims=claims)["statusCode"] == 200
+
+
+def test_a9_a_stale_customer_claim_is_checked_against_the_directory(handler, stripe_env, customer, stripe_client):
+    """The token names a customer Stripe no longer has: the directory's mapping answers instead."""
+    gone = stripe_client.v1.customers.create(params={"name": "Old"})
+    stripe_client.v1.customers.delete(gone.id)
+    claims = _with_customer_claim(stripe_env.user_sub, gone.id)
+
+    overview = get(handler, "/billing", stripe_env.user_sub, claims=claims)
+    assert overview["statusCode"] == 200, overview["body"]
+    assert overview["json"]["customer"]["name"] == "Ada Lovelace"
+    assert get(handler, "/billing/invoices", stripe_env.user_sub, claims=claims)["statusCode"] == 200
+
+
+def test_a9_a_gone_customer_claim_without_another_mapping_is_still_409(handler, stripe_env, stripe_client):
+    gone = stripe_client.v1.customers.create(params={"name": "Old"})
+    stripe_client.v1.customers.delete(gone.id)
+    resp = get(handler, "/billing", stripe_env.user_sub, claims=_with_customer_claim(stripe_env.user_sub, gone.id))
+    assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"

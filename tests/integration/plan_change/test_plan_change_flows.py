@@ -35,8 +35,8 @@ def test_lateral_change_is_refused_by_the_catalog(world: World) -> None:
 
 def test_cancel_offers_once_then_accept_then_cancel_and_resume(world: World) -> None:
     _, cus, subscription, _ = world.user_on("pro_monthly", days_in=5)
-    # First cancel: the offer, nothing canceled
-    first = world.call("POST", "/billing/subscription/cancel", body={"feedback": "too_expensive"})
+    # First cancel: the reason's offer (the coupon for a customer switching services), nothing canceled
+    first = world.call("POST", "/billing/subscription/cancel", body={"feedback": "switched_service"})
     assert first["statusCode"] == 200, first["body"]
     assert first["json"]["status"] == "offer" and first["json"]["offer"]["percent_off"] == 30
     assert world.subscription(subscription.id).cancel_at_period_end is False

@@ -60,6 +60,13 @@ def test_first_run_creates_the_configuration_with_every_feature_and_stores_its_i
         "too_expensive",
         "unused",
     ]
+    pause = f["subscription_pause"]  # the plans' pause lengths (1, 2 or 3 periods), as months in the portal
+    assert pause["enabled"] and pause["duration"]["type"] == "interval_options"
+    assert [(o["interval"], o["interval_count"]) for o in pause["duration"]["interval_options"]] == [
+        ("month", 1),
+        ("month", 2),
+        ("month", 3),
+    ]
     update = f["subscription_update"]
     assert update["enabled"] and update["proration_behavior"] == "create_prorations"
     assert sorted(update["default_allowed_updates"]) == ["price", "promotion_code", "quantity"]

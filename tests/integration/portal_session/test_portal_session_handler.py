@@ -384,7 +384,7 @@ def test_target_only_with_the_confirm_flow(handler, stripe_env, account, stripe_
         {"flow": "subscription_update_confirm"},
         {"flow": "subscription_update_confirm", "target": {}},
         {"flow": "customer_update"},
-        {"flow": "subscription_pause"},
+        {"flow": "subscription_resume"},
     ):
         assert post(handler, stripe_env.user_sub, body)["statusCode"] == 422, body
     assert sessions(stripe_emulator) == []

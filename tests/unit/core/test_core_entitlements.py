@@ -50,10 +50,16 @@ def test_past_due_within_grace_is_entitled_and_after_grace_is_not():
     assert not after.entitled and after.features == []
 
 
-@pytest.mark.parametrize("status", ["canceled", "unpaid", "incomplete", "incomplete_expired", "paused"])
+@pytest.mark.parametrize("status", ["canceled", "unpaid", "incomplete", "incomplete_expired"])
 def test_other_known_statuses_are_denied(status):
     record = derive_entitlements(sub(status), CATALOG, NOW, grace_period_days=7)
     assert not record.entitled and record.features == [] and record.limits == {}
+
+
+def test_paused_is_denied_but_keeps_the_catalogs_paused_features():
+    record = derive_entitlements(sub("paused"), CATALOG, NOW, grace_period_days=7)
+    assert not record.entitled and record.paused and record.limits == {}
+    assert record.features == CATALOG.paused_features(record.plan)
 
 
 def test_e10_unknown_status_is_denied_with_a_warning_metric():

@@ -46,3 +46,26 @@ def test_a5_non_access_token_is_forbidden(token_use):
 def test_a4_only_sub_identifies_the_caller_not_username_or_custom_claims():
     claims = access_claims("real-sub") | {"custom:customer_id": "cus_evil", "username": "someone-else"}
     assert caller_from_event(http_event("GET", "/billing", claims=claims)).sub == "real-sub"
+
+
+def test_the_customer_claim_of_the_verified_token_names_the_callers_customer():
+    claims = access_claims("abc-123") | {"stripe_customer_id": "cus_Q1w2E3r4"}
+    assert caller_from_event(http_event("GET", "/billing", claims=claims)).customer_id == "cus_Q1w2E3r4"
+    assert caller_from_event(http_event("GET", "/billing", sub="abc-123")).customer_id is None
+
+
+@pytest.mark.parametrize("value", ["", "cus_", "sub_123", "cus_1 OR 1=1", 42, "cus_" + "a" * 251])
+def test_a_malformed_customer_claim_is_ignored(value):
+    claims = access_claims("abc-123") | {"stripe_customer_id": value}
+    assert caller_from_event(http_event("GET", "/billing", claims=claims)).customer_id is None
+
+
+def test_the_customer_comes_only_from_the_claims_never_from_headers_or_query():
+    event = http_event(
+        "GET",
+        "/billing",
+        sub="abc-123",
+        query={"stripe_customer_id": "cus_evil"},
+        headers={"stripe-customer-id": "cus_evil", "x-stripe-customer-id": "cus_evil"},
+    )
+    assert caller_from_event(event).customer_id is None

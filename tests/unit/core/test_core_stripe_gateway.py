@@ -225,3 +225,19 @@ def test_f2_live_key_in_a_local_stage_refuses_to_build_a_client(aws_env):
 def test_secret_is_read_from_secrets_manager(aws_env):
     client = StripeGateway().client()
     assert client._requestor.api_key == "sk_test_aws_env_placeholder"
+
+
+def test_concurrent_first_calls_read_the_stripe_secret_one_at_a_time(aws_env, monkeypatch):
+    """A cold first request's concurrent reads wait for one Secrets Manager call instead of each making one."""
+    gateway = StripeGateway()
+    seen_locked = []
+    real = sg.read_secret
+
+    def read_secret(name, **kwargs):
+        seen_locked.append(gateway._lock.locked())
+        return real(name, **kwargs)
+
+    monkeypatch.setattr(sg, "read_secret", read_secret)
+    clients = gateway.read_concurrently({str(i): gateway.client for i in range(4)})
+    assert len({id(c) for c in clients.values()}) == 1
+    assert seen_locked == [True] * 4, "every secret read happens under the gateway's lock"

@@ -23,7 +23,6 @@ from billing_core.entitlements_api import effective, get_entitlements, has_featu
 from billing_core.errors import DependencyUnavailable
 from billing_core.reconcile import Reconciler
 from pre_token import app as pre_token
-from reconcile import app as reconcile
 
 from admin.reconcile import main
 from tests.helpers import aws as h
@@ -228,31 +227,6 @@ def test_reconcile_repairs_drift_and_reports_it(aws_env: Any, capsys: Any) -> No
     assert '"changed": 1' in capsys.readouterr().out
     assert EntitlementStore(dynamodb=ddb()).get("p_user-2").status == "active"  # type: ignore[union-attr]
     assert main(["--user", "nobody"], reconciler) == 1
-
-
-def test_scheduled_reconcile_raises_on_errors_so_the_dead_letter_queue_sees_them(aws_env: Any) -> None:
-    fake = FakeStripe()
-    h.put_mapping("user-x", "cus_x")
-
-    class Down(FakeStripe):
-        def read(self, customer_id: str, *, check_customer: bool) -> BillingState:
-            raise DependencyUnavailable(operation="subscriptions.list")
-
-    ok = Reconciler(
-        sync=EntitlementSync(reader=fake, store=EntitlementStore(dynamodb=ddb())),
-        directory=CustomerDirectory(dynamodb=ddb()),
-        publisher=RecordingPublisher(),
-        dynamodb=ddb(),
-    )
-    assert reconcile.handler({}, None, ok)["checked"] == 1
-    broken = Reconciler(
-        sync=EntitlementSync(reader=Down(), store=EntitlementStore(dynamodb=ddb())),
-        directory=CustomerDirectory(dynamodb=ddb()),
-        publisher=RecordingPublisher(),
-        dynamodb=ddb(),
-    )
-    with pytest.raises(reconcile.ReconcileFailed):
-        reconcile.handler({}, None, broken)
 
 
 # ------------------------------------------------------------------------------------------- reading

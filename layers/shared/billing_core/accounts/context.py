@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from billing_core.accounts.migration import AccountMigration
 from billing_core.accounts.roles import Permission, RouteRule, allows
@@ -72,7 +73,8 @@ def resolve(
         if member is None:
             raise AccountNotFound()
         role = member.role
-    resolved = Caller(sub=caller.sub, username=caller.username, account_id=account_id, role=role)
+    # ``replace`` keeps the token's claims (``customer_id``, ``token_account``): ``Caller.token_customer_id`` decides.
+    resolved = replace(caller, account_id=account_id, role=role)
     if rule.permission is not None:
         require(resolved, rule.permission)
     return resolved

@@ -59,7 +59,7 @@ class AccountMigration(TableStore):
 
     def legacy_items(self, sub: str) -> list[dict[str, Any]]:
         """The user's billing items from before billing accounts (memberships are not billing items)."""
-        items = self._query_all(user_pk(sub), "migration.query")
+        items = self._query_partition(user_pk(sub), "migration.query")
         return [item for item in items if not item["sk"]["S"].startswith(MEMBERSHIP_PREFIX)]
 
     def migrate(self, sub: str, *, force: bool = False) -> MigrationResult:

@@ -93,6 +93,9 @@ ROUTE_RULES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/billing/subscription/cancel"): _MANAGE,
     ("POST", "/billing/subscription/retention-offer"): _MANAGE,
     ("POST", "/billing/subscription/resume"): _MANAGE,
+    ("POST", "/billing/subscription/resume/preview"): _MANAGE,
+    ("POST", "/billing/subscription/pause/preview"): _MANAGE,
+    ("POST", "/billing/subscription/pause"): _MANAGE,
     ("POST", "/billing/subscription"): _MANAGE,
     # payment_methods
     ("POST", "/billing/payment-methods/setup-intent"): _MANAGE,

@@ -51,6 +51,25 @@ class Price(_Model):
         return self.unit_amount / 12 if self.interval == "year" else float(self.unit_amount)
 
 
+class PauseRules(_Model):
+    """How a plan may be paused (``Plan.pause``): the offered lengths and what stays usable meanwhile."""
+
+    durations: tuple[Annotated[int, Field(ge=1, le=12)], ...] = (1, 2, 3)
+    """Pause lengths offered, in billing periods of the subscription's price (months or years)."""
+    entitlements: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")] = "none"
+    """``none`` (nothing while paused) or the name of one of the catalog's ``feature_sets`` (e.g. read-only)."""
+
+    @model_validator(mode="after")
+    def _durations(self) -> PauseRules:
+        if not self.durations or len(set(self.durations)) != len(self.durations):
+            raise ValueError("pause durations must be distinct and not empty")
+        return self
+
+    @property
+    def longest(self) -> int:
+        return max(self.durations)
+
+
 class Plan(_Model):
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")]
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -66,6 +85,8 @@ class Plan(_Model):
     """What a team invitation does when every seat is taken: ``strict`` refuses it (with the price of one more
     seat); ``auto`` (per-seat plans only) asks an owner or billing admin to buy one more seat after an exact
     preview of it (docs/adr/0010-billing-accounts.md)."""
+    pause: PauseRules | None = None
+    """None: this plan cannot be paused."""
 
     @model_validator(mode="after")
     def _seats(self) -> Plan:
@@ -121,6 +142,47 @@ class RetentionOffer(_Model):
     plans: tuple[str, ...]
 
 
+#: Why a customer cancels: Stripe's ``cancellation_details.feedback`` values, plus ``temporary`` (a break, sent to
+#: Stripe as ``unused``; stripe-python 16 ``SubscriptionCancelParamsCancellationDetails.feedback``).
+CancelReason = Literal[
+    "temporary",
+    "too_expensive",
+    "switched_service",
+    "missing_features",
+    "unused",
+    "customer_service",
+    "low_quality",
+    "too_complex",
+    "other",
+]
+CANCEL_REASONS: tuple[str, ...] = CancelReason.__args__  # type: ignore[attr-defined]
+OfferKind = Literal["pause", "cheaper_plan", "coupon"]
+
+
+class RetentionRule(_Model):
+    """One offer of the cancellation flow, shown for the listed reasons (the first eligible rule wins)."""
+
+    offer: OfferKind
+    reasons: tuple[CancelReason, ...]
+    periods: tuple[Annotated[int, Field(ge=1, le=12)], ...] = ()
+    """``pause``: offer only these of the plan's ``pause.durations`` (empty: all of them)."""
+    plans: tuple[str, ...] = ()
+    """The plans this offer is shown on (empty: every plan; ``coupon`` uses the retention offer's plans)."""
+    once_per_customer: bool = True
+
+    @model_validator(mode="after")
+    def _shape(self) -> RetentionRule:
+        if not self.reasons:
+            raise ValueError(f"retention rule {self.offer} lists no reasons")
+        if self.periods and self.offer != "pause":
+            raise ValueError("periods apply to the pause offer only")
+        return self
+
+
+class Retention(_Model):
+    rules: tuple[RetentionRule, ...]
+
+
 class PlanChange(_Model):
     """One allowed move from a current price to a target price."""
 
@@ -137,6 +199,14 @@ class Catalog(_Model):
     transitions: Transitions = Transitions()
     trial: Trial | None = None
     retention_offer: RetentionOffer | None = None
+    """The coupon offered by the ``coupon`` retention rule (and by the hosted portal's cancel flow)."""
+    feature_sets: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")], tuple[str, ...]] = Field(
+        default_factory=dict
+    )
+    """Named feature sets (e.g. ``read_only``) a paused plan may keep (``PauseRules.entitlements``)."""
+    retention: Retention | None = None
+    """Which offer each cancellation reason gets; without it a ``retention_offer`` alone is offered for every
+    reason (catalogs written before the rules existed keep their behaviour)."""
 
     @model_validator(mode="after")
     def _unique(self) -> Catalog:
@@ -155,7 +225,35 @@ class Catalog(_Model):
         ):
             if ref not in known:
                 raise ValueError(f"unknown plan {ref!r} referenced")
+        for plan in self.plans:
+            name = plan.pause.entitlements if plan.pause else "none"
+            if name != "none" and name not in self.feature_sets:
+                raise ValueError(f"plan {plan.id}: unknown pause feature set {name!r}")
+        for rule in self.retention.rules if self.retention else ():
+            for ref in rule.plans:
+                if ref not in known:
+                    raise ValueError(f"unknown plan {ref!r} referenced")
+            if rule.offer == "coupon" and self.retention_offer is None:
+                raise ValueError("a coupon retention rule needs the catalog's retention_offer")
+        offers = [rule.offer for rule in self.retention.rules] if self.retention else []
+        if len(set(offers)) != len(offers):
+            raise ValueError("each retention offer may appear in one rule only")
         return self
+
+    @property
+    def retention_rules(self) -> tuple[RetentionRule, ...]:
+        """The rules in order; a catalog with only ``retention_offer`` offers its coupon for every reason."""
+        if self.retention is not None:
+            return self.retention.rules
+        if self.retention_offer is None:
+            return ()
+        return (
+            RetentionRule(
+                offer="coupon",
+                reasons=CANCEL_REASONS,  # type: ignore[arg-type]
+                once_per_customer=self.retention_offer.once_per_customer,
+            ),
+        )
 
     # -- lookups -------------------------------------------------------------------------------
     def plan(self, plan_id: str) -> Plan | None:
@@ -179,6 +277,12 @@ class Catalog(_Model):
     @property
     def lookup_keys(self) -> tuple[str, ...]:
         return tuple(price.lookup_key for plan in self.plans for price in plan.prices)
+
+    def paused_features(self, plan_id: str | None) -> list[str]:
+        """What a paused subscription to ``plan_id`` keeps (``pause.entitlements``): nothing, or a named set."""
+        plan = self.plan(plan_id) if plan_id else None
+        name = plan.pause.entitlements if plan and plan.pause else "none"
+        return list(self.feature_sets.get(name, ())) if name != "none" else []
 
     def trial_days(self, plan_id: str) -> int | None:
         return self.trial.days if self.trial and plan_id in self.trial.plans else None

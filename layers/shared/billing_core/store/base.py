@@ -205,7 +205,7 @@ class TableStore:
         )
         return [dict(item) for item in response.get("Items", [])]
 
-    def _query_all(self, pk: str, operation: str) -> Iterator[dict[str, Any]]:
+    def _query_partition(self, pk: str, operation: str) -> Iterator[dict[str, Any]]:
         """Every item of one partition, page after page (migrations and admin commands)."""
         request: dict[str, Any] = {
             "TableName": self.table,
@@ -225,6 +225,34 @@ class TableStore:
         request: dict[str, Any] = {"TableName": self.table, **params}
         while True:
             page = self._call(operation, lambda c: c.scan(**request))
+            yield from (dict(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _scan_page(
+        self, operation: str, start: Mapping[str, Any] | None, limit: int, **params: Any
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of a (filtered) Scan from ``start``: the items and the key to continue from (None at the end).
+
+        ``limit`` bounds the items DynamoDB reads for the page (before the filter), so a page may hold fewer."""
+        request: dict[str, Any] = {"TableName": self.table, "Limit": limit, **params}
+        if start:
+            request["ExclusiveStartKey"] = dict(start)
+        page = self._call(operation, lambda c: c.scan(**request))
+        following = page.get("LastEvaluatedKey")
+        return [dict(item) for item in page.get("Items", [])], (dict(following) if following else None)
+
+    def _query_all(self, pk: str, sk_prefix: str, operation: str) -> Iterator[dict[str, Any]]:
+        """Every item of one partition whose sort key starts with ``sk_prefix``, page after page."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call(operation, lambda c: c.query(**request))
             yield from (dict(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return

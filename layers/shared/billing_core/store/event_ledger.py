@@ -16,6 +16,9 @@ States of one event::
   makes the event retryable anyway. It keeps domain events that could not be published, so the retry
   publishes them even though the entitlement record no longer changes.
 * Items expire (TTL ``expires_at``) after 30 days, the period Stripe keeps events.
+* ``first_seen`` is when a delivery of the event first reached us (kept across retries): the change the event
+  reports happened before it, so a record re-derived from reads that began after it already reflects the event
+  (the webhook then skips its own Stripe read: ADR 0001).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class Claim:
     attempts: int = 0
     pending_events: list[DomainEvent] = field(default_factory=list)
     event_type: str = ""
+    first_seen: float = 0.0
+    """Epoch seconds of the first delivery that reached us (this one, or an earlier failed attempt's)."""
 
 
 class EventLedger(TableStore):
@@ -63,9 +68,13 @@ class EventLedger(TableStore):
         super().__init__(table_name, dynamodb, clock)
         self.lease_s = lease_s
 
-    def claim(self, event_id: str, event_type: str) -> Claim:
-        """Take the event for processing, or say it is done / being processed elsewhere."""
+    def claim(self, event_id: str, event_type: str, seen: float | None = None) -> Claim:
+        """Take the event for processing, or say it is done / being processed elsewhere.
+
+        ``seen``: when this delivery arrived, on the clock that versions entitlement records (the caller's
+        ``EntitlementSync.clock``); the ledger's own clock by default."""
         now = int(self.clock())
+        seen = self.clock() if seen is None else seen
         owner = uuid.uuid4().hex
         try:
             response = self._put(
@@ -73,6 +82,7 @@ class EventLedger(TableStore):
                     **key(event_pk(event_id), SK),
                     "status": {"S": IN_PROGRESS},
                     "owner": {"S": owner},
+                    "first_seen": {"N": f"{seen:.3f}"},
                     "lease_until": {"N": str(now + self.lease_s)},
                     "event_type": {"S": event_type[:100]},
                     TTL_ATTRIBUTE: {"N": str(now + TTL_S)},
@@ -96,7 +106,15 @@ class EventLedger(TableStore):
         pending = [DomainEvent.from_dict(d) for d in json.loads(old.get("pending_events", {}).get("S", "[]"))]
         if attempts > 1:
             count("WebhookRetried")
-        return Claim("claimed", owner=owner, attempts=attempts, pending_events=pending, event_type=event_type)
+        first_seen = min(seen, float(old.get("first_seen", {}).get("N", seen)))
+        return Claim(
+            "claimed",
+            owner=owner,
+            attempts=attempts,
+            pending_events=pending,
+            event_type=event_type,
+            first_seen=first_seen,
+        )
 
     def _finish(self, event_id: str, claim: Claim, status: str, extra: dict[str, Any]) -> dict[str, Any]:
         """The item that replaces the one we own."""
@@ -107,6 +125,7 @@ class EventLedger(TableStore):
             "owner": {"S": claim.owner},
             "event_type": {"S": claim.event_type[:100]},
             "attempts": {"N": str(claim.attempts)},
+            "first_seen": {"N": f"{claim.first_seen:.3f}"},
             TTL_ATTRIBUTE: {"N": str(now + TTL_S)},
             **extra,
         }

@@ -15,12 +15,18 @@ pk                           sk                                what
 ``ACCOUNT#<id>``             ``AUDIT#<iso time>#<action>``     one audit entry, TTL ``expires_at`` (audit)
 ``ACCOUNT#<id>``             ``PREVIEW#<preview id>``          a plan-change preview, TTL (plan_change)
 ``ACCOUNT#<id>``             ``OFFER#<offer id>``              the retention offer was taken (retention_offer)
+``ACCOUNT#<id>``             ``RETENTION#flow``                the latest cancellation flow (retention.steps)
+``RETENTION#<yyyy-mm-dd>``   ``STEP#<flow id>#<step key>``     one step of a cancellation flow, by the flow's
+                                                               start day, TTL (retention.steps)
 ``ACCOUNT#<id>``             ``LOCK#subscription``             the subscription lease, TTL (plan_change)
 ``USER#<sub>``               ``CUSTOMER`` ...                  before billing accounts: the same items under the
                                                                user; moved by ``billing_core.accounts.migration``
 ``CUSTOMER#<cus_id>``        ``USER``                          before billing accounts: the reverse lookup
 ``EVENT#<evt_id>``           ``EVENT``                         the webhook ledger, TTL (event_ledger)
 ``CONFIG#portal``            ``CONFIG``                        the portal configuration id (portal_config)
+``RECONCILE#<run id>``       ``RUN``                           a reconcile run: cursor, batches (reconcile_run)
+``RECONCILE#<run id>``       ``BATCH#<n>``                     one batch done, its counts, TTL (reconcile_run)
+``RECONCILE#<run id>``       ``RETRY#<account id>``            a customer retried alone, TTL (reconcile_run)
 ===========================  ================================  ==========================================
 """
 
@@ -44,6 +50,11 @@ LOCK_SK = "LOCK#subscription"
 EVENT_SK = "EVENT"
 PORTAL_CONFIG_PK = "CONFIG#portal"
 PORTAL_CONFIG_SK = "CONFIG"
+RETENTION_FLOW_SK = "RETENTION#flow"
+RETENTION_STEP_PREFIX = "STEP#"
+RUN_SK = "RUN"
+BATCH_PREFIX = "BATCH#"
+RETRY_PREFIX = "RETRY#"
 
 
 def user_pk(sub: str) -> str:
@@ -78,6 +89,18 @@ def event_pk(event_id: str) -> str:
     return f"EVENT#{event_id}"
 
 
+def reconcile_pk(run_id: str) -> str:
+    return f"RECONCILE#{run_id}"
+
+
+def batch_sk(number: int) -> str:
+    return f"{BATCH_PREFIX}{number:07d}"
+
+
+def retry_sk(account_id: str) -> str:
+    return f"{RETRY_PREFIX}{account_id}"
+
+
 def audit_sk(iso_time: str, action: str) -> str:
     return f"{AUDIT_PREFIX}{iso_time}#{action}"
 
@@ -88,6 +111,15 @@ def preview_sk(preview_id: str) -> str:
 
 def offer_sk(offer_id: str) -> str:
     return f"OFFER#{offer_id}"
+
+
+def retention_day_pk(day: str) -> str:
+    """``day`` is an ISO date (``YYYY-MM-DD``, UTC): the day the flow started."""
+    return f"RETENTION#{day}"
+
+
+def retention_step_sk(flow_id: str, step_key: str) -> str:
+    return f"{RETENTION_STEP_PREFIX}{flow_id}#{step_key}"
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

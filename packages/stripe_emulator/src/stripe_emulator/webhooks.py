@@ -4,7 +4,8 @@ One `Deliverer` per backend (`deliverer(b)`), attached as an event listener when
 thread starts with the first delivery and stops with `EmulatorServer.stop()` (via `b.extra["_stop_hooks"]`).
 
 Options (tests set them on `deliverer(b)`, or over HTTP with `POST /_emulator/webhooks`):
-- `backoff_s` (first retry delay, doubling) and `max_attempts`: a non-2xx answer or a connection error is retried;
+- `backoff_s` (first retry delay, doubling, at most `max_backoff_s` when set) and `max_attempts`: a non-2xx
+  answer or a connection error is retried;
   after the last attempt the event counts as failed (`GET /v1/events?delivery_success=false`).
 - `shuffle_window_s`: deliver out of order — each delivery waits a random 0..window before its first attempt.
 - `duplicate_rate`: probability that an event is delivered a second time (at-least-once delivery).
@@ -12,6 +13,9 @@ Options (tests set them on `deliverer(b)`, or over HTTP with `POST /_emulator/we
   nothing is pending (retries included).
 - `synchronous`: first attempts happen in the request thread after the handler returns (before the API response
   is sent), so a test sees the webhook handled when the call returns; retries stay on the worker.
+- `concurrency`: worker threads delivering at once (default 1; Stripe itself sends many deliveries in parallel).
+- `transport`: a callable `(url, body, headers) -> HTTP status` used instead of an HTTP POST (load tests call the
+  receiving handler in-process); an `OSError` it raises counts as a connection error, retried like one.
 `log` records every attempt: dicts {event, endpoint, attempt, status, error, duplicate}.
 Each body is the event rendered at the endpoint's `api_version` (`api_versions.event_for_version`).
 """
@@ -68,7 +72,7 @@ class Deliverer:
         self.cond = threading.Condition()
         self._seq = itertools.count()
         self._rng = random.Random()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._stopped = False
         self._in_progress = 0
         self._generation = 0
@@ -87,6 +91,9 @@ class Deliverer:
             self.duplicate_rate = 0.0
             self.paused = False
             self.synchronous = False
+            self.concurrency = 1
+            self.max_backoff_s: float | None = None
+            self.transport: Any = None
             self.log: list[dict[str, Any]] = []
             self.cond.notify_all()
 
@@ -99,6 +106,8 @@ class Deliverer:
                 ("timeout_s", float),
                 ("shuffle_window_s", float),
                 ("duplicate_rate", float),
+                ("concurrency", int),
+                ("max_backoff_s", float),
             ):
                 if key in spec:
                     setattr(self, key, cast(spec[key]))
@@ -120,6 +129,7 @@ class Deliverer:
             "duplicate_rate": self.duplicate_rate,
             "paused": self.paused,
             "synchronous": self.synchronous,
+            "concurrency": self.concurrency,
             "pending": len(self.queue) + len(self.sync_pending) + self._in_progress,
         }
 
@@ -181,17 +191,19 @@ class Deliverer:
     # --- worker ------------------------------------------------------------------------------------------------
 
     def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
+        self._threads = [t for t in self._threads if t.is_alive()]
+        while len(self._threads) < max(1, self.concurrency):
             self._stopped = False
-            self._thread = threading.Thread(target=self._run, name="stripe-emulator-webhooks", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="stripe-emulator-webhooks", daemon=True)
+            self._threads.append(thread)
+            thread.start()
 
     def stop(self) -> None:
         with self.cond:
             self._stopped = True
             self.cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _run(self) -> None:
         while True:
@@ -205,6 +217,11 @@ class Deliverer:
                     else:
                         self.cond.wait(1.0)
                 if self._stopped:
+                    return
+                me = threading.current_thread()
+                if me in self._threads and self._threads.index(me) >= max(1, self.concurrency):
+                    self._threads.remove(me)  # concurrency lowered (or reset): an extra worker leaves the job
+                    self.cond.notify_all()
                     return
                 job = heapq.heappop(self.queue)
                 self._in_progress += 1
@@ -231,20 +248,19 @@ class Deliverer:
             url, secret = ep["url"], ep["_secret"]
         status: int | None = None
         error: str | None = None
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Stripe-Signature": sign_payload(body, secret),
+            "Cache-Control": "no-cache",
+        }
         try:
-            req = urllib.request.Request(
-                url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    "User-Agent": USER_AGENT,
-                    "Stripe-Signature": sign_payload(body, secret),
-                    "Cache-Control": "no-cache",
-                },
-            )
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310 - test endpoint URL
-                status = resp.status
+            if self.transport is not None:
+                status = int(self.transport(url, body, headers))
+            else:
+                req = urllib.request.Request(url, data=body, method="POST", headers=headers)
+                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310 - test endpoint URL
+                    status = resp.status
         except urllib.error.HTTPError as exc:
             status = exc.code
         except (OSError, ValueError) as exc:
@@ -267,6 +283,8 @@ class Deliverer:
             retry = not ok and job.attempt < self.max_attempts
             if retry:
                 delay = self.backoff_s * (2 ** (job.attempt - 1))
+                if self.max_backoff_s is not None:
+                    delay = min(delay, self.max_backoff_s)
                 heapq.heappush(
                     self.queue,
                     _Job(

@@ -14,7 +14,7 @@ from typing import Any
 from ..backend import Backend
 from ..errors import invalid_request, resource_missing
 from ..router import Request
-from .customers import match_created, merge_metadata, render_with
+from .common import match_created, merge_metadata, render_with
 
 
 def _refresh(b: Backend, coupon: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Customers: create, retrieve, update, delete, list, search; plus helpers the other resource modules share.
+"""Customers: create, retrieve, update, delete, list (search is `customer_search.py`, shared helpers `common.py`).
 
 A deleted customer stays in the store as Stripe's stub `{"id", "object": "customer", "deleted": true}` (retrieve
 answers it with 200, as Stripe does); `live_customer()` treats it as missing, which is what every other endpoint
@@ -9,92 +9,15 @@ a callable `(b, customer_id, request_id)` to `CUSTOMER_DELETE_HOOKS`.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..backend import Backend
-from ..errors import invalid_request, resource_missing
+from ..errors import invalid_request
 from ..router import Request
+from .common import address, diff_previous, live_customer, match_created, merge_metadata, render_with
 
 CUSTOMER_DELETE_HOOKS: list[Callable[[Backend, str, str | None], None]] = []
-
-_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
-
-
-# --- helpers shared by the resource modules ----------------------------------------------------------------------
-
-
-def merge_metadata(current: dict[str, Any] | None, update: Any) -> dict[str, Any]:
-    """Stripe's metadata update: keys merge, a key set to "" is removed, metadata="" clears everything."""
-    if update == "":
-        return {}
-    out = dict(current or {})
-    if not isinstance(update, dict):
-        raise invalid_request("Invalid object", param="metadata")
-    for k, v in update.items():
-        if len(k) > 40:
-            raise invalid_request("Metadata keys can have up to 40 characters.", param=f"metadata[{k}]")
-        if v in ("", None):
-            out.pop(k, None)
-        else:
-            if len(str(v)) > 500:
-                raise invalid_request("Metadata values can have up to 500 characters.", param=f"metadata[{k}]")
-            out[k] = str(v)
-    if len(out) > 50:
-        raise invalid_request("Metadata can have up to 50 keys.", param="metadata")
-    return out
-
-
-def match_created(created: int, flt: Any) -> bool:
-    """The `created` list filter: an exact int or {gt, gte, lt, lte}."""
-    if flt in (None, ""):
-        return True
-    if not isinstance(flt, dict):
-        return created == int(flt)
-    ops = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
-    return all(ops[k](created, int(v)) for k, v in flt.items() if k in ops)
-
-
-def diff_previous(before: Any, after: Any) -> dict[str, Any]:
-    """`data.previous_attributes`: the earlier values of the keys that changed (nested hashes diffed too)."""
-    out: dict[str, Any] = {}
-    for key in set(before) | set(after):
-        if key.startswith("_"):
-            continue
-        old, new = before.get(key), after.get(key)
-        if old == new:
-            continue
-        if isinstance(old, dict) and isinstance(new, dict) and key != "metadata_full":
-            out[key] = diff_previous(old, new)
-        else:
-            out[key] = copy.deepcopy(old)
-    return out
-
-
-def address(value: Any) -> dict[str, Any] | None:
-    if value in (None, ""):
-        return None
-    return {k: value.get(k) for k in _ADDRESS_KEYS}
-
-
-def render_with(
-    b: Backend, obj: dict[str, Any], expand: Iterable[str], includable: dict[str, Callable[[], Any]]
-) -> dict[str, Any]:
-    """`b.render` for objects with include-only fields (present only when named in `expand`)."""
-    expand = list(expand)
-    extra = {name: make() for name, make in includable.items() if any(e.split(".")[0] == name for e in expand)}
-    if not extra:
-        return b.render(obj, expand)
-    return b.render(obj | extra, expand)
-
-
-def live_customer(b: Backend, cus_id: Any, param: str = "customer") -> dict[str, Any]:
-    """The customer, or 404 `resource_missing` (a deleted customer is missing for every other purpose)."""
-    cus = b.get(cus_id, "customer", param=param)
-    if cus.get("deleted"):
-        raise resource_missing("customer", str(cus_id), param)
-    return cus
 
 
 # --- model -------------------------------------------------------------------------------------------------------
@@ -329,115 +252,12 @@ def list_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
     return b.list_response(b.all("customer", where=keep), params, "/v1/customers", params.get("expand") or [])
 
 
-# --- search -------------------------------------------------------------------------------------------------------
-
-_CLAUSE = re.compile(
-    r"\s*(?:(?P<meta>metadata\[\s*(?P<q>['\"])(?P<mkey>.*?)(?P=q)\s*\])|(?P<field>[a-z_]+))\s*(?P<op>:|~|>=|<=|>|<)\s*"
-    r"(?P<vq>['\"])(?P<value>.*?)(?P=vq)\s*",
-)
-_SEARCH_FIELDS = ("email", "name", "phone", "created", "metadata")
-
-
-def _parse_query(query: str) -> tuple[list[tuple[str | None, str, str, str, bool]], str]:
-    """Clauses (metadata key or None, field, op, value, negated) and the combinator ("AND" / "OR")."""
-    if not query.strip():
-        raise invalid_request("The query must not be empty.", param="query")
-    clauses: list[tuple[str | None, str, str, str, bool]] = []
-    joins: set[str] = set()
-    pos = 0
-    while True:
-        negated = False
-        if query[pos:].lstrip().startswith("-"):
-            pos = query.index("-", pos) + 1
-            negated = True
-        m = _CLAUSE.match(query, pos)
-        if not m:
-            raise invalid_request(
-                f"We were unable to parse your search query. Try using the format `metadata['key']:'value'` or "
-                f"`email:'value'`. Query: {query}",
-                param="query",
-            )
-        field = "metadata" if m.group("meta") else m.group("field")
-        if field not in _SEARCH_FIELDS:
-            raise invalid_request(f"Field `{field}` is an unsupported search field for customers.", param="query")
-        clauses.append((m.group("mkey"), field, m.group("op"), m.group("value"), negated))
-        pos = m.end()
-        if pos >= len(query):
-            break
-        j = re.match(r"(AND|OR)\s+", query[pos:])
-        if not j:
-            raise invalid_request("We were unable to parse your search query.", param="query")
-        joins.add(j.group(1))
-        pos += j.end()
-    if len(joins) > 1:
-        raise invalid_request("Queries cannot combine AND and OR.", param="query")
-    if len(clauses) > 10:
-        raise invalid_request("Queries can have at most 10 clauses.", param="query")
-    return clauses, (joins.pop() if joins else "AND")
-
-
-def _clause_matches(cus: dict[str, Any], clause: tuple[str | None, str, str, str, bool]) -> bool:
-    mkey, field, op, value, negated = clause
-    if field == "metadata":
-        actual: Any = (cus.get("metadata") or {}).get(mkey or "")
-    else:
-        actual = cus.get(field)
-    if field == "created":
-        v = int(value)
-        c = int(actual)
-        ok = {":": c == v, ">": c > v, "<": c < v, ">=": c >= v, "<=": c <= v}.get(op, False)
-    elif actual is None:
-        ok = False
-    elif op == "~":
-        ok = value.lower() in str(actual).lower()
-    elif op == ":":
-        ok = str(actual).lower() == value.lower() if field in ("email", "name") else str(actual) == value
-    else:
-        ok = False
-    return ok != negated
-
-
-def search_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
-    clauses, join = _parse_query(params.get("query") or "")
-    combine = all if join == "AND" else any
-
-    def keep(c: dict[str, Any]) -> bool:
-        return not c.get("deleted") and combine(_clause_matches(c, cl) for cl in clauses)
-
-    objs = b.all("customer", where=keep)
-    limit = int(params.get("limit") or 10)
-    if not 1 <= limit <= 100:
-        raise invalid_request("Invalid limit: must be between 1 and 100", param="limit")
-    start = 0
-    page_token = params.get("page")
-    if page_token:
-        try:
-            start = int(str(page_token).removeprefix("page_"))
-        except ValueError:
-            raise invalid_request("Invalid page token.", param="page") from None
-    window = objs[start : start + limit]
-    has_more = start + limit < len(objs)
-    expand = [e[5:] for e in (params.get("expand") or []) if e.startswith("data.")]
-    return {
-        "object": "search_result",
-        "data": [render_customer(b, c, expand) for c in window],
-        "has_more": has_more,
-        "next_page": f"page_{start + limit}" if has_more else None,
-        "url": "/v1/customers/search",
-    }
-
-
 # --- endpoint handlers (listed in routes.py) ------------------------------------------------------------------------
 
 
 def _create(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         return render_customer(b, create_customer(b, req.params, req.request_id), req.expand)
-
-
-def _search(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return search_customers(b, req.params)
 
 
 def _retrieve(b: Backend, req: Request) -> dict[str, Any]:

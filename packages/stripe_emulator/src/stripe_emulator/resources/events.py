@@ -9,7 +9,7 @@ from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request
 from ..webhooks import delivery_succeeded
-from .customers import match_created
+from .common import match_created
 
 
 def list_events(b: Backend, params: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 from ..backend import Backend
 from ..errors import StripeAPIError, card_error, invalid_request
 from ..router import Request
-from .customers import diff_previous, live_customer, merge_metadata
+from .common import diff_previous, live_customer, merge_metadata
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request
-from .customers import diff_previous, match_created, merge_metadata, render_with
+from .common import diff_previous, match_created, merge_metadata, render_with
 
 _MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
 

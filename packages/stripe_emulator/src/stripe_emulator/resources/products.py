@@ -8,7 +8,7 @@ from typing import Any
 from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request
-from .customers import diff_previous, match_created, merge_metadata
+from .common import diff_previous, match_created, merge_metadata
 from .prices import create_price
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request
+from .common import diff_previous, live_customer, match_created, merge_metadata
 from .coupons import coupon_valid, get_coupon, redeem_coupon
-from .customers import diff_previous, live_customer, match_created, merge_metadata
 
 
 def _restrictions(value: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
 from ..router import RawResponse, Request
 from ..wire import schema_for, validate
-from .customers import live_customer, match_created, merge_metadata
+from .common import live_customer, match_created, merge_metadata
 from .payment_methods import attach_payment_method, decline_details, refuses_setup, resolve_payment_method
 
 _AUTH_FAILURE = {

@@ -15,7 +15,7 @@ from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request, resource_missing
 from ..router import Request
 from ..wire import schema_for
-from .customers import live_customer
+from .common import live_customer
 
 VERIFY_DELAY_S = 1.0
 VERIFIED_TYPES = frozenset({"eu_vat", "gb_vat", "au_abn"})

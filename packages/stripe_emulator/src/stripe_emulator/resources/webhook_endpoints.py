@@ -15,7 +15,7 @@ from ..backend import Backend
 from ..errors import invalid_request
 from ..router import Request
 from ..webhooks import deliverer
-from .customers import merge_metadata
+from .common import merge_metadata
 
 MAX_ENDPOINTS = 16
 

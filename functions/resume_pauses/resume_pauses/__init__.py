@@ -1,0 +1,1 @@
+"""The hourly automatic resume of paused subscriptions whose resume date has passed."""
