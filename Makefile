@@ -11,7 +11,7 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast storm soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config migrate-billing-mode retention-report flake-check reliability-index check-branding web-headers web-deploy
+	sync-catalog portal-config migrate-accounts migrate-billing-mode retention-report flake-check reliability-index check-branding web-headers web-deploy
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
@@ -27,6 +27,7 @@ help:
 	@echo "make deploy    sam deploy (ENV=default|prod)"
 	@echo "make check-branding   validate a branding file and its WCAG AA contrast (BRANDING=path, default: branding.json beside the catalog)"
 	@echo "make sync-catalog   Stripe products/prices/coupon from the catalog (ARGS=--dry-run to only print the plan)"
+	@echo "make migrate-accounts  move billing items from before billing accounts to personal accounts (ARGS=--dry-run)"
 	@echo "make portal-config  create/update the Stripe portal configuration and store its id (after sync-catalog)"
 	@echo "make migrate-billing-mode   list classic-mode subscriptions (they cannot be paused); ARGS=--apply migrates them to flexible"
 	@echo "make retention-report [SINCE=YYYY-MM-DD]  the cancellation flow per reason and offer, from recorded steps"
@@ -131,6 +132,9 @@ web-headers: venv
 # portal-config also TABLE_NAME, APP_BASE_URL, RETURN_PATH_PREFIXES and the PORTAL_* business profile links.
 sync-catalog: venv
 	PYTHONPATH=layers/shared $(RUN) python -m admin.catalog_sync $(ARGS)
+
+migrate-accounts: venv
+	PYTHONPATH=layers/shared $(RUN) python -m admin.accounts_migrate --all $(ARGS)
 
 portal-config: venv
 	PYTHONPATH=layers/shared $(RUN) python -m admin.portal_config $(ARGS)

@@ -14,12 +14,16 @@
   - `business-seats`: per-seat Business, 5 seats;
   - `paused`: Pro monthly on a test clock, paused ten days into its period as the product pauses (the unused
     time credited to the balance, `billing_core.pause.PAUSE_PARAMS`) with its resume date a month later;
-  - `no-customer`: a Cognito user only (no Stripe customer, no mapping).
+  - `no-customer`: a Cognito user only (no Stripe customer, no mapping);
+  - a team on per-seat Business (5 seats) with `team-owner`, `team-billing-admin` and `team-member` (their
+    `demo_users` entries also carry `role`, `account_id` and `sub`) and one pending invitation
+    (`team-invitee@example.com`, holding a seat: 4 of 5 used).
 * Subscriptions are created in flexible billing mode (`billing_mode[type]=flexible`, Stripe's default
   `proration_discounts=included`), as the product creates them, so they can be paused.
-* Every customer carries `metadata.user_sub`; the mapping items (`USER#<sub>`/`CUSTOMER` and
-  `CUSTOMER#<id>`/`USER`) are written in one transaction with the shape `billing_core.directory` uses, and the
-  entitlement record is stored as the webhook would store it (`billing_core.entitlements`).
+* Every personal customer carries `metadata.user_sub` (the team's: `metadata.billing_account`); the mapping items
+  (`ACCOUNT#<id>`/`CUSTOMER` and `CUSTOMER#<id>`/`ACCOUNT`) are written in one transaction with the shape
+  `billing_core.directory` uses, and the entitlement record is stored as the webhook would store it
+  (`billing_core.entitlements`), on each user's personal account (`p_<sub>`) or the team's account.
 """
 
 from __future__ import annotations
@@ -171,20 +175,27 @@ def _monthly_steps(start: int, end: int) -> list[int]:
 
 
 def _link(ctx: SeedContext, sub: str, customer_id: str) -> None:
-    """The two mapping items, written by the core's `link_customer` (the shape `billing_core.directory` uses).
+    """The personal account's two mapping items, written by the core's `link_customer` (the shape
+    `billing_core.directory` uses).
 
     The webhook may have linked them first (the customer carries `metadata.user_sub` and the emulator delivers
     `customer.created`/`customer.updated` to the stack's webhook): the same mapping already there is fine."""
+    from billing_core.identity import personal_account_id
+
+    _link_account(ctx, personal_account_id(sub), customer_id)
+
+
+def _link_account(ctx: SeedContext, account_id: str, customer_id: str) -> None:
     from billing_core.entitlement_sync import link_customer
 
     outcome = link_customer(
-        sub, customer_id, table=ctx.table_name, dynamodb=aws.client("dynamodb", ctx.aws_endpoint, ctx.region)
+        account_id, customer_id, table=ctx.table_name, dynamodb=aws.client("dynamodb", ctx.aws_endpoint, ctx.region)
     )
     if outcome not in ("linked", "exists"):
-        raise SeedError(f"mapping {sub} <-> {customer_id}: {outcome}")
+        raise SeedError(f"mapping {account_id} <-> {customer_id}: {outcome}")
 
 
-def _store_entitlements(ctx: SeedContext, sub: str, subscription_id: str) -> str:
+def _store_entitlements(ctx: SeedContext, account_id: str, subscription_id: str) -> str:
     """Store the entitlement record the webhook would have written for the subscription's current state."""
     from billing_core.catalog import get_catalog
     from billing_core.entitlements import EntitlementStore, derive_entitlements
@@ -203,7 +214,8 @@ def _store_entitlements(ctx: SeedContext, sub: str, subscription_id: str) -> str
         past_due_since=past_due_since,
         version=int(time.time()),
     )
-    EntitlementStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region)).put_if_newer(sub, record)
+    store = EntitlementStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region))
+    store.put_if_newer(account_id, record)
     return str(subscription.status)
 
 
@@ -269,6 +281,59 @@ def _business_seats(ctx: SeedContext, user: DemoUser, sub: str) -> str:
     return str(subscription.id)
 
 
+#: The seeded team: (scenario, name, role). The owner creates it; the others joined by invitation.
+TEAM_USERS: tuple[tuple[str, str, str], ...] = (
+    ("team-owner", "Olga Owner", "owner"),
+    ("team-billing-admin", "Bill Admin", "billing_admin"),
+    ("team-member", "Mia Member", "member"),
+)
+TEAM_NAME = "Acme Team"
+TEAM_INVITEE = f"team-invitee@{DEMO_DOMAIN}"
+
+
+def _seed_team(ctx: SeedContext) -> list[dict[str, Any]]:
+    """A team on per-seat Business (5 seats): owner, billing admin, member and one pending invitation."""
+    from billing_core.accounts.invitations import InvitationStore
+
+    store = InvitationStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region))
+    account_id = store.new_team_id()
+    subs: dict[str, str] = {}
+    for scenario, name, _ in TEAM_USERS:
+        username = f"{scenario}@{DEMO_DOMAIN}"
+        subs[scenario] = aws.create_user(ctx.aws_endpoint, ctx.user_pool_id, username, DEMO_PASSWORD, name, ctx.region)
+    owner_scenario = TEAM_USERS[0][0]
+    store.create_team(account_id, TEAM_NAME, subs[owner_scenario], f"{owner_scenario}@{DEMO_DOMAIN}")
+    for scenario, _, role in TEAM_USERS[1:]:
+        email = f"{scenario}@{DEMO_DOMAIN}"
+        invitation, _token = store.invite(account_id, email, role, subs[owner_scenario], None)
+        store.accept(account_id, invitation, subs[scenario], email, TEAM_NAME)
+    cus = ctx.stripe.v1.customers.create(
+        params={
+            "name": TEAM_NAME,
+            "email": f"{owner_scenario}@{DEMO_DOMAIN}",
+            "metadata": {"billing_account": account_id, "demo_scenario": "team"},
+        }  # fmt: skip
+    ).id
+    _card(ctx, cus, "pm_card_visa", default=True)
+    subscription = _subscribe(ctx, cus, "business_seat_monthly", quantity=5)
+    _link_account(ctx, account_id, cus)
+    status = _store_entitlements(ctx, account_id, str(subscription.id))
+    if status != "active":
+        raise SeedError(f"team: subscription is {status!r}, expected 'active'")
+    store.invite(account_id, TEAM_INVITEE, "member", subs[owner_scenario], 5)  # pending: 4 of 5 seats used
+    return [
+        {
+            "username": f"{scenario}@{DEMO_DOMAIN}",
+            "password": DEMO_PASSWORD,
+            "scenario": scenario,
+            "role": role,
+            "account_id": account_id,
+            "sub": subs[scenario],
+        }
+        for scenario, _, role in TEAM_USERS
+    ]
+
+
 def _paused(ctx: SeedContext, user: DemoUser, sub: str) -> str:
     from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata
 
@@ -304,7 +369,7 @@ def _seed_user(ctx: SeedContext, user: DemoUser) -> dict[str, Any]:
     if scenario is None:
         return entry
     subscription_id = scenario(ctx, user, sub)
-    status = _store_entitlements(ctx, sub, subscription_id)
+    status = _store_entitlements(ctx, f"p_{sub}", subscription_id)
     if status != user.expect_status:
         raise SeedError(f"{user.scenario}: subscription is {status!r}, expected {user.expect_status!r}")
     return entry
@@ -320,6 +385,7 @@ def seed(
     user_pool_id: str,
     web_url: str,
     users: tuple[DemoUser, ...] = DEMO_USERS,
+    with_team: bool = True,
 ) -> list[dict[str, Any]]:
     """Seed everything; returns the `demo_users` entries of stack.json. Scenarios run in parallel, and with them
     the portal configuration (it needs only the catalog)."""
@@ -340,6 +406,9 @@ def seed(
             table_name=table_name,
             web_url=web_url,
         )
+        team = pool.submit(_seed_team, ctx) if with_team else None
         entries = list(pool.map(lambda u: _seed_user(ctx, u), users))
         portal.result()
+        if team is not None:
+            entries += team.result()
     return entries

@@ -45,7 +45,7 @@ def _sub(token: str) -> str:
 
 def _mapping(dynamodb: Any, stack: dict[str, Any], sub: str) -> str | None:
     item = dynamodb.get_item(
-        TableName=stack["table_name"], Key={"pk": {"S": f"USER#{sub}"}, "sk": {"S": "CUSTOMER"}}
+        TableName=stack["table_name"], Key={"pk": {"S": f"ACCOUNT#p_{sub}"}, "sk": {"S": "CUSTOMER"}}
     ).get("Item")
     return item["customer_id"]["S"] if item else None
 
@@ -298,6 +298,39 @@ def test_cors_headers_on_the_actual_request(stack: dict[str, Any], tokens: dict[
     assert "access-control-allow-origin" not in evil.headers
 
 
+# ------------------------------------------------------------------------------------------------ the team
+def _team_user(stack: dict[str, Any], scenario: str) -> dict[str, Any]:
+    return next(u for u in stack["demo_users"] if u["scenario"] == scenario)
+
+
+def test_the_seeded_team_pays_for_five_business_seats_and_uses_four(
+    stack: dict[str, Any], tokens: dict[str, dict[str, str]]
+) -> None:
+    owner = _team_user(stack, "team-owner")
+    team = owner["account_id"]
+    overview = _get(stack, "/billing", tokens["team-owner"]["access"], **{"x-billing-account": team}).json()
+    assert overview["subscriptions"][0]["quantity"] == 5 and overview["entitlements"]["plan"] == "business"
+    members = _get(stack, f"/accounts/{team}/members", tokens["team-billing-admin"]["access"]).json()
+    assert sorted(m["role"] for m in members["members"]) == ["billing_admin", "member", "owner"]
+    assert members["seats"] == {"used": 4, "limit": 5}
+    invitations = _get(stack, f"/accounts/{team}/invitations", tokens["team-owner"]["access"]).json()
+    assert sorted(i["status"] for i in invitations["invitations"]) == ["accepted", "accepted", "pending"]
+
+
+def test_a_team_member_sees_the_plan_and_no_billing_actions(
+    stack: dict[str, Any], tokens: dict[str, dict[str, str]]
+) -> None:
+    team = _team_user(stack, "team-member")["account_id"]
+    token = tokens["team-member"]["access"]
+    overview = _get(stack, "/billing", token, **{"x-billing-account": team}).json()
+    assert overview["entitlements"]["plan"] == "business" and overview["entitlements"]["entitled"]
+    assert overview["invoices"] == [] and overview["payment_methods"] == [] and overview["customer"] is None
+    invoices = _get(stack, "/billing/invoices", token, **{"x-billing-account": team})
+    assert (invoices.status_code, invoices.json()["error"]["code"]) == (403, "role_forbidden")
+    stranger = _get(stack, "/billing", tokens["active-pro"]["access"], **{"x-billing-account": team})
+    assert (stranger.status_code, stranger.json()["error"]["code"]) == (404, "account_not_found")
+
+
 # ------------------------------------------------------------------------------------------------ the stack
 def test_stack_json_has_the_documented_shape(stack: dict[str, Any], stack_process: Any) -> None:
     on_disk = json.loads(stack_process.state_file.read_text())
@@ -319,7 +352,13 @@ def test_stack_json_has_the_documented_shape(stack: dict[str, Any], stack_proces
     assert on_disk["stripe_webhook_secret"].startswith("whsec_")
     assert sorted(u["scenario"] for u in on_disk["demo_users"]) == sorted(
         ["active-pro", "trialing", "past-due", "canceling", "business-seats", "paused", "no-customer"]
+        + ["team-owner", "team-billing-admin", "team-member"]
     )
+    team = [u for u in on_disk["demo_users"] if u["scenario"].startswith("team-")]
+    assert {u["scenario"]: u["role"] for u in team} == {
+        "team-owner": "owner", "team-billing-admin": "billing_admin", "team-member": "member"
+    }  # fmt: skip
+    assert len({u["account_id"] for u in team}) == 1 and all(u["sub"] for u in team)
     assert on_disk["timings"]["seed_s"] < 15
     for url in (on_disk["api_url"], on_disk["web_url"], on_disk["aws_endpoint_url"], on_disk["stripe_api_base"]):
         assert url.startswith("http://127.0.0.1:")

@@ -99,12 +99,12 @@ def query_pk(pk: str, table: str = TABLE_NAME) -> list[dict[str, Any]]:
 
 
 def put_mapping(sub: str, customer_id: str, table: str = TABLE_NAME) -> None:
-    """Seed a sub <-> customer mapping directly (as get_or_create would write it)."""
+    """Seed a user's personal account <-> customer mapping directly (as get_or_create would write it)."""
     ddb = boto3.client("dynamodb", region_name=REGION)
     ddb.put_item(
         TableName=table,
         Item={
-            "pk": {"S": f"USER#{sub}"},
+            "pk": {"S": f"ACCOUNT#p_{sub}"},
             "sk": {"S": "CUSTOMER"},
             "customer_id": {"S": customer_id},
             "created_at": {"S": "2026-01-01T00:00:00+00:00"},
@@ -112,7 +112,7 @@ def put_mapping(sub: str, customer_id: str, table: str = TABLE_NAME) -> None:
     )
     ddb.put_item(
         TableName=table,
-        Item={"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": "USER"}, "sub": {"S": sub}},
+        Item={"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": "ACCOUNT"}, "account_id": {"S": f"p_{sub}"}},
     )
 
 

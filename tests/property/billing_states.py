@@ -196,7 +196,7 @@ def build(world: World, scenario: Scenario) -> Situation:
         response = world.change(preview["preview_id"], sub=sub)
         assert response["statusCode"] == 200 and response["json"]["status"] == "scheduled", response["body"]
     # The entitlement record the webhook would have stored for this state.
-    EntitlementSync().sync(sub, cus, reason="oracle.seed")
+    EntitlementSync().sync(f"p_{sub}", cus, reason="oracle.seed")
     return situation
 
 

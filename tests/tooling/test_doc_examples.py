@@ -22,7 +22,7 @@ def test_the_entitlements_example_reads_features_and_limits(aws_env: Any) -> Non
     record = EntitlementRecord(
         plan="pro", status="active", entitled=True, features=["api_access"], limits={"projects": 10}, version=1
     )
-    EntitlementStore().put_if_newer(aws_env.user_sub, record)
+    EntitlementStore().put_if_newer(f"p_{aws_env.user_sub}", record)  # the personal billing account
     (example,) = _python_blocks("docs/entitlements.md")
     scope: dict[str, Any] = {"sub": aws_env.user_sub}
     exec(example, scope)  # noqa: S102 - the documented example itself

@@ -75,7 +75,7 @@ class BillingDetailsService:
     def update_details(
         self, caller: Caller, update: DetailsUpdate, key: IdempotencyKey | None, request_id: str
     ) -> dict[str, Any]:
-        customer_id = self.directory.get_or_create(caller.sub).customer_id
+        customer_id = self.directory.get_or_create(caller.account_id, caller.sub).customer_id
         current = self._customer(customer_id)
         params: dict[str, Any] = {}
         sent = update.model_fields_set
@@ -102,14 +102,14 @@ class BillingDetailsService:
             changed.remove("address")
             changed += [f"address.{name}" for name in sorted(update.address.model_fields_set)]  # type: ignore[union-attr]
         # Field names only: the values are personal data.
-        self.audit.record(caller.sub, "customer.details", request_id, after={"fields": changed})
+        self.audit.record(caller, "customer.details", request_id, after={"fields": changed})
         return details_view(updated)
 
     # -- POST /billing/tax-ids --------------------------------------------------------------------------
     def add_tax_id(self, caller: Caller, body: TaxIdCreate, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
         if body.type not in TAX_ID_TYPES:
             raise BadInput(code="tax_id_type_unsupported", message="This tax ID type is not supported.", param="type")
-        customer_id = self.directory.get_or_create(caller.sub).customer_id
+        customer_id = self.directory.get_or_create(caller.account_id, caller.sub).customer_id
         self._refuse_duplicate(caller, customer_id, body, request_id)
         try:
             txi = self.gateway.call(
@@ -121,14 +121,14 @@ class BillingDetailsService:
                 ),
             )
         except BadInput as err:
-            self.audit.record(caller.sub, "tax_id.create", request_id, after={"type": body.type}, outcome="denied")
+            self.audit.record(caller, "tax_id.create", request_id, after={"type": body.type}, outcome="denied")
             raise BadInput(
                 code="tax_id_invalid", message="This tax ID is not valid for its type.", param=err.param or "value"
             ) from None
         except NotFound:
             count("CustomerGone")
             raise CustomerGone(customer_id=customer_id) from None
-        self.audit.record(caller.sub, "tax_id.create", request_id, after={"tax_id": txi.id, "type": body.type})
+        self.audit.record(caller, "tax_id.create", request_id, after={"tax_id": txi.id, "type": body.type})
         return tax_id_view(txi)
 
     def _refuse_duplicate(self, caller: Caller, customer_id: str, body: TaxIdCreate, request_id: str) -> None:
@@ -145,12 +145,12 @@ class BillingDetailsService:
         wanted = (body.type, normalised_tax_id(body.value))
         for txi in existing.data:  # one page holds them all: limit 100 is above Stripe's per-customer cap
             if (_g(txi, "type"), normalised_tax_id(_g(txi, "value"))) == wanted:
-                self.audit.record(caller.sub, "tax_id.create", request_id, after={"type": body.type}, outcome="denied")
+                self.audit.record(caller, "tax_id.create", request_id, after={"type": body.type}, outcome="denied")
                 raise TaxIdExists(customer_id=customer_id)
 
     # -- DELETE /billing/tax-ids/{id} -------------------------------------------------------------------
     def delete_tax_id(self, caller: Caller, tax_id: str, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup(caller.account_id)
         if mapping is None:
             raise NotFound(reason="no_customer")
         customer_id = mapping.customer_id
@@ -160,7 +160,7 @@ class BillingDetailsService:
             )
             assert_owned(txi, customer_id, operation="tax_id")
         except NotFound:
-            self.audit.record(caller.sub, "tax_id.delete", request_id, after={"tax_id": tax_id}, outcome="denied")
+            self.audit.record(caller, "tax_id.delete", request_id, after={"tax_id": tax_id}, outcome="denied")
             raise
         self.gateway.call(
             "customers.tax_ids.delete",
@@ -168,5 +168,5 @@ class BillingDetailsService:
                 customer_id, tax_id, options={"idempotency_key": key.stripe("tax_id.delete")}
             ),
         )
-        self.audit.record(caller.sub, "tax_id.delete", request_id, before={"tax_id": tax_id, "type": _g(txi, "type")})
+        self.audit.record(caller, "tax_id.delete", request_id, before={"tax_id": tax_id, "type": _g(txi, "type")})
         return {"id": tax_id, "deleted": True}

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
+from billing_core.accounts.context import can
+from billing_core.accounts.roles import Permission
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
@@ -71,15 +73,18 @@ class BillingReader:
         # The two DynamoDB reads are independent: one round trip, then one round of Stripe reads.
         first: dict[str, Callable[[], Any]] = {
             "mapping": lambda: self.directory.lookup_caller(caller),
-            "stored": lambda: self.entitlements.get(caller.sub),
+            "stored": lambda: self.entitlements.get(caller.account_id),
         }
-        if caller.customer_id is not None:
-            # The token names the customer, so Stripe is read next anyway: its key (a Secrets Manager read when
-            # the cache is cold) is fetched in the same round as the entitlement record.
+        if caller.token_customer_id is not None:
+            # The token names this account's customer, so Stripe is read next anyway: its key (a Secrets Manager
+            # read when the cache is cold) is fetched in the same round as the entitlement record.
             first["stripe"] = gw.client
         local = run(first)
         mapping: CustomerMapping | None = local["mapping"]
         stored: EntitlementRecord | None = local["stored"]
+        if not can(caller, Permission.BILLING_MANAGE):
+            # A team's member sees the plan name, status and entitlements: no customer, cards or invoices.
+            return BillingOverview(has_customer=mapping is not None, entitlements=_entitlements_view(stored, "stored"))
         if mapping is None:
             return BillingOverview(has_customer=False, entitlements=_entitlements_view(stored, "stored"))
         return self._recheck_when_gone(mapping, lambda m: self._overview(m, stored, run))

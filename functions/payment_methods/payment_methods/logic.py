@@ -71,7 +71,7 @@ class PaymentMethodsService:
     # -- helpers -----------------------------------------------------------------------------------
     def _mapping(self, caller: Caller) -> CustomerMapping:
         """The caller's customer; no customer yet means nothing of theirs exists (404)."""
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup(caller.account_id)
         if mapping is None:
             raise NotFound(reason="no_customer")
         return mapping
@@ -97,7 +97,7 @@ class PaymentMethodsService:
         return results["customer"], list(results["subscriptions"].data)
 
     def _audit(self, caller: Caller, action: str, request_id: str, before: Any, after: Any, outcome: str) -> None:
-        self.audit.record(caller.sub, action, request_id, before=before, after=after, outcome=outcome)
+        self.audit.record(caller, action, request_id, before=before, after=after, outcome=outcome)
 
     # -- POST /billing/payment-methods/setup-intent ---------------------------------------------------
     def create_setup_intent(self, caller: Caller, key: IdempotencyKey | None, request_id: str) -> dict[str, Any]:
@@ -105,12 +105,12 @@ class PaymentMethodsService:
         publishable_key = get_settings().stripe_publishable_key
         if not publishable_key:
             raise ConfigurationError(message_for_logs="STRIPE_PUBLISHABLE_KEY is not set")
-        mapping = self.directory.get_or_create(caller.sub)
+        mapping = self.directory.get_or_create(caller.account_id, caller.sub)
         params: dict[str, Any] = {
             "customer": mapping.customer_id,
             "usage": "off_session",
             "allowed_payment_method_types": ["card"],
-            "metadata": {"user_sub": caller.sub},
+            "metadata": caller.stripe_metadata(),
         }
         options: dict[str, Any] = {"idempotency_key": key.stripe("setup_intent.create")} if key else {}
         try:

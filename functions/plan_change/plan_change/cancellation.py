@@ -40,7 +40,7 @@ def cancellation_mode() -> str:
 def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: IdempotencyKey, request_id: str) -> CancelResponse:
     """The reason picks an offer (answered as ``status="offer"``, nothing canceled); ``decline_offer`` (or no
     offer for this reason) cancels. Both continue one flow whose steps are recorded (``plan_change.retention``)."""
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer_id, sub = ch._subscription(caller, "subscription.cancel", request_id, req.subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
         if g(sub, "cancel_at_period_end") or g(sub, "cancel_at"):
@@ -48,9 +48,9 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
         log = FlowLog(ch, customer_id)
         subscription_id = str(sub.get("id"))
         now = int(ch.billing.now_for(sub))
-        flow = log.open_flow(caller.sub, subscription_id, now) if req.decline_offer else None
+        flow = log.open_flow(caller.account_id, subscription_id, now) if req.decline_offer else None
         if flow is None:
-            flow = Flow(flow_id_for(key), caller.sub, subscription_id, now, reason=req.feedback)
+            flow = Flow(flow_id_for(key), caller.account_id, subscription_id, now, reason=req.feedback)
         started_here = flow.flow_id == flow_id_for(key)  # this request (or its retry) started the flow
         if not req.decline_offer:
             chosen = retention.choose(ch, caller, sub, req.feedback, request_id)
@@ -134,7 +134,7 @@ def stripe_feedback(reason: str) -> str:
 def resume(
     ch: PlanChanger, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
 ) -> ResumeResponse:
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         _, sub = ch._subscription(caller, "subscription.resume", request_id, subscription_id, CANCELABLE)
         before = ch.plan_state(sub)
         cancel_at = g(sub, "cancel_at")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from billing_core.accounts.seats import check_capacity
+from billing_core.accounts.store import AccountStore
 from billing_core.entitlements import subscription_items
 from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
@@ -32,9 +34,12 @@ if TYPE_CHECKING:
 
 
 def change(ch: PlanChanger, caller: Caller, req: ChangeRequest, key: IdempotencyKey, request_id: str) -> ChangeResponse:
-    preview = ch.store.get_preview(caller.sub, req.preview_id)  # foreign/missing -> 404, expired -> 409
+    preview = ch.store.get_preview(caller.account_id, req.preview_id)  # foreign/missing -> 404, expired -> 409
+    # Members may have joined since the preview: a team never pays for fewer seats than it uses.
+    check_capacity(caller.account_id, ch.catalog.price(preview.to_lookup_key)[0], preview.to_quantity,
+                   ch.store.sibling(AccountStore))  # fmt: skip
     fingerprint = request_fingerprint(key.base)
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer_id, sub = ch._subscription(caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE)
         if str(sub.get("id")) != preview.subscription_id:
             raise _stale()
@@ -65,7 +70,7 @@ def change(ch: PlanChanger, caller: Caller, req: ChangeRequest, key: Idempotency
                         "payment_method_required",
                     )
                     raise PaymentMethodRequired()
-        ch.store.consume_preview(caller.sub, preview.preview_id, fingerprint)
+        ch.store.consume_preview(caller.account_id, preview.preview_id, fingerprint)
         before = ch.plan_state(sub)
         if preview.timing == "immediate":
             return _apply_now(ch, caller, sub, preview, key, request_id, before, fingerprint)
@@ -92,7 +97,7 @@ def _apply_now(
             ch.billing.release_schedule(schedule_id, key.stripe("schedule.release"))
         updated = ch.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.update"))
     except PaymentFailed as err:
-        ch.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+        ch.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
         _void_pending(ch, str(sub.get("id")), key)
         ch._record(
             caller,
@@ -105,7 +110,7 @@ def _apply_now(
         )
         raise
     except (BadInput, Conflict, NotFound):
-        ch.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+        ch.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
         raise
     invoice = g(updated, "latest_invoice")
     if isinstance(invoice, dict) and g(invoice, "billing_reason") != "subscription_update":
@@ -140,7 +145,7 @@ def _apply_now(
         # "Pending updates reference"), and paying it later would apply the change unseen: void it now.
         if invoice_id and state.invoice_status == "open":
             ch.billing.void_invoice(invoice_id, key.stripe("invoice.void"))
-        ch.store.release_preview(caller.sub, preview.preview_id, fingerprint)
+        ch.store.release_preview(caller.account_id, preview.preview_id, fingerprint)
         ch._record(
             caller,
             "subscription.change",
@@ -247,7 +252,7 @@ def _schedule(
 def release_scheduled_change(
     ch: PlanChanger, caller: Caller, key: IdempotencyKey, request_id: str, subscription_id: str | None
 ) -> ScheduledChangeReleased:
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         _, sub = ch._subscription(caller, "subscription.scheduled_change", request_id, subscription_id, CANCELABLE)
         schedule_id = oid(g(sub, "schedule"))
         if not schedule_id:

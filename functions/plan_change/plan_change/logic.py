@@ -127,7 +127,7 @@ class PlanChanger:
         allowed: frozenset[str],
     ) -> tuple[str, Any]:
         """The caller's customer id and current subscription, or a 404/409 before any Stripe write."""
-        mapping = self.directory.lookup(caller.sub)
+        mapping = self.directory.lookup(caller.account_id)
         if mapping is None:
             if subscription_id:
                 self._deny(caller, action, request_id, "subscription_not_owned")
@@ -150,7 +150,7 @@ class PlanChanger:
         count("OwnershipDenied")
         logger.warning("foreign subscription id refused", extra={"action": action})
         try:
-            self.audit.record(caller.sub, action, request_id, after={"reason": reason}, outcome="denied")
+            self.audit.record(caller, action, request_id, after={"reason": reason}, outcome="denied")
         except BillingError:
             logger.warning("audit of a denied action failed", extra={"action": action})
         raise NotFound(operation=action)
@@ -166,7 +166,7 @@ class PlanChanger:
         **extra: Any,
     ) -> None:
         self.audit.record(
-            caller.sub,
+            caller,
             action,
             request_id,
             before=before.model_dump(),
@@ -175,12 +175,12 @@ class PlanChanger:
         )
 
     @contextmanager
-    def _lease(self, sub: str) -> Iterator[None]:
-        token = self.store.acquire_lock(sub)
+    def _lease(self, account_id: str) -> Iterator[None]:
+        token = self.store.acquire_lock(account_id)
         try:
             yield
         finally:
-            self.store.release_lock(sub, token)
+            self.store.release_lock(account_id, token)
 
     def _payment_state(self, invoice_id: str | None) -> PaymentState:
         if not invoice_id:

@@ -239,7 +239,7 @@ def pause_preview(ch: PlanChanger, caller: Caller, req: PauseRequest, request_id
 
 
 def pause(ch: PlanChanger, caller: Caller, req: PauseRequest, key: IdempotencyKey, request_id: str) -> PauseResponse:
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer_id, sub = ch._subscription(caller, "subscription.pause", request_id, req.subscription_id, ANY_LIVE)
         sub_id = str(g(sub, "id"))
         before = ch.plan_state(sub)

@@ -100,7 +100,7 @@ def resume(
     _, peek = ch._subscription(caller, "subscription.resume", request_id, subscription_id, ANY_LIVE)
     if g(peek, "status") != "paused":
         return cancellation.resume(ch, caller, key, request_id, subscription_id)
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer_id, sub = _paused_subscription(ch, caller, "subscription.resume", request_id, subscription_id)
         if _open_resumption(ch, sub):
             # H6: the automatic resume (or another tab) got there first

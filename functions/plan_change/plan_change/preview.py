@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from billing_core.accounts.seats import check_capacity
+from billing_core.accounts.store import AccountStore
 from billing_core.entitlements import period_end_of
 from billing_core.errors import Conflict
 from billing_core.identity import Caller
@@ -120,6 +122,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
     from_plan, from_price = ch.catalog.price(from_key)
     from_qty = int(g(item, "quantity") or 1)
     to_qty = req.quantity or ch._default_quantity(target_plan, from_plan, from_qty)
+    check_capacity(caller.account_id, target_plan, to_qty, ch.store.sibling(AccountStore))  # a team's seats in use
     change = ch.catalog.transition(from_key, target_price.lookup_key, from_qty, to_qty)
     price_id = ch.billing.price_id(target_price.lookup_key)
     now = ch.billing.now_for(sub)
@@ -204,7 +207,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         trialing=trialing,
         end_trial=end_trial,
     )
-    ch.store.put_preview(caller.sub, stored)
+    ch.store.put_preview(caller.account_id, stored)
     return PreviewResponse(
         preview_id=stored.preview_id,
         expires_at=stored.expires_at,

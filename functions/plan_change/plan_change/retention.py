@@ -64,11 +64,11 @@ class FlowLog:
         self.customer_id = customer_id
         self.recorded: list[RecordedStep] = []
 
-    def open_flow(self, sub: str, subscription_id: str, now: int) -> Flow | None:
-        return self._try(lambda: self.ch.retention.open_flow(sub, subscription_id, now), "flow.get")
+    def open_flow(self, account_id: str, subscription_id: str, now: int) -> Flow | None:
+        return self._try(lambda: self.ch.retention.open_flow(account_id, subscription_id, now), "flow.get")
 
-    def flow_for(self, sub: str, subscription_id: str) -> Flow | None:
-        return self._try(lambda: self.ch.retention.flow_for(sub, subscription_id), "flow.get")
+    def flow_for(self, account_id: str, subscription_id: str) -> Flow | None:
+        return self._try(lambda: self.ch.retention.flow_for(account_id, subscription_id), "flow.get")
 
     def save(self, flow: Flow) -> None:
         self._try(lambda: self.ch.retention.save_flow(flow), "flow.put")
@@ -103,7 +103,9 @@ def choose(
     passed_over: set[str] = set()
     for _ in ch.catalog.retention_rules:
         offer = choose_offer(
-            ch.catalog, situation, lambda offer_id: offer_id in passed_over or ch.offers.used(caller.sub, offer_id)
+            ch.catalog,
+            situation,
+            lambda offer_id: offer_id in passed_over or ch.offers.used(caller.account_id, offer_id),
         )
         if offer is None:
             return None
@@ -165,17 +167,17 @@ def _accept_coupon(
     if offer is None or (req.offer_id and req.offer_id != offer.id):
         raise NotFound(code="offer_not_found", message="This offer is not available.")
     fingerprint = request_fingerprint(key.base)
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer_id, sub = ch._subscription(
             caller, "subscription.retention_offer", request_id, req.subscription_id, CANCELABLE
         )
         before = ch.plan_state(sub)
-        claimed_by = ch.offers.claimed_by(caller.sub, offer.id) if offer.once_per_customer else None
+        claimed_by = ch.offers.claimed_by(caller.account_id, offer.id) if offer.once_per_customer else None
         if claimed_by and claimed_by != fingerprint:
             raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
         if before.plan_id not in offer.plans or (g(sub, "discounts") and claimed_by != fingerprint):
             raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
-        ch.offers.claim(caller.sub, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
+        ch.offers.claim(caller.account_id, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
         try:
             coupon = ch.billing.ensure_coupon(offer.coupon, derive_key("catalog", f"coupon:{offer.coupon.id}"))
             params: dict[str, Any] = {"discounts": [{"coupon": coupon}]}
@@ -185,7 +187,7 @@ def _accept_coupon(
                 str(sub.get("id")), params, key.stripe("subscription.retention_offer")
             )
         except (BadInput, Conflict, NotFound, PaymentFailed):
-            ch.offers.unclaim(caller.sub, offer.id, fingerprint)
+            ch.offers.unclaim(caller.account_id, offer.id, fingerprint)
             raise
         after = ch.plan_state(updated)
         ch._record(
@@ -206,29 +208,31 @@ def _accept_cheaper_plan(
         raise BadInput(
             code="preview_required", message="Accept the cheaper plan with the preview it showed.", param="preview_id"
         )
-    preview = ch.store.get_preview(caller.sub, req.preview_id)  # foreign/missing -> 404, expired -> 409
+    preview = ch.store.get_preview(caller.account_id, req.preview_id)  # foreign/missing -> 404, expired -> 409
     fingerprint = request_fingerprint(key.base)
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer_id, sub = ch._subscription(
             caller, "subscription.retention_offer", request_id, req.subscription_id, CANCELABLE
         )
         situation = situation_of(ch.catalog, sub, "too_expensive")
         target = cheaper_price(ch.catalog, situation.price_lookup_key or "", situation.quantity)
         once = next(r.once_per_customer for r in ch.catalog.retention_rules if r.offer == "cheaper_plan")
-        claimed_by = ch.offers.claimed_by(caller.sub, CHEAPER_PLAN_OFFER_ID) if once else None
+        claimed_by = ch.offers.claimed_by(caller.account_id, CHEAPER_PLAN_OFFER_ID) if once else None
         if claimed_by and claimed_by != fingerprint:
             raise Conflict(code="offer_already_used", message="The retention offer has already been used.")
         if claimed_by != fingerprint and (target is None or target[0] != preview.to_lookup_key):
             raise Conflict(code="offer_not_available", message="This offer is not available for your plan.")
         if once:
-            ch.offers.claim(caller.sub, CHEAPER_PLAN_OFFER_ID, fingerprint, str(sub.get("id")), preview.to_lookup_key)
+            ch.offers.claim(
+                caller.account_id, CHEAPER_PLAN_OFFER_ID, fingerprint, str(sub.get("id")), preview.to_lookup_key
+            )
     try:
         change = ch.change(
             caller, ChangeRequest(preview_id=req.preview_id, subscription_id=req.subscription_id), key, request_id
         )
     except BillingError:
         if once:
-            ch.offers.unclaim(caller.sub, CHEAPER_PLAN_OFFER_ID, fingerprint)
+            ch.offers.unclaim(caller.account_id, CHEAPER_PLAN_OFFER_ID, fingerprint)
         raise
     count("RetentionOfferAccepted")
     _record_accepted(ch, caller, customer_id, sub, CHEAPER_PLAN_OFFER_ID, "cheaper_plan", key)
@@ -247,9 +251,9 @@ def _record_accepted(
     log = FlowLog(ch, customer_id)
     subscription_id = str(sub.get("id"))
     now = int(ch.billing.now_for(sub))
-    flow = log.flow_for(caller.sub, subscription_id)
+    flow = log.flow_for(caller.account_id, subscription_id)
     if flow is None or not flow.open or flow.offer != offer_id:
-        flow = Flow(flow_id_for(key), caller.sub, subscription_id, now, offer=offer_id, kind=kind)
+        flow = Flow(flow_id_for(key), caller.account_id, subscription_id, now, offer=offer_id, kind=kind)
         log.step(flow, "started", "started", now)
     flow = replace(flow, open=False)
     log.save(flow)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from billing_core.accounts.seats import check_capacity
+from billing_core.accounts.store import AccountStore
 from billing_core.errors import Conflict, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
@@ -37,9 +39,10 @@ def subscribe(
     plan, price = ch.catalog.price(req.price_lookup_key)  # B2
     quantity = req.quantity or (plan.min_seats if plan.per_seat else 1)
     ch.catalog.check_quantity(plan, quantity)
-    mapping = ch.directory.get_or_create(caller.sub)
+    check_capacity(caller.account_id, plan, quantity, ch.store.sibling(AccountStore))  # a team's seats in use
+    mapping = ch.directory.get_or_create(caller.account_id, caller.sub)
     customer_id = mapping.customer_id
-    with ch._lease(caller.sub):
+    with ch._lease(caller.account_id):
         customer = ch.billing.customer(customer_id)
         subscriptions = ch.billing.subscriptions(customer_id)
         for existing in subscriptions:
@@ -62,7 +65,7 @@ def subscribe(
             "payment_behavior": "default_incomplete",
             "payment_settings": {"save_default_payment_method": "on_subscription"},
             "billing_mode": {"type": "flexible", "flexible": {"proration_discounts": "itemized"}},
-            "metadata": {"user_sub": caller.sub},
+            "metadata": caller.stripe_metadata(),
             "expand": ["latest_invoice"],
         }
         if trial_days:

@@ -85,7 +85,7 @@ class PortalSessions:
         return_url = build_return_url(
             settings.app_base_url, settings.return_path_prefixes, req.return_path, deployed=settings.deployed
         )
-        mapping = self.directory.get_or_create(caller.sub)
+        mapping = self.directory.get_or_create(caller.account_id, caller.sub)
         customer_id = mapping.customer_id
         gw = self.gateway
         reads: dict[str, Callable[[], Any]] = {
@@ -130,7 +130,7 @@ class PortalSessions:
             lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]
         )
         summary["session"] = session.id
-        self.audit.record(caller.sub, "portal.session", request_id, before={}, after=summary)
+        self.audit.record(caller, "portal.session", request_id, before={}, after=summary)
         count("PortalSessionCreated")
         logger.info("portal session created", extra={"flow": summary["flow"], "session_id": session.id})
         return PortalSessionResponse(url=str(session.url))
@@ -173,7 +173,9 @@ class PortalSessions:
         return items[0]
 
     def _retention_coupon(self, caller: Caller, subscription: Any) -> str | None:
-        offer = eligible_offer(self.catalog, subscription, lambda offer_id: self.offers.used(caller.sub, offer_id))
+        offer = eligible_offer(
+            self.catalog, subscription, lambda offer_id: self.offers.used(caller.account_id, offer_id)
+        )
         return offer.coupon.id if offer is not None else None
 
     def _update_confirm(self, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]) -> dict[str, Any]:

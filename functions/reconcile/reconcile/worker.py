@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core.errors import BillingError
+from billing_core.identity import ACCOUNT_ID, personal_account_id
 from billing_core.observability import count, logger
 from billing_core.reconcile import ReconcileEntry, Reconciler
 from billing_core.store.reconcile_run import ReconcileRunStore
@@ -49,8 +50,10 @@ def _customer(value: Any) -> tuple[str, str]:
         and all(isinstance(v, str) and 0 < len(v) <= 255 for v in value)
         and value[1].startswith("cus_")
     ):
-        return value[0], value[1]
-    raise BadMessage("customer must be [sub, cus_id]")
+        # A message from before billing accounts names the user: their personal account.
+        owner = value[0] if ACCOUNT_ID.match(value[0]) else personal_account_id(value[0])
+        return owner, value[1]
+    raise BadMessage("customer must be [account id, cus_id]")
 
 
 class Worker:
@@ -87,9 +90,9 @@ class Worker:
         if self.runs.batch_done(run_id, number):
             self.stats.skipped += 1
             return
-        entries = [self.reconciler.reconcile_customer(sub, cus) for sub, cus in customers]
+        entries = [self.reconciler.reconcile_customer(account_id, cus) for account_id, cus in customers]
         failed = [e for e in entries if e.error is not None]
-        self.queue.send([{"run": run_id, "retry": [e.sub, e.customer_id]} for e in failed])
+        self.queue.send([{"run": run_id, "retry": [e.account_id, e.customer_id]} for e in failed])
         checked = len(entries) - len(failed)
         repaired = sum(1 for e in entries if e.changed)
         if self.runs.record_batch(run_id, number, checked=checked, repaired=repaired, retried=len(failed)):
@@ -101,11 +104,11 @@ class Worker:
             self.stats.skipped += 1
 
     def _retry(self, run_id: str, customer: tuple[str, str], receives: int) -> None:
-        sub, customer_id = customer
-        entry: ReconcileEntry = self.reconciler.reconcile_customer(sub, customer_id)
+        account_id, customer_id = customer
+        entry: ReconcileEntry = self.reconciler.reconcile_customer(account_id, customer_id)
         if entry.error is None:
             self.runs.record_retry(
-                run_id, sub, customer_id, ok=True, repaired=entry.changed, error="", attempts=receives
+                run_id, account_id, customer_id, ok=True, repaired=entry.changed, error="", attempts=receives
             )
             self.stats.checked += 1
             self.stats.repaired += int(entry.changed)
@@ -114,12 +117,17 @@ class Worker:
             count("ReconcileCustomerFailed")
             logger.error(
                 "reconcile gave up on a customer",
-                extra={"run_id": run_id, "sub": sub, "customer_id": customer_id, "error_code": entry.error},
+                extra={
+                    "run_id": run_id,
+                    "account_id": account_id,
+                    "customer_id": customer_id,
+                    "error_code": entry.error,
+                },
             )
             self.runs.record_retry(
-                run_id, sub, customer_id, ok=False, repaired=False, error=entry.error, attempts=receives
+                run_id, account_id, customer_id, ok=False, repaired=False, error=entry.error, attempts=receives
             )
-            self.stats.failed.append(sub)
+            self.stats.failed.append(account_id)
         raise CustomerFailed(code=entry.error, customer_id=customer_id)
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from billing_core.identity import ACCOUNT_ID, personal_account_id
+
 Action = Literal["sync", "acknowledge", "ignore"]
 
 #: Events after which the user's entitlement record is re-derived from Stripe.
@@ -109,6 +111,18 @@ class StripeEvent:
         if isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable():
             return value
         return None
+
+    @property
+    def claimed_account(self) -> str | None:
+        """The billing account the event names: a team customer's ``metadata.billing_account``, else the personal
+        account of :attr:`claimed_sub` (a customer whose metadata names a team is never linked to a person)."""
+        if self.type in {"customer.created", "customer.updated"}:
+            metadata = self.obj.get("metadata")
+            team = metadata.get("billing_account") if isinstance(metadata, Mapping) else None
+            if team is not None:
+                return team if isinstance(team, str) and ACCOUNT_ID.match(team) else None
+        sub = self.claimed_sub
+        return personal_account_id(sub) if sub is not None else None
 
 
 def changed_before(event: StripeEvent, first_seen: float) -> float:

@@ -75,7 +75,7 @@ class RetentionOfferRecorder:
         return self._catalog or get_catalog()
 
     def observe(
-        self, event_type: str, event_id: str, obj: Mapping[str, Any], sub: str, before_write: Callable[[], None]
+        self, event_type: str, event_id: str, obj: Mapping[str, Any], account_id: str, before_write: Callable[[], None]
     ) -> bool:
         """Record the offer if this subscription event shows its coupon; True when an item was written."""
         offer = self.catalog.retention_offer
@@ -95,4 +95,4 @@ class RetentionOfferRecorder:
         if coupon not in coupons:
             return False
         before_write()
-        return self.store.record_from_event(sub, offer.id, subscription_id, coupon, event_id)
+        return self.store.record_from_event(account_id, offer.id, subscription_id, coupon, event_id)

@@ -210,11 +210,12 @@ class WebhookProcessor:
         if customer_id is None:
             count("WebhookNoCustomer")
             return "no_customer", []
-        sub = self.directory.lookup_user(customer_id)
-        if sub is None and event.claimed_sub is not None:
-            if self.link(event.claimed_sub, customer_id) in {"linked", "exists"}:
-                sub = event.claimed_sub
-        if sub is None:
+        account_id = self.directory.lookup_account(customer_id)
+        claimed = event.claimed_account
+        if account_id is None and claimed is not None:
+            if self.link(claimed, customer_id) in {"linked", "exists"}:
+                account_id = claimed
+        if account_id is None:
             count("WebhookUnmappedCustomer")
             logger.info("event for a customer without a mapping; nothing written", extra={"customer_id": customer_id})
             return "unmapped", []
@@ -223,7 +224,7 @@ class WebhookProcessor:
         # deleted customer, which other syncs do not, so they always read.
         checks_customer = event.type in CUSTOMER_TYPES
         result = self.sync.sync(
-            sub,
+            account_id,
             customer_id,
             reason=event.type,
             check_customer=checks_customer,
@@ -231,17 +232,17 @@ class WebhookProcessor:
             covered_after=None if checks_customer else changed_before(event, first_seen),
         )
         # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
-        self.offers.observe(event.type, event.id, event.obj, sub, lambda: budget.check("offers.record"))
-        facts = self._facts(event, sub, customer_id)
+        self.offers.observe(event.type, event.id, event.obj, account_id, lambda: budget.check("offers.record"))
+        facts = self._facts(event, account_id, customer_id)
         # Cancellation-flow steps as Stripe shows them (portal-side actions count too), once per fact.
-        facts += self.retention.observe(event, sub, customer_id, lambda: budget.check("retention.record"))
+        facts += self.retention.observe(event, account_id, customer_id, lambda: budget.check("retention.record"))
         for domain_event in result.domain_events:
             domain_event.detail["stripe_event_id"] = event.id
         outcome = "changed" if result.changed else "covered" if result.covered else "unchanged"
         return outcome, result.domain_events + facts
 
     @staticmethod
-    def _facts(event: StripeEvent, sub: str, customer_id: str) -> list[DomainEvent]:
+    def _facts(event: StripeEvent, account_id: str, customer_id: str) -> list[DomainEvent]:
         obj = event.obj
         if event.type == "invoice.payment_failed":
             detail: dict[str, Any] = {
@@ -253,10 +254,10 @@ class WebhookProcessor:
                 "attempt_count": obj.get("attempt_count"),
                 "next_payment_attempt": obj.get("next_payment_attempt"),
             }
-            return [DomainEvent(PAYMENT_FAILED, sub, customer_id, detail)]
+            return [DomainEvent(PAYMENT_FAILED, account_id, customer_id, detail)]
         if event.type == "customer.subscription.deleted":
             details = obj.get("cancellation_details")
             reason = details.get("reason") if isinstance(details, dict) else None
             detail = {"stripe_event_id": event.id, "subscription_id": obj.get("id"), "reason": reason}
-            return [DomainEvent(SUBSCRIPTION_CANCELED, sub, customer_id, detail)]
+            return [DomainEvent(SUBSCRIPTION_CANCELED, account_id, customer_id, detail)]
         return []

@@ -83,16 +83,16 @@ class RetentionStepRecorder:
         self.offers = offers or (directory.sibling(RetentionOfferStore) if directory else RetentionOfferStore())
 
     def observe(
-        self, event: StripeEvent, sub: str, customer_id: str, before_write: Callable[[], None]
+        self, event: StripeEvent, account_id: str, customer_id: str, before_write: Callable[[], None]
     ) -> list[DomainEvent]:
         planned = planned_steps(event)
         if not planned:
             return []
         subscription_id = str(event.obj.get("id"))
         before_write()
-        flow = self.steps.flow_for(sub, subscription_id)
+        flow = self.steps.flow_for(account_id, subscription_id)
         if flow is None:
-            flow = stripe_flow(sub, subscription_id, event.created, stripe_reason(event.obj))
+            flow = stripe_flow(account_id, subscription_id, event.created, stripe_reason(event.obj))
             self.steps.save_flow(flow)
         recorded: list[RecordedStep] = []
         if event.type == "customer.subscription.paused" and flow.open and flow.kind == "pause":
@@ -105,6 +105,6 @@ class RetentionStepRecorder:
         return [domain_event(step, customer_id) for step in recorded]
 
     def _accepted_pause(self, flow: Flow, event: StripeEvent, subscription_id: str) -> list[RecordedStep]:
-        self.offers.record_from_event(flow.sub, PAUSE_OFFER_ID, subscription_id, PAUSE_OFFER_ID, event.id)
+        self.offers.record_from_event(flow.account_id, PAUSE_OFFER_ID, subscription_id, PAUSE_OFFER_ID, event.id)
         new = self.steps.record(flow, "accepted", f"accepted:{PAUSE_OFFER_ID}", event.created, "stripe")
         return [new] if new is not None else []

@@ -20,7 +20,8 @@ What the app does for every request, before and around the routes:
 * request id: the Lambda ``aws_request_id`` (or API Gateway's ``requestId``, or a new uuid), in the logs,
   in every error body and in the ``X-Request-Id`` header;
 * identity (``require_identity=True``, the default): claims checked before anything else, 401 / 403
-  (A1, A5) — even on a route that forgets ``CallerDep``;
+  (A1, A5) — even on a route that forgets ``CallerDep``; ``CallerDep`` then resolves the billing account and
+  checks the caller's role against the route's rule (``billing_core.accounts.roles.ROUTE_RULES``);
 * bodies: over ``MAX_BODY_BYTES`` -> 413, a body with a non-JSON content type -> 415, malformed JSON -> 400,
   schema violations -> 422 (B7); base64 bodies are decoded by Mangum;
 * errors: ``BillingError`` -> its status and fixed body; anything else -> 500 with a fixed body, the
@@ -49,6 +50,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from billing_core.accounts.context import NoRouteRule, account_of_request, resolve
+from billing_core.accounts.roles import RouteRule, rule_for
 from billing_core.errors import (
     BadInput,
     BillingError,
@@ -81,6 +84,7 @@ class ErrorDetail(BaseModel):
     message: str
     request_id: str
     param: str | None = None
+    details: dict[str, Any] | None = None
 
 
 class ErrorEnvelope(BaseModel):
@@ -102,8 +106,18 @@ def request_id_of(request: Request) -> str:
 
 
 def current_caller(request: Request) -> Caller:
-    """The signed-in caller from the authorizer claims (401 without claims, 403 for ID tokens)."""
-    return caller_from_event(request.scope.get("aws.event"))
+    """The signed-in caller from the authorizer claims (401 without claims, 403 for ID tokens), acting on the
+    billing account the route's rule names, with their role checked against the route's permission
+    (``billing_core.accounts``: 404 for an account the caller is not a member of, 403 for a role that may not)."""
+    caller = caller_from_event(request.scope.get("aws.event"))
+    route = request.scope.get("route")
+    path = getattr(route, "path", "")
+    own_rules: Mapping[tuple[str, str], RouteRule] = getattr(request.app.state, "route_rules", {})
+    rule = own_rules.get((request.method, path)) or rule_for(request.method, path) if route is not None else None
+    if rule is None:
+        raise NoRouteRule(method=request.method)
+    named = account_of_request(rule, request.headers, request.path_params)
+    return resolve(caller, rule, named)
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
@@ -119,7 +133,7 @@ def idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey:
             code="idempotency_key_invalid",
             message="The Idempotency-Key header must be 1-255 printable ASCII characters.",
         )
-    return IdempotencyKey(sub=caller.sub, value=value)
+    return IdempotencyKey(sub=caller.sub, value=value, account_id=caller.account_id)
 
 
 def optional_idempotency_key(request: Request, caller: CallerDep) -> IdempotencyKey | None:
@@ -305,12 +319,15 @@ def create_app(
     require_identity: bool = True,
     version: str = "1.0.0",
     max_body_bytes: int = MAX_BODY_BYTES,
+    route_rules: Mapping[tuple[str, str], RouteRule] | None = None,
 ) -> FastAPI:
     """The FastAPI app of one function: routers, error handlers, request middleware.
 
     ``require_identity=False`` only for routes without an authorizer (the Stripe webhook).
     ``max_body_bytes`` raises the body limit for one app (the webhook: Stripe events can exceed 32 kB).
     No docs routes are served (``app.openapi()`` still builds the document for tooling).
+    ``route_rules`` adds rules for routes outside the product's matrix (an app a test or a host builds); the
+    functions' routes all have theirs in ``billing_core.accounts.roles.ROUTE_RULES``.
     """
     app = FastAPI(
         title=title,
@@ -324,6 +341,7 @@ def create_app(
     )
     for router in routers:
         app.include_router(router)
+    app.state.route_rules = dict(route_rules or {})
     app.add_exception_handler(BillingError, _billing_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,18 +1,23 @@
-"""Which Stripe customer belongs to which user: the customer directory on DynamoDB.
+"""Which Stripe customer belongs to which billing account: the customer directory on DynamoDB.
 
-Items (one table, see docs/architecture.md): ``USER#<sub>``/``CUSTOMER`` -> ``customer_id``, ``created_at``;
-``CUSTOMER#<cus_id>``/``USER`` -> ``sub`` (reverse lookup for webhooks).
+Items (one table, see docs/architecture.md): ``ACCOUNT#<id>``/``CUSTOMER`` -> ``customer_id``, ``created_at``;
+``CUSTOMER#<cus_id>``/``ACCOUNT`` -> ``account_id`` (reverse lookup for webhooks). A reverse item from before
+billing accounts (``CUSTOMER#<cus_id>``/``USER`` -> ``sub``) still answers, with the user's personal account.
 
 ``get_or_create`` is race-safe (ADR 0005, D1): it creates the Stripe customer with an
-idempotency key derived from ``sub`` (concurrent first actions get the same customer), then claims both
-items in one conditional transaction; a lost race reuses the winner. If an older attempt created a
-customer but never wrote the mapping, it is found again by ``metadata['user_sub']`` search. Read routes
-use ``lookup_caller`` only and never create customers (A6).
+idempotency key derived from the account (for a personal account: from ``sub``, as before; concurrent first
+actions get the same customer), then claims both items in one conditional transaction; a lost race reuses the
+winner. If an older attempt created a customer but never wrote the mapping, it is found again by
+``metadata['billing_account']`` search (``metadata['user_sub']`` for a personal account). Read routes use
+``lookup_caller`` only and never create customers (A6).
 
 ``lookup_caller`` answers from the caller's verified access token when it carries the mapping (the
-``stripe_customer_id`` claim of the pre-token trigger): no DynamoDB read. A mapping is written once and never
-changed, so the claim cannot name another user's customer; when Stripe says the claimed customer is gone, the
-reader asks the directory again (``recheck``).
+``stripe_customer_id`` claim of the pre-token trigger) and the request acts on the account the token's claims
+answer for (its ``billing_account`` claim, the personal account when absent): no DynamoDB read. For a team
+account or a header naming another account it reads the directory, so a member never gets their personal
+customer while acting on a team. A mapping is written once and never changed, so the claim cannot name another
+account's customer; when Stripe says the claimed customer is gone, the reader asks the directory again
+(``recheck``).
 """
 
 from __future__ import annotations
@@ -27,26 +32,31 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from billing_core import aws
 from billing_core.errors import Conflict, DependencyUnavailable
-from billing_core.identity import Caller
+from billing_core.identity import Caller, personal_account_id, personal_owner
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
 from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
-from billing_core.store.keys import CUSTOMER_SK, USER_SK, customer_pk, user_pk
+from billing_core.store.keys import ACCOUNT_SK, CUSTOMER_SK, USER_SK, account_pk, customer_pk, user_pk
 from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
 
-#: The Scan of the ``CUSTOMER`` items (every mapped user), for the reconcile run.
+#: The Scan of the ``CUSTOMER`` items (every mapped billing account, and mappings not yet moved from ``USER#<sub>``),
+#: for the reconcile run.
 _MAPPING_SCAN: dict[str, Any] = {
-    "FilterExpression": "sk = :sk AND begins_with(pk, :user)",
-    "ExpressionAttributeValues": {":sk": {"S": CUSTOMER_SK}, ":user": {"S": user_pk("")}},
+    "FilterExpression": "sk = :sk AND (begins_with(pk, :account) OR begins_with(pk, :user))",
+    "ExpressionAttributeValues": {
+        ":sk": {"S": CUSTOMER_SK},
+        ":account": {"S": account_pk("")},
+        ":user": {"S": user_pk("")},
+    },
     "ProjectionExpression": "pk, customer_id",
 }
 
 
 @dataclass(frozen=True)
 class CustomerMapping:
-    sub: str
+    account_id: str
     customer_id: str
     created_at: str
     #: ``"directory"`` (read from DynamoDB) or ``"token"`` (the verified access token's claim; no created_at).
@@ -90,7 +100,7 @@ class CognitoUserPool:
 
 
 class CustomerDirectory(TableStore):
-    """The sub <-> Stripe customer mapping. Adapters are optional arguments for tests."""
+    """The billing account <-> Stripe customer mapping. Adapters are optional arguments for tests."""
 
     def __init__(
         self,
@@ -113,43 +123,54 @@ class CustomerDirectory(TableStore):
         return self._pool or CognitoUserPool()
 
     # -- reads ---------------------------------------------------------------------------------
-    def lookup(self, sub: str) -> CustomerMapping | None:
-        """The caller's mapping, or None. Strongly consistent. DynamoDB failure -> 503."""
-        item = self._get(user_pk(sub), CUSTOMER_SK, "directory.lookup")
+    def lookup(self, account_id: str) -> CustomerMapping | None:
+        """The account's mapping, or None. Strongly consistent. DynamoDB failure -> 503."""
+        item = self._get(account_pk(account_id), CUSTOMER_SK, "directory.lookup")
         if item is None:
             return None
         customer_id = item.get("customer_id", {}).get("S", "")
         if not customer_id.startswith("cus_"):
             logger.error("invalid customer mapping item", extra={"reason": "customer_id"})
             return None
-        return CustomerMapping(sub=sub, customer_id=customer_id, created_at=item.get("created_at", {}).get("S", ""))
+        return CustomerMapping(
+            account_id=account_id, customer_id=customer_id, created_at=item.get("created_at", {}).get("S", "")
+        )
 
     def lookup_caller(self, caller: Caller) -> CustomerMapping | None:
-        """The caller's mapping for read routes: from the verified token's claim when it has one, else ``lookup``."""
-        if caller.customer_id is not None:
-            return CustomerMapping(sub=caller.sub, customer_id=caller.customer_id, created_at="", source="token")
-        return self.lookup(caller.sub)
+        """The mapping of the caller's resolved account for read routes: from the verified token's claim when it
+        answers for that very account (``Caller.token_customer_id``), else ``lookup``."""
+        token_customer = caller.token_customer_id
+        if token_customer is not None:
+            return CustomerMapping(
+                account_id=caller.account_id, customer_id=token_customer, created_at="", source="token"
+            )
+        return self.lookup(caller.account_id)
 
     def recheck(self, stale: CustomerMapping | None) -> CustomerMapping | None:
         """After Stripe said a token-given customer is gone: the directory's mapping when it names another
         customer (the token was stale), else None (nothing better to try)."""
         if stale is None or stale.source != "token":
             return None
-        fresh = self.lookup(stale.sub)
+        fresh = self.lookup(stale.account_id)
         if fresh is None or fresh.customer_id == stale.customer_id:
             return None
         count("CustomerClaimStale")
         logger.warning("token customer claim is stale", extra={"claimed": stale.customer_id})
         return fresh
 
-    def lookup_user(self, customer_id: str) -> str | None:
-        """The ``sub`` that owns a Stripe customer (webhooks), or None."""
-        item = self._get(customer_pk(customer_id), USER_SK, "directory.lookup_user")
-        sub = item.get("sub", {}).get("S") if item else None
-        return sub or None
+    def lookup_account(self, customer_id: str) -> str | None:
+        """The billing account that owns a Stripe customer (webhooks), or None."""
+        item = self._get(customer_pk(customer_id), ACCOUNT_SK, "directory.lookup_account")
+        account_id = item.get("account_id", {}).get("S") if item else None
+        if account_id:
+            return str(account_id)
+        legacy = self._get(customer_pk(customer_id), USER_SK, "directory.lookup_account")
+        sub = legacy.get("sub", {}).get("S") if legacy else None
+        return personal_account_id(sub) if sub else None
 
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
-        """Every (sub, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items)."""
+        """Every (account id, customer id) in the directory (a paginated Scan of the ``CUSTOMER`` items; a mapping
+        not yet moved from ``USER#<sub>`` answers with the user's personal account)."""
         return self._mappings(self._scan("reconcile.scan", **_MAPPING_SCAN))
 
     def mapped_page(
@@ -163,39 +184,53 @@ class CustomerDirectory(TableStore):
     def _mappings(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str]]:
         for item in items:
             customer_id = item.get("customer_id", {}).get("S", "")
+            pk = item["pk"]["S"]
+            if pk.startswith(user_pk("")):
+                account_id = personal_account_id(pk.removeprefix(user_pk("")))
+            else:
+                account_id = pk.removeprefix(account_pk(""))
             if customer_id.startswith("cus_"):
-                yield item["pk"]["S"].removeprefix(user_pk("")), customer_id
+                yield account_id, customer_id
 
     # -- provisioning ----------------------------------------------------------------------------
-    def get_or_create(self, sub: str) -> CustomerMapping:
-        """The caller's mapping, creating the Stripe customer and the mapping on first use (D1)."""
-        existing = self.lookup(sub)
+    def get_or_create(self, account_id: str, contact_sub: str | None = None) -> CustomerMapping:
+        """The account's mapping, creating the Stripe customer and the mapping on first use (D1).
+
+        The new customer's e-mail and name come from the personal account's owner, or for a team from
+        ``contact_sub`` (the member whose billing action created it)."""
+        existing = self.lookup(account_id)
         if existing is not None:
             return existing
-        customer_id = self._find_orphan(sub) or self._create_customer(sub)
-        return self._claim(sub, customer_id)
+        customer_id = self._find_orphan(account_id) or self._create_customer(account_id, contact_sub)
+        return self._claim(account_id, customer_id)
 
-    def _find_orphan(self, sub: str) -> str | None:
+    def _find_orphan(self, account_id: str) -> str | None:
         """A customer created by an earlier attempt whose mapping write never happened."""
-        query = f"metadata['user_sub']:'{_quote(sub)}'"
+        owner = personal_owner(account_id)
+        field, value = ("user_sub", owner) if owner is not None else ("billing_account", account_id)
+        query = f"metadata['{field}']:'{_quote(value)}'"
         result = self.gateway.call(
             "customers.search", lambda c: c.v1.customers.search(params={"query": query, "limit": 10})
         )
         for customer in result.data:
             metadata = as_dict(getattr(customer, "metadata", None))  # a StripeObject is not a dict: no .get()
-            if not getattr(customer, "deleted", False) and metadata.get("user_sub") == sub:
+            if not getattr(customer, "deleted", False) and metadata.get(field) == value:
                 count("CustomerRecovered")
                 return str(customer.id)
         return None
 
-    def _create_customer(self, sub: str) -> str:
-        profile = self.user_pool.profile(sub)
-        params: dict[str, Any] = {"metadata": {"user_sub": sub}}
+    def _create_customer(self, account_id: str, contact_sub: str | None) -> str:
+        owner = personal_owner(account_id)
+        contact = owner if owner is not None else contact_sub
+        profile = self.user_pool.profile(contact) if contact else UserProfile(email=None, name=None)
+        metadata = {"user_sub": owner} if owner is not None else {"billing_account": account_id}
+        params: dict[str, Any] = {"metadata": metadata}
         if profile.email:
             params["email"] = profile.email
         if profile.name:
             params["name"] = profile.name
-        key = derive_key(f"user:{sub}", "customer.create")
+        # A personal account keeps the key it had before billing accounts (a retry across the change is safe).
+        key = derive_key(f"user:{owner}" if owner is not None else f"account:{account_id}", "customer.create")
         customer = self.gateway.call(
             "customers.create",
             lambda c: c.v1.customers.create(params=params, options={"idempotency_key": key}),  # type: ignore[arg-type]
@@ -203,15 +238,15 @@ class CustomerDirectory(TableStore):
         count("CustomerCreated")
         return str(customer.id)
 
-    def _claim(self, sub: str, customer_id: str) -> CustomerMapping:
+    def _claim(self, account_id: str, customer_id: str) -> CustomerMapping:
         created_at = datetime.fromtimestamp(self.clock(), UTC).isoformat(timespec="seconds")
         try:
-            self._write_mapping(sub, customer_id, created_at, "directory.claim", attempts=TRANSACTION_ATTEMPTS)
+            self._write_mapping(account_id, customer_id, created_at, "directory.claim", attempts=TRANSACTION_ATTEMPTS)
         except ConditionFailed:
-            return self._lost_race(sub, customer_id)
-        return CustomerMapping(sub=sub, customer_id=customer_id, created_at=created_at)
+            return self._lost_race(account_id, customer_id)
+        return CustomerMapping(account_id=account_id, customer_id=customer_id, created_at=created_at)
 
-    def link(self, sub: str, customer_id: str) -> Literal["linked", "exists", "conflict"]:
+    def link(self, account_id: str, customer_id: str) -> Literal["linked", "exists", "conflict"]:
         """Write the mapping when neither side exists yet (webhook-side provisioning; no Stripe call).
 
         ``"exists"`` when it is already this mapping; ``"conflict"`` when either side is mapped to something
@@ -219,9 +254,9 @@ class CustomerDirectory(TableStore):
         """
         now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         try:
-            self._write_mapping(sub, customer_id, now, "directory.link")
+            self._write_mapping(account_id, customer_id, now, "directory.link")
         except ConditionFailed:
-            existing = self.lookup(sub)
+            existing = self.lookup(account_id)
             if existing is not None and existing.customer_id == customer_id:
                 return "exists"
             count("CustomerMappingConflict")
@@ -230,22 +265,24 @@ class CustomerDirectory(TableStore):
         count("CustomerLinked")
         return "linked"
 
-    def _write_mapping(self, sub: str, customer_id: str, created_at: str, operation: str, attempts: int = 1) -> None:
+    def _write_mapping(
+        self, account_id: str, customer_id: str, created_at: str, operation: str, attempts: int = 1
+    ) -> None:
         """Both items of the mapping, each only if its key is free (one transaction)."""
         free = "attribute_not_exists(pk)"
-        user_item = {"customer_id": {"S": customer_id}, "created_at": {"S": created_at}}
-        customer_item = {"sub": {"S": sub}, "created_at": {"S": created_at}}
+        account_item = {"customer_id": {"S": customer_id}, "created_at": {"S": created_at}}
+        customer_item = {"account_id": {"S": account_id}, "created_at": {"S": created_at}}
         self._transact(
             [
-                {"Item": {**_key(user_pk(sub), CUSTOMER_SK), **user_item}, "ConditionExpression": free},
-                {"Item": {**_key(customer_pk(customer_id), USER_SK), **customer_item}, "ConditionExpression": free},
+                {"Item": {**_key(account_pk(account_id), CUSTOMER_SK), **account_item}, "ConditionExpression": free},
+                {"Item": {**_key(customer_pk(customer_id), ACCOUNT_SK), **customer_item}, "ConditionExpression": free},
             ],
             operation,
             attempts=attempts,
         )
 
-    def _lost_race(self, sub: str, customer_id: str) -> CustomerMapping:
-        winner = self.lookup(sub)
+    def _lost_race(self, account_id: str, customer_id: str) -> CustomerMapping:
+        winner = self.lookup(account_id)
         if winner is not None:
             if winner.customer_id != customer_id:
                 count("CustomerOrphaned")
@@ -253,7 +290,7 @@ class CustomerDirectory(TableStore):
             return winner
         # The user item is free but the customer item is taken: that customer belongs to someone else.
         count("CustomerMappingConflict")
-        logger.error("customer already mapped to another user", extra={"customer_id": customer_id})
+        logger.error("customer already mapped to another account", extra={"customer_id": customer_id})
         raise Conflict(code="customer_mapping_conflict")
 
 

@@ -2,7 +2,8 @@
 
 Detail types: ``billing.entitlements.changed``, ``billing.payment.failed``, ``billing.subscription.canceled``, and
 ``billing.retention.<step>`` for each step of a cancellation flow (``billing_core.retention.steps``).
-Every event carries the user ``sub`` and the Stripe customer id, never personal data or whole Stripe objects.
+Every event carries the billing ``account_id`` and the Stripe customer id (and, for a personal account, the
+owner's ``sub``, as before billing accounts), never personal data or whole Stripe objects.
 
 ``get_publisher()`` returns the EventBridge adapter when ``EVENT_BUS_NAME`` is set and a no-op otherwise.
 Tests hand in their own :class:`DomainEventPublisher` (an in-memory list).
@@ -19,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from billing_core import aws
 from billing_core.errors import DependencyUnavailable
+from billing_core.identity import personal_account_id, personal_owner
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
 
@@ -33,17 +35,30 @@ _BATCH = 10
 @dataclass(frozen=True)
 class DomainEvent:
     detail_type: str
-    sub: str
+    account_id: str
     customer_id: str
     detail: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def sub(self) -> str | None:
+        """The owner of a personal account (None for a team account)."""
+        return personal_owner(self.account_id)
+
+    def ids(self) -> dict[str, Any]:
+        """The account, its owner's ``sub`` when personal, and the customer: the head of every event's detail."""
+        head: dict[str, Any] = {"account_id": self.account_id}
+        if self.sub is not None:
+            head["sub"] = self.sub
+        return {**head, "customer_id": self.customer_id}
+
     def to_dict(self) -> dict[str, Any]:
-        return {"detail_type": self.detail_type, "sub": self.sub, "customer_id": self.customer_id, **self.detail}
+        return {"detail_type": self.detail_type, **self.ids(), **self.detail}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DomainEvent:
-        rest = {k: v for k, v in data.items() if k not in {"detail_type", "sub", "customer_id"}}
-        return cls(detail_type=data["detail_type"], sub=data["sub"], customer_id=data["customer_id"], detail=rest)
+        rest = {k: v for k, v in data.items() if k not in {"detail_type", "sub", "account_id", "customer_id"}}
+        account_id = data.get("account_id") or personal_account_id(data["sub"])
+        return cls(detail_type=data["detail_type"], account_id=account_id, customer_id=data["customer_id"], detail=rest)
 
 
 class DomainEventPublisher(Protocol):
@@ -78,7 +93,7 @@ class EventBridgePublisher:
                 {
                     "Source": SOURCE,
                     "DetailType": event.detail_type,
-                    "Detail": json.dumps({"sub": event.sub, "customer_id": event.customer_id, **event.detail}),
+                    "Detail": json.dumps({**event.ids(), **event.detail}),
                     "EventBusName": self.bus_name,
                 }
                 for event in batch

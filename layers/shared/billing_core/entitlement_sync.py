@@ -1,4 +1,4 @@
-"""Re-derive a user's entitlement record from Stripe and store it order-safely (ADR 0001).
+"""Re-derive a billing account's entitlement record from Stripe and store it order-safely (ADR 0001).
 
 Used by the webhook (after every relevant event), the reconciler (daily, or on demand) and any request path
 that wants the record refreshed right away. The record is never patched from an event's payload: the
@@ -135,7 +135,7 @@ def summary(record: EntitlementRecord | None) -> dict[str, Any] | None:
 
 @dataclass
 class SyncResult:
-    sub: str
+    account_id: str
     customer_id: str
     before: EntitlementRecord | None
     after: EntitlementRecord
@@ -149,7 +149,7 @@ class SyncResult:
 
 
 class EntitlementSync:
-    """Re-derive and store one user's entitlements. Every collaborator is optional (tests pass fakes)."""
+    """Re-derive and store one billing account's entitlements. Every collaborator is optional (tests pass fakes)."""
 
     def __init__(
         self,
@@ -183,7 +183,7 @@ class EntitlementSync:
 
     def sync(
         self,
-        sub: str,
+        account_id: str,
         customer_id: str,
         *,
         reason: str,
@@ -200,24 +200,24 @@ class EntitlementSync:
         Stripe reads) is later, it already reflects that change and nothing is fetched or written.
         """
         if covered_after is not None:
-            stored = self.store.get(sub)
+            stored = self.store.get(account_id)
             if stored is not None and stored.version > int(covered_after * 1_000_000):
                 count("EntitlementSyncCovered")
-                return SyncResult(sub, customer_id, stored, stored, changed=False, covered=True)
+                return SyncResult(account_id, customer_id, stored, stored, changed=False, covered=True)
         after = self.expected(customer_id, check_customer=check_customer)
-        before = self.store.get(sub)
+        before = self.store.get(account_id)
         if same_entitlements(before, after):
-            return SyncResult(sub, customer_id, before, after, changed=False)
+            return SyncResult(account_id, customer_id, before, after, changed=False)
         if before is not None and before.version >= after.version:
             count("EntitlementWriteStale")
-            return SyncResult(sub, customer_id, before, after, changed=False, stale=True)
+            return SyncResult(account_id, customer_id, before, after, changed=False, stale=True)
         if dry_run:
-            return SyncResult(sub, customer_id, before, after, changed=True)
+            return SyncResult(account_id, customer_id, before, after, changed=True)
         if before_write is not None:
             before_write()
-        if not self.store.put_if_newer(sub, after):
+        if not self.store.put_if_newer(account_id, after):
             count("EntitlementWriteStale")
-            return SyncResult(sub, customer_id, before, after, changed=False, stale=True)
+            return SyncResult(account_id, customer_id, before, after, changed=False, stale=True)
         count("EntitlementsChanged")
         logger.info(
             "entitlements changed",
@@ -225,7 +225,7 @@ class EntitlementSync:
         )
         event = DomainEvent(
             detail_type=ENTITLEMENTS_CHANGED,
-            sub=sub,
+            account_id=account_id,
             customer_id=customer_id,
             detail={
                 "reason": reason,
@@ -233,15 +233,15 @@ class EntitlementSync:
                 "after": after.model_dump(mode="json", exclude={"updated_at"}),
             },
         )
-        return SyncResult(sub, customer_id, before, after, changed=True, domain_events=[event])
+        return SyncResult(account_id, customer_id, before, after, changed=True, domain_events=[event])
 
 
-def link_customer(sub: str, customer_id: str, *, table: str | None = None, dynamodb: Any | None = None) -> str:
-    """Write the sub <-> customer mapping when neither side exists yet (webhook-side provisioning).
+def link_customer(account_id: str, customer_id: str, *, table: str | None = None, dynamodb: Any | None = None) -> str:
+    """Write the account <-> customer mapping when neither side exists yet (webhook-side provisioning).
 
     Returns ``"linked"``, ``"exists"`` (already this mapping) or ``"conflict"`` (see ``CustomerDirectory.link``).
     """
-    return CustomerDirectory(table_name=table, dynamodb=dynamodb).link(sub, customer_id)
+    return CustomerDirectory(table_name=table, dynamodb=dynamodb).link(account_id, customer_id)
 
 
 __all__ = [

@@ -6,7 +6,7 @@ grace period; every other status, including values this code does not know, is d
 ``UnknownSubscriptionStatus`` metric). A ``paused`` subscription is not entitled; it keeps the features its plan's
 ``pause.entitlements`` names in the catalog (none, or a named read-only set), with ``paused`` and ``resumes_at``.
 :class:`EntitlementStore` reads and writes the record at
-``USER#<sub>``/``ENTITLEMENTS``; writes are guarded by a monotonic ``version`` so late or duplicate
+``ACCOUNT#<id>``/``ENTITLEMENTS``; writes are guarded by a monotonic ``version`` so late or duplicate
 webhooks never roll state back (ADR 0001).
 """
 
@@ -23,7 +23,7 @@ from billing_core.observability import count, logger
 from billing_core.pause import resumes_at
 from billing_core.settings import get_settings
 from billing_core.store.base import ConditionFailed, TableStore
-from billing_core.store.keys import ENTITLEMENTS_SK, key, user_pk
+from billing_core.store.keys import ENTITLEMENTS_SK, account_pk, key
 
 ENTITLED_STATUSES = frozenset({"active", "trialing"})
 KNOWN_STATUSES = frozenset(
@@ -172,13 +172,13 @@ def primary_subscription(subscriptions: Iterable[Any]) -> Any | None:
 
 
 class EntitlementStore(TableStore):
-    """``USER#<sub>``/``ENTITLEMENTS`` in the billing table."""
+    """``ACCOUNT#<id>``/``ENTITLEMENTS`` in the billing table."""
 
     SK = ENTITLEMENTS_SK
 
-    def get(self, sub: str) -> EntitlementRecord | None:
+    def get(self, account_id: str) -> EntitlementRecord | None:
         """The stored record, or None. An unreadable item is treated as absent (and logged)."""
-        item = self._get(user_pk(sub), self.SK, "entitlements.get")
+        item = self._get(account_pk(account_id), self.SK, "entitlements.get")
         if not item or "record" not in item:
             return None
         try:
@@ -188,13 +188,13 @@ class EntitlementStore(TableStore):
             logger.error("invalid entitlement item")
             return None
 
-    def put_if_newer(self, sub: str, record: EntitlementRecord) -> bool:
+    def put_if_newer(self, account_id: str, record: EntitlementRecord) -> bool:
         """Write ``record`` unless a record with a higher or equal ``version`` is stored.
 
         Returns False when the stored record is newer (the write is skipped, not an error).
         """
         item = {
-            **key(user_pk(sub), self.SK),
+            **key(account_pk(account_id), self.SK),
             "version": {"N": str(record.version)},
             "record": {"S": record.model_dump_json()},
             "updated_at": {"S": datetime.now(UTC).isoformat(timespec="seconds")},

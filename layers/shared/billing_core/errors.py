@@ -20,6 +20,8 @@ class BillingError(Exception):
 
     #: The offending parameter, safe to return to the client (e.g. ``price``), or None.
     param: str | None = None
+    #: Structured facts the client needs to act on the error (e.g. the price of one more seat), or None.
+    details: dict[str, Any] | None = None
 
     def __init__(self, code: str | None = None, message: str | None = None, **log_context: Any) -> None:
         if code is not None:
@@ -199,4 +201,6 @@ def error_response(err: BillingError, request_id: str) -> ErrorBody:
     payload: dict[str, Any] = {"code": err.code, "message": err.message, "request_id": request_id}
     if err.param:
         payload["param"] = err.param
+    if err.details:
+        payload["details"] = err.details
     return ErrorBody(status=err.status, body={"error": payload}, headers=err.headers())

@@ -8,7 +8,9 @@ wraps its logic::
         return idempotent_route(key, "subscription.change", body.model_dump(mode="json"),
                                 lambda: logic.change_plan(caller, body, key), ChangeResponse, refresh=True)
 
-* the record is keyed by ``sub`` + key (users are isolated, D8) and lives 24 h (like Stripe's keys);
+* the record is keyed by the caller's namespace + key (users and billing accounts are isolated, D8) and lives
+  24 h (like Stripe's keys); the namespace is ``sub`` on the personal account (as before billing accounts) and
+  ``<account id>:<sub>`` on a team account;
 * a retry gets the stored response (D2) — ``fn`` must return a JSON-serialisable dict;
 * the same key with another route or payload -> 422 ``idempotency_key_reused`` (D4);
 * the same key while the first request runs -> 409 ``request_in_progress`` + Retry-After (D3);
@@ -29,6 +31,7 @@ from pydantic import BaseModel
 
 from billing_core import aws
 from billing_core.errors import BadInput, DependencyUnavailable, IdempotencyKeyReused, RequestInProgress
+from billing_core.identity import personal_account_id
 from billing_core.observability import count
 from billing_core.settings import get_settings
 from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, derive_key
@@ -47,14 +50,25 @@ KEY_PREFIX = "billing"
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """The caller's ``Idempotency-Key``, namespaced by ``sub`` (``app_factory`` reads it from the header)."""
+    """The caller's ``Idempotency-Key`` within one billing account (``app_factory`` reads it from the header)."""
 
     sub: str
     value: str
+    account_id: str = ""
+    """The billing account the request acts on; empty means the personal account of ``sub``."""
+
+    def __post_init__(self) -> None:
+        if not self.account_id:
+            object.__setattr__(self, "account_id", personal_account_id(self.sub))
+
+    @property
+    def namespace(self) -> str:
+        """``sub`` on the personal account (unchanged by billing accounts), else ``<account id>:<sub>``."""
+        return self.sub if self.account_id == personal_account_id(self.sub) else f"{self.account_id}:{self.sub}"
 
     @property
     def base(self) -> str:
-        return f"{self.sub}:{self.value}"
+        return f"{self.namespace}:{self.value}"
 
     def stripe(self, purpose: str) -> str:
         """The Stripe idempotency key for one write of this request (``purpose`` names the write)."""
@@ -136,7 +150,7 @@ def run_idempotent(
         IdempotencyValidationError,
     )
 
-    data = {"sub": key.sub, "key": key.value, "route": route, "payload": dict(payload)}
+    data = {"sub": key.namespace, "key": key.value, "route": route, "payload": dict(payload)}
 
     def _run(data: dict[str, Any]) -> dict[str, Any]:
         return fn()
@@ -183,7 +197,7 @@ def idempotent_route[M: BaseModel](
         if refresh:
             from billing_core.read_your_writes import after_write  # the entitlement adapters, for mutations only
 
-            return after_write(key.sub, route, data, request_id)
+            return after_write(key.account_id, route, data, request_id)
         return data
 
     return response.model_validate(run_idempotent(key, route, payload, answer))

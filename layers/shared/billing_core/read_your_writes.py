@@ -5,7 +5,7 @@ idempotent block, so the first answer is only sent once the record was re-derive
 stored answer does not sync again::
 
     result = run_idempotent(key, "subscription.change", payload,
-                            lambda: after_write(caller.sub, "subscription.change", changer.change(...).model_dump()))
+                            lambda: after_write(caller.account_id, "subscription.change", changer.change(...)))
 
 The refresh is the webhook's own order-safe sync (:meth:`EntitlementSync.sync`, with its version guard: see
 docs/adr/0001-webhook-order-safety.md), so the request path and the webhook never disagree about what a state
@@ -53,13 +53,13 @@ class EntitlementRefresher:
     def publisher(self) -> DomainEventPublisher:
         return self._publisher or get_publisher()
 
-    def refresh(self, sub: str, reason: str, request_id: str | None = None) -> SyncResult | None:
-        """Sync ``sub``'s record from Stripe now; None when nothing could be synced (never raises)."""
+    def refresh(self, account_id: str, reason: str, request_id: str | None = None) -> SyncResult | None:
+        """Sync the billing account's record from Stripe now; None when nothing could be synced (never raises)."""
         try:
-            mapping = self.directory.lookup(sub)
+            mapping = self.directory.lookup(account_id)
             if mapping is None:
                 return None
-            result = self.sync.sync(sub, mapping.customer_id, reason=reason)
+            result = self.sync.sync(account_id, mapping.customer_id, reason=reason)
         except Exception as exc:  # noqa: BLE001 - the Stripe write succeeded; the webhook path catches up
             count("EntitlementRefreshFailed")
             logger.warning(
@@ -100,9 +100,9 @@ def set_refresher(refresher: EntitlementRefresher | None) -> None:
         _refresher = refresher
 
 
-def after_write[T](sub: str, reason: str, answer: T, request_id: str | None = None) -> T:
-    """Refresh ``sub``'s entitlements, then hand back ``answer`` unchanged (the one step every mutation adds)."""
-    get_refresher().refresh(sub, reason, request_id)
+def after_write[T](account_id: str, reason: str, answer: T, request_id: str | None = None) -> T:
+    """Refresh the account's entitlements, then hand back ``answer`` unchanged (the one step every mutation adds)."""
+    get_refresher().refresh(account_id, reason, request_id)
     return answer
 
 

@@ -6,7 +6,8 @@ re-derives each record from Stripe exactly as the webhook does (``EntitlementSyn
 
 The command (``admin/reconcile.py``)::
 
-    python -m admin.reconcile --user <sub>     # one user
+    python -m admin.reconcile --user <sub>     # one user's personal billing account
+    python -m admin.reconcile --account <id>   # one billing account
     python -m admin.reconcile --all [--dry-run]  # every customer in this process (small installations)
     python -m admin.reconcile --report [RUN_ID]  # the report of a scheduled run
 
@@ -31,7 +32,7 @@ from billing_core.observability import count, logger
 
 @dataclass
 class ReconcileEntry:
-    sub: str
+    account_id: str
     customer_id: str | None
     changed: bool = False
     before: dict[str, Any] | None = None
@@ -84,41 +85,42 @@ class Reconciler:
         return self._publisher
 
     def mapped_customers(self) -> Iterator[tuple[str, str]]:
-        """Every (sub, customer id) in the directory."""
+        """Every (account id, customer id) in the directory."""
         return (self._scan_directory or self.directory).mapped_customers()
 
-    def reconcile_user(self, sub: str, *, dry_run: bool = False) -> ReconcileEntry:
-        mapping = self.directory.lookup(sub)
+    def reconcile_user(self, account_id: str, *, dry_run: bool = False) -> ReconcileEntry:
+        """One billing account (a user's personal account is ``identity.personal_account_id(sub)``)."""
+        mapping = self.directory.lookup(account_id)
         if mapping is None:
-            return ReconcileEntry(sub=sub, customer_id=None, error="unmapped")
-        return self._one(sub, mapping.customer_id, dry_run=dry_run)
+            return ReconcileEntry(account_id=account_id, customer_id=None, error="unmapped")
+        return self._one(account_id, mapping.customer_id, dry_run=dry_run)
 
-    def reconcile_customer(self, sub: str, customer_id: str, *, throttle_retries: int = 2) -> ReconcileEntry:
-        """One customer; a Stripe 429 is tried again up to ``throttle_retries`` times (the gateway's rate budget,
-        when it has one, already holds the process back for a second after each 429)."""
-        entry = self._one(sub, customer_id, dry_run=False)
+    def reconcile_customer(self, account_id: str, customer_id: str, *, throttle_retries: int = 2) -> ReconcileEntry:
+        """One billing account's customer; a Stripe 429 is tried again up to ``throttle_retries`` times (the
+        gateway's rate budget, when it has one, already holds the process back for a second after each 429)."""
+        entry = self._one(account_id, customer_id, dry_run=False)
         for _ in range(throttle_retries):
             if entry.error != DependencyThrottled.code:
                 break
             count("ReconcileThrottledRetry")
-            entry = self._one(sub, customer_id, dry_run=False)
+            entry = self._one(account_id, customer_id, dry_run=False)
         return entry
 
-    def _one(self, sub: str, customer_id: str, *, dry_run: bool) -> ReconcileEntry:
+    def _one(self, account_id: str, customer_id: str, *, dry_run: bool) -> ReconcileEntry:
         try:
-            result = self.sync.sync(sub, customer_id, reason="reconcile", check_customer=True, dry_run=dry_run)
+            result = self.sync.sync(account_id, customer_id, reason="reconcile", check_customer=True, dry_run=dry_run)
             if result.domain_events and not dry_run:
                 self.publisher.publish(result.domain_events)
         except BillingError as err:
             count("ReconcileError")
             logger.warning("reconcile failed for one customer", extra={"error_code": err.code})
-            return ReconcileEntry(sub=sub, customer_id=customer_id, error=err.code)
+            return ReconcileEntry(account_id=account_id, customer_id=customer_id, error=err.code)
         if result.changed:
             count("ReconcileDrift")
             logger.warning("entitlement drift repaired", extra={"before": summary(result.before),
                                                                 "after": summary(result.after)})  # fmt: skip
         return ReconcileEntry(
-            sub=sub,
+            account_id=account_id,
             customer_id=customer_id,
             changed=result.changed,
             before=summary(result.before),
@@ -129,12 +131,12 @@ class Reconciler:
         self, *, dry_run: bool = False, deadline: float | None = None, clock: Callable[[], float] = time.monotonic
     ) -> ReconcileReport:
         report = ReconcileReport()
-        for sub, customer_id in self.mapped_customers():
+        for account_id, customer_id in self.mapped_customers():
             if deadline is not None and clock() >= deadline:
                 report.complete = False
                 count("ReconcileIncomplete")
                 break
-            entry = self._one(sub, customer_id, dry_run=dry_run)
+            entry = self._one(account_id, customer_id, dry_run=dry_run)
             self._add(report, entry)
         return report
 

@@ -1,4 +1,4 @@
-"""The catalog's retention offer: who may see it, and the record that it was taken (``USER#<sub>``/``OFFER#<id>``).
+"""The catalog's retention offer: who may see it, and the record that it was taken (``ACCOUNT#<id>``/``OFFER#<id>``).
 
 One offer item per customer and offer, written with a conditional put so the offer is used once:
 
@@ -20,7 +20,7 @@ from billing_core.entitlements import catalog_item
 from billing_core.errors import Conflict
 from billing_core.observability import count, logger
 from billing_core.store.base import ConditionFailed, TableStore
-from billing_core.store.keys import key, offer_sk, user_pk
+from billing_core.store.keys import account_pk, key, offer_sk
 from billing_core.stripe_fields import field as g
 
 #: ``claimed_by`` of an item written from a Stripe event (plan_change writes its request fingerprint there).
@@ -56,21 +56,21 @@ def eligible_offer(catalog: Catalog, subscription: Any, used: Callable[[str], bo
 
 
 class RetentionOfferStore(TableStore):
-    """``USER#<sub>``/``OFFER#<offer id>`` items."""
+    """``ACCOUNT#<id>``/``OFFER#<offer id>`` items."""
 
-    def claimed_by(self, sub: str, offer_id: str) -> str | None:
+    def claimed_by(self, account_id: str, offer_id: str) -> str | None:
         """Who took the offer (a request fingerprint or ``stripe-event:<id>``), or None when it was never used."""
-        item = self._get(user_pk(sub), offer_sk(offer_id), "offer.get")
+        item = self._get(account_pk(account_id), offer_sk(offer_id), "offer.get")
         return item.get("claimed_by", {}).get("S", "unknown") if item else None
 
-    def used(self, sub: str, offer_id: str) -> bool:
-        return self.claimed_by(sub, offer_id) is not None
+    def used(self, account_id: str, offer_id: str) -> bool:
+        return self.claimed_by(account_id, offer_id) is not None
 
-    def claim(self, sub: str, offer_id: str, fingerprint: str, subscription_id: str, coupon: str) -> None:
+    def claim(self, account_id: str, offer_id: str, fingerprint: str, subscription_id: str, coupon: str) -> None:
         """Record the offer as used by this request; ``Conflict(offer_already_used)`` when another one used it."""
         try:
             self._put(
-                self._item(sub, offer_id, fingerprint, subscription_id, coupon),
+                self._item(account_id, offer_id, fingerprint, subscription_id, coupon),
                 "offer.claim",
                 condition="attribute_not_exists(pk) OR claimed_by = :me",
                 values={":me": {"S": fingerprint}},
@@ -78,16 +78,20 @@ class RetentionOfferStore(TableStore):
         except ConditionFailed:
             raise Conflict(code="offer_already_used", message="The retention offer has already been used.") from None
 
-    def unclaim(self, sub: str, offer_id: str, fingerprint: str) -> None:
+    def unclaim(self, account_id: str, offer_id: str, fingerprint: str) -> None:
         """Undo ``claim`` after Stripe refused the coupon (best effort)."""
-        mine = self._keyed(user_pk(sub), offer_sk(offer_id), "claimed_by = :me", values={":me": {"S": fingerprint}})
+        mine = self._keyed(
+            account_pk(account_id), offer_sk(offer_id), "claimed_by = :me", values={":me": {"S": fingerprint}}
+        )
         self._attempt(lambda c: c.delete_item(**mine))
 
-    def record_from_event(self, sub: str, offer_id: str, subscription_id: str, coupon: str, event_id: str) -> bool:
+    def record_from_event(
+        self, account_id: str, offer_id: str, subscription_id: str, coupon: str, event_id: str
+    ) -> bool:
         """Record an offer taken in the hosted portal; False when it was already recorded (by anyone)."""
         try:
             self._put(
-                self._item(sub, offer_id, CLAIMED_BY_PREFIX + event_id, subscription_id, coupon),
+                self._item(account_id, offer_id, CLAIMED_BY_PREFIX + event_id, subscription_id, coupon),
                 "offer.record",
                 condition="attribute_not_exists(pk)",
             )
@@ -97,9 +101,11 @@ class RetentionOfferStore(TableStore):
         logger.info("retention offer recorded from a subscription event", extra={"offer": offer_id})
         return True
 
-    def _item(self, sub: str, offer_id: str, claimed_by: str, subscription_id: str, coupon: str) -> dict[str, Any]:
+    def _item(
+        self, account_id: str, offer_id: str, claimed_by: str, subscription_id: str, coupon: str
+    ) -> dict[str, Any]:
         return {
-            **key(user_pk(sub), offer_sk(offer_id)),
+            **key(account_pk(account_id), offer_sk(offer_id)),
             "claimed_by": {"S": claimed_by},
             "subscription_id": {"S": subscription_id},
             "coupon": {"S": coupon},

@@ -9,11 +9,11 @@ once per run). Nothing here is read at import time, and nothing outside this mod
 
 Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME, STRIPE_PUBLISHABLE_KEY,
 STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL, RETURN_PATH_PREFIXES,
-CATALOG_PATH, EVENT_BUS_NAME, GRACE_PERIOD_DAYS, CANCELLATION_MODE, POWERTOOLS_IDEMPOTENCY_DISABLED,
-AWS_REGION / AWS_DEFAULT_REGION; the background paths' share of Stripe's rate limit and their fan-out:
-RECONCILE_QUEUE_URL, RECONCILE_STRIPE_RATE, RECONCILE_CONCURRENCY, RECONCILE_BATCH_SIZE, RECONCILE_MAX_RECEIVES,
-WEBHOOK_STRIPE_RATE, WEBHOOK_CONCURRENCY (docs/scale.md); admin commands only: STRIPE_SECRET_KEY, PORTAL_HEADLINE,
-PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
+CATALOG_PATH, EVENT_BUS_NAME, INVITATION_LOG_PATH, GRACE_PERIOD_DAYS, CANCELLATION_MODE,
+POWERTOOLS_IDEMPOTENCY_DISABLED, AWS_REGION / AWS_DEFAULT_REGION; the background paths' share of Stripe's rate
+limit and their fan-out: RECONCILE_QUEUE_URL, RECONCILE_STRIPE_RATE, RECONCILE_CONCURRENCY, RECONCILE_BATCH_SIZE,
+RECONCILE_MAX_RECEIVES, WEBHOOK_STRIPE_RATE, WEBHOOK_CONCURRENCY (docs/scale.md); admin commands only:
+STRIPE_SECRET_KEY, PORTAL_HEADLINE, PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_SERVICE_URL.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ class Settings(BaseModel):
     return_path_prefixes: tuple[str, ...] = ("/billing",)
     catalog_path: str | None = None
     event_bus_name: str | None = None
+    #: Offline: invitations are appended to this file instead of being published (``.local/invitations.log``).
+    invitation_log_path: str = ""
     grace_period_days: int = 7
     cancellation_mode: str = "at_period_end"
     powertools_idempotency_disabled: str = "false"

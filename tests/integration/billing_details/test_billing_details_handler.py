@@ -67,7 +67,7 @@ def test_partial_update_changes_only_the_fields_sent(handler, stripe_env, custom
     assert body["preferred_locale"] == "en-GB"
     stored = stripe_client.v1.customers.retrieve(customer.id)
     assert stored.address.city == "Cambridge" and stored.preferred_locales == ["en-GB"]
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "customer.details"
     assert entry["after"] == {"fields": ["phone", "preferred_locales", "address.city"]}
     assert "+44" not in str(entry)
@@ -85,7 +85,7 @@ def test_first_details_update_provisions_the_customer(handler, stripe_env, strip
     resp = call(handler, "PATCH", "/billing/details", stripe_env.user_sub, body={"name": "Ada King"})
     assert resp["statusCode"] == 200, resp["body"]
     assert resp["json"]["name"] == "Ada King" and resp["json"]["email"] == stripe_env.user_email
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER") is not None
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER") is not None
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_add_tax_id_answers_stripes_verification_status(handler, stripe_env, cus
     assert body["type"] == "eu_vat" and body["value"] == "DE123456789" and body["country"] == "DE"
     assert body["verification_status"] == "pending"
     assert [t.id for t in stripe_client.v1.customers.tax_ids.list(customer.id).data] == [body["id"]]
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "tax_id.create" and entry["after"] == {"tax_id": body["id"], "type": "eu_vat"}
 
 
@@ -202,7 +202,7 @@ def test_a3_foreign_tax_id_delete_is_404_without_writes(handler, stripe_env, cus
     assert resp["statusCode"] == 404 and resp["json"]["error"]["code"] == "not_found"
     assert events(stripe_emulator) == before
     assert [t.id for t in stripe_client.v1.customers.tax_ids.list(other.id).data] == [txi.id]
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "tax_id.delete" and entry["outcome"] == "denied"
 
 
@@ -228,7 +228,7 @@ def test_adding_a_tax_id_the_customer_already_has_is_409_without_a_stripe_write(
     assert again["json"]["error"]["code"] == "tax_id_exists"
     assert events(stripe_emulator) == before
     assert [t.id for t in stripe_client.v1.customers.tax_ids.list(customer.id).data] == [first["json"]["id"]]
-    assert AuditLog().entries(stripe_env.user_sub)[0]["outcome"] == "denied"
+    assert AuditLog().entries(f"p_{stripe_env.user_sub}")[0]["outcome"] == "denied"
     replay = call(handler, "POST", "/billing/tax-ids", stripe_env.user_sub,
                   body={"type": "eu_vat", "value": "DE123456789"}, key="k-first")  # fmt: skip
     assert replay["statusCode"] == 200 and replay["json"] == first["json"]

@@ -55,7 +55,7 @@ def test_a6_signed_in_user_without_customer_gets_the_empty_state(handler, stripe
     assert resp["json"]["has_customer"] is False and resp["json"]["subscriptions"] == []
     assert resp["headers"]["cache-control"] == "no-store"
     assert list(stripe_client.v1.customers.list().data) == []
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER") is None
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER") is None
 
 
 def test_a4_customer_in_the_query_is_rejected(handler, stripe_env):
@@ -68,7 +68,7 @@ def test_a7_deleted_customer_is_409_customer_gone(handler, stripe_env, customer,
     stripe_client.v1.customers.delete(customer.id)
     resp = get(handler, "/billing", stripe_env.user_sub)
     assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customer.id
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customer.id
 
 
 def test_overview_of_a_mapped_customer(handler, stripe_env, customer, stripe_client):
@@ -131,7 +131,7 @@ def test_e1_write_retried_with_the_same_key_creates_one_customer(stripe_env, str
     stripe_emulator.faults.queue("reset", times=2, method="POST", path=r"^/v1/customers$")
     from billing_core.directory import CustomerDirectory
 
-    mapping = CustomerDirectory().get_or_create(stripe_env.user_sub)
+    mapping = CustomerDirectory().get_or_create(f"p_{stripe_env.user_sub}")
     assert [c.id for c in stripe_client.v1.customers.list().data] == [mapping.customer_id]
 
 
@@ -230,3 +230,36 @@ def test_a9_a_gone_customer_claim_without_another_mapping_is_still_409(handler, 
     stripe_client.v1.customers.delete(gone.id)
     resp = get(handler, "/billing", stripe_env.user_sub, claims=_with_customer_claim(stripe_env.user_sub, gone.id))
     assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"
+
+
+def test_a_token_customer_claim_never_answers_for_another_billing_account(handler, stripe_env, customer, stripe_client):
+    """A member's token carries their personal customer (and its ``billing_account`` claim names the account it
+    answers for): acting on a team (the ``X-Billing-Account`` header) reads the team's customer from the directory,
+    and a token issued for the team never answers for the personal account."""
+    from billing_core.accounts.store import AccountStore
+    from billing_core.directory import CustomerDirectory
+    from billing_core.identity import personal_account_id
+
+    sub = stripe_env.user_sub
+    personal = personal_account_id(sub)
+    team = AccountStore.new_team_id()
+    AccountStore().create_team(team, "Acme Team", sub, stripe_env.user_email)
+    team_cus = stripe_client.v1.customers.create(params={"name": "Acme Team", "metadata": {"billing_account": team}})
+    assert CustomerDirectory().link(team, team_cus.id) == "linked"
+
+    def overview_name(claims, account=None):
+        headers = {"x-billing-account": account} if account else None
+        resp = get(handler, "/billing", sub, claims=claims, headers=headers)
+        assert resp["statusCode"] == 200, resp["body"]
+        return resp["json"]["customer"]["name"]
+
+    personal_token = _with_customer_claim(sub, customer.id)  # no billing_account claim: the personal account's
+    assert overview_name(personal_token) == "Ada Lovelace"
+    assert overview_name(personal_token, account=team) == "Acme Team"
+    named_personal = personal_token | {"billing_account": personal}
+    assert overview_name(named_personal, account=team) == "Acme Team"
+    team_token = _with_customer_claim(sub, team_cus.id) | {"billing_account": team}
+    assert overview_name(team_token) == "Ada Lovelace"  # no header: the personal account, not the token's team
+    assert overview_name(team_token, account=team) == "Acme Team"
+    invoices = get(handler, "/billing/invoices", sub, claims=personal_token, headers={"x-billing-account": team})
+    assert invoices["statusCode"] == 200 and invoices["json"]["invoices"] == []

@@ -49,7 +49,7 @@ def test_a6_user_without_customer_gets_the_empty_state_and_nothing_is_created(st
     assert overview.subscriptions == [] and overview.customer is None
     assert overview.entitlements.entitled is False and overview.entitlements.source == "none"
     assert stripe[1].sent == []
-    assert h.query_pk("USER#user-a") == []
+    assert h.query_pk("ACCOUNT#p_user-a") == []
 
 
 def test_overview_shows_what_stripe_holds(stripe):
@@ -114,7 +114,7 @@ def test_stored_entitlements_win_over_derived_and_let_the_preview_run_in_the_fir
     client, http = stripe
     acct = active_pro(client, ME.sub, renewals=0)
     EntitlementStore().put_if_newer(
-        "user-a",
+        "p_user-a",
         EntitlementRecord(plan="pro", status="active", entitled=True, subscription_id=acct.subscription.id, version=3),
     )
     stripe_emulator.faults.set_latency(1000)  # generous, so that reads started together overlap even on a busy machine
@@ -147,7 +147,7 @@ def test_a7_deleted_customer_is_409_customer_gone_and_the_mapping_stays(stripe):
     with pytest.raises(CustomerGone) as err:
         reader(stripe, acct.now).build_overview(ME)
     assert err.value.status == 409 and err.value.code == "customer_gone"
-    assert h.get_item("USER#user-a", "CUSTOMER")["customer_id"]["S"] == acct.customer.id
+    assert h.get_item("ACCOUNT#p_user-a", "CUSTOMER")["customer_id"]["S"] == acct.customer.id
 
 
 def test_a7_customer_missing_in_stripe_is_customer_gone(stripe):

@@ -31,34 +31,34 @@ def customers(client) -> list:
 def test_lookup_without_mapping_is_none_and_creates_nothing(aws_env, stripe):
     gateway, client, http = stripe
     directory = CustomerDirectory(gateway=gateway)
-    assert directory.lookup(aws_env.user_sub) is None
+    assert directory.lookup(f"p_{aws_env.user_sub}") is None
     assert CREATE not in http.sent and customers(client) == []
-    assert h.query_pk(f"USER#{aws_env.user_sub}") == []
+    assert h.query_pk(f"ACCOUNT#p_{aws_env.user_sub}") == []
 
 
 def test_get_or_create_uses_the_verified_email_and_name_from_the_user_pool(aws_env, stripe):
     gateway, client, http = stripe
-    mapping = CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
+    mapping = CustomerDirectory(gateway=gateway).get_or_create(f"p_{aws_env.user_sub}")
     customer = client.v1.customers.retrieve(mapping.customer_id)
     assert customer["email"] == aws_env.user_email
     assert customer["name"] == "Ada Lovelace"
     assert customer["metadata"].to_dict() == {"user_sub": aws_env.user_sub}
-    assert CustomerDirectory().lookup(aws_env.user_sub).customer_id == mapping.customer_id
-    assert CustomerDirectory().lookup_user(mapping.customer_id) == aws_env.user_sub
+    assert CustomerDirectory().lookup(f"p_{aws_env.user_sub}").customer_id == mapping.customer_id
+    assert CustomerDirectory().lookup_account(mapping.customer_id) == f"p_{aws_env.user_sub}"
 
 
 def test_unverified_email_is_not_copied_to_stripe(aws_env, stripe):
     sub = aws_env.user_pool.add_user("bob@example.com", email="bob@example.com", verified=False)
     gateway, client, _ = stripe
-    mapping = CustomerDirectory(gateway=gateway).get_or_create(sub)
+    mapping = CustomerDirectory(gateway=gateway).get_or_create(f"p_{sub}")
     assert client.v1.customers.retrieve(mapping.customer_id).email is None
 
 
 def test_second_call_reuses_the_mapping(aws_env, stripe):
     gateway, client, http = stripe
     directory = CustomerDirectory(gateway=gateway)
-    first = directory.get_or_create(aws_env.user_sub)
-    second = directory.get_or_create(aws_env.user_sub)
+    first = directory.get_or_create(f"p_{aws_env.user_sub}")
+    second = directory.get_or_create(f"p_{aws_env.user_sub}")
     assert first.customer_id == second.customer_id
     assert http.sent.count(CREATE) == 1 and len(customers(client)) == 1
 
@@ -74,7 +74,7 @@ def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env
     def first_action():
         barrier.wait()
         try:
-            results.append(directory.get_or_create(aws_env.user_sub).customer_id)
+            results.append(directory.get_or_create(f"p_{aws_env.user_sub}").customer_id)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -87,9 +87,9 @@ def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env
     assert errors == []
     assert len(results) == 8
     assert set(results) == {c.id for c in customers(client)} and len(customers(client)) == 1
-    items = h.query_pk(f"USER#{aws_env.user_sub}")
+    items = h.query_pk(f"ACCOUNT#p_{aws_env.user_sub}")
     assert [i["sk"]["S"] for i in items] == ["CUSTOMER"]
-    assert h.get_item(f"CUSTOMER#{results[0]}", "USER")["sub"]["S"] == aws_env.user_sub
+    assert h.get_item(f"CUSTOMER#{results[0]}", "ACCOUNT")["account_id"]["S"] == f"p_{aws_env.user_sub}"
 
 
 def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env, stripe):
@@ -98,9 +98,9 @@ def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env, stripe):
     orphan = client.v1.customers.create(params={"metadata": {"user_sub": aws_env.user_sub}})
     h.put_mapping("someone-else", orphan.id)
     with pytest.raises(Conflict) as err:
-        CustomerDirectory(gateway=gateway).get_or_create(aws_env.user_sub)
+        CustomerDirectory(gateway=gateway).get_or_create(f"p_{aws_env.user_sub}")
     assert err.value.code == "customer_mapping_conflict"
-    assert h.get_item(f"USER#{aws_env.user_sub}", "CUSTOMER") is None
+    assert h.get_item(f"ACCOUNT#p_{aws_env.user_sub}", "CUSTOMER") is None
 
 
 def _stubbed_dynamodb():
@@ -113,7 +113,7 @@ def test_e8_throttled_lookup_is_503_and_no_stripe_call(aws_env, stripe):
     stub.add_client_error("get_item", "ProvisionedThroughputExceededException", http_status_code=400)
     gateway, stripe_client, http = stripe
     with stub, pytest.raises(DependencyUnavailable) as err:
-        CustomerDirectory(dynamodb=client, gateway=gateway).get_or_create("u1")
+        CustomerDirectory(dynamodb=client, gateway=gateway).get_or_create("p_u1")
     assert err.value.status == 503 and err.value.headers()["Retry-After"]
     assert http.sent == [] and customers(stripe_client) == []
 
@@ -130,7 +130,7 @@ def test_e8_transaction_conflicts_are_retried_then_503(aws_env, stripe):
         )
     gateway = stripe[0]
     with stub, pytest.raises(DependencyUnavailable):
-        CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("u1")
+        CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("p_u1")
     stub.assert_no_pending_responses()
 
 
@@ -141,7 +141,9 @@ def test_e8_transaction_conflict_then_success(aws_env, stripe):
     stub.add_response("transact_write_items", {})
     gateway = stripe[0]
     with stub:
-        mapping = CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create("u1")
+        mapping = CustomerDirectory(dynamodb=client, gateway=gateway, user_pool=CognitoUserPool("")).get_or_create(
+            "p_u1"
+        )
     assert mapping.customer_id.startswith("cus_")
 
 

@@ -78,7 +78,7 @@ def test_dunning_recovery_past_due_to_active_through_the_routes(
     assert cards[new_card]["is_default"] is True
 
     # And: the mutations are audited with brand and last 4 only.
-    entries = AuditLog().entries(sub)
+    entries = AuditLog().entries(f"p_{sub}")
     default_entry = next(e for e in entries if e["action"] == "payment_method.default")
     assert default_entry["outcome"] == "ok"
     assert default_entry["after"]["last4"] == "4242" and default_entry["after"]["brand"] == "visa"

@@ -40,7 +40,7 @@ def test_setup_intent_provisions_the_customer_and_returns_what_stripe_js_needs(
     body = resp["json"]
     assert body["client_secret"].startswith(body["setup_intent"] + "_secret_")
     assert body["publishable_key"] == stripe_emulator.publishable_key and body["usage"] == "off_session"
-    mapping = h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")
+    mapping = h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")
     seti = stripe_client.v1.setup_intents.retrieve(body["setup_intent"])
     assert seti.customer == mapping["customer_id"]["S"] and seti.usage == "off_session"
     assert stripe_client.v1.customers.retrieve(seti.customer).email == stripe_env.user_email
@@ -68,7 +68,7 @@ def test_a3_foreign_payment_method_default_is_404_without_writes(
     assert resp["statusCode"] == 404 and resp["json"]["error"]["code"] == "not_found"
     assert event_count(stripe_emulator) == events
     assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "payment_method.default" and entry["outcome"] == "denied"
 
 
@@ -163,7 +163,7 @@ def test_default_updates_customer_and_billing_subscriptions(pm_handler, stripe_e
     assert resp["json"]["default_payment_method"]["brand"] == "mastercard"
     assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method == new.id
     assert stripe_client.v1.subscriptions.retrieve(subscription.id).default_payment_method == new.id
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["before"] == {"default_payment_method": old.id}
     assert set(entry["after"]) == {"payment_method", "brand", "last4", "subscriptions", "invoices"}
 
@@ -261,7 +261,7 @@ def test_removing_a_card_that_is_not_the_default(pm_handler, stripe_env, custome
     assert stripe_client.v1.payment_methods.retrieve(spare.id).customer is None
     replay = call(pm_handler, "DELETE", f"/billing/payment-methods/{spare.id}", stripe_env.user_sub, key="k-del")
     assert replay["statusCode"] == 200 and replay["json"] == resp["json"]
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "payment_method.remove" and entry["before"]["last4"] == "0005"
 
 
@@ -283,7 +283,7 @@ def test_pay_invoice_with_another_saved_card(pm_handler, stripe_env, stripe_clie
     assert resp["statusCode"] == 200, resp["body"]
     assert resp["json"]["status"] == "paid" and resp["json"]["invoice"] == invoice.id
     assert stripe_client.v1.subscriptions.retrieve(subscription.id).status == "active"
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "invoice.pay" and entry["after"]["last4"] == "4444"
     again = call(pm_handler, "POST", f"/billing/invoices/{invoice.id}/pay", stripe_env.user_sub)
     assert again["statusCode"] == 409 and again["json"]["error"]["code"] == "invoice_already_paid"
@@ -299,7 +299,7 @@ def test_e4_pay_invoice_with_the_declining_default_card_is_402_with_a_safe_reaso
     assert "Your card was declined" in resp["json"]["error"]["message"]
     assert stripe_client.v1.invoices.retrieve(invoice.id).status == "open"
     assert stripe_client.v1.subscriptions.retrieve(subscription.id).status == "past_due"
-    entry = AuditLog().entries(stripe_env.user_sub)[0]
+    entry = AuditLog().entries(f"p_{stripe_env.user_sub}")[0]
     assert entry["action"] == "invoice.pay" and entry["outcome"] == "declined"
 
 

@@ -18,7 +18,7 @@ def read(read_handler: Any, sub: str) -> dict[str, Any]:
 
 def past_due_as_the_webhook_stored_it(stripe_client: Any, sub: str, read_handler: Any) -> tuple[Any, Any]:
     customer, _clock, _subscription, invoice = past_due_customer(stripe_client, sub)
-    EntitlementSync().sync(sub, customer.id, reason="invoice.payment_failed")
+    EntitlementSync().sync(f"p_{sub}", customer.id, reason="invoice.payment_failed")
     before = read(read_handler, sub)
     assert before["entitlements"]["status"] == "past_due" and before["entitlements"]["source"] == "stored"
     return customer, invoice

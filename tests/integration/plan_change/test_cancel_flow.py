@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from billing_core.identity import personal_account_id
 from billing_core.retention_offer import RetentionOfferStore
 
 from tests.helpers import aws as h
@@ -18,11 +19,12 @@ from tests.unit.webhook.webhook_harness import RecordingPublisher
 
 
 def steps_of(sub: str) -> list[dict[str, Any]]:
+    """The steps recorded for ``sub``'s personal billing account."""
     items = boto3.client("dynamodb", region_name=h.REGION).scan(TableName=h.TABLE_NAME)["Items"]
     rows = [
         {k: next(iter(v.values())) for k, v in item.items()}
         for item in items
-        if item["pk"]["S"].startswith("RETENTION#") and item["sub"]["S"] == sub
+        if item["pk"]["S"].startswith("RETENTION#") and item["account_id"]["S"] == personal_account_id(sub)
     ]
     return sorted(rows, key=lambda r: (int(r["at"]), r["sk"]))
 
@@ -69,7 +71,9 @@ def test_too_expensive_offers_a_pause_and_declining_it_cancels_one_recorded_flow
 def test_the_cheaper_plan_offer_shows_its_exact_preview_and_is_taken_once(world: World) -> None:
     """H1 for the offer's preview; R1: a replay answers the same, another key is refused."""
     _, _, subscription, _ = world.user_on("pro_monthly", days_in=5)
-    RetentionOfferStore().record_from_event(world.sub_a, "pause", subscription.id, "pause", "evt_earlier_pause")
+    RetentionOfferStore().record_from_event(
+        personal_account_id(world.sub_a), "pause", subscription.id, "pause", "evt_earlier_pause"
+    )
     shown = cancel(world, "too_expensive")
     assert shown["statusCode"] == 200, shown["body"]
     offer = shown["json"]["offer"]
@@ -88,7 +92,7 @@ def test_the_cheaper_plan_offer_shows_its_exact_preview_and_is_taken_once(world:
     assert replay["statusCode"] == 200 and replay["json"] == accepted["json"]
     again = world.call("POST", "/billing/subscription/retention-offer", body=body)
     assert again["statusCode"] == 409
-    assert h.get_item(f"USER#{world.sub_a}", "OFFER#cheaper_plan") is not None
+    assert h.get_item(f"ACCOUNT#p_{world.sub_a}", "OFFER#cheaper_plan") is not None
     assert sorted(s["step"] for s in steps_of(world.sub_a)) == ["accepted", "shown", "started"]
 
 
@@ -195,7 +199,9 @@ def test_r2_offer_shown_then_subscription_changed_is_refused_and_not_used(world:
     """R2: the cheaper plan was shown, then the plan changed elsewhere: the stale preview is refused (409) and
     the offer stays unused."""
     _, _, subscription, _ = world.user_on("pro_monthly", days_in=5)
-    RetentionOfferStore().record_from_event(world.sub_a, "pause", subscription.id, "pause", "evt_earlier_pause")
+    RetentionOfferStore().record_from_event(
+        personal_account_id(world.sub_a), "pause", subscription.id, "pause", "evt_earlier_pause"
+    )
     preview = cancel(world, "too_expensive")["json"]["offer"]["preview"]
     item = subscription["items"]["data"][0]
     world.stripe.v1.subscriptions.update(
@@ -206,7 +212,7 @@ def test_r2_offer_shown_then_subscription_changed_is_refused_and_not_used(world:
     refused = world.call("POST", "/billing/subscription/retention-offer", body=body)
     assert refused["statusCode"] == 409, refused["body"]
     assert refused["json"]["error"]["code"] in {"offer_not_available", "preview_stale"}
-    assert h.get_item(f"USER#{world.sub_a}", "OFFER#cheaper_plan") is None
+    assert h.get_item(f"ACCOUNT#p_{world.sub_a}", "OFFER#cheaper_plan") is None
     assert world.subscription(subscription.id).schedule is None
 
 

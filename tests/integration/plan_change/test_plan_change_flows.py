@@ -45,7 +45,7 @@ def test_cancel_offers_once_then_accept_then_cancel_and_resume(world: World) -> 
     assert accepted["statusCode"] == 200, accepted["body"]
     discounts = world.subscription(subscription.id).discounts
     assert discounts
-    assert get_item(f"USER#{world.sub_a}", "OFFER#retention_30_off_3_months") is not None
+    assert get_item(f"ACCOUNT#p_{world.sub_a}", "OFFER#retention_30_off_3_months") is not None
     assert world.call("POST", "/billing/subscription/retention-offer")["statusCode"] == 409
     # Cancel again: no second offer, cancels at period end with the survey
     second = world.call(
@@ -76,7 +76,7 @@ def test_decline_offer_cancels_at_period_end(world: World) -> None:
     assert world.subscription(subscription.id).cancel_at_period_end is True
     from billing_core.audit import AuditLog
 
-    entry = AuditLog().entries(world.sub_a)[0]
+    entry = AuditLog().entries(f"p_{world.sub_a}")[0]
     assert entry["action"] == "subscription.cancel" and entry["outcome"] == "ok"
     assert entry["before"]["plan_id"] == "pro" and entry["after"]["feedback"] == "unused"
 
@@ -141,4 +141,4 @@ def test_new_user_subscribe_provisions_customer(world: World) -> None:
     response = world.call("POST", "/billing/subscription", body={"price_lookup_key": "starter_monthly"})
     assert response["statusCode"] == 200, response["body"]
     assert response["json"]["status"] == "trialing"
-    assert get_item(f"USER#{world.sub_a}", "CUSTOMER") is not None
+    assert get_item(f"ACCOUNT#p_{world.sub_a}", "CUSTOMER") is not None

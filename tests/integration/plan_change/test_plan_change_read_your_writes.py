@@ -35,7 +35,7 @@ def read_billing(world: World) -> Any:
 
 def webhook_state(sub: str, cus: str) -> None:
     """What the webhook stored for the state before the mutation."""
-    EntitlementSync().sync(sub, cus, reason="customer.subscription.updated")
+    EntitlementSync().sync(f"p_{sub}", cus, reason="customer.subscription.updated")
 
 
 def features(plan_id: str) -> list[str]:

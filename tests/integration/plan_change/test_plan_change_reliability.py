@@ -22,7 +22,7 @@ MUTATIONS = [
 def _audit(sub: str) -> list[dict[str, Any]]:
     from billing_core.audit import AuditLog
 
-    return AuditLog().entries(sub)
+    return AuditLog().entries(f"p_{sub}")
 
 
 def _item_lookup_key(world: World, subscription_id: str) -> str:
@@ -345,8 +345,8 @@ def _seed_entitlements(world: World, subscription_id: str) -> str:
     from billing_core.entitlements import EntitlementStore, derive_entitlements
 
     record = derive_entitlements(world.subscription(subscription_id), get_catalog(), START, version=1)
-    EntitlementStore().put_if_newer(world.sub_a, record)
-    item = get_item(f"USER#{world.sub_a}", "ENTITLEMENTS")
+    EntitlementStore().put_if_newer(f"p_{world.sub_a}", record)
+    item = get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")
     assert item is not None
     return item["record"]["S"]
 
@@ -362,7 +362,7 @@ def test_e4_declined_card_on_upgrade_is_402_plan_unchanged(world: World) -> None
     assert "card" not in response["json"]["error"]["message"].lower() or "declin" not in response["body"]
     current = world.subscription(subscription.id)
     assert current["items"].data[0].price.lookup_key == "starter_monthly"
-    assert get_item(f"USER#{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements
+    assert get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements
     assert _audit(world.sub_a)[0]["outcome"] == "payment_failed"
 
 
@@ -381,4 +381,4 @@ def test_e5_3ds_on_upgrade_returns_client_secret_plan_unchanged(world: World) ->
     current = world.subscription(subscription.id)
     assert current["items"].data[0].price.lookup_key == "starter_monthly"
     assert current.pending_update is not None
-    assert get_item(f"USER#{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements
+    assert get_item(f"ACCOUNT#p_{world.sub_a}", "ENTITLEMENTS")["record"]["S"] == entitlements

@@ -45,13 +45,13 @@ def test_home_session_provisions_the_customer_and_uses_the_stored_configuration(
     handler, stripe_env, account, stripe_client, stripe_emulator
 ):
     # Given a signed-in user without a Stripe customer
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER") is None
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER") is None
     # When they open the portal
     resp = post(handler, stripe_env.user_sub)
     # Then a customer is created from the user pool profile and mapped, and the session is theirs
     assert resp["statusCode"] == 200, resp["body"]
     assert resp["headers"]["cache-control"] == "no-store"
-    customer_id = h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"]
+    customer_id = h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"]
     customer = stripe_client.v1.customers.retrieve(customer_id)
     assert customer.email == stripe_env.user_email and customer.metadata["user_sub"] == stripe_env.user_sub
     session = only_session(stripe_emulator)
@@ -108,8 +108,8 @@ def test_d1_concurrent_first_sessions_make_one_customer_and_one_mapping(
     customers = list(stripe_client.v1.customers.list().data)
     assert len(customers) == 1
     assert {s["customer"] for s in sessions(stripe_emulator)} == {customers[0].id}
-    assert len(h.query_pk(f"USER#{stripe_env.user_sub}")) >= 1
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customers[0].id
+    assert len(h.query_pk(f"ACCOUNT#p_{stripe_env.user_sub}")) >= 1
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == customers[0].id
 
 
 def test_d1_an_orphan_customer_from_an_earlier_attempt_is_reused(handler, stripe_env, account, stripe_client):
@@ -117,7 +117,7 @@ def test_d1_an_orphan_customer_from_an_earlier_attempt_is_reused(handler, stripe
     orphan = stripe_client.v1.customers.create(params={"metadata": {"user_sub": stripe_env.user_sub}})
     # When the user opens the portal, the customer is found by metadata search and mapped (real StripeObjects)
     assert post(handler, stripe_env.user_sub)["statusCode"] == 200
-    assert h.get_item(f"USER#{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == orphan.id
+    assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER")["customer_id"]["S"] == orphan.id
     assert [c.id for c in stripe_client.v1.customers.list().data] == [orphan.id]
 
 
@@ -178,7 +178,7 @@ def test_subscription_cancel_flow_offers_the_retention_coupon_once(
     boto3.client("dynamodb", region_name=h.REGION).put_item(
         TableName=h.TABLE_NAME,
         Item={
-            "pk": {"S": f"USER#{stripe_env.user_sub}"},
+            "pk": {"S": f"ACCOUNT#p_{stripe_env.user_sub}"},
             "sk": {"S": "OFFER#retention_30_off_3_months"},
             "claimed_by": {"S": "x"},
             "subscription_id": {"S": subscription.id},
@@ -525,7 +525,7 @@ def test_each_session_is_an_audit_entry_without_the_url(handler, stripe_env, acc
     subscription = subscribe(stripe_client, account, stripe_env.user_sub)
     resp = post(handler, stripe_env.user_sub, {"flow": "subscription_update"})
     session = only_session(stripe_emulator)
-    entries = AuditLog().entries(stripe_env.user_sub)
+    entries = AuditLog().entries(f"p_{stripe_env.user_sub}")
     assert len(entries) == 1
     entry = entries[0]
     assert entry["action"] == "portal.session" and entry["outcome"] == "ok"

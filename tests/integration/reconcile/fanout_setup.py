@@ -11,6 +11,7 @@ from billing_core.directory import CustomerDirectory
 from billing_core.entitlement_sync import BillingState, EntitlementSync
 from billing_core.entitlements import EntitlementStore
 from billing_core.errors import DependencyUnavailable
+from billing_core.identity import personal_account_id
 from billing_core.reconcile import Reconciler
 from billing_core.store.reconcile_run import ReconcileRunStore
 from billing_core.work_queue import WorkQueue
@@ -98,7 +99,8 @@ class Fanout:
         return dead_letters(self.sqs, self.dlq_url)
 
     def record(self, sub: str) -> Any:
-        return EntitlementStore(h.TABLE_NAME, self.ddb).get(sub)
+        """The entitlement record of ``sub``'s personal billing account."""
+        return EntitlementStore(h.TABLE_NAME, self.ddb).get(personal_account_id(sub))
 
 
 def build_fanout() -> Fanout:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 from billing_core.errors import DependencyUnavailable
 from billing_core.store.reconcile_run import FANNED_OUT
 from reconcile import app
 
+from tests.helpers import aws as h
 from tests.integration.reconcile.fanout_setup import MAX_RECEIVES, FailingQueue, Fanout, build_fanout
 from tests.unit.webhook.webhook_harness import subscription
 
@@ -39,6 +41,25 @@ def test_every_customer_is_reconciled_once_in_batches_and_the_run_reports_it(fan
     second = fanout.runs.report("2026-12-02")
     assert second is not None and (second.checked, second.repaired) == (23, 1)
     assert fanout.record("user-011").status == "unpaid"
+
+
+def test_a_mapping_not_yet_moved_to_its_account_is_reconciled_as_the_personal_account(fanout: Fanout) -> None:
+    """The Scan pages read ``ACCOUNT#`` mappings and the ``USER#<sub>`` ones from before billing accounts; the
+    latter are reconciled as ``p_<sub>``, and a queued message from before names the personal account too."""
+    fanout.customers(3)
+    ddb = boto3.client("dynamodb", region_name=h.REGION)
+    ddb.put_item(TableName=h.TABLE_NAME, Item={"pk": {"S": "USER#user-old"}, "sk": {"S": "CUSTOMER"},
+                                                "customer_id": {"S": "cus_userold"}})  # fmt: skip
+    ddb.put_item(TableName=h.TABLE_NAME, Item={"pk": {"S": "CUSTOMER#cus_userold"}, "sk": {"S": "USER"},
+                                                "sub": {"S": "user-old"}})  # fmt: skip
+    fanout.stripe.set("cus_userold", subscription(sub_id="sub_userold", customer="cus_userold", status="past_due"))
+    planned = fanout.planner(batch_size=2, page_items=3).plan("2026-12-06")
+    assert planned.customers == 4
+    fanout.drain(fanout.worker())
+    report = fanout.runs.report("2026-12-06")
+    assert report is not None and report.complete and report.checked == 4
+    assert fanout.record("user-old").status == "past_due"
+    assert h.get_item("USER#user-old", "ENTITLEMENTS") is None
 
 
 def test_a_planner_rerun_resumes_from_its_cursor_instead_of_starting_over(fanout: Fanout) -> None:
@@ -102,10 +123,10 @@ def test_a_customer_that_keeps_failing_is_retried_alone_then_dead_lettered_and_r
     report = fanout.runs.report("2026-12-05")
     assert report is not None and report.complete
     assert report.checked == 7 and report.retrying == 0
-    assert [(f.sub, f.customer_id, f.error, f.attempts) for f in report.failed] == [
-        ("user-003", "cus_user003", "dependency_unavailable", MAX_RECEIVES)
+    assert [(f.account_id, f.customer_id, f.error, f.attempts) for f in report.failed] == [
+        ("p_user-003", "cus_user003", "dependency_unavailable", MAX_RECEIVES)
     ]
-    assert fanout.dead_letters() == [{"run": "2026-12-05", "retry": ["user-003", "cus_user003"]}]
+    assert fanout.dead_letters() == [{"run": "2026-12-05", "retry": ["p_user-003", "cus_user003"]}]
     assert fanout.record("user-005").status == "active"
     # The batch was tried once (3 reads of a 429 would be retried in place, a 503 is not), then alone 3 times.
     assert fanout.stripe.reads_of["cus_user003"] == 1 + MAX_RECEIVES

@@ -96,7 +96,7 @@ def test_random_lifecycles_converge_to_stripes_final_state(memory_stack: Stack) 
     mismatches = []
     for lifecycle in lifecycles:
         expected = checker.expected(lifecycle.customer.id)
-        stored = store.get(lifecycle.sub)
+        stored = store.get(f"p_{lifecycle.sub}")
         if not same_entitlements(stored, expected):
             mismatches.append((lifecycle.sub, stored, expected))
     total = time.monotonic() - started

@@ -69,31 +69,31 @@ def test_subscription_lifecycle_reaches_the_entitlement_record(through_handler: 
     )
     deliver_new(stack, seen)
     store = EntitlementStore(dynamodb=stack.ddb)
-    record = store.get("user-life")
-    assert CustomerDirectory(dynamodb=stack.ddb).lookup_user(life.customer.id) == "user-life"
+    record = store.get("p_user-life")
+    assert CustomerDirectory(dynamodb=stack.ddb).lookup_account(life.customer.id) == "p_user-life"
     assert record is not None and (record.plan, record.status, record.entitled) == ("pro", "active", True)
     assert "api_access" in record.features and record.period_end == T0 + 31 * DAY
 
     life.subscription = stack.client.v1.subscriptions.list({"customer": life.customer.id}).data[0]
     life.step("cancel")
     deliver_new(stack, seen)
-    assert store.get("user-life").cancel_at_period_end  # type: ignore[union-attr]
+    assert store.get("p_user-life").cancel_at_period_end  # type: ignore[union-attr]
 
     life.step("resume")
     life.step("payment_failure")
     deliver_new(stack, seen)
-    record = store.get("user-life")
+    record = store.get("p_user-life")
     assert record is not None and record.status == "past_due" and record.past_due_since is not None
     assert record.grace_until == record.past_due_since + 7 * DAY
 
     life.step("recovery")
     outcomes = deliver_new(stack, seen)
-    assert store.get("user-life").status == "active"  # type: ignore[union-attr]
+    assert store.get("p_user-life").status == "active"  # type: ignore[union-attr]
     assert any(o["outcome"] == "changed" for o in outcomes)
 
     life.step("cancel_now")
     deliver_new(stack, seen)
-    record = store.get("user-life")
+    record = store.get("p_user-life")
     assert record is not None and record.status == "canceled" and not record.entitled
     kinds = [e.detail_type for e in stack.publisher.events]
     assert "billing.payment.failed" in kinds and "billing.subscription.canceled" in kinds
@@ -107,5 +107,5 @@ def test_customer_deleted_in_stripe_revokes(through_handler: Stack) -> None:
     deliver_new(stack, seen)
     stack.client.v1.customers.delete(life.customer.id)
     deliver_new(stack, seen)
-    record = EntitlementStore(dynamodb=stack.ddb).get("user-gone")
+    record = EntitlementStore(dynamodb=stack.ddb).get("p_user-gone")
     assert record is not None and not record.entitled and record.status == "customer_deleted"

@@ -1,6 +1,7 @@
 """The app factory's error model: B7 (malformed/wrong/oversize bodies), B8 (Idempotency-Key), A1/A5, 500s."""
 
 import pytest
+from billing_core.accounts.roles import signed_in_rules
 from billing_core.app_factory import (
     MAX_BODY_BYTES,
     CallerDep,
@@ -50,7 +51,7 @@ def no_caller() -> dict:
     return {"ok": True}
 
 
-handler = make_handler(create_app("test", router))
+handler = make_handler(create_app("test", router, route_rules=signed_in_rules(router)))
 KEY = {"Idempotency-Key": "k-1"}
 
 

@@ -69,3 +69,25 @@ def test_the_customer_comes_only_from_the_claims_never_from_headers_or_query():
         headers={"stripe-customer-id": "cus_evil", "x-stripe-customer-id": "cus_evil"},
     )
     assert caller_from_event(event).customer_id is None
+
+
+def test_the_token_customer_counts_only_for_the_account_the_token_answers_for():
+    """The ``stripe_customer_id`` claim belongs to the token's ``billing_account`` (the personal account when the
+    claim is absent); on any other account the caller has no token customer and the directory is read."""
+    from dataclasses import replace
+
+    from billing_core.identity import personal_account_id
+
+    team = "t_" + "a" * 20
+    plain = caller_from_event(
+        http_event("GET", "/billing", claims=access_claims("u-1") | {"stripe_customer_id": "cus_P"})
+    )
+    assert plain.token_account is None and plain.token_customer_id == "cus_P"
+    assert replace(plain, account_id=team, role="owner").token_customer_id is None
+    claims = access_claims("u-1") | {"stripe_customer_id": "cus_T", "billing_account": team}
+    for_team = caller_from_event(http_event("GET", "/billing", claims=claims))
+    assert for_team.token_account == team and for_team.token_customer_id is None  # acting on the personal account
+    assert replace(for_team, account_id=team).token_customer_id == "cus_T"
+    assert replace(for_team, account_id=personal_account_id("u-1")).token_customer_id is None
+    bad = caller_from_event(http_event("GET", "/billing", claims=claims | {"billing_account": "garbage!"}))
+    assert bad.token_account is None and replace(bad, account_id=team).token_customer_id is None

@@ -19,7 +19,7 @@ class Directory:
 
     def lookup(self, sub: str) -> CustomerMapping | None:
         return (
-            CustomerMapping(sub=sub, customer_id=self.customer_id, created_at="2026-01-01")
+            CustomerMapping(account_id=sub, customer_id=self.customer_id, created_at="2026-01-01")
             if self.customer_id
             else None
         )

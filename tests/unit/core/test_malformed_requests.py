@@ -6,6 +6,7 @@ Each must be answered in the one error shape (never a bare 500, a stack trace or
 import json
 
 import pytest
+from billing_core.accounts.roles import signed_in_rules
 from billing_core.app_factory import CallerDep, create_app, make_handler
 from billing_core.models import RequestModel
 from fastapi import APIRouter
@@ -29,7 +30,7 @@ def post_thing(body: Body, caller: CallerDep) -> dict:
     return {"name": body.name}
 
 
-handler = make_handler(create_app("edges", router))
+handler = make_handler(create_app("edges", router, route_rules=signed_in_rules(router)))
 
 
 def _assert_error(response: dict, status: int, code: str) -> None:

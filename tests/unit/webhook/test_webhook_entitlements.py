@@ -29,6 +29,7 @@ from tests.helpers import aws as h
 from tests.unit.webhook.webhook_harness import FakeStripe, Harness, RecordingPublisher, stripe_event, subscription
 
 SUB = "user-bob"
+ACCT = f"p_{SUB}"
 CUS = "cus_bob"
 DAY = 86400
 
@@ -83,15 +84,15 @@ def test_customer_created_links_the_mapping_through_metadata_user_sub(wh: Harnes
     wh.stripe.set(CUS, subscription(customer=CUS))
     event = stripe_event("customer.created", {"id": CUS, "object": "customer", "metadata": {"user_sub": SUB}})
     assert wh.deliver(event)["json"]["outcome"] == "changed"
-    assert CustomerDirectory(dynamodb=ddb()).lookup_user(CUS) == SUB
-    assert CustomerDirectory(dynamodb=ddb()).lookup(SUB).customer_id == CUS  # type: ignore[union-attr]
+    assert CustomerDirectory(dynamodb=ddb()).lookup_account(CUS) == ACCT
+    assert CustomerDirectory(dynamodb=ddb()).lookup(ACCT).customer_id == CUS  # type: ignore[union-attr]
 
 
 def test_customer_created_never_overwrites_an_existing_mapping(wh: Harness) -> None:
     h.put_mapping(SUB, "cus_original")
     event = stripe_event("customer.created", {"id": CUS, "object": "customer", "metadata": {"user_sub": SUB}})
     assert wh.deliver(event)["json"]["outcome"] == "unmapped"
-    assert CustomerDirectory(dynamodb=ddb()).lookup(SUB).customer_id == "cus_original"  # type: ignore[union-attr]
+    assert CustomerDirectory(dynamodb=ddb()).lookup(ACCT).customer_id == "cus_original"  # type: ignore[union-attr]
 
 
 def test_checkout_session_completed_links_through_client_reference_id(wh: Harness) -> None:
@@ -109,7 +110,7 @@ def test_customer_deleted_revokes_entitlements_and_keeps_the_mapping(wh: Harness
     wh.deliver(stripe_event("customer.deleted", {"id": CUS, "object": "customer", "deleted": True}))
     record = wh.record(SUB)
     assert record is not None and record.status == CUSTOMER_DELETED and not record.entitled
-    assert CustomerDirectory(dynamodb=ddb()).lookup_user(CUS) == SUB
+    assert CustomerDirectory(dynamodb=ddb()).lookup_account(CUS) == ACCT
 
 
 def test_payment_failed_and_canceled_publish_domain_events(wh: Harness) -> None:
@@ -217,14 +218,14 @@ def test_reconcile_repairs_drift_and_reports_it(aws_env: Any, capsys: Any) -> No
     fake.set("cus_1", subscription(customer="cus_1", status="unpaid"))  # a missed webhook
     second = reconciler.reconcile_all()
     assert (second.checked, second.changed) == (3, 1)
-    assert [e.sub for e in second.entries if e.changed] == ["user-1"]
-    assert EntitlementStore(dynamodb=ddb()).get("user-1").status == "unpaid"  # type: ignore[union-attr]
+    assert [e.account_id for e in second.entries if e.changed] == ["p_user-1"]
+    assert EntitlementStore(dynamodb=ddb()).get("p_user-1").status == "unpaid"  # type: ignore[union-attr]
     assert len(publisher.of_type(ENTITLEMENTS_CHANGED)) == 4
     # The command: one user, dry run, JSON report; unmapped users exit non-zero.
     fake.set("cus_2", subscription(customer="cus_2", status="canceled"))
     assert main(["--user", "user-2", "--dry-run"], reconciler) == 0
     assert '"changed": 1' in capsys.readouterr().out
-    assert EntitlementStore(dynamodb=ddb()).get("user-2").status == "active"  # type: ignore[union-attr]
+    assert EntitlementStore(dynamodb=ddb()).get("p_user-2").status == "active"  # type: ignore[union-attr]
     assert main(["--user", "nobody"], reconciler) == 1
 
 
@@ -239,7 +240,7 @@ def test_get_entitlements_re_evaluates_grace_at_read_time(aws_env: Any) -> None:
         grace_until=int(time.time()) + 60,
         version=1,
     )
-    store.put_if_newer(SUB, record)
+    store.put_if_newer(ACCT, record)
     assert get_entitlements(SUB, store=store).entitled and has_feature(SUB, "api_access", store=store)
     expired = get_entitlements(SUB, store=store, now=time.time() + 120)
     assert not expired.entitled and expired.features == []
@@ -251,7 +252,7 @@ def test_pre_token_trigger_adds_plan_flags_and_customer_id(aws_env: Any) -> None
     h.put_mapping(SUB, CUS)
     store = EntitlementStore(dynamodb=ddb())
     store.put_if_newer(
-        SUB,
+        ACCT,
         EntitlementRecord(
             plan="pro", status="active", entitled=True, features=["api_access", "custom_domain"], version=1
         ),
@@ -265,6 +266,7 @@ def test_pre_token_trigger_adds_plan_flags_and_customer_id(aws_env: Any) -> None
     out = pre_token.handler(event, None, CustomerDirectory(dynamodb=ddb()), store)
     claims = out["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["claimsToAddOrOverride"]
     assert claims == {
+        "billing_account": ACCT,
         "billing_plan": "pro",
         "billing_entitled": "true",
         "billing_features": "api_access,custom_domain",

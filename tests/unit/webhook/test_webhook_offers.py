@@ -1,4 +1,4 @@
-"""The retention offer taken in the hosted portal is recorded from the subscription event (USER#<sub>/OFFER#<id>),
+"""The retention offer taken in the hosted portal is recorded from the subscription event (ACCOUNT#<id>/OFFER#<id>),
 exactly where plan_change and portal_session look for it; conditional and idempotent."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from tests.helpers import aws as h
 from tests.unit.webhook.webhook_harness import Harness, stripe_event, subscription
 
 SUB = "user-olga"
+ACCT = f"p_{SUB}"
 CUS = "cus_olga"
 OFFER = get_catalog().retention_offer
 assert OFFER is not None
@@ -47,7 +48,7 @@ def discounted(discount_list: list[Any], event_type: str = "customer.subscriptio
 
 
 def offer_item() -> dict[str, Any] | None:
-    return h.get_item(f"USER#{SUB}", f"OFFER#{OFFER.id}")
+    return h.get_item(f"ACCOUNT#p_{SUB}", f"OFFER#{OFFER.id}")
 
 
 def test_coupon_accepted_in_the_portal_records_the_offer_item_plan_change_and_portal_session_read(
@@ -63,8 +64,8 @@ def test_coupon_accepted_in_the_portal_records_the_offer_item_plan_change_and_po
     assert (item["subscription_id"]["S"], item["coupon"]["S"]) == ("sub_olga", COUPON)
     assert int(item["claimed_at"]["N"]) > 0
     assert discounts.reads == ["sub_olga"]  # the event names discounts by id: read back from Stripe
-    assert RetentionOfferStore().claimed_by(SUB, OFFER.id) == CLAIMED_BY_PREFIX + event["id"]
-    assert RetentionOfferStore().used(SUB, OFFER.id) is True
+    assert RetentionOfferStore().claimed_by(ACCT, OFFER.id) == CLAIMED_BY_PREFIX + event["id"]
+    assert RetentionOfferStore().used(ACCT, OFFER.id) is True
 
 
 def test_redelivery_and_later_events_keep_the_first_record(wh: Harness, discounts: FakeDiscounts) -> None:
@@ -80,13 +81,13 @@ def test_redelivery_and_later_events_keep_the_first_record(wh: Harness, discount
 
 
 def test_an_offer_claimed_by_plan_change_is_not_overwritten(wh: Harness, discounts: FakeDiscounts) -> None:
-    RetentionOfferStore().claim(SUB, OFFER.id, "fingerprint-of-the-api-request", "sub_olga", COUPON)
+    RetentionOfferStore().claim(ACCT, OFFER.id, "fingerprint-of-the-api-request", "sub_olga", COUPON)
     before = offer_item()
     discounts.coupons["sub_olga"] = [COUPON]
     wh.stripe.set(CUS, subscription(sub_id="sub_olga", customer=CUS))
     assert wh.deliver(discounted(["di_1"]))["statusCode"] == 200
     assert offer_item() == before
-    assert RetentionOfferStore().claimed_by(SUB, OFFER.id) == "fingerprint-of-the-api-request"
+    assert RetentionOfferStore().claimed_by(ACCT, OFFER.id) == "fingerprint-of-the-api-request"
 
 
 def test_other_coupons_or_no_discounts_record_nothing(wh: Harness, discounts: FakeDiscounts) -> None:

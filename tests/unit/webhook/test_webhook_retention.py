@@ -7,12 +7,14 @@ from typing import Any
 
 import boto3
 import pytest
+from billing_core.identity import personal_account_id
 from billing_core.retention.steps import Flow, RetentionSteps
 
 from tests.helpers import aws as h
 from tests.unit.webhook.webhook_harness import Harness, stripe_event, subscription
 
 SUB = "user-rosa"
+ACCOUNT = personal_account_id(SUB)
 CUS = "cus_rosa"
 SUB_ID = "sub_rosa"
 CANCEL_AT = 1_900_000_000
@@ -60,7 +62,7 @@ def test_a_cancellation_made_in_the_portal_is_recorded_once_with_stripes_reason(
 def test_our_cancel_request_and_stripes_event_count_one_cancellation(mapped: Harness) -> None:
     """R3: the step our request wrote is the one Stripe's event would write: nothing new."""
     store = RetentionSteps()
-    flow = Flow("flow_ours", SUB, SUB_ID, 1_890_000_000, reason="switched_service", offer="x", kind="coupon")
+    flow = Flow("flow_ours", ACCOUNT, SUB_ID, 1_890_000_000, reason="switched_service", offer="x", kind="coupon")
     store.save_flow(flow)
     assert store.record(flow, "cancelled", f"cancelled:{SUB_ID}:{CANCEL_AT}", 1_890_000_000, "api") is not None
     assert mapped.deliver(stripe_event("customer.subscription.updated", canceling()))["statusCode"] == 200
@@ -70,11 +72,11 @@ def test_our_cancel_request_and_stripes_event_count_one_cancellation(mapped: Har
 
 def test_a_pause_after_the_pause_offer_is_the_offer_accepted_then_resumed_and_back(mapped: Harness) -> None:
     store = RetentionSteps()
-    store.save_flow(Flow("flow_p", SUB, SUB_ID, 1_890_000_000, reason="temporary", offer="pause", kind="pause"))
+    store.save_flow(Flow("flow_p", ACCOUNT, SUB_ID, 1_890_000_000, reason="temporary", offer="pause", kind="pause"))
     paused = stripe_event("customer.subscription.paused", subscription(sub_id=SUB_ID, customer=CUS, status="paused"))
     assert mapped.deliver(paused)["statusCode"] == 200
-    assert h.get_item(f"USER#{SUB}", "OFFER#pause") is not None  # the pause offer is used, once per customer
-    assert store.latest_flow(SUB).open is False  # type: ignore[union-attr]
+    assert h.get_item(f"ACCOUNT#{ACCOUNT}", "OFFER#pause") is not None  # the pause offer is used, once per customer
+    assert store.latest_flow(ACCOUNT).open is False  # type: ignore[union-attr]
     resumed = stripe_event("customer.subscription.resumed", subscription(sub_id=SUB_ID, customer=CUS))
     assert mapped.deliver(resumed)["statusCode"] == 200
     assert sorted(r["step"] for r in steps()) == ["accepted", "came_back", "paused", "resumed"]

@@ -14,6 +14,7 @@ import boto3
 from billing_core.domain_events import DomainEvent
 from billing_core.entitlement_sync import BillingState
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
+from billing_core.identity import personal_account_id
 from billing_core.store.event_ledger import event_pk
 from botocore.exceptions import ClientError
 from webhook.processor import WebhookProcessor
@@ -217,7 +218,9 @@ class Harness:
         return invoke(_handler(), request, context)
 
     def record(self, sub: str) -> EntitlementRecord | None:
-        return EntitlementStore(dynamodb=boto3.client("dynamodb", region_name=h.REGION)).get(sub)
+        """The entitlement record of ``sub``'s personal billing account."""
+        store = EntitlementStore(dynamodb=boto3.client("dynamodb", region_name=h.REGION))
+        return store.get(personal_account_id(sub))
 
     def ledger(self, event_id: str) -> dict[str, Any] | None:
         return h.get_item(event_pk(event_id), "EVENT")

@@ -81,6 +81,10 @@ class Plan(_Model):
     features: tuple[str, ...] = ()
     limits: dict[str, int] = Field(default_factory=dict)
     prices: tuple[Price, ...]
+    seat_policy: Literal["strict", "auto"] = "strict"
+    """What a team invitation does when every seat is taken: ``strict`` refuses it (with the price of one more
+    seat); ``auto`` (per-seat plans only) asks an owner or billing admin to buy one more seat after an exact
+    preview of it (docs/adr/0010-billing-accounts.md)."""
     pause: PauseRules | None = None
     """None: this plan cannot be paused."""
 
@@ -92,6 +96,8 @@ class Plan(_Model):
             raise ValueError(f"plan {self.id}: max_seats < min_seats")
         if not self.per_seat and (self.min_seats != 1 or self.max_seats != 1):
             raise ValueError(f"plan {self.id}: seats only apply to per-seat plans")
+        if self.seat_policy == "auto" and not self.per_seat:
+            raise ValueError(f"plan {self.id}: seat_policy 'auto' needs a per-seat plan (seats to buy)")
         return self
 
     def price_for(self, interval: Interval) -> Price | None:

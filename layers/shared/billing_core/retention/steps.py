@@ -1,7 +1,7 @@
 """Every step of a cancellation flow, recorded for the retention report and published as ``billing.retention.*``.
 
 A *flow* starts when a customer asks to cancel (plan_change) and carries the reason and the offer shown; it is
-remembered as the customer's latest flow (``USER#<sub>``/``RETENTION#flow``) so that later steps seen only by
+remembered as the billing account's latest flow (``ACCOUNT#<id>``/``RETENTION#flow``) so that later steps seen only by
 the webhook (paused, resumed, came back, cancelled in the hosted portal) are counted for the same reason and
 offer. Steps the webhook sees without such a flow (a cancellation started in the hosted portal) form a flow of
 their own, ``stripe:<subscription id>``, with the reason Stripe recorded (``cancellation_details.feedback``).
@@ -26,16 +26,17 @@ from typing import Any, Literal
 
 from billing_core.domain_events import DomainEvent, DomainEventPublisher, get_publisher
 from billing_core.errors import BillingError
+from billing_core.identity import personal_account_id
 from billing_core.observability import count, logger
 from billing_core.store.base import ConditionFailed, TableStore
 from billing_core.store.keys import (
     RETENTION_FLOW_SK,
     RETENTION_STEP_PREFIX,
     TTL_ATTRIBUTE,
+    account_pk,
     key,
     retention_day_pk,
     retention_step_sk,
-    user_pk,
 )
 
 Step = Literal["started", "shown", "accepted", "declined", "cancelled", "paused", "resumed", "came_back"]
@@ -52,7 +53,7 @@ COMMENT_MAX = 500
 @dataclass(frozen=True)
 class Flow:
     flow_id: str
-    sub: str
+    account_id: str
     subscription_id: str
     started_at: int
     reason: str | None = None
@@ -70,7 +71,7 @@ class Flow:
 class RecordedStep:
     step: str
     flow_id: str
-    sub: str
+    account_id: str
     subscription_id: str
     at: int
     reason: str | None
@@ -91,22 +92,22 @@ def cancelled_key(subscription_id: str, ends_at: Any) -> str:
     return f"cancelled:{subscription_id}:{int(ends_at or 0)}"
 
 
-def stripe_flow(sub: str, subscription_id: str, at: int, reason: str | None) -> Flow:
+def stripe_flow(account_id: str, subscription_id: str, at: int, reason: str | None) -> Flow:
     """The flow of steps Stripe shows us without a cancel request of ours (hosted portal, automatic resume)."""
-    return Flow(f"stripe:{subscription_id}", sub, subscription_id, at, reason=reason, open=False)
+    return Flow(f"stripe:{subscription_id}", account_id, subscription_id, at, reason=reason, open=False)
 
 
 class RetentionSteps(TableStore):
     """The flow items and step items (see the module docstring)."""
 
     # -- the customer's latest flow ---------------------------------------------------------------------
-    def latest_flow(self, sub: str) -> Flow | None:
-        item = self._get(user_pk(sub), RETENTION_FLOW_SK, "retention.flow.get")
+    def latest_flow(self, account_id: str) -> Flow | None:
+        item = self._get(account_pk(account_id), RETENTION_FLOW_SK, "retention.flow.get")
         if not item:
             return None
         return Flow(
             flow_id=_s(item, "flow_id") or "",
-            sub=sub,
+            account_id=account_id,
             subscription_id=_s(item, "subscription_id") or "",
             started_at=int(item.get("started_at", {}).get("N", "0")),
             reason=_s(item, "reason"),
@@ -115,22 +116,22 @@ class RetentionSteps(TableStore):
             open=item.get("open", {}).get("BOOL", False) is True,
         )
 
-    def open_flow(self, sub: str, subscription_id: str, now: int) -> Flow | None:
+    def open_flow(self, account_id: str, subscription_id: str, now: int) -> Flow | None:
         """The flow a cancel request continues: open, for this subscription, started within the window before
         ``now`` (Stripe's time for the subscription, so test clocks hold)."""
-        flow = self.latest_flow(sub)
+        flow = self.latest_flow(account_id)
         if flow is None or not flow.open or flow.subscription_id != subscription_id:
             return None
         return flow if 0 <= now - flow.started_at < FLOW_WINDOW_S else None
 
-    def flow_for(self, sub: str, subscription_id: str) -> Flow | None:
+    def flow_for(self, account_id: str, subscription_id: str) -> Flow | None:
         """The latest flow of this subscription (open or not), for steps the webhook sees later."""
-        flow = self.latest_flow(sub)
+        flow = self.latest_flow(account_id)
         return flow if flow is not None and flow.subscription_id == subscription_id else None
 
     def save_flow(self, flow: Flow) -> None:
         item: dict[str, Any] = {
-            **key(user_pk(flow.sub), RETENTION_FLOW_SK),
+            **key(account_pk(flow.account_id), RETENTION_FLOW_SK),
             "flow_id": {"S": flow.flow_id},
             "subscription_id": {"S": flow.subscription_id},
             "started_at": {"N": str(flow.started_at)},
@@ -156,7 +157,7 @@ class RetentionSteps(TableStore):
         recorded = RecordedStep(
             step=step,
             flow_id=flow.flow_id,
-            sub=flow.sub,
+            account_id=flow.account_id,
             subscription_id=flow.subscription_id,
             at=at,
             reason=flow.reason,
@@ -170,7 +171,7 @@ class RetentionSteps(TableStore):
             **key(retention_day_pk(flow.day), retention_step_sk(flow.flow_id, step_key)),
             "step": {"S": step},
             "flow_id": {"S": flow.flow_id},
-            "sub": {"S": flow.sub},
+            "account_id": {"S": flow.account_id},
             "subscription_id": {"S": flow.subscription_id},
             "at": {"N": str(at)},
             "source": {"S": source},
@@ -212,7 +213,7 @@ class RetentionSteps(TableStore):
                 yield RecordedStep(
                     step=_s(item, "step") or "",
                     flow_id=_s(item, "flow_id") or "",
-                    sub=_s(item, "sub") or "",
+                    account_id=_account_of(item),
                     subscription_id=_s(item, "subscription_id") or "",
                     at=int(item.get("at", {}).get("N", "0")),
                     reason=_s(item, "reason"),
@@ -238,7 +239,7 @@ def domain_event(step: RecordedStep, customer_id: str) -> DomainEvent:
         "source": step.source,
         "at": step.at,
     }
-    return DomainEvent(EVENT_PREFIX + step.step, step.sub, customer_id, detail)
+    return DomainEvent(EVENT_PREFIX + step.step, step.account_id, customer_id, detail)
 
 
 def publish_best_effort(
@@ -258,3 +259,12 @@ def publish_best_effort(
 def _s(item: dict[str, Any], name: str) -> str | None:
     value = item.get(name, {}).get("S")
     return value if isinstance(value, str) else None
+
+
+def _account_of(item: dict[str, Any]) -> str:
+    """The step's billing account (a step written before billing accounts names the user: their personal one)."""
+    account_id = _s(item, "account_id")
+    if account_id:
+        return account_id
+    sub = _s(item, "sub")
+    return personal_account_id(sub) if sub else ""

@@ -205,6 +205,21 @@ class TableStore:
         )
         return [dict(item) for item in response.get("Items", [])]
 
+    def _query_partition(self, pk: str, operation: str) -> Iterator[dict[str, Any]]:
+        """Every item of one partition, page after page (migrations and admin commands)."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._call(operation, lambda c: c.query(**request))
+            yield from (dict(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def _scan(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item a (filtered) Scan returns, page after page (admin and batch jobs only)."""
         request: dict[str, Any] = {"TableName": self.table, **params}
@@ -246,7 +261,14 @@ class TableStore:
     def _transact(self, puts: Sequence[Mapping[str, Any]], operation: str, *, attempts: int = 1) -> None:
         """Conditional puts in one transaction (each ``{"Item", "ConditionExpression"}``), with extra attempts
         while it only conflicts or is throttled (E8). ``ConditionFailed`` when a condition did not hold."""
-        items: list[Any] = [{"Put": {"TableName": self.table, **put}} for put in puts]
+        self._transact_write([("Put", put) for put in puts], operation, attempts=attempts)
+
+    def _transact_write(
+        self, actions: Sequence[tuple[str, Mapping[str, Any]]], operation: str, *, attempts: int = 1
+    ) -> None:
+        """Any mix of ``("Put" | "Update" | "Delete" | "ConditionCheck", params)`` in one transaction (the table
+        name is added to each), retried like ``_transact``. ``ConditionFailed`` when a condition did not hold."""
+        items: list[Any] = [{kind: {"TableName": self.table, **params}} for kind, params in actions]
         for attempt in range(attempts):
             try:
                 self.dynamodb.transact_write_items(TransactItems=items)

@@ -3,21 +3,30 @@
 ===========================  ================================  ==========================================
 pk                           sk                                what
 ===========================  ================================  ==========================================
-``USER#<sub>``               ``CUSTOMER``                      the user's Stripe customer (directory)
-``CUSTOMER#<cus_id>``        ``USER``                          reverse lookup for webhooks (directory)
-``USER#<sub>``               ``ENTITLEMENTS``                  the entitlement record (entitlements)
-``USER#<sub>``               ``AUDIT#<iso time>#<action>``     one audit entry, TTL ``expires_at`` (audit)
-``USER#<sub>``               ``PREVIEW#<preview id>``          a plan-change preview, TTL (plan_change)
-``USER#<sub>``               ``OFFER#<offer id>``              the retention offer was taken (retention_offer)
-``USER#<sub>``               ``RETENTION#flow``                the latest cancellation flow (retention.steps)
+``ACCOUNT#<id>``             ``ACCOUNT``                       the billing account: kind, name, seat and owner
+                                                               counters (accounts)
+``ACCOUNT#<id>``             ``MEMBER#<sub>``                  one member of a team and their role (accounts)
+``USER#<sub>``               ``MEMBERSHIP#<account id>``       the same membership, listed per user (accounts)
+``ACCOUNT#<id>``             ``INVITATION#<invitation id>``    an invitation: e-mail, role, status (accounts)
+``INVITE#<token hash>``      ``INVITATION``                    the invitation a token accepts (accounts)
+``ACCOUNT#<id>``             ``CUSTOMER``                      the account's Stripe customer (directory)
+``CUSTOMER#<cus_id>``        ``ACCOUNT``                       reverse lookup for webhooks (directory)
+``ACCOUNT#<id>``             ``ENTITLEMENTS``                  the entitlement record (entitlements)
+``ACCOUNT#<id>``             ``AUDIT#<iso time>#<action>``     one audit entry, TTL ``expires_at`` (audit)
+``ACCOUNT#<id>``             ``PREVIEW#<preview id>``          a plan-change preview, TTL (plan_change)
+``ACCOUNT#<id>``             ``OFFER#<offer id>``              the retention offer was taken (retention_offer)
+``ACCOUNT#<id>``             ``RETENTION#flow``                the latest cancellation flow (retention.steps)
 ``RETENTION#<yyyy-mm-dd>``   ``STEP#<flow id>#<step key>``     one step of a cancellation flow, by the flow's
                                                                start day, TTL (retention.steps)
-``USER#<sub>``               ``LOCK#subscription``             the subscription lease, TTL (plan_change)
+``ACCOUNT#<id>``             ``LOCK#subscription``             the subscription lease, TTL (plan_change)
+``USER#<sub>``               ``CUSTOMER`` ...                  before billing accounts: the same items under the
+                                                               user; moved by ``billing_core.accounts.migration``
+``CUSTOMER#<cus_id>``        ``USER``                          before billing accounts: the reverse lookup
 ``EVENT#<evt_id>``           ``EVENT``                         the webhook ledger, TTL (event_ledger)
 ``CONFIG#portal``            ``CONFIG``                        the portal configuration id (portal_config)
 ``RECONCILE#<run id>``       ``RUN``                           a reconcile run: cursor, batches (reconcile_run)
 ``RECONCILE#<run id>``       ``BATCH#<n>``                     one batch done, its counts, TTL (reconcile_run)
-``RECONCILE#<run id>``       ``RETRY#<sub>``                   a customer retried alone, TTL (reconcile_run)
+``RECONCILE#<run id>``       ``RETRY#<account id>``            a customer retried alone, TTL (reconcile_run)
 ===========================  ================================  ==========================================
 """
 
@@ -30,6 +39,11 @@ TTL_ATTRIBUTE = "expires_at"
 
 CUSTOMER_SK = "CUSTOMER"
 USER_SK = "USER"
+ACCOUNT_SK = "ACCOUNT"
+INVITATION_SK = "INVITATION"
+MEMBER_PREFIX = "MEMBER#"
+MEMBERSHIP_PREFIX = "MEMBERSHIP#"
+INVITATION_PREFIX = "INVITATION#"
 ENTITLEMENTS_SK = "ENTITLEMENTS"
 AUDIT_PREFIX = "AUDIT#"
 LOCK_SK = "LOCK#subscription"
@@ -45,6 +59,26 @@ RETRY_PREFIX = "RETRY#"
 
 def user_pk(sub: str) -> str:
     return f"USER#{sub}"
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def member_sk(sub: str) -> str:
+    return f"{MEMBER_PREFIX}{sub}"
+
+
+def membership_sk(account_id: str) -> str:
+    return f"{MEMBERSHIP_PREFIX}{account_id}"
+
+
+def invitation_sk(invitation_id: str) -> str:
+    return f"{INVITATION_PREFIX}{invitation_id}"
+
+
+def invite_token_pk(token_hash: str) -> str:
+    return f"INVITE#{token_hash}"
 
 
 def customer_pk(customer_id: str) -> str:
@@ -63,8 +97,8 @@ def batch_sk(number: int) -> str:
     return f"{BATCH_PREFIX}{number:07d}"
 
 
-def retry_sk(sub: str) -> str:
-    return f"{RETRY_PREFIX}{sub}"
+def retry_sk(account_id: str) -> str:
+    return f"{RETRY_PREFIX}{account_id}"
 
 
 def audit_sk(iso_time: str, action: str) -> str:

@@ -1,11 +1,11 @@
-"""plan_change's own items, all under the caller's partition of the billing table.
+"""plan_change's own items, all under the account's partition of the billing table.
 
-* ``USER#<sub>``/``PREVIEW#<id>``: a proration preview (10 minutes; ``expires_at`` is the table's TTL attribute
-  and is also checked on read, because TTL deletion is lazy). Being under the caller's partition makes a foreign
-  ``preview_id`` simply not found. ``consumed_by`` marks the request (hash of sub + Idempotency-Key) that
-  applies it, so a retry of that request may replay while any other request is refused.
-* (``USER#<sub>``/``OFFER#<offer id>``, the retention offer, is :mod:`billing_core.retention_offer`'s.)
-* ``USER#<sub>``/``LOCK#subscription``: a short lease so two tabs cannot change or create subscriptions at the
+* ``ACCOUNT#<id>``/``PREVIEW#<id>``: a proration preview (10 minutes; ``expires_at`` is the table's TTL attribute
+  and is also checked on read, because TTL deletion is lazy). Being under the account's partition makes a foreign
+  ``preview_id`` simply not found. ``consumed_by`` marks the request (hash of the idempotency namespace +
+  Idempotency-Key) that applies it, so a retry of that request may replay while any other request is refused.
+* (``ACCOUNT#<id>``/``OFFER#<offer id>``, the retention offer, is :mod:`billing_core.retention_offer`'s.)
+* ``ACCOUNT#<id>``/``LOCK#subscription``: a short lease so two tabs cannot change or create subscriptions at the
   same time (D5); it expires by itself if the function dies.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from billing_core.errors import Conflict, NotFound
 from billing_core.store.base import ConditionFailed, TableStore, unavailable
-from billing_core.store.keys import LOCK_SK, TTL_ATTRIBUTE, key, preview_sk, user_pk
+from billing_core.store.keys import LOCK_SK, TTL_ATTRIBUTE, account_pk, key, preview_sk
 
 PREVIEW_TTL_S = 600
 LOCK_TTL_S = 25
@@ -63,10 +63,10 @@ class PlanChangeStore(TableStore):
     def new_preview_id() -> str:
         return "pv_" + secrets.token_urlsafe(18)
 
-    def put_preview(self, sub: str, preview: StoredPreview) -> None:
+    def put_preview(self, account_id: str, preview: StoredPreview) -> None:
         data = {k: v for k, v in asdict(preview).items() if k != "consumed_by"}
         item = {
-            **key(user_pk(sub), preview_sk(preview.preview_id)),
+            **key(account_pk(account_id), preview_sk(preview.preview_id)),
             "preview": {"S": json.dumps(data, sort_keys=True)},
             TTL_ATTRIBUTE: {"N": str(preview.expires_at)},
         }
@@ -76,9 +76,9 @@ class PlanChangeStore(TableStore):
             # A fresh random id taken already: answered like any other failed write (503, retry).
             raise unavailable("preview.put", "ConditionalCheckFailedException") from None
 
-    def get_preview(self, sub: str, preview_id: str) -> StoredPreview:
+    def get_preview(self, account_id: str, preview_id: str) -> StoredPreview:
         """The caller's preview; ``NotFound`` if missing or foreign, ``Conflict(preview_expired)`` if too old."""
-        item = self._get(user_pk(sub), preview_sk(preview_id), "preview.get")
+        item = self._get(account_pk(account_id), preview_sk(preview_id), "preview.get")
         if not item or "preview" not in item:
             raise NotFound(code="preview_not_found", message="This preview was not found. Preview the change again.")
         data = json.loads(item["preview"]["S"])
@@ -88,11 +88,11 @@ class PlanChangeStore(TableStore):
             raise Conflict(code="preview_expired", message="This preview has expired. Preview the change again.")
         return preview
 
-    def consume_preview(self, sub: str, preview_id: str, fingerprint: str) -> None:
+    def consume_preview(self, account_id: str, preview_id: str, fingerprint: str) -> None:
         """Mark the preview as used by this request (a retry of the same request may mark it again)."""
         try:
             self._update(
-                user_pk(sub),
+                account_pk(account_id),
                 preview_sk(preview_id),
                 "SET consumed_by = :me",
                 "preview.consume",
@@ -104,19 +104,23 @@ class PlanChangeStore(TableStore):
                 code="preview_used", message="This preview was already used. Preview the change again."
             ) from None
 
-    def release_preview(self, sub: str, preview_id: str, fingerprint: str) -> None:
+    def release_preview(self, account_id: str, preview_id: str, fingerprint: str) -> None:
         """Undo ``consume_preview`` after a change that Stripe did not apply (best effort)."""
         mine = self._keyed(
-            user_pk(sub), preview_sk(preview_id), "consumed_by = :me", values={":me": {"S": fingerprint}}
+            account_pk(account_id), preview_sk(preview_id), "consumed_by = :me", values={":me": {"S": fingerprint}}
         )
         self._attempt(lambda c: c.update_item(**mine, UpdateExpression="REMOVE consumed_by"))
 
     # -- per-user lease ------------------------------------------------------------------------------------
-    def acquire_lock(self, sub: str) -> str:
+    def acquire_lock(self, account_id: str) -> str:
         """Take the caller's subscription lease; ``Conflict(change_in_progress)`` while another request holds it."""
         token = secrets.token_hex(8)
         now = int(self.clock())
-        item = {**key(user_pk(sub), LOCK_SK), "token": {"S": token}, TTL_ATTRIBUTE: {"N": str(now + LOCK_TTL_S)}}
+        item = {
+            **key(account_pk(account_id), LOCK_SK),
+            "token": {"S": token},
+            TTL_ATTRIBUTE: {"N": str(now + LOCK_TTL_S)},
+        }
         try:
             self._put(
                 item,
@@ -128,8 +132,8 @@ class PlanChangeStore(TableStore):
             raise ChangeInProgress() from None
         return token
 
-    def release_lock(self, sub: str, token: str) -> None:
-        mine = self._keyed(user_pk(sub), LOCK_SK, "#t = :token", {"#t": "token"}, {":token": {"S": token}})
+    def release_lock(self, account_id: str, token: str) -> None:
+        mine = self._keyed(account_pk(account_id), LOCK_SK, "#t = :token", {"#t": "token"}, {":token": {"S": token}})
         self._attempt(lambda c: c.delete_item(**mine))
 
 

@@ -6,8 +6,9 @@
   sent but did not record are sent again under the same numbers, and the worker skips those already done.
 * ``BATCH#<n>``: written once, conditionally, when batch ``n`` has been reconciled, with its counts. A redelivered
   batch (SQS is at least once) finds it and does nothing: the counts are never added twice.
-* ``RETRY#<sub>``: a customer that failed in its batch and was retried alone: ``ok`` when a retry worked,
-  ``failed`` (error code, attempts) after the queue's last receive, when the message goes to the dead-letter queue.
+* ``RETRY#<account id>``: a billing account's customer that failed in its batch and was retried alone: ``ok``
+  when a retry worked, ``failed`` (error code, attempts) after the queue's last receive, when the message goes to
+  the dead-letter queue.
 
 :meth:`ReconcileRunStore.report` adds it up: checked, repaired, failed (with ids), still retrying, duration.
 Items expire after 30 days (TTL).
@@ -50,7 +51,7 @@ class RunState:
 
 @dataclass
 class FailedCustomer:
-    sub: str
+    account_id: str
     customer_id: str
     error: str
     attempts: int
@@ -181,13 +182,13 @@ class ReconcileRunStore(TableStore):
         return True
 
     def record_retry(
-        self, run_id: str, sub: str, customer_id: str, *, ok: bool, repaired: bool, error: str, attempts: int
+        self, run_id: str, account_id: str, customer_id: str, *, ok: bool, repaired: bool, error: str, attempts: int
     ) -> None:
         """The outcome of a customer retried alone (``ok`` wins over an earlier ``failed``: the last word)."""
         now = self.clock()
         self._put(
             {
-                **key(reconcile_pk(run_id), retry_sk(sub)),
+                **key(reconcile_pk(run_id), retry_sk(account_id)),
                 "customer_id": {"S": customer_id},
                 "outcome": {"S": "ok" if ok else "failed"},
                 "repaired": {"BOOL": repaired},
@@ -224,7 +225,7 @@ class ReconcileRunStore(TableStore):
                 continue
             report.failed.append(
                 FailedCustomer(
-                    sub=item["sk"]["S"].removeprefix(RETRY_PREFIX),
+                    account_id=item["sk"]["S"].removeprefix(RETRY_PREFIX),
                     customer_id=item.get("customer_id", {}).get("S", ""),
                     error=item.get("error", {}).get("S", ""),
                     attempts=int(_n(item, "attempts")),

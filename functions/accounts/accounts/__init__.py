@@ -1,0 +1,1 @@
+"""accounts: billing accounts (teams), their members, roles and invitations."""

@@ -1,0 +1,60 @@
+"""The accounts function's refusals (each code has a message in the page's catalogs)."""
+
+from __future__ import annotations
+
+from billing_core.errors import Conflict, Forbidden, NotFound
+
+
+class PersonalAccount(Conflict):
+    code = "personal_account"
+    message = "A personal billing account has no other members. Create a team to invite people."
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+    message = "This member was not found in this billing account."
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+    message = "This invitation was not found."
+
+
+class InvitationUsed(Conflict):
+    code = "invitation_used"
+    message = "This invitation has already been accepted."
+
+
+class InvitationRevoked(Conflict):
+    code = "invitation_revoked"
+    message = "This invitation was withdrawn. Ask the team for a new one."
+
+
+class InvitationExpired(Conflict):
+    code = "invitation_expired"
+    message = "This invitation has expired. Ask the team for a new one."
+
+
+class InvitationEmailMismatch(Forbidden):
+    code = "invitation_email_mismatch"
+    message = "This invitation was sent to another e-mail address. Sign in with the verified address it was sent to."
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    message = "This person is already a member of the team."
+
+
+class AlreadyInvited(Conflict):
+    code = "already_invited"
+    message = "This address already has a pending invitation. Revoke it to send a new one."
+
+
+class SeatsExhausted(Conflict):
+    code = "seats_exhausted"
+    message = "Every seat of this plan is taken. Remove a member, revoke an invitation or change the plan."
+
+
+class SeatPurchaseRequired(Conflict):
+    code = "seat_purchase_required"
+    message = "Every paid seat is taken. An owner or billing admin can add a seat after previewing its price."

@@ -1,0 +1,80 @@
+"""Request and response models of the accounts function (the OpenAPI document is built from these)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from billing_core.models import RequestModel
+from pydantic import BaseModel, Field, StringConstraints
+
+TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"),
+]
+RoleName = Literal["owner", "billing_admin", "member"]
+
+
+class CreateAccountRequest(RequestModel):
+    name: TeamName
+
+
+class InvitationRequest(RequestModel):
+    email: Email
+    role: RoleName = "member"
+
+
+class RoleRequest(RequestModel):
+    role: RoleName
+
+
+class Seats(BaseModel):
+    used: int
+    """Members plus pending invitations."""
+    limit: int | None
+    """The seats the team's plan pays for; None: no limit (no live subscription, or a plan without one)."""
+
+
+class AccountView(BaseModel):
+    id: str
+    kind: Literal["personal", "team"]
+    name: str
+    role: RoleName
+    plan: str | None = None
+    status: str = "none"
+    seats: Seats | None = None
+
+
+class AccountList(BaseModel):
+    accounts: list[AccountView]
+
+
+class MemberView(BaseModel):
+    sub: str
+    role: RoleName
+    email: str | None = None
+    joined_at: str = ""
+    you: bool = False
+
+
+class MemberList(BaseModel):
+    members: list[MemberView]
+    seats: Seats | None = None
+
+
+class InvitationView(BaseModel):
+    id: str
+    email: str
+    role: RoleName
+    status: Literal["pending", "accepted", "revoked", "expired"]
+    expires_at: int
+    created_by: str = ""
+
+
+class InvitationList(BaseModel):
+    invitations: list[InvitationView]
+
+
+class Removed(BaseModel):
+    sub: str
+    removed: bool = Field(default=True)
