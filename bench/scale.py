@@ -20,10 +20,11 @@ import contextlib
 import io
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.webhook import _paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = int(os.environ.get("BENCH_SCALE_SMALL", "1000"))
@@ -31,22 +32,6 @@ LARGE = int(os.environ.get("BENCH_SCALE_LARGE", "10000"))
 STORM = int(os.environ.get("BENCH_STORM_SUBSCRIPTIONS", "1000"))
 #: "reconcile" or "storm" runs only that part.
 ONLY = os.environ.get("BENCH_SCALE_ONLY", "")
-
-
-def _paths() -> None:
-    for p in (ROOT, ROOT / "layers" / "shared", ROOT / "functions" / "webhook", ROOT / "functions" / "reconcile"):
-        if str(p) not in sys.path:
-            sys.path.insert(0, str(p))
-    for name, value in {
-        "STAGE": "local",
-        "TABLE_NAME": "bench-billing",
-        "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
-        "STRIPE_SECRET_NAME": "bench/stripe",
-        "STRIPE_WEBHOOK_SECRET_NAME": "bench/webhook",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }.items():
-        os.environ.setdefault(name, value)
 
 
 def _default(name: str) -> float:
@@ -61,7 +46,7 @@ def run() -> list[dict[str, Any]]:
 
 
 def _run() -> list[dict[str, Any]]:
-    _paths()
+    _paths("reconcile")
     logging.disable(logging.WARNING)
     from billing_core.observability import logger
     from stripe_emulator.server import EmulatorServer

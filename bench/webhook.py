@@ -25,8 +25,9 @@ CUSTOMERS = int(os.environ.get("BENCH_WEBHOOK_CUSTOMERS", "60"))
 SECRET = "whsec_bench_only"
 
 
-def _paths() -> None:
-    for p in (ROOT, ROOT / "layers" / "shared", ROOT / "functions" / "webhook"):
+def _paths(*functions: str) -> None:
+    """The webhook's import paths (and those of ``functions``) and a bench environment, shared by bench.scale."""
+    for p in (ROOT, ROOT / "layers" / "shared", *(ROOT / "functions" / f for f in ("webhook", *functions))):
         if str(p) not in sys.path:
             sys.path.insert(0, str(p))
     for name, value in {

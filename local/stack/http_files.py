@@ -39,7 +39,8 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
-        raise NotImplementedError
+        """Subclasses serve GET; this base answers 501, as BaseHTTPRequestHandler does for a method it lacks."""
+        self._send(501, b"not implemented", "text/plain; charset=utf-8")
 
     def default_headers(self) -> dict[str, str]:
         """Headers on every answer (the answer's own `headers` win)."""
