@@ -36,7 +36,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from billing_core.accounts.invitations import InvitationStore
+from billing_core.catalog import get_catalog
+from billing_core.entitlement_sync import link_customer
+from billing_core.entitlements import EntitlementStore, derive_entitlements
+from billing_core.identity import personal_account_id
+from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata
+from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+
+from admin.catalog_sync import sync_catalog as core_sync_catalog
+from admin.portal_config import PortalConfigurator, PortalSettings
 
 from . import aws
 
@@ -90,7 +100,6 @@ class SeedContext:
 def sync_catalog(stripe_access: StripeGateway | stripe.StripeClient) -> dict[str, str]:
     """The catalog sync command (`admin.catalog_sync`): adopts what exists, creates what is missing
     (products, prices, the retention coupon); returns lookup_key -> price id. Takes a gateway or a client."""
-    from admin.catalog_sync import sync_catalog as core_sync_catalog
 
     gateway = stripe_access if isinstance(stripe_access, StripeGateway) else StripeGateway(client=stripe_access)
     return core_sync_catalog(gateway)
@@ -99,9 +108,6 @@ def sync_catalog(stripe_access: StripeGateway | stripe.StripeClient) -> dict[str
 def configure_portal(gateway: StripeGateway, *, aws_endpoint: str, region: str, table_name: str, web_url: str) -> str:
     """The portal configuration command (`admin.portal_config`): creates or updates the configuration
     from the catalog and stores its id in the billing table, where `portal_session` reads it."""
-    from billing_core.store.portal_config import PortalConfigStore
-
-    from admin.portal_config import PortalConfigurator, PortalSettings
 
     origin = web_url.split("/billing", 1)[0] if "/billing" in web_url else web_url.rstrip("/")
     result = PortalConfigurator(
@@ -180,13 +186,11 @@ def _link(ctx: SeedContext, sub: str, customer_id: str) -> None:
 
     The webhook may have linked them first (the customer carries `metadata.user_sub` and the emulator delivers
     `customer.created`/`customer.updated` to the stack's webhook): the same mapping already there is fine."""
-    from billing_core.identity import personal_account_id
 
     _link_account(ctx, personal_account_id(sub), customer_id)
 
 
 def _link_account(ctx: SeedContext, account_id: str, customer_id: str) -> None:
-    from billing_core.entitlement_sync import link_customer
 
     outcome = link_customer(
         account_id, customer_id, table=ctx.table_name, dynamodb=aws.client("dynamodb", ctx.aws_endpoint, ctx.region)
@@ -197,8 +201,6 @@ def _link_account(ctx: SeedContext, account_id: str, customer_id: str) -> None:
 
 def _store_entitlements(ctx: SeedContext, account_id: str, subscription_id: str) -> str:
     """Store the entitlement record the webhook would have written for the subscription's current state."""
-    from billing_core.catalog import get_catalog
-    from billing_core.entitlements import EntitlementStore, derive_entitlements
 
     subscription = ctx.stripe.v1.subscriptions.retrieve(subscription_id)
     past_due_since = None
@@ -242,7 +244,6 @@ def _active_pro(ctx: SeedContext, user: DemoUser, sub: str) -> str:
 
 
 def _trialing(ctx: SeedContext, user: DemoUser, sub: str) -> str:
-    from billing_core.catalog import get_catalog
 
     cus = _customer(ctx, user, sub).id
     _card(ctx, cus, "pm_card_visa", default=True)
@@ -293,7 +294,6 @@ TEAM_INVITEE = f"team-invitee@{DEMO_DOMAIN}"
 
 def _seed_team(ctx: SeedContext) -> list[dict[str, Any]]:
     """A team on per-seat Business (5 seats): owner, billing admin, member and one pending invitation."""
-    from billing_core.accounts.invitations import InvitationStore
 
     store = InvitationStore(ctx.table_name, aws.client("dynamodb", ctx.aws_endpoint, ctx.region))
     account_id = store.new_team_id()
@@ -335,7 +335,6 @@ def _seed_team(ctx: SeedContext) -> list[dict[str, Any]]:
 
 
 def _paused(ctx: SeedContext, user: DemoUser, sub: str) -> str:
-    from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata
 
     start = ctx.now - 10 * DAY
     clock = _clock(ctx, start, user.scenario)

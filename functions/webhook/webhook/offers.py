@@ -19,7 +19,7 @@ from typing import Any
 from billing_core.catalog import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.retention_offer import CLAIMED_BY_PREFIX, RetentionOfferStore
-from billing_core.store import DynamoDBClient
+from billing_core.store.base import DynamoDBClient
 from billing_core.stripe_fields import field, object_id
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 

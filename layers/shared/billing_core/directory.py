@@ -31,7 +31,7 @@ from typing import Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from billing_core import aws
-from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.errors import Conflict, DependencyUnavailable, RequestInProgress
 from billing_core.identity import Caller, personal_account_id, personal_owner
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
@@ -40,6 +40,10 @@ from billing_core.store.keys import ACCOUNT_SK, CUSTOMER_SK, USER_SK, account_pk
 from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+
+#: How long a first action waits, between looks at the directory, while a concurrent one creates the same
+#: customer (Stripe answers 409 `idempotency_key_in_use` until it is done), before answering 409 itself.
+CREATE_IN_PROGRESS_WAITS_S: tuple[float, ...] = (0.25, 0.5, 1.0)
 
 #: The Scan of the ``CUSTOMER`` items (every mapped billing account, and mappings not yet moved from ``USER#<sub>``),
 #: for the reconcile run.
@@ -109,10 +113,12 @@ class CustomerDirectory(TableStore):
         gateway: StripeGateway | None = None,
         user_pool: CognitoUserPool | None = None,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(table_name, dynamodb, clock)
         self._gateway = gateway
         self._pool = user_pool
+        self.sleep = sleep
 
     @property
     def gateway(self) -> StripeGateway:
@@ -201,7 +207,23 @@ class CustomerDirectory(TableStore):
         existing = self.lookup(account_id)
         if existing is not None:
             return existing
-        customer_id = self._find_orphan(account_id) or self._create_customer(account_id, contact_sub)
+        customer_id = self._find_orphan(account_id)
+        if customer_id is None:
+            for wait in (*CREATE_IN_PROGRESS_WAITS_S, None):
+                try:
+                    customer_id = self._create_customer(account_id, contact_sub)
+                    break
+                except RequestInProgress:
+                    # A concurrent first action holds the same idempotency key (Stripe's 409
+                    # `idempotency_key_in_use`, already retried by stripe-python): its mapping is moments away.
+                    if wait is None:
+                        raise
+                    count("CustomerCreateInProgress")
+                    self.sleep(wait)
+                    existing = self.lookup(account_id)
+                    if existing is not None:
+                        return existing
+        assert customer_id is not None
         return self._claim(account_id, customer_id)
 
     def _find_orphan(self, account_id: str) -> str | None:

@@ -5,8 +5,8 @@ import threading
 
 import boto3
 import pytest
-from billing_core.directory import CognitoUserPool, CustomerDirectory
-from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.directory import CREATE_IN_PROGRESS_WAITS_S, CognitoUserPool, CustomerDirectory
+from billing_core.errors import Conflict, DependencyUnavailable, RequestInProgress
 from billing_core.stripe_gateway import StripeGateway
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
@@ -92,6 +92,48 @@ def test_d1_concurrent_first_actions_create_one_customer_and_one_mapping(aws_env
     assert h.get_item(f"CUSTOMER#{results[0]}", "ACCOUNT")["account_id"]["S"] == f"p_{aws_env.user_sub}"
 
 
+def test_d1_a_create_held_by_a_concurrent_first_action_waits_for_its_mapping(aws_env, stripe, stripe_emulator):
+    # Given a concurrent first action whose customers.create holds the idempotency key (Stripe answers 409
+    # `idempotency_key_in_use` to ours) and writes the mapping while we wait
+    gateway, client, _ = stripe
+    account = f"p_{aws_env.user_sub}"
+    winner = CustomerDirectory(gateway=gateway)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            winner.get_or_create(account)
+
+    directory = CustomerDirectory(gateway=gateway, sleep=sleep)
+    held = []
+
+    def create_in_progress(account_id, contact_sub):
+        held.append(account_id)
+        raise RequestInProgress(retry_after=1)
+
+    directory._create_customer = create_in_progress  # type: ignore[method-assign]
+    # When our first action runs, Then it answers the winner's customer after two looks, and creates nothing
+    mapping = directory.get_or_create(account)
+    assert waits == list(CREATE_IN_PROGRESS_WAITS_S[:2])
+    assert len(held) == 2
+    assert [c.id for c in customers(client)] == [mapping.customer_id]
+
+
+def test_d1_a_create_held_past_every_wait_is_a_clean_retryable_409(aws_env, stripe):
+    gateway, client, _ = stripe
+    directory = CustomerDirectory(gateway=gateway, sleep=lambda s: None)
+
+    def create_in_progress(account_id, contact_sub):
+        raise RequestInProgress(retry_after=1)
+
+    directory._create_customer = create_in_progress  # type: ignore[method-assign]
+    with pytest.raises(RequestInProgress) as err:
+        directory.get_or_create(f"p_{aws_env.user_sub}")
+    assert err.value.retry_after == 1
+    assert customers(client) == [] and h.query_pk(f"ACCOUNT#p_{aws_env.user_sub}") == []
+
+
 def test_customer_already_mapped_to_another_user_is_a_conflict(aws_env, stripe):
     # Given a customer an earlier attempt created for this user, already mapped to someone else
     gateway, client, _ = stripe
@@ -157,7 +199,7 @@ def test_cognito_outage_is_503(aws_env):
 
 def test_client_error_type_is_not_leaked(aws_env):
     err = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "arn:aws:..."}}, "GetItem")
-    from billing_core.store import dynamo_error
+    from billing_core.store.base import dynamo_error
 
     mapped = dynamo_error(err, "x")
     assert "arn" not in mapped.message

@@ -7,7 +7,7 @@ from typing import Any
 import boto3
 import pytest
 from billing_core.errors import DependencyUnavailable
-from billing_core.store import ConditionFailed, TableStore
+from billing_core.store.base import ConditionFailed, TableStore
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 
