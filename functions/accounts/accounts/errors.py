@@ -15,26 +15,6 @@ class MemberNotFound(NotFound):
     message = "This member was not found in this billing account."
 
 
-class InvitationNotFound(NotFound):
-    code = "invitation_not_found"
-    message = "This invitation was not found."
-
-
-class InvitationUsed(Conflict):
-    code = "invitation_used"
-    message = "This invitation has already been accepted."
-
-
-class InvitationRevoked(Conflict):
-    code = "invitation_revoked"
-    message = "This invitation was withdrawn. Ask the team for a new one."
-
-
-class InvitationExpired(Conflict):
-    code = "invitation_expired"
-    message = "This invitation has expired. Ask the team for a new one."
-
-
 class InvitationEmailMismatch(Forbidden):
     code = "invitation_email_mismatch"
     message = "This invitation was sent to another e-mail address. Sign in with the verified address it was sent to."
@@ -48,13 +28,3 @@ class AlreadyMember(Conflict):
 class AlreadyInvited(Conflict):
     code = "already_invited"
     message = "This address already has a pending invitation. Revoke it to send a new one."
-
-
-class SeatsExhausted(Conflict):
-    code = "seats_exhausted"
-    message = "Every seat of this plan is taken. Remove a member, revoke an invitation or change the plan."
-
-
-class SeatPurchaseRequired(Conflict):
-    code = "seat_purchase_required"
-    message = "Every paid seat is taken. An owner or billing admin can add a seat after previewing its price."

@@ -62,13 +62,34 @@ class MemberList(BaseModel):
     seats: Seats | None = None
 
 
+class SeatPrice(BaseModel):
+    unit_amount: int
+    currency: str
+    interval: str
+    price_lookup_key: str
+
+
+class SeatPurchase(BaseModel):
+    """What a ``needs_seat`` invitation waits for: one more seat of the team's per-seat plan."""
+
+    quantity: int
+    """The seat quantity after buying it."""
+    seats: Seats
+    seat_price: SeatPrice | None = None
+    """The recurring price of one seat; the exact proration now comes from ``POST .../seat-preview``."""
+
+
 class InvitationView(BaseModel):
     id: str
     email: str
     role: RoleName
-    status: Literal["pending", "accepted", "revoked", "expired"]
+    status: Literal["pending", "needs_seat", "accepted", "revoked", "expired"]
+    """``needs_seat``: the team is full; an owner or billing admin previews and confirms one more seat, then the
+    invitation is sent (``pending``)."""
     expires_at: int
     created_by: str = ""
+    seat_purchase: SeatPurchase | None = None
+    """Only in the answer that created a ``needs_seat`` invitation."""
 
 
 class InvitationList(BaseModel):

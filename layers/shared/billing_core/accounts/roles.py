@@ -97,6 +97,13 @@ ROUTE_RULES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/billing/subscription/pause/preview"): _MANAGE,
     ("POST", "/billing/subscription/pause"): _MANAGE,
     ("POST", "/billing/subscription"): _MANAGE,
+    # plan_change: the seat a team's invitation waits for is a purchase (billing.manage), on the path's account
+    ("POST", "/accounts/{id}/invitations/{invitation_id}/seat-preview"): RouteRule(
+        Permission.BILLING_MANAGE, account="path"
+    ),
+    ("POST", "/accounts/{id}/invitations/{invitation_id}/confirm-seat"): RouteRule(
+        Permission.BILLING_MANAGE, account="path"
+    ),
     # payment_methods
     ("POST", "/billing/payment-methods/setup-intent"): _MANAGE,
     ("POST", "/billing/payment-methods/{id}/default"): _MANAGE,
