@@ -28,3 +28,13 @@ class AlreadyMember(Conflict):
 class AlreadyInvited(Conflict):
     code = "already_invited"
     message = "This address already has a pending invitation. Revoke it to send a new one."
+
+
+class PersonalAccountNotDeletable(Conflict):
+    code = "personal_account_not_deletable"
+    message = "A personal billing account cannot be deleted. Only teams can be deleted."
+
+
+class TeamSubscriptionActive(Conflict):
+    code = "team_subscription_active"
+    message = "This team still has a subscription. Cancel it first; the team can be deleted once it has ended."

@@ -99,3 +99,10 @@ class InvitationList(BaseModel):
 class Removed(BaseModel):
     sub: str
     removed: bool = Field(default=True)
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool = Field(default=True)
+    members_removed: int
+    invitations_revoked: int
