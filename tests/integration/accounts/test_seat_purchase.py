@@ -270,3 +270,30 @@ def test_an_undeliverable_invitation_after_the_purchase_waits_and_its_retry_buys
     assert retried["json"]["status"] == "sent" and waiting["id"] in delivered(world)
     assert stripe.subscription(subscription.id)["items"].data[0].quantity == 4 and seats_used(world) == 4
     assert len([i for i in stripe.invoices(cus) if i.billing_reason == "subscription_update"]) == 1
+
+
+def test_stripe_failing_during_the_purchase_gives_the_seat_back_and_the_retry_buys_it_once(
+    teams: tuple[World, Stripe],
+) -> None:
+    """G16: Stripe answers 500 to the quantity change (before executing anything): a retryable 503, the seat
+    given back, nothing invoiced; the retry with the same key buys the seat once and sends the invitation."""
+    world, stripe = teams
+    cus, subscription, _ = on_business(world, stripe)
+    waiting = invite(world, world.user("ivy")[1])
+    preview = seat_preview(world, waiting["id"])["json"]["preview"]
+    stripe.emulator.faults.queue("500", times=10, method="POST", path=r"^/v1/subscriptions/sub_[^/]+$")
+    try:
+        failed = confirm(world, waiting["id"], preview["preview_id"], key="seat-stripe-down")
+    finally:
+        stripe.emulator.faults.reset()
+    assert failed["statusCode"] == 503 and "retry-after" in failed["headers"], failed["json"]
+    assert seats_used(world) == 3 and waiting["id"] not in delivered(world)
+    assert stripe.subscription(subscription.id)["items"].data[0].quantity == 3
+    retried = confirm(world, waiting["id"], preview["preview_id"], key="seat-stripe-down")
+    assert retried["statusCode"] == 200, retried["json"]
+    assert retried["json"]["seat_bought"] is True and waiting["id"] in delivered(world)
+    assert (
+        int(stripe.stripe.v1.invoices.retrieve(retried["json"]["change"]["invoice_id"]).amount_due)
+        == (preview["amount_due_now"])
+    )
+    assert len([i for i in stripe.invoices(cus) if i.billing_reason == "subscription_update"]) == 1
