@@ -27,14 +27,15 @@ export const roleName = (role) => t(`role.${role}`);
  * @returns {Promise<{ accounts: any[] | null, account: any }>}
  */
 export async function loadAccounts() {
+  const chosen = chosenAccount();
   let accounts;
   try {
     accounts = (await api("GET", "/accounts")).accounts;
   } catch (err) {
-    if (chosenAccount() || err.status === 401) throw err;
+    if (chosen || err.status === 401) throw err;
     return { accounts: null, account: PERSONAL };
   }
-  const chosen = chosenAccount();
+  if (chosenAccount() !== chosen) return loadAccounts(); // chosen meanwhile (a new team): read the list again
   let account = chosen && accounts.find((a) => a.id === chosen);
   if (chosen && !account) chooseAccount(null);
   account ||= accounts.find((a) => a.kind === "personal") || PERSONAL;
@@ -113,7 +114,18 @@ export function takeInvitationLink() {
  * e-mail address, expired, revoked, used) is shown and the token dropped; a lost answer keeps it for "Try again".
  * @returns {Promise<boolean>} whether the user joined (the page then shows the team's members)
  */
-export async function acceptPendingInvitation(ctx) {
+export function acceptPendingInvitation(ctx) {
+  // Signing in renders the page more than once at the same time: every render waits for the one acceptance.
+  accepting ||= accept(ctx).finally(() => {
+    accepting = null;
+  });
+  return accepting;
+}
+
+/** @type {Promise<boolean> | null} */
+let accepting = null;
+
+async function accept(ctx) {
   const token = sessionStorage.getItem(INVITATION_KEY);
   if (!token) return false;
   sessionStorage.removeItem(INVITATION_KEY);
