@@ -24,7 +24,7 @@ export const roleName = (role) => t(`role.${role}`);
  * The caller's accounts and the one the page acts on. A chosen team the user no longer belongs to (left, removed)
  * falls back to the personal account. Without GET /accounts (the service is down) the personal account still
  * works; a chosen team does not (its role is unknown), so the error is shown with a retry.
- * @returns {Promise<{ accounts: any[] | null, account: any }>}
+ * @returns {Promise<{ accounts: any[] | null, account: any, gone?: boolean }>}
  */
 export async function loadAccounts() {
   const chosen = chosenAccount();
@@ -37,9 +37,10 @@ export async function loadAccounts() {
   }
   if (chosenAccount() !== chosen) return loadAccounts(); // chosen meanwhile (a new team): read the list again
   let account = chosen && accounts.find((a) => a.id === chosen);
-  if (chosen && !account) chooseAccount(null);
+  const gone = Boolean(chosen && !account); // left or removed since it was chosen
+  if (gone) chooseAccount(null);
   account ||= accounts.find((a) => a.kind === "personal") || PERSONAL;
-  return { accounts, account };
+  return { accounts, account, gone };
 }
 
 /** The switcher in the header: personal account first, then the teams, and "Create a team". */

@@ -5,7 +5,7 @@ import { api, chooseAccount, chosenAccount } from "./api.js";
 import { listenForHandOver, onSessionChange, requestHostToken, session, signOut } from "./auth.js";
 import { applyBranding } from "./branding.js";
 import { config, loadConfig } from "./config.js";
-import { $, contactSupport, errorBox, h, loading } from "./dom.js";
+import { $, announce, contactSupport, errorBox, h, loading, notice } from "./dom.js";
 import { reportChange, reportHeight, reportNavigation } from "./embed.js";
 import { t, translateStatic, useLocale } from "./i18n.js";
 import { renderOverview } from "./views/overview.js";
@@ -42,7 +42,7 @@ const RELOAD_PAUSE_MS = 250;
 
 const ctx = {
   overview: null,
-  /** @type {Promise<{ accounts: any[] | null, account: any }> | null} GET /accounts and the account acted on */
+  /** @type {Promise<{ accounts: any[] | null, account: any, gone?: boolean }> | null} GET /accounts, the account acted on */
   accounts: null,
   /**
    * Re-read GET /billing and re-render the current section. With `until(overview)`, a state that Stripe reaches
@@ -109,7 +109,12 @@ async function route() {
     await acceptPendingInvitation(ctx);
     const account = await ctx.getAccount();
     if (mine !== generation) return;
-    renderSwitcher(ctx, await ctx.accounts);
+    const state = await ctx.accounts;
+    renderSwitcher(ctx, state);
+    if (state.gone) {
+      state.gone = false;
+      announce(notice(t("accounts.gone"), "warning"));
+    }
     const visible = sectionsFor(account);
     const asked = location.hash.slice(1);
     const name = visible.includes(asked) ? asked : "overview";

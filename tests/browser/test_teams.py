@@ -144,10 +144,14 @@ def test_member_sees_the_plan_and_who_to_ask_and_no_billing_action(page: Page, w
     screen(page, "team-members-member")
 
 
-def test_a_new_team_invites_someone_who_joins_from_the_link_and_the_owner_changes_their_role(
+def member_row(page: Page, email: str) -> Locator:
+    return page.locator("[data-testid=members] tr", has_text=email)
+
+
+def test_a_new_team_invites_someone_who_joins_from_the_link_takes_over_and_removes_the_founder(
     page: Page, web_stack: dict[str, Any]
 ) -> None:
-    sign_in_new_user(page, web_stack, "Team Founder")
+    founder = sign_in_new_user(page, web_stack, "Team Founder")
     team = f"Founders {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="Create a team").click()
     dialog(page).get_by_label("Team name").fill(team)
@@ -163,7 +167,7 @@ def test_a_new_team_invites_someone_who_joins_from_the_link_and_the_owner_change
     invite(page, email)
     expect(flash(page)).to_contain_text(f"Invitation sent to {email}")
 
-    joiner = page.context.new_page()  # its own tab: its own session
+    joiner = page.context.new_page()  # a tab of its own: its own session
     joiner.goto(web_stack["web_url"] + "#invitation=" + token_for(web_stack, email))
     joiner.get_by_label("Email").fill(email)
     joiner.get_by_label("Password").fill("DemoBilling2026")
@@ -171,17 +175,32 @@ def test_a_new_team_invites_someone_who_joins_from_the_link_and_the_owner_change
     expect(flash(joiner)).to_contain_text(f"You joined {team} as Member")
     expect(joiner.locator("[data-ready=members]")).to_be_visible()
     expect(joiner.get_by_label("Billing account").locator("option:checked")).to_have_text(f"{team} (Member)")
-    joiner.close()
 
     page.reload()
-    row = page.locator("[data-testid=members] tr", has_text=email)
     expect(page.locator("[data-testid=seat-usage]")).to_contain_text("2 seats used")
-    row.get_by_label(f"Role of {email}").select_option("billing_admin")
+    member_row(page, email).get_by_label(f"Role of {email}").select_option("billing_admin")
     expect(flash(page)).to_contain_text(f"{email} is now Billing admin")
-    expect(page.locator("[data-testid=members] tr", has_text=email).get_by_label(f"Role of {email}")).to_have_value(
-        "billing_admin"
-    )
-    page.locator("[data-testid=members] tr", has_text=email).get_by_role("button", name="Remove").click()
-    dialog(page).get_by_role("button", name="Remove from team").click()
-    expect(flash(page)).to_contain_text(f"{email} was removed from the team")
-    expect(page.locator("[data-testid=members] tr", has_text=email)).to_have_count(0)
+    expect(member_row(page, email).get_by_label(f"Role of {email}")).to_have_value("billing_admin")
+
+    page.get_by_role("button", name="Transfer ownership").click()
+    dialog(page).get_by_label("New owner").select_option(label=email)
+    dialog(page).get_by_role("button", name="Transfer", exact=True).click()
+    expect(flash(page)).to_contain_text(f"{email} is now an owner, and you are a billing admin.")
+    expect(page.get_by_label("Billing account").locator("option:checked")).to_have_text(f"{team} (Billing admin)")
+    expect(page.locator("[data-testid=members] select")).to_have_count(0)
+
+    joiner.reload()  # now an owner: removes the founder
+    member_row(joiner, founder).get_by_role("button", name="Remove").click()
+    dialog(joiner).get_by_role("button", name="Remove from team").click()
+    expect(flash(joiner)).to_contain_text(f"{founder} was removed from the team")
+    expect(member_row(joiner, founder)).to_have_count(0)
+    # The last owner cannot leave; the page says what to do instead.
+    joiner.get_by_role("button", name="Leave team").click()
+    dialog(joiner).get_by_role("button", name="Leave", exact=True).click()
+    expect(dialog(joiner).locator(".alert.error")).to_contain_text("A team needs at least one owner.")
+    joiner.close()
+
+    page.reload()  # removed meanwhile: back to the personal account, saying why
+    expect(flash(page)).to_contain_text("You are no longer a member of the team you had chosen.")
+    expect(page.get_by_label("Billing account").locator("option:checked")).to_have_text("Personal account")
+    expect(page.get_by_label("Billing account").locator("option")).to_have_count(1)
