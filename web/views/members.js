@@ -67,7 +67,7 @@ function memberRow(ctx, card, base, m, owner) {
   } else {
     role = roleName(m.role);
   }
-  const actions = h("td", { class: "row" });
+  const actions = h("div", { class: "row" });
   if (owner && !m.you) {
     actions.append(h("button", { type: "button", class: "danger", onclick: () => confirmRemoval(ctx, {
       title: t("members.remove.title"), question: t("members.remove.question", { member: who(m) }), keep: t("members.remove.keep"),
@@ -78,7 +78,7 @@ function memberRow(ctx, card, base, m, owner) {
     h("td", {}, who(m), m.you ? h("span", { class: "muted" }, ` ${t("members.you")}`) : null),
     h("td", {}, role),
     h("td", { class: "hide-narrow" }, m.joined_at ? f.date(Date.parse(m.joined_at) / 1000) : ""),
-    actions);
+    h("td", {}, actions));
 }
 
 async function changeRole(ctx, card, base, m, select) {
