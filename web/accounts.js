@@ -110,6 +110,9 @@ export function takeInvitationLink() {
   if (!frag.get("access_token")) history.replaceState(null, "", location.pathname + location.search);
 }
 
+/** Whether an invitation link's token waits for the user to sign in. */
+export const invitationWaiting = () => Boolean(sessionStorage.getItem(INVITATION_KEY));
+
 /**
  * Signed in with an invitation's token kept: accept it, switch to the team and show its members. A refusal (another
  * e-mail address, expired, revoked, used) is shown and the token dropped; a lost answer keeps it for "Try again".

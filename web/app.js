@@ -1,6 +1,6 @@
 // @ts-check
 // The /billing page: configuration, sign-in, the section router and shared state.
-import { acceptPendingInvitation, loadAccounts, managesBilling, renderSwitcher, takeInvitationLink } from "./accounts.js";
+import { acceptPendingInvitation, invitationWaiting, loadAccounts, managesBilling, renderSwitcher, takeInvitationLink } from "./accounts.js";
 import { api, chooseAccount, chosenAccount } from "./api.js";
 import { listenForHandOver, onSessionChange, requestHostToken, session, signOut } from "./auth.js";
 import { applyBranding } from "./branding.js";
@@ -98,6 +98,7 @@ async function route() {
   if (!signedIn) {
     document.title = t("title.page", { section: t("title.signin") });
     renderSignIn(main, () => route());
+    if (invitationWaiting()) $("#flash").replaceChildren(notice(t("invitation.signIn"), "warning"));
     reportNavigation("signin");
     return;
   }

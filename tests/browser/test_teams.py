@@ -80,6 +80,7 @@ def test_owner_switches_to_the_team_sees_its_seats_invites_and_revokes(page: Pag
     expect(refusal.locator("[data-testid=seat-offer]")).to_have_text(
         "One more seat makes 6 seats at $15.00 per seat per month."
     )
+    screen(page, "team-seat-offer")
     refusal.get_by_role("button", name="Preview adding a seat").click()
     expect(dialog(page).get_by_label("$15.00 per seat per month")).to_be_checked()
     expect(dialog(page).get_by_role("spinbutton")).to_have_value("6")
@@ -169,12 +170,15 @@ def test_a_new_team_invites_someone_who_joins_from_the_link_takes_over_and_remov
 
     joiner = page.context.new_page()  # a tab of its own: its own session
     joiner.goto(web_stack["web_url"] + "#invitation=" + token_for(web_stack, email))
+    expect(flash(joiner)).to_contain_text("You were invited to a team. Sign in with the e-mail address")
+    expect(joiner).not_to_have_url(re.compile("invitation="))  # the token leaves the address bar at once
     joiner.get_by_label("Email").fill(email)
     joiner.get_by_label("Password").fill("DemoBilling2026")
     joiner.get_by_role("button", name="Sign in").click()
     expect(flash(joiner)).to_contain_text(f"You joined {team} as Member")
     expect(joiner.locator("[data-ready=members]")).to_be_visible()
     expect(joiner.get_by_label("Billing account").locator("option:checked")).to_have_text(f"{team} (Member)")
+    screen(joiner, "team-joined")
 
     page.reload()
     expect(page.locator("[data-testid=seat-usage]")).to_contain_text("2 seats used")
