@@ -97,9 +97,7 @@ def test_owner_switches_to_the_team_sees_its_seats_invites_and_revokes(page: Pag
     expect(page.get_by_label("Billing account").locator("option:checked")).to_have_text(f"{TEAM} (Owner)")
 
 
-def test_billing_admin_sees_every_billing_action_but_no_role_management(
-    page: Page, web_stack: dict[str, Any]
-) -> None:
+def test_billing_admin_sees_every_billing_action_but_no_role_management(page: Page, web_stack: dict[str, Any]) -> None:
     sign_in(page, web_stack, "team-billing-admin")
     switch_to(page, f"{TEAM} (Billing admin)")
     card = page.locator("[data-testid=plan-card]")
