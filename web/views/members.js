@@ -40,7 +40,9 @@ function membersCard(ctx, account, base, list) {
     h("p", { "data-testid": "seat-usage" }, seatUsage(list.seats)),
     h("p", { class: "muted small" }, t("seats.explain")));
   const body = h("tbody");
-  for (const m of list.members) body.append(memberRow(ctx, card, base, m, owner));
+  const rank = (m) => ROLES.length - ROLES.indexOf(m.role); // owners first, then billing admins, then members
+  const sorted = [...list.members].sort((a, b) => rank(a) - rank(b) || who(a).localeCompare(who(b)));
+  for (const m of sorted) body.append(memberRow(ctx, card, base, m, owner));
   card.append(h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {},
     h("th", { scope: "col" }, t("members.member")), h("th", { scope: "col" }, t("members.role")),
     h("th", { scope: "col", class: "hide-narrow" }, t("members.joined")),
@@ -192,9 +194,10 @@ function refusal(ctx, err, seats) {
   const price = d.seat_price;
   if (err.code === "seat_purchase_required" && price && d.quantity) {
     const per = t("plans.pricePerSeat", { amount: f.money(price.unit_amount, price.currency), per: f.per(price.interval) });
-    box.append(h("p", { "data-testid": "seat-offer" }, t("invite.seatOffer", { count: d.quantity, price: per })),
-      h("button", { type: "button", onclick: async () => (await import("./plans.js")).openChangePlan(ctx, { price_lookup_key: price.price_lookup_key, quantity: d.quantity }) },
-        t("invite.addSeat")));
+    const offer = h("div", {}, h("p", { "data-testid": "seat-offer" }, t("invite.seatOffer", { count: d.quantity, price: per })),
+      h("p", {}, h("button", { type: "button", onclick: async () => (await import("./plans.js")).openChangePlan(ctx, { price_lookup_key: price.price_lookup_key, quantity: d.quantity }) },
+        t("invite.addSeat"))));
+    box.insertBefore(offer, box.children[used && used.limit != null ? 2 : 1] || null); // before the reference for support
   }
   return box;
 }
