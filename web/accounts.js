@@ -150,6 +150,7 @@ async function accept(ctx) {
   chooseAccount(team.id);
   ctx.accounts = null;
   ctx.overview = null;
+  ctx.early = null;
   history.replaceState(null, "", "#members");
   announce(notice(t("invitation.joined", { name: team.name, role: roleName(team.role) })));
   return true;

@@ -53,6 +53,7 @@ const ctx = {
    */
   async reload({ until, accounts } = {}) {
     ctx.overview = null;
+    ctx.early = null;
     if (accounts) ctx.accounts = null;
     if (until) {
       for (let attempt = 0; attempt < RELOAD_ATTEMPTS; attempt++) {
@@ -79,7 +80,12 @@ const ctx = {
     });
     return (await ctx.accounts).account;
   },
+  /** @type {{ account: string | null, promise: Promise<any> } | null} GET /billing started with GET /accounts */
+  early: null,
   async getOverview() {
+    const early = ctx.early;
+    ctx.early = null;
+    if (!ctx.overview && early && early.account === chosenAccount()) ctx.overview = await early.promise;
     ctx.overview ||= await readOverview();
     return ctx.overview;
   },
@@ -108,6 +114,11 @@ async function route() {
   main.replaceChildren(loading());
   try {
     await acceptPendingInvitation(ctx);
+    if (!ctx.overview && !ctx.early && ["", "overview", "cards", "details"].includes(location.hash.slice(1))) {
+      // The account GET /billing acts on is known already (api.js): it does not wait for GET /accounts.
+      ctx.early = { account: chosenAccount(), promise: readOverview() };
+      ctx.early.promise.catch(() => {}); // a failure is shown by the section that reads it (or not at all)
+    }
     const account = await ctx.getAccount();
     if (mine !== generation) return;
     const state = await ctx.accounts;
@@ -146,6 +157,7 @@ async function route() {
       chooseAccount(null);
       ctx.accounts = null;
       ctx.overview = null;
+      ctx.early = null;
       const why = errorBox(err);
       await route();
       $("#flash").replaceChildren(why);
@@ -190,6 +202,7 @@ async function start() {
     if (!!s !== wasSignedIn) {
       wasSignedIn = !!s;
       ctx.overview = null;
+      ctx.early = null;
       ctx.accounts = null;
       (s ? Promise.resolve() : speak()).then(route);
     }
