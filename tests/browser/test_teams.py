@@ -150,6 +150,7 @@ def member_row(page: Page, email: str) -> Locator:
 def test_a_new_team_invites_someone_who_joins_from_the_link_takes_over_and_removes_the_founder(
     page: Page, web_stack: dict[str, Any]
 ) -> None:
+    """G4 (the last owner's leave is refused in words), G13 (removed meanwhile), G14 (the link through sign-in)."""
     founder = sign_in_new_user(page, web_stack, "Team Founder")
     team = f"Founders {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="Create a team").click()
