@@ -207,3 +207,27 @@ def test_a_new_team_invites_someone_who_joins_from_the_link_takes_over_and_remov
     expect(flash(page)).to_contain_text("You are no longer a member of the team you had chosen.")
     expect(page.get_by_label("Billing account").locator("option:checked")).to_have_text("Personal account")
     expect(page.get_by_label("Billing account").locator("option")).to_have_count(1)
+
+
+def test_without_the_accounts_service_the_personal_account_works_and_a_chosen_team_offers_a_retry(
+    page: Page, web_stack: dict[str, Any]
+) -> None:
+    """G15"""
+    sign_in(page, web_stack, "team-member")
+    accounts_down = "**/accounts"  # GET /accounts only (members and invitations have longer paths)
+    page.route(accounts_down, lambda route: route.abort("connectionreset"))
+    page.reload()
+    expect(page.locator("[data-testid=no-plan]")).to_be_visible()  # the personal account needs no list
+    expect(page.get_by_label("Billing account")).to_be_hidden()
+    page.unroute(accounts_down)
+
+    page.reload()
+    switch_to(page, f"{TEAM} (Member)")
+    expect(page.locator("[data-testid=member-plan]")).to_be_visible()
+    page.route(accounts_down, lambda route: route.abort("connectionreset"))
+    page.reload()  # the team's role is unknown without the list: no billing screen is guessed
+    expect(page.locator("#main .alert.error")).to_contain_text("The billing service cannot be reached.")
+    expect(page.locator("[data-testid=member-plan]")).to_have_count(0)
+    page.unroute(accounts_down)
+    page.get_by_role("button", name="Try again").click()
+    expect(page.locator("[data-testid=member-plan]")).to_contain_text("Business")
