@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from local.stack.aws import create_user
 from tests.browser.conftest import screen, sign_in, sign_in_new_user
@@ -171,10 +171,24 @@ def test_a_new_team_invites_someone_who_joins_from_the_link_takes_over_and_remov
     joiner.goto(web_stack["web_url"] + "#invitation=" + token_for(web_stack, email))
     expect(flash(joiner)).to_contain_text("You were invited to a team. Sign in with the e-mail address")
     expect(joiner).not_to_have_url(re.compile("invitation="))  # the token leaves the address bar at once
+    answers: list[int] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        response = route.fetch()  # the server accepts...
+        answers.append(response.status)
+        if len(answers) == 1:
+            route.abort("connectionreset")  # ...and its answer never reaches the page
+        else:
+            route.fulfill(response=response)
+
+    joiner.route("**/invitations/*/accept", lose_the_first_answer)
     joiner.get_by_label("Email").fill(email)
     joiner.get_by_label("Password").fill("DemoBilling2026")
     joiner.get_by_role("button", name="Sign in").click()
+    expect(flash(joiner)).to_contain_text("You have not joined the team.")
+    flash(joiner).get_by_role("button", name="Try again").click()  # the kept token: accepting again is safe
     expect(flash(joiner)).to_contain_text(f"You joined {team} as Member")
+    assert answers == [200, 200]  # accepted, then accepted again: the same team
     expect(joiner.locator("[data-ready=members]")).to_be_visible()
     expect(joiner.get_by_label("Billing account").locator("option:checked")).to_have_text(f"{team} (Member)")
     screen(joiner, "team-joined")
