@@ -74,7 +74,8 @@ def test_owner_switches_to_the_team_sees_its_seats_invites_and_revokes(page: Pag
     expect(pending.locator("li", has_text=email)).to_contain_text("Billing admin")
 
     # The last seat is taken: Business buys seats as needed, so the page offers the exact preview of one more.
-    invite(page, f"second-{uuid.uuid4().hex[:8]}@example.com")
+    second = f"second-{uuid.uuid4().hex[:8]}@example.com"
+    invite(page, second)
     refusal = page.locator("[data-testid=invite] .alert.error")
     expect(refusal).to_contain_text("5 of 5 seats used")
     expect(refusal.locator("[data-testid=seat-offer]")).to_have_text(
@@ -86,6 +87,9 @@ def test_owner_switches_to_the_team_sees_its_seats_invites_and_revokes(page: Pag
     expect(dialog(page).get_by_role("spinbutton")).to_have_value("6")
     dialog(page).get_by_role("button", name="Cancel").click()
     expect(dialog(page)).to_have_count(0)
+    page.get_by_role("link", name="Overview").click()  # the invitation waiting for its seat is kept
+    members_tab(page)
+    expect(page.locator("[data-testid=invite]").get_by_label("Email address")).to_have_value(second)
 
     pending.get_by_role("button", name=f"Revoke the invitation of {email}").click()
     expect(flash(page)).to_contain_text(f"The invitation of {email} was revoked")

@@ -153,9 +153,12 @@ function openLeave(ctx, base, account, me) {
 
 function inviteCard(ctx, account, base, seats) {
   const action = new Action();
-  const email = h("input", { name: "email", type: "email", autocomplete: "off", required: true });
+  // An invitation that waits for one more seat is kept while the seat is previewed and bought (the view is
+  // rendered again after the change), so "Send invitation" is all that is left to press.
+  const draft = ctx.inviteDraft && ctx.inviteDraft.account === account.id ? ctx.inviteDraft : null;
+  const email = h("input", { name: "email", type: "email", autocomplete: "off", required: true, value: draft && draft.email });
   const role = h("select", { name: "role" },
-    ROLES.filter((r) => r !== "owner" || managesRoles(account)).map((r) => h("option", { value: r }, roleName(r))));
+    ROLES.filter((r) => r !== "owner" || managesRoles(account)).map((r) => h("option", { value: r, selected: draft && draft.role === r }, roleName(r))));
   const send = h("button", { type: "submit", class: "primary" }, t("invite.send"));
   const msg = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "card", novalidate: true, "aria-labelledby": "invite-title", "data-testid": "invite" },
@@ -177,8 +180,10 @@ function inviteCard(ctx, account, base, seats) {
           return email.focus();
         }
         msg.replaceChildren(refusal(ctx, err, seats));
+        ctx.inviteDraft = err.code === "seat_purchase_required" ? { account: account.id, email: value, role: role.value } : null;
         return;
       }
+      ctx.inviteDraft = null;
       await ctx.reload();
       announce(notice(t("invite.sent", { email: value })));
     }, t("busy.sending"));
