@@ -6,7 +6,7 @@ import { listenForHandOver, onSessionChange, requestHostToken, session, signOut 
 import { applyBranding } from "./branding.js";
 import { config, loadConfig } from "./config.js";
 import { $, announce, contactSupport, errorBox, h, loading, notice } from "./dom.js";
-import { reportChange, reportHeight, reportNavigation } from "./embed.js";
+import { reportAccount, reportChange, reportHeight, reportNavigation } from "./embed.js";
 import { t, translateStatic, useLocale } from "./i18n.js";
 import { renderOverview } from "./views/overview.js";
 import { renderSignIn } from "./views/signin.js";
@@ -125,6 +125,7 @@ async function route() {
     if (mine !== generation) return;
     const state = await ctx.accounts;
     renderSwitcher(ctx, state);
+    reportAccount(account);
     if (state.gone) {
       state.gone = false;
       announce(notice(t("accounts.gone"), "warning"));
