@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from billing_core.models import RequestModel, ResponseModel
+from billing_core.payment_step import PaymentAction
 from pydantic import ConfigDict, Field
 
 #: Stripe ids the client may name (validated before any call; anything else is 422).
@@ -45,8 +46,12 @@ class InvoicePaymentResult(ResponseModel):
     payment_intent: str | None = None
     client_secret: str | None = None
     """``requires_action`` only: pass to ``stripe.confirmCardPayment`` (or ``handleNextAction``) with
-    ``publishable_key`` to finish 3-D Secure; the invoice is paid when Stripe confirms it."""
+    ``publishable_key`` to finish 3-D Secure; the invoice is paid when Stripe confirms it (the same as
+    ``payment.client_secret``)."""
     publishable_key: str | None = None
+    payment: PaymentAction | None = None
+    """Only with ``requires_action``: the step the customer must take, in the shape subscribe and plan change
+    answer too (``billing_core.payment_step``); null when paid, processing or declined (a decline is 402)."""
 
 
 class DefaultPaymentMethodResponse(ResponseModel):
