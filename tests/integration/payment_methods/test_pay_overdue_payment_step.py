@@ -1,4 +1,4 @@
-"""Paying an overdue invoice answers the same ``payment`` step as subscribe and plan change: present, with the
+"""E5: paying an overdue invoice answers the same ``payment`` step as subscribe and plan change: present, with the
 invoice's confirmation secret and the PaymentIntent status, when and only when the customer must authenticate."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``payment`` step of subscribe and plan change: present, with the invoice's confirmation secret and the
+"""E5: the ``payment`` step of subscribe and plan change: present, with the invoice's confirmation secret and the
 PaymentIntent status, when and only when the customer must act (3-D Secure test cards, or no card at all)."""
 
 from __future__ import annotations
