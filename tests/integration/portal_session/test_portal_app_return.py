@@ -1,4 +1,5 @@
-"""B10: a mobile app names one of the configured app links (APP_RETURN_URLS) as the portal's return target."""
+"""B10: a mobile app names one of the configured app links (APP_RETURN_URLS) as the portal's return target; any
+other ``return_url`` is refused before a customer or session exists (A4: the client never picks the redirect)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def test_b10_a_configured_app_link_is_the_portals_return_and_redirect(
         "myapp2://billing",
         "https://app.example.com@evil.com/billing",
         "javascript:alert(1)",
+        "https://evil.example/",
     ],
 )
 def test_b10_a_look_alike_is_400_with_no_session_and_no_customer(
