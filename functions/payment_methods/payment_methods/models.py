@@ -49,9 +49,14 @@ class InvoicePaymentResult(ResponseModel):
     ``publishable_key`` to finish 3-D Secure; the invoice is paid when Stripe confirms it (the same as
     ``payment.client_secret``)."""
     publishable_key: str | None = None
-    payment: PaymentAction | None = None
-    """Only with ``requires_action``: the step the customer must take, in the shape subscribe and plan change
-    answer too (``billing_core.payment_step``); null when paid, processing or declined (a decline is 402)."""
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=(
+            "Only with ``requires_action``: the step the customer must take, in the shape subscribe and plan "
+            "change answer too (``billing_core.payment_step``); null when paid, processing or declined (a "
+            "decline is 402)."
+        ),
+    )
 
 
 class DefaultPaymentMethodResponse(ResponseModel):
@@ -76,6 +81,7 @@ class CustomerSessionRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
+        use_attribute_docstrings=True,
         json_schema_extra={"examples": [{"component": "mobile_payment_element"}, {"component": "customer_sheet"}]},
     )
 
@@ -84,6 +90,8 @@ class CustomerSessionRequest(RequestModel):
 
 class CustomerSessionFeatures(ResponseModel):
     """What the SDK offers with this session (decided by the server, sent to Stripe as the component's features)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     save: bool
     """A new card can be saved (PaymentSheet's checkbox; CustomerSheet always saves through a SetupIntent)."""
@@ -101,6 +109,7 @@ class CustomerSessionResponse(ResponseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        use_attribute_docstrings=True,
         json_schema_extra={
             "examples": [
                 {

@@ -165,9 +165,14 @@ class ChangeResponse(ResponseModel):
     effective_at: int | None = None
     invoice_id: str | None = None
     amount_invoiced: int | None = None
-    payment: PaymentAction | None = None
-    """Only with ``requires_action``: the invoice of an upgrade charged now waits for 3-D Secure; the change applies
-    when the customer finishes it (``billing_core.payment_step``); a decline is 402 and changes nothing."""
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=(
+            "Only with ``requires_action``: the invoice of an upgrade charged now waits for 3-D Secure; the "
+            "change applies when the customer finishes it (``billing_core.payment_step``); a decline is 402 "
+            "and changes nothing."
+        ),
+    )
 
 
 class ScheduledChangeReleased(ResponseModel):
@@ -230,8 +235,10 @@ class ResumeResponse(ResponseModel):
     invoice_id: str | None = None
     """Resuming a paused subscription: its resumption invoice."""
     amount_invoiced: int | None = None
-    payment: PaymentAction | None = None
-    """Only with ``requires_action``: the resumption invoice waits for 3-D Secure."""
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=("Only with ``requires_action``: the resumption invoice waits for 3-D Secure."),
+    )
 
 
 class SubscribeResponse(ResponseModel):
@@ -239,10 +246,14 @@ class SubscribeResponse(ResponseModel):
     subscription_id: str
     plan: PlanState
     trial_end: int | None = None
-    payment: PaymentAction | None = None
-    """Only with ``requires_action`` (the default card needs 3-D Secure) or ``requires_payment_method`` (no card:
-    collect one and pay the first invoice, e.g. with PaymentSheet); null when it is paid or a trial started. An
-    unfinished first payment leaves the subscription ``incomplete`` (Stripe expires it after 23 hours; subscribing
-    again cancels it)."""
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=(
+            "Only with ``requires_action`` (the default card needs 3-D Secure) or "
+            "``requires_payment_method`` (no card: collect one and pay the first invoice, e.g. with "
+            "PaymentSheet); null when it is paid or a trial started. An unfinished first payment leaves the "
+            "subscription ``incomplete`` (Stripe expires it after 23 hours; subscribing again cancels it)."
+        ),
+    )
     payment_method_needed_by: int | None = None
     """A trial started without a usable card: a card is needed before this date (the trial end)."""

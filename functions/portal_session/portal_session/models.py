@@ -64,7 +64,13 @@ class PortalSessionRequest(RequestModel):
     #: A mobile app's return target: one of the app links in APP_RETURN_URLS (a universal link or the app's own
     #: scheme, e.g. ``myapp://billing``), optionally with a path, query or fragment after it (B10 -> 400).
     #: Instead of ``return_path``, not with it.
-    return_url: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+    return_url: Annotated[str, Field(min_length=1, max_length=2048)] | None = Field(
+        default=None,
+        description="A mobile app's return target: one of the deployment's app links (APP_RETURN_URLS), e.g. "
+        "myapp://billing or https://app.example.com/billing, optionally followed by a path, query or fragment; "
+        "anything else is 400 invalid_return_url. Not together with return_path.",
+        examples=["myapp://billing/done"],
+    )
     #: The language the page shows, so the portal speaks it too; without it, the customer's preferred_locales.
     locale: PortalLocale | None = None
 

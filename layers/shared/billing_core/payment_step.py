@@ -35,6 +35,7 @@ class PaymentAction(ResponseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        use_attribute_docstrings=True,
         json_schema_extra={
             "examples": [
                 {

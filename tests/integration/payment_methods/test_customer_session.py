@@ -60,6 +60,7 @@ def test_first_session_creates_the_customer_and_answers_what_paymentsheet_needs(
 def test_removing_is_not_offered_while_a_live_subscription_has_a_default_card(
     pm_handler, stripe_env, stripe_client, component, features
 ):
+    """A10: Stripe's remove switch covers every card, so none is removable in the SDK while one pays."""
     customer = mapped_customer(stripe_client, stripe_env.user_sub)
     attach(stripe_client, customer.id, default=True)
     subscribe(stripe_client, customer.id, price(stripe_client).id)
@@ -94,6 +95,7 @@ def test_payment_element_session_shows_the_saved_cards(pm_handler, stripe_env, s
     ids=["unknown_component", "no_component", "names_a_customer"],
 )
 def test_bad_input_is_422_and_creates_nothing(pm_handler, stripe_env, body):
+    """A10: the client names only the component, never the customer or the features."""
     resp = call(pm_handler, "POST", PATH, stripe_env.user_sub, body=body)
     assert resp["statusCode"] == 422, resp["body"]
     assert h.get_item(f"ACCOUNT#p_{stripe_env.user_sub}", "CUSTOMER") is None
