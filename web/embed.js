@@ -44,8 +44,7 @@ export function reportHeight() {
 export const reportNavigation = (section) => post({ type: "billing:navigated", section });
 
 // The API calls that change billing state, as "METHOD path" with ids as ":id". Previews, portal sessions and
-// reads change nothing, nor does a customer session (it lets Stripe.js show the saved cards); a SetupIntent starts
-// saving a card (Stripe.js saves it, not the API).
+// reads change nothing; a SetupIntent starts saving a card (Stripe.js saves it, not the API).
 const ACTIONS = {
   "POST /billing/subscription": "subscribe",
   "POST /billing/subscription/change": "plan_change",

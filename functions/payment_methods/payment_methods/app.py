@@ -2,7 +2,8 @@
 
 Routes only read their inputs, call one logic method and shape the response. Mutations that move money or
 change what is charged (``default``, ``pay``, ``DELETE``) require an ``Idempotency-Key`` and replay the stored
-response on a retry; the SetupIntent route takes an optional key (an unconfirmed SetupIntent is harmless).
+response on a retry; the SetupIntent and customer session routes take an optional key (an unconfirmed SetupIntent
+and a customer session are harmless; with a key, Stripe replays the same one).
 """
 
 from __future__ import annotations
