@@ -98,7 +98,7 @@ class InvitationActions(AccountsBase):
                 if attempt == 0 and self.store.sweep_expired(caller.account_id):
                     continue  # expired invitations gave seats back
         refusal = self._no_seat(caller.account_id, record, limit)
-        if not isinstance(refusal, SeatPurchaseRequired):
+        if not isinstance(refusal, SeatPurchaseRequired) or not body.wait_for_seat:
             count("SeatsExhausted")
             raise refusal
         # ``auto``: the invitation waits for its seat; the answer says what one more seat costs per period, and

@@ -22,6 +22,10 @@ class CreateAccountRequest(RequestModel):
 class InvitationRequest(RequestModel):
     email: Email
     role: RoleName = "member"
+    wait_for_seat: bool = False
+    """A full team on an ``auto`` seat plan: ``false`` (default) refuses with 409 ``seat_purchase_required`` (the
+    quantity to buy and the seat's price); ``true`` makes the invitation wait for its seat (``needs_seat``) until an
+    owner or billing admin previews and confirms one more seat (``.../seat-preview``, ``.../confirm-seat``)."""
 
 
 class RoleRequest(RequestModel):

@@ -1,4 +1,4 @@
-"""The seat a team's invitation waits for (``auto`` seat policy): preview it, then confirm it (G13-G16).
+"""The seat a team's invitation waits for (``auto`` seat policy): preview it, then confirm it (G16-G19).
 
 A full team on a per-seat plan whose catalog ``seat_policy`` is ``auto`` gets its invitation as ``needs_seat``
 (the accounts function). An owner or billing admin then:

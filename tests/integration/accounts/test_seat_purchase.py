@@ -1,4 +1,4 @@
-"""G13-G16: the ``auto`` seat policy end to end on the Stripe emulator. A full Business team's invitation waits for
+"""G16-G19: the ``auto`` seat policy end to end on the Stripe emulator. A full Business team's invitation waits for
 a seat; the owner or a billing admin previews the extra seat (Stripe's own proration, plan_change's preview) and
 confirms it: the invoice is exactly the preview, the quantity rises by one, and only then is the invitation sent.
 A preview made stale by a change of the subscription, two confirmations for one purchase, and a member trying
@@ -56,7 +56,7 @@ def on_business(world: World, stripe: Stripe, seats: int = 3, *, coupon: str | N
 
 def invite(world: World, email: str, by: str = "owner") -> dict[str, Any]:
     answer = call("accounts", "POST", f"/accounts/{world.team_a}/invitations", world.subs[by],
-                  body={"email": email}, key=True)  # fmt: skip
+                  body={"email": email, "wait_for_seat": True}, key=True)  # fmt: skip
     assert answer["statusCode"] == 200, answer["json"]
     return dict(answer["json"])
 
@@ -87,7 +87,7 @@ def seats_used(world: World) -> int:
 def test_the_confirmed_seat_is_charged_exactly_as_previewed_and_only_then_the_invitation_is_sent(
     teams: tuple[World, Stripe],
 ) -> None:
-    """G13 (ADR 0002): mid-period, with a 20% coupon, the seat's invoice equals the preview to the cent."""
+    """G16 (ADR 0002): mid-period, with a 20% coupon, the seat's invoice equals the preview to the cent."""
     world, stripe = teams
     coupon = stripe.stripe.v1.coupons.create(params={"percent_off": 20, "duration": "forever", "name": "Team 20%"})
     cus, subscription, _ = on_business(world, stripe, coupon=coupon.id)
@@ -144,7 +144,7 @@ def test_a_retried_confirmation_answers_the_same_and_buys_one_seat(teams: tuple[
 def test_a_preview_made_stale_by_a_change_of_the_subscription_is_refused_and_nothing_is_charged(
     teams: tuple[World, Stripe],
 ) -> None:
-    """G14"""
+    """G17"""
     world, stripe = teams
     cus, subscription, _ = on_business(world, stripe)
     waiting = invite(world, world.user("ivy")[1])
@@ -168,7 +168,7 @@ def test_a_preview_made_stale_by_a_change_of_the_subscription_is_refused_and_not
 
 
 def test_once_a_seat_is_free_confirming_sends_the_invitation_without_buying_one(teams: tuple[World, Stripe]) -> None:
-    """G16: a seat freed meanwhile (or bought by a payment that needed 3-D Secure) is used, nothing is bought."""
+    """G19: a seat freed meanwhile (or bought by a payment that needed 3-D Secure) is used, nothing is bought."""
     world, stripe = teams
     cus, subscription, _ = on_business(world, stripe)
     waiting = invite(world, world.user("ivy")[1])
@@ -189,7 +189,7 @@ def test_once_a_seat_is_free_confirming_sends_the_invitation_without_buying_one(
 def test_two_confirmations_for_the_last_purchase_exactly_one_wins(
     teams: tuple[World, Stripe], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """G15: both previews buy seat 4; one confirmation holds it, the other is refused before any Stripe write."""
+    """G18: both previews buy seat 4; one confirmation holds it, the other is refused before any Stripe write."""
     world, stripe = teams
     cus, subscription, _ = on_business(world, stripe)
     first, second = invite(world, world.user("ivy")[1]), invite(world, world.user("jon")[1], by="billing_admin")
@@ -228,7 +228,7 @@ def test_a_member_can_neither_preview_nor_confirm_a_seat(teams: tuple[World, Str
 
 
 def test_a_declined_seat_payment_gives_the_seat_back_and_leaves_nothing_to_pay(teams: tuple[World, Stripe]) -> None:
-    """G16"""
+    """G19"""
     world, stripe = teams
     cus, subscription, _ = on_business(world, stripe)
     waiting = invite(world, world.user("ivy")[1])
@@ -246,7 +246,7 @@ def test_a_declined_seat_payment_gives_the_seat_back_and_leaves_nothing_to_pay(t
 def test_an_undeliverable_invitation_after_the_purchase_waits_and_its_retry_buys_nothing_more(
     teams: tuple[World, Stripe], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """G16: the bus fails after the seat was bought: 503, the invitation waits; the retry (same key) sends it on
+    """G19: the bus fails after the seat was bought: 503, the invitation waits; the retry (same key) sends it on
     the seat already bought."""
     from billing_core.accounts import notifier
     from billing_core.errors import DependencyUnavailable
@@ -275,7 +275,7 @@ def test_an_undeliverable_invitation_after_the_purchase_waits_and_its_retry_buys
 def test_stripe_failing_during_the_purchase_gives_the_seat_back_and_the_retry_buys_it_once(
     teams: tuple[World, Stripe],
 ) -> None:
-    """G16: Stripe answers 500 to the quantity change (before executing anything): a retryable 503, the seat
+    """G19: Stripe answers 500 to the quantity change (before executing anything): a retryable 503, the seat
     given back, nothing invoiced; the retry with the same key buys the seat once and sends the invitation."""
     world, stripe = teams
     cus, subscription, _ = on_business(world, stripe)

@@ -31,9 +31,9 @@ def on_plan(account_id: str, plan: str, quantity: int, lookup_key: str) -> None:
     )  # fmt: skip
 
 
-def invite(world: World, email: str, by: str = "owner") -> dict[str, Any]:
-    return call("accounts", "POST", f"/accounts/{world.team_a}/invitations", world.subs[by],
-                body={"email": email}, key=True)  # fmt: skip
+def invite(world: World, email: str, by: str = "owner", wait: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"email": email, "wait_for_seat": True} if wait else {"email": email}
+    return call("accounts", "POST", f"/accounts/{world.team_a}/invitations", world.subs[by], body=body, key=True)
 
 
 @pytest.fixture
@@ -41,12 +41,27 @@ def world(aws_env: Any) -> World:
     return build_world(aws_env)  # team A: owner, billing admin, member = 3 seats used
 
 
+def test_a_per_seat_plan_with_auto_policy_asks_for_one_more_seat_with_its_price(world: World) -> None:
+    on_plan(world.team_a, "business", 4, "business_seat_monthly")
+    assert invite(world, world.user("ivy")[1])["statusCode"] == 200  # seat 4 of 4
+    full = invite(world, world.user("jon")[1])
+    error = full["json"]["error"]
+    assert (full["statusCode"], error["code"]) == (409, "seat_purchase_required")
+    assert error["details"]["quantity"] == 5 and error["details"]["seats"] == {"used": 4, "limit": 4}
+    assert error["details"]["seat_price"] == {
+        "unit_amount": 1500, "currency": "usd", "interval": "month", "price_lookup_key": "business_seat_monthly"
+    }  # fmt: skip
+    seats = call("accounts", "GET", f"/accounts/{world.team_a}/members", world.subs["member"])["json"]["seats"]
+    assert seats == {"used": 4, "limit": 4}
+
+
 def test_a_full_team_on_an_auto_seat_plan_gets_an_invitation_waiting_for_one_more_seat(world: World) -> None:
-    """G13: the invitation waits (``needs_seat``, nothing delivered, no seat taken) with the seat to buy and its
-    price; buying it is previewed and confirmed through plan_change (test_seat_purchase.py)."""
+    """G16: asked to (``wait_for_seat``), the invitation waits (``needs_seat``, nothing delivered, no seat taken)
+    with the seat to buy and its price; buying it is previewed and confirmed through plan_change
+    (test_seat_purchase.py)."""
     on_plan(world.team_a, "business", 4, "business_seat_monthly")
     assert invite(world, world.user("ivy")[1])["json"]["status"] == "pending"  # seat 4 of 4
-    full = invite(world, world.user("jon")[1])
+    full = invite(world, world.user("jon")[1], wait=True)
     assert full["statusCode"] == 200, full["json"]
     waiting = full["json"]
     assert waiting["status"] == "needs_seat"
@@ -59,7 +74,7 @@ def test_a_full_team_on_an_auto_seat_plan_gets_an_invitation_waiting_for_one_mor
     assert seats == {"used": 4, "limit": 4}
     listed = call("accounts", "GET", f"/accounts/{world.team_a}/invitations", world.subs["owner"])["json"]
     assert [i["status"] for i in listed["invitations"] if i["id"] == waiting["id"]] == ["needs_seat"]
-    again = invite(world, waiting["email"])
+    again = invite(world, waiting["email"], wait=True)
     assert (again["statusCode"], again["json"]["error"]["code"]) == (409, "already_invited")
     # revoking it frees nothing (it held no seat) and the count stays right
     revoked = call("accounts", "DELETE", f"/accounts/{world.team_a}/invitations/{waiting['id']}", world.subs["owner"])
@@ -83,14 +98,14 @@ def test_a_plan_with_a_seat_limit_refuses_strictly(world: World) -> None:
 
 def test_invitations_racing_for_the_last_seat_exactly_one_wins(world: World, monkeypatch: Any) -> None:
     """G6: a seat is taken when the invitation is made (accepting uses the seat it holds), so the race for the last
-    seat is between invitations: exactly one gets it, the others wait for a seat to be bought."""
+    seat is between invitations: exactly one gets it, the others are offered a seat."""
     atomic_dynamodb(monkeypatch)
     on_plan(world.team_a, "business", 4, "business_seat_monthly")  # one seat left
     emails = iter([world.user(f"racer{n}")[1] for n in range(6)])
     addresses = [next(emails) for _ in range(6)]
     picks = iter(addresses)
-    answers = race(6, lambda: invite(world, next(picks))["json"]["status"])
-    assert sorted(answers) == ["needs_seat"] * 5 + ["pending"]
+    answers = race(6, lambda: invite(world, next(picks))["statusCode"])
+    assert sorted(answers) == [200, 409, 409, 409, 409, 409]
     account = AccountStore().get_account(world.team_a)
     assert account is not None and account.seats_used == 4
     pending = [i for i in AccountStore().invitations(world.team_a) if i.status == "pending"]

@@ -1,4 +1,4 @@
-"""G17, G18: deleting a team. Only its owners may; never a personal account; never while its Stripe customer has a
+"""G20, G21: deleting a team. Only its owners may; never a personal account; never while its Stripe customer has a
 subscription that has not ended. A deletion revokes the open invitations and removes every membership at once (no
 member keeps the team's billing or entitlements), is audited with the acting owner, leaves the Stripe customer and
 its invoices in Stripe, and makes the webhook and the reconcile ignore that customer."""
@@ -36,7 +36,7 @@ def delete(world: World, account_id: str, by: str) -> dict[str, Any]:
     return call("accounts", "DELETE", f"/accounts/{account_id}", by)
 
 
-def test_g17_an_owner_deletes_a_team_and_every_member_loses_it_at_once(world: World) -> None:
+def test_g20_an_owner_deletes_a_team_and_every_member_loses_it_at_once(world: World) -> None:
     owner, member = world.subs["owner"], world.subs["member"]
     invited_sub, email = world.user("ivy")
     invitation = call("accounts", "POST", f"/accounts/{world.team_a}/invitations", owner,
@@ -67,7 +67,7 @@ def test_g17_an_owner_deletes_a_team_and_every_member_loses_it_at_once(world: Wo
     assert [e["actor"] for e in entries] == [owner]
 
 
-def test_g17_only_an_owner_deletes_and_a_personal_account_cannot_be_deleted(world: World) -> None:
+def test_g20_only_an_owner_deletes_and_a_personal_account_cannot_be_deleted(world: World) -> None:
     before = partition(world.team_a)
     for role in ("billing_admin", "member"):
         refused = delete(world, world.team_a, world.subs[role])
@@ -92,7 +92,7 @@ def stripe(stripe_env: Any, stripe_emulator: Any, stripe_client: Any) -> Iterato
     stripe_billing.reset_caches()
 
 
-def test_g18_a_team_with_a_running_subscription_is_not_deleted_until_it_has_ended(
+def test_g21_a_team_with_a_running_subscription_is_not_deleted_until_it_has_ended(
     stripe: Stripe, stripe_env: Any
 ) -> None:
     world = build_world(stripe_env)
