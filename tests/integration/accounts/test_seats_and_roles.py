@@ -195,3 +195,22 @@ def test_members_are_entitled_by_the_teams_plan_only_while_members(world: World)
 def test_the_store_itself_refuses_to_remove_the_last_owner(world: World) -> None:
     with pytest.raises(Conflict):
         AccountStore().remove_member(world.team_a, AccountStore().member(world.team_a, world.subs["owner"]))  # type: ignore[arg-type]
+
+
+def test_a_waiting_invitation_expires_after_7_days_and_gives_back_a_seat_held_for_it(world: World) -> None:
+    """G19: expiry settles a waiting invitation like a pending one; a seat a stalled confirmation held goes back."""
+    from billing_core.accounts.invitations import INVITATION_VALID_S
+    from billing_core.accounts.seat_purchase import SeatPurchaseStore
+
+    now = [1_800_000_000.0]
+    store = SeatPurchaseStore(clock=lambda: now[0])
+    store.invite_waiting(world.team_a, "idle@example.com", "member", world.subs["owner"])
+    stalled = store.invite_waiting(world.team_a, "stalled@example.com", "member", world.subs["owner"])
+    assert store.hold_seat(world.team_a, stalled, "a-confirmation", 4, bought_with="pv_x")  # then its request died
+    assert store.get_account(world.team_a).seats_used == 4  # type: ignore[union-attr]
+    now[0] += INVITATION_VALID_S
+    assert store.sweep_expired(world.team_a) == 2
+    statuses = {i.email: i.status for i in store.invitations(world.team_a) if i.status != "accepted"}
+    assert statuses == {"idle@example.com": "expired", "stalled@example.com": "expired"}
+    assert store.get_account(world.team_a).seats_used == 3  # type: ignore[union-attr]
+    assert store.send(world.team_a, stalled.invitation_id, "a-confirmation") is None  # too late to send it
