@@ -40,7 +40,7 @@ venv: .venv/.synced
 	bash scripts/ensure_uv.sh
 
 .venv/.synced: pyproject.toml $(wildcard packages/*/pyproject.toml) uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PY313)
+	$(UV) sync --frozen --compile-bytecode --python $(PY313)
 	@touch $@
 
 sam-tools: $(SAM)
