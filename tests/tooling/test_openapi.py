@@ -1,0 +1,83 @@
+"""The published API contract, docs/openapi.json, is what the functions' apps serve: regenerated in memory and
+compared byte for byte (``make openapi`` rewrites it), and it holds what a client needs: every routed operation,
+the security of each, the Idempotency-Key and X-Billing-Account headers, the error envelope with codes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from admin import openapi
+from local.stack.template import Template
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, Any]:
+    return openapi.build()
+
+
+def test_docs_openapi_json_equals_the_apps(built: dict[str, Any]) -> None:
+    on_disk = openapi.OUTPUT.read_text()
+    assert on_disk == openapi.render(built), "docs/openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_a_changed_app_is_caught_as_drift(built: dict[str, Any]) -> None:
+    drifted = json.loads(openapi.render(built))
+    drifted["paths"]["/billing"]["get"]["responses"]["200"]["description"] = "changed"
+    assert openapi.render(drifted) != openapi.OUTPUT.read_text()
+
+
+def test_every_routed_operation_is_in_the_contract(built: dict[str, Any]) -> None:
+    routed = {(r.method.lower(), r.path) for r in Template().routes()}
+    documented = {(m, p) for p, ops in built["paths"].items() for m in ops}
+    assert documented == routed
+
+
+def test_security_is_the_bearer_token_except_on_the_webhook(built: dict[str, Any]) -> None:
+    for path, ops in built["paths"].items():
+        for method, op in ops.items():
+            expected = [{"stripeSignature": []}] if path == "/webhooks/stripe" else [{"cognitoJwt": []}]
+            assert op["security"] == expected, (method, path)
+    assert built["components"]["securitySchemes"]["cognitoJwt"]["scheme"] == "bearer"
+
+
+def _headers(op: dict[str, Any]) -> dict[str, bool]:
+    return {p["name"]: p["required"] for p in op.get("parameters", []) if p["in"] == "header"}
+
+
+def test_idempotency_key_is_required_on_mutations_and_absent_on_reads(built: dict[str, Any]) -> None:
+    ops = built["paths"]
+    assert _headers(ops["/billing/subscription/change"]["post"])["Idempotency-Key"] is True
+    assert _headers(ops["/billing/payment-methods/{id}"]["delete"])["Idempotency-Key"] is True
+    assert "Idempotency-Key" not in _headers(ops["/billing"]["get"])
+    assert "Idempotency-Key" not in _headers(ops["/billing/subscription/preview"]["post"])
+
+
+def test_billing_routes_take_x_billing_account_and_account_routes_do_not(built: dict[str, Any]) -> None:
+    for path, ops in built["paths"].items():
+        for method, op in ops.items():
+            has = "X-Billing-Account" in _headers(op)
+            assert has == path.startswith("/billing"), (method, path)
+
+
+def test_errors_have_the_envelope_with_their_codes_and_the_authorizer_401_its_own_body(built: dict[str, Any]) -> None:
+    op = built["paths"]["/billing/payment-methods/{id}"]["delete"]
+    conflict = op["responses"]["409"]["content"]["application/json"]
+    assert conflict["schema"] == {"$ref": "#/components/schemas/ErrorEnvelope"}
+    assert "default_payment_method_in_use" in conflict["examples"]
+    example = built["components"]["examples"]["default_payment_method_in_use"]["value"]
+    assert example["error"]["code"] == "default_payment_method_in_use"
+    unauthorized = op["responses"]["401"]["content"]["application/json"]
+    assert unauthorized["schema"] == {"$ref": "#/components/schemas/GatewayMessage"}
+    assert unauthorized["examples"]["gateway"]["value"] == {"message": "Unauthorized"}
+    assert "401" not in built["paths"]["/webhooks/stripe"]["post"]["responses"]
+
+
+def test_models_of_the_same_name_that_differ_are_both_kept(built: dict[str, Any]) -> None:
+    schemas = built["components"]["schemas"]
+    assert {"BillingReadTaxIdView", "BillingDetailsTaxIdView"} <= set(schemas)
+    assert "TaxIdView" not in schemas
+    refs = json.dumps(built["paths"]["/billing/tax-ids"]["post"])
+    assert "#/components/schemas/BillingDetailsTaxIdView" in refs
