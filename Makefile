@@ -50,7 +50,7 @@ $(SAM):
 	bash scripts/install_sam.sh
 
 # BRANDING=<file> brands the page (make dev BRANDING=local/stack/examples/branding.acme.json).
-dev: venv
+dev: venv node_modules/.installed
 	$(if $(BRANDING),BRANDING_PATH=$(BRANDING) ,)$(RUN) python -m local.stack.dev
 
 check-branding: venv

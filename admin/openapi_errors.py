@@ -136,9 +136,7 @@ class SourceIndex:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and not self.is_error(node.name):
                 # Calling a class runs its __init__: follow the class name to it.
-                init = next(
-                    (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
-                )
+                init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
                 if init is not None:
                     self._add(node.name, init)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -155,9 +153,7 @@ class SourceIndex:
                 if self.is_error(called):
                     kwargs = {kw.arg: kw.value for kw in sub.keywords if kw.arg}
                     code = _literal(kwargs.get("code")) or (_literal(sub.args[0]) if sub.args else None)
-                    message = _literal(kwargs.get("message")) or (
-                        _literal(sub.args[1]) if len(sub.args) > 1 else None
-                    )
+                    message = _literal(kwargs.get("message")) or (_literal(sub.args[1]) if len(sub.args) > 1 else None)
                     raises.add((called, code, message))
                 elif called not in _NOT_FOLLOWED:
                     calls.add(called)
