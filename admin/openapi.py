@@ -163,7 +163,8 @@ def _generic_codes(
     index: SourceIndex, *, identity: bool, rule: Any, idempotency: str | None, has_body: bool, has_input: bool
 ) -> set[ErrorCode]:
     """The codes of the steps every request of this route passes before and around its logic."""
-    core = [("DependencyUnavailable", None), ("DependencyThrottled", None), ("InternalError", None)]
+    core: list[tuple[str, str | None]] = [("DependencyUnavailable", None), ("DependencyThrottled", None)]
+    core.append(("InternalError", None))
     core.append(("ConfigurationError", None))
     if identity:
         core.append(("Forbidden", None))
