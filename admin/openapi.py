@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from admin.openapi_errors import ErrorCode, SourceIndex
+from admin.openapi_examples import request_example
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "openapi.json"
@@ -298,6 +299,9 @@ def _operation(
         doc_op["security"] = [{STRIPE_SIGNATURE: []}]
     else:
         doc_op["security"] = [{BEARER: []}]
+    example = request_example(method, path)
+    if example is not None:
+        doc_op["requestBody"]["content"]["application/json"]["examples"] = {"request": {"value": example}}
     codes = index.reachable_codes(route.endpoint.__name__, _package(area)) | _generic_codes(
         index,
         identity=has_authorizer,

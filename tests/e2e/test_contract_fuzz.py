@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -39,6 +40,7 @@ BEARER_OPERATIONS = [(m, p) for m, p in OPERATIONS if CONTRACT["paths"][p][m.low
 ]]  # fmt: skip
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+MODE = GenerationMode(os.environ.get("FUZZ_MODE", "positive"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -89,7 +91,7 @@ def test_fuzz_every_operation_answers_as_documented_and_never_5xx(
         headers = {"Authorization": f"Bearer {token}"}
 
     @FUZZ
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=MODE))
     def fuzz(case: Any) -> None:
         response = case.call(base_url=stack["api_url"], headers=headers, timeout=60)
         case.validate_response(response, checks=CHECKS)

@@ -81,3 +81,24 @@ def test_models_of_the_same_name_that_differ_are_both_kept(built: dict[str, Any]
     assert "TaxIdView" not in schemas
     refs = json.dumps(built["paths"]["/billing/tax-ids"]["post"])
     assert "#/components/schemas/BillingDetailsTaxIdView" in refs
+
+
+def test_every_request_example_matches_its_operations_schema(built: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    from admin.openapi_examples import REQUEST_EXAMPLES
+
+    for (method, path), example in REQUEST_EXAMPLES.items():
+        body = built["paths"][path][method]["requestBody"]["content"]["application/json"]
+        assert body["examples"]["request"]["value"] == example
+        validator = Draft202012Validator({**body["schema"], "components": built["components"]})
+        errors = [e.message for e in validator.iter_errors(example)]
+        assert errors == [], (method, path, errors)
+
+
+def test_a_request_example_outside_its_schema_is_caught(built: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = built["paths"]["/billing/subscription"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": built["components"]})
+    assert list(validator.iter_errors({"price_lookup_key": "Pro Monthly!"}))
