@@ -174,14 +174,15 @@ def _generic_codes(
         if rule is not None and rule.account in ("header", "path"):
             core.append(("AccountNotFound", None))
     if has_body:
+        # a body that is not UTF-8 is the generic bad_request (FastAPI cannot decode it)
         core += [("PayloadTooLarge", None), ("UnsupportedMediaType", None), ("BadInput", "malformed_json")]
+        core.append(("BadInput", None))
     if has_input:
         core.append(("InvalidInput", None))
     if idempotency is not None:
+        # a blank key is "missing" where a key is optional too
         core += [("BadInput", "idempotency_key_invalid"), ("RequestInProgress", None)]
-        core.append(("IdempotencyKeyReused", None))
-        if idempotency == "required":
-            core.append(("BadInput", "idempotency_key_missing"))
+        core += [("IdempotencyKeyReused", None), ("BadInput", "idempotency_key_missing")]
     out = set()
     for cls, code in core:
         message = _GENERIC_MESSAGES.get(code or "")
@@ -251,7 +252,8 @@ def _header(name: str, required: bool, description: str, schema: dict[str, Any])
 
 
 IDEMPOTENCY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}
-ACCOUNT_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 200, "example": "t_3f9a1c2b7d"}
+#: Absent, empty or blank: the caller's personal account (``billing_core.accounts.context.account_of_request``).
+ACCOUNT_SCHEMA = {"type": "string", "maxLength": 200, "example": "t_3f9a1c2b7d"}
 
 
 def _operation(
@@ -282,8 +284,8 @@ def _operation(
             _header(
                 "X-Billing-Account",
                 False,
-                "The team billing account to act on (absent: the caller's personal account). An account the caller "
-                "is not a member of is 404 `account_not_found`.",
+                "The team billing account to act on (absent or empty: the caller's personal account). An account "
+                "the caller is not a member of, or a malformed id, is 404 `account_not_found`.",
                 ACCOUNT_SCHEMA,
             )
         )

@@ -1,12 +1,14 @@
 """A contract fuzz: schemathesis draws requests for every operation of docs/openapi.json and sends them to the
 offline stack; no answer may be a 5xx, and every answer must have a documented status, content type and
-schema (and, with the contract hook's rules, a documented error code).
+schema (and, with the contract hook's rules, a documented error code) (B10).
 
 Reads (GET) run as a seeded user with billing history (they change nothing); every other operation runs as a
 throwaway user made for this module, never a seeded user that other tests rely on. One run sends no token at
 all and expects API Gateway's authorizer to answer every bearer-protected operation 401 ``{"message":
-"Unauthorized"}``. Budget: ``FUZZ_EXAMPLES`` examples per operation (default 4, a derandomized walk so every run
-draws the same requests; ``FUZZ_EXAMPLES=50`` for a longer local run).
+"Unauthorized"}``. Each operation gets requests inside its schema and outside it (schemathesis's positive and
+negative modes): one outside must be refused with a documented 4xx. Budget: ``FUZZ_EXAMPLES`` examples per
+operation (default 6, a derandomized walk so every run draws the same requests; ``FUZZ_EXAMPLES=50`` for a longer
+local run).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -39,8 +43,9 @@ BEARER_OPERATIONS = [(m, p) for m, p in OPERATIONS if CONTRACT["paths"][p][m.low
     {"stripeSignature": []}
 ]]  # fmt: skip
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
-MODE = GenerationMode(os.environ.get("FUZZ_MODE", "positive"))
+#: and a request outside the contract (schemathesis's negative mode) is refused with a 4xx, never accepted
+FUZZ_CHECKS = [*CHECKS, negative_data_rejection]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -90,11 +95,14 @@ def test_fuzz_every_operation_answers_as_documented_and_never_5xx(
         token = tokens["active-pro"]["access"] if method == "GET" else throwaway_token
         headers = {"Authorization": f"Bearer {token}"}
 
+    valid = operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+    invalid = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+
     @FUZZ
-    @given(case=operation.as_strategy(generation_mode=MODE))
+    @given(case=st.one_of(valid, invalid))
     def fuzz(case: Any) -> None:
         response = case.call(base_url=stack["api_url"], headers=headers, timeout=60)
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=FUZZ_CHECKS)
         _check_the_error_code(case, response)
 
     fuzz()

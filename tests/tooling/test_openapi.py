@@ -102,3 +102,18 @@ def test_a_request_example_outside_its_schema_is_caught(built: dict[str, Any]) -
     schema = built["paths"]["/billing/subscription"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     validator = Draft202012Validator({**schema, "components": built["components"]})
     assert list(validator.iter_errors({"price_lookup_key": "Pro Monthly!"}))
+
+
+def test_an_empty_x_billing_account_is_documented_as_the_personal_account(built: dict[str, Any]) -> None:
+    """The contract fuzz found the server taking an empty header as the personal account while the contract
+    refused it: the contract now says so (and the fuzz holds the server to it)."""
+    from jsonschema import Draft202012Validator
+
+    from billing_core.accounts.context import account_of_request
+    from billing_core.accounts.roles import rule_for
+
+    param = next(p for p in built["paths"]["/billing"]["get"]["parameters"] if p["name"] == "X-Billing-Account")
+    assert list(Draft202012Validator(param["schema"]).iter_errors("")) == []
+    assert "empty" in param["description"]
+    rule = rule_for("GET", "/billing")
+    assert rule is not None and account_of_request(rule, {"x-billing-account": ""}, {}) == ""
