@@ -17,6 +17,7 @@ not declare themselves:
   cannot reshape, and its throttling 429.
 
 Models of the same name in two apps are merged when equal and named ``<Area><Name>`` when they differ. The
+error answers are built in ``admin.openapi_responses``, the request examples kept in ``admin.openapi_examples``. The
 output is deterministic (sorted keys, routes in path order): ``tests/tooling/test_openapi.py`` regenerates it in
 memory and fails when the file differs. ``python -m admin.openapi [--check] [--out PATH]``.
 """
@@ -35,6 +36,7 @@ from typing import Any
 
 from admin.openapi_errors import ErrorCode, SourceIndex
 from admin.openapi_examples import request_example
+from admin.openapi_responses import GATEWAY_MESSAGE, error_examples, error_responses, generic_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "openapi.json"
@@ -43,25 +45,7 @@ TITLE = "Billing self-service API"
 VERSION = "1.0.0"
 BEARER = "cognitoJwt"
 STRIPE_SIGNATURE = "stripeSignature"
-GATEWAY_MESSAGE = "GatewayMessage"
-ERROR_ENVELOPE = "ErrorEnvelope"
-_METHODS = ("get", "put", "post", "patch", "delete")
 _BODY_METHODS = {"post", "put", "patch", "delete"}
-_SAMPLE_REQUEST_ID = "d1f0c2a4-7b7e-4c1e-9a55-0c5b4f6e8a21"
-_STATUS_TEXT = {
-    400: "Bad request: the request cannot be accepted as sent",
-    401: "Unauthorized: no valid access token (answered by API Gateway's JWT authorizer)",
-    402: "Payment failed: the card was declined",
-    403: "Forbidden: an ID token instead of an access token, or a role that may not do this",
-    404: "Not found, or not yours (never told apart)",
-    409: "Conflict with the current billing state",
-    413: "Request body too large",
-    415: "Request body is not application/json",
-    422: "Request does not match the schema, or an Idempotency-Key reused with another request",
-    429: "Throttled by API Gateway",
-    500: "Unexpected error or misconfiguration (no state was half-applied)",
-    503: "A dependency is down or throttling; retry after Retry-After seconds",
-}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -160,93 +144,6 @@ def _merge_components(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------------
 # Per operation: security, headers, errors
 # ---------------------------------------------------------------------------------------------------------------
-def _generic_codes(
-    index: SourceIndex, *, identity: bool, rule: Any, idempotency: str | None, has_body: bool, has_input: bool
-) -> set[ErrorCode]:
-    """The codes of the steps every request of this route passes before and around its logic."""
-    core: list[tuple[str, str | None]] = [("DependencyUnavailable", None), ("DependencyThrottled", None)]
-    core.append(("InternalError", None))
-    core.append(("ConfigurationError", None))
-    if identity:
-        core.append(("Forbidden", None))
-        if rule is not None and rule.permission is not None:
-            core.append(("RoleForbidden", None))
-        if rule is not None and rule.account in ("header", "path"):
-            core.append(("AccountNotFound", None))
-    if has_body:
-        # a body that is not UTF-8 is the generic bad_request (FastAPI cannot decode it)
-        core += [("PayloadTooLarge", None), ("UnsupportedMediaType", None), ("BadInput", "malformed_json")]
-        core.append(("BadInput", None))
-    if has_input:
-        core.append(("InvalidInput", None))
-    if idempotency is not None:
-        # a blank key is "missing" where a key is optional too
-        core += [("BadInput", "idempotency_key_invalid"), ("RequestInProgress", None)]
-        core += [("IdempotencyKeyReused", None), ("BadInput", "idempotency_key_missing")]
-    out = set()
-    for cls, code in core:
-        message = _GENERIC_MESSAGES.get(code or "")
-        out.add(index.resolve(cls, code, message))
-    return out
-
-
-_GENERIC_MESSAGES = {
-    "malformed_json": "The request body is not valid JSON.",
-    "idempotency_key_missing": "The Idempotency-Key header is required.",
-    "idempotency_key_invalid": "The Idempotency-Key header must be 1-255 printable ASCII characters.",
-}
-
-
-def _error_examples(codes: set[ErrorCode]) -> dict[str, Any]:
-    """One example per error code, referenced from every response that may carry it."""
-    first: dict[str, ErrorCode] = {}
-    for err in sorted(codes, key=lambda e: (e.code, e.status, e.message)):
-        first.setdefault(err.code, err)
-    return {
-        code: {
-            "summary": f"{err.status} {code}: {err.message}",
-            "value": {"error": {"code": code, "message": err.message, "request_id": _SAMPLE_REQUEST_ID}},
-        }
-        for code, err in sorted(first.items())
-    }
-
-
-def _error_responses(codes: set[ErrorCode], identity: bool) -> dict[str, Any]:
-    by_status: dict[int, dict[str, ErrorCode]] = {}
-    for err in sorted(codes, key=lambda e: (e.status, e.code, e.message)):
-        by_status.setdefault(err.status, {}).setdefault(err.code, err)
-    responses: dict[str, Any] = {}
-    for status, errors in sorted(by_status.items()):
-        examples = {code: {"$ref": f"#/components/examples/{code}"} for code in sorted(errors)}
-        entry: dict[str, Any] = {
-            "description": f"{_STATUS_TEXT.get(status, 'Error')}. Codes: " + ", ".join(f"`{c}`" for c in errors),
-            "content": {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_ENVELOPE}"}, "examples": examples}
-            },
-        }
-        if status in (409, 503):
-            entry["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
-            if status == 409:
-                entry["description"] += " (`request_in_progress` carries Retry-After)"
-        responses[str(status)] = entry
-    if identity:
-        responses["401"] = _gateway_response(401, "Unauthorized")
-    responses["429"] = _gateway_response(429, "Too Many Requests")
-    return responses
-
-
-def _gateway_response(status: int, message: str) -> dict[str, Any]:
-    return {
-        "description": f"{_STATUS_TEXT[status]}: API Gateway's own body, not the error envelope.",
-        "content": {
-            "application/json": {
-                "schema": {"$ref": f"#/components/schemas/{GATEWAY_MESSAGE}"},
-                "examples": {"gateway": {"summary": message, "value": {"message": message}}},
-            }
-        },
-    }
-
-
 def _header(name: str, required: bool, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "header", "required": required, "description": description, "schema": schema}
 
@@ -304,7 +201,7 @@ def _operation(
     example = request_example(method, path)
     if example is not None:
         doc_op["requestBody"]["content"]["application/json"]["examples"] = {"request": {"value": example}}
-    codes = index.reachable_codes(route.endpoint.__name__, _package(area)) | _generic_codes(
+    codes = index.reachable_codes(route.endpoint.__name__, _package(area)) | generic_codes(
         index,
         identity=has_authorizer,
         rule=rule,
@@ -315,7 +212,7 @@ def _operation(
     if not has_authorizer:
         codes = {c for c in codes if c.status not in (401, 403)}
     success = {k: v for k, v in doc_op["responses"].items() if k.startswith("2")}
-    doc_op["responses"] = {**success, **_error_responses(codes, has_authorizer)}
+    doc_op["responses"] = {**success, **error_responses(codes, has_authorizer)}
     doc_op["tags"] = [area]
     return doc_op, codes
 
@@ -384,7 +281,7 @@ def build() -> dict[str, Any]:
                     "description": "Stripe's signature of the raw body with the endpoint's signing secret.",
                 },
             },
-            "examples": _error_examples(all_codes),
+            "examples": error_examples(all_codes),
             "headers": {
                 "RetryAfter": {
                     "description": "Seconds to wait before retrying.",
