@@ -3,7 +3,8 @@ offline stack; no answer may be a 5xx, and every answer must have a documented s
 schema (and, with the contract hook's rules, a documented error code) (B10).
 
 Reads (GET) run as a seeded user with billing history (they change nothing); every other operation runs as a
-throwaway user made for this module, never a seeded user that other tests rely on. One run sends no token at
+throwaway user made for this module (subscribed to Pro with a card, so mutations meet a live subscription), never
+a seeded user that other tests rely on. One run sends no token at
 all and expects API Gateway's authorizer to answer every bearer-protected operation 401 ``{"message":
 "Unauthorized"}``. Each operation gets requests inside its schema and outside it (schemathesis's positive and
 negative modes): one outside must be refused with a documented 4xx. Budget: ``FUZZ_EXAMPLES`` examples per
@@ -18,6 +19,7 @@ import os
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -58,17 +60,36 @@ FUZZ = settings(
 
 
 @pytest.fixture(scope="module")
-def throwaway_token(stack: dict[str, Any], cognito: Any) -> str:
-    """An access token of a user made for the fuzz alone."""
+def throwaway_token(stack: dict[str, Any], cognito: Any, dynamodb: Any, stripe_api: Any) -> str:
+    """An access token of a user made for the fuzz alone, subscribed to Pro with a card on file (through the API),
+    so the fuzzed mutations reach a live subscription and not only "no subscription yet"."""
     email = f"fuzz-{uuid.uuid4().hex[:10]}@example.com"
     password = "DemoBilling2026"
-    create_user(stack["aws_endpoint_url"], stack["user_pool_id"], email, password, "Fuzz User", stack["region"])
+    sub = create_user(stack["aws_endpoint_url"], stack["user_pool_id"], email, password, "Fuzz User", stack["region"])
     result = cognito.initiate_auth(
         ClientId=stack["user_pool_client_id"],
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )["AuthenticationResult"]
-    return str(result["AccessToken"])
+    token = str(result["AccessToken"])
+    bearer = {"authorization": f"Bearer {token}"}
+    # The first billing action provisions the customer; the card is the one Stripe.js would have confirmed.
+    setup = httpx.post(stack["api_url"] + "/billing/payment-methods/setup-intent", headers=bearer, timeout=60)
+    assert setup.status_code == 200, setup.text
+    item = dynamodb.get_item(
+        TableName=stack["table_name"], Key={"pk": {"S": f"ACCOUNT#p_{sub}"}, "sk": {"S": "CUSTOMER"}}
+    )["Item"]
+    customer = item["customer_id"]["S"]
+    card = stripe_api.v1.payment_methods.attach("pm_card_visa", params={"customer": customer})
+    stripe_api.v1.customers.update(customer, params={"invoice_settings": {"default_payment_method": card.id}})
+    subscribed = httpx.post(
+        stack["api_url"] + "/billing/subscription",
+        json={"price_lookup_key": "pro_monthly"},
+        headers={**bearer, "idempotency-key": f"fuzz-subscribe-{sub}"},
+        timeout=60,
+    )
+    assert subscribed.status_code == 200, subscribed.text
+    return token
 
 
 HOOK_RULES = Contract(CONTRACT)

@@ -118,3 +118,18 @@ def test_an_empty_x_billing_account_is_documented_as_the_personal_account(built:
     assert "empty" in param["description"]
     rule = rule_for("GET", "/billing")
     assert rule is not None and account_of_request(rule, {"x-billing-account": ""}, {}) == ""
+
+
+def _codes(op: dict[str, Any], status: str) -> set[str]:
+    return set(op["responses"][status]["content"]["application/json"]["examples"])
+
+
+def test_codes_the_fuzz_found_undocumented_are_in_the_contract(built: dict[str, Any]) -> None:
+    """A blank optional Idempotency-Key is 400 idempotency_key_missing; a body FastAPI cannot decode (not UTF-8) is
+    400 bad_request: both answered by the server, both missing from the contract until the fuzz sent them."""
+    setup_intent = built["paths"]["/billing/payment-methods/setup-intent"]["post"]
+    assert "idempotency_key_missing" in _codes(setup_intent, "400")
+    for path, ops in built["paths"].items():
+        for method, op in ops.items():
+            if "requestBody" in op:
+                assert {"bad_request", "malformed_json"} <= _codes(op, "400"), (method, path)
