@@ -50,7 +50,12 @@ $(SAM):
 	bash scripts/install_sam.sh
 
 # BRANDING=<file> brands the page (make dev BRANDING=local/stack/examples/branding.acme.json).
-dev: venv node_modules/.installed
+# The API docs page (/docs) serves Swagger UI from node_modules: installed here when npm is there (no npm: the
+# stack runs, and /docs says to run `npm ci`).
+dev: venv
+	@if [ ! -f node_modules/.installed ] || [ package-lock.json -nt node_modules/.installed ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	  else echo "npm not found: the API docs page (/docs) needs Node 20+ and npm ci"; fi; fi
 	$(if $(BRANDING),BRANDING_PATH=$(BRANDING) ,)$(RUN) python -m local.stack.dev
 
 check-branding: venv
