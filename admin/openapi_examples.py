@@ -21,6 +21,7 @@ REQUEST_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/billing/subscription/resume"): {"subscription_id": _SUB},
     ("post", "/billing/subscription/resume/preview"): {"subscription_id": _SUB},
     ("post", "/billing/portal-sessions"): {"flow": "payment_method_update", "return_path": "/billing"},
+    ("post", "/billing/customer-session"): {"component": "mobile_payment_element"},
     ("post", "/billing/invoices/{id}/pay"): {"payment_method": "pm_1QfT7a2eZvKYlo2C"},
     ("patch", "/billing/details"): {
         "name": "Ada Lovelace Ltd",

@@ -1,6 +1,6 @@
 """A contract fuzz: schemathesis draws requests for every operation of docs/openapi.json and sends them to the
 offline stack; no answer may be a 5xx, and every answer must have a documented status, content type and
-schema (and, with the contract hook's rules, a documented error code) (B10).
+schema (and, with the contract hook's rules, a documented error code) (B11).
 
 Reads (GET) run as a seeded user with billing history (they change nothing); every other operation runs as a
 throwaway user made for this module (subscribed to Pro with a card, so mutations meet a live subscription), never

@@ -19,6 +19,7 @@ from billing_core.errors import ConfigurationError, Conflict, CustomerGone, NotF
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
+from billing_core.payment_step import payment_action
 from billing_core.payments import PaymentOutcome, card_expired, card_summary, intent_outcome, safe_decline
 from billing_core.settings import get_settings
 from billing_core.stripe_fields import field as _g
@@ -235,6 +236,13 @@ class PaymentMethodsService:
                 "payment_intent": outcome.payment_intent,
                 "client_secret": outcome.client_secret,
                 "publishable_key": get_settings().stripe_publishable_key,
+                "payment": payment_action(
+                    outcome.intent_status,
+                    outcome.client_secret,
+                    payment_intent=outcome.payment_intent,
+                    invoice=invoice_id,
+                    payment_method=pm_id,
+                ),
             }
         return result
 
