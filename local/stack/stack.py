@@ -217,7 +217,7 @@ class Stack:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_DEV": "false",
             "EVENT_BUS_NAME": res.event_bus_name,
-            # Invitations are written here instead of being e-mailed (accounts.notifier.LogNotifier).
+            # Invitations are written here instead of being e-mailed (billing_core.accounts.notifier.LogNotifier).
             "INVITATION_LOG_PATH": str(cfg.log_dir / "invitations.log"),
         }
         if stripe_api_base:

@@ -14,11 +14,13 @@ from billing_core.idempotency import idempotent_route
 from fastapi import APIRouter, Path
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
+from accounts.deletion import delete_team
 from accounts.logic import Accounts
 from accounts.models import (
     AccountList,
     AccountView,
     CreateAccountRequest,
+    Deleted,
     InvitationList,
     InvitationRequest,
     InvitationView,
@@ -51,6 +53,13 @@ def create_account(
 def list_accounts(caller: CallerDep) -> AccountList:
     """The caller's billing accounts (the personal one first) with their role, plan, status and seats."""
     return Accounts().list(caller)
+
+
+@router.delete("/accounts/{id}", response_model=Deleted)
+def delete_account(id: AccountId, caller: CallerDep, request_id: RequestIdDep) -> Deleted:  # noqa: A002
+    """Delete a team (owners; refused while it has a subscription that has not ended): its invitations are revoked,
+    its members lose its billing and entitlements at once; the Stripe customer and its invoices stay in Stripe."""
+    return delete_team(Accounts(), caller, request_id)
 
 
 @router.get("/accounts/{id}/members", response_model=MemberList)

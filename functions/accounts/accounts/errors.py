@@ -15,26 +15,6 @@ class MemberNotFound(NotFound):
     message = "This member was not found in this billing account."
 
 
-class InvitationNotFound(NotFound):
-    code = "invitation_not_found"
-    message = "This invitation was not found."
-
-
-class InvitationUsed(Conflict):
-    code = "invitation_used"
-    message = "This invitation has already been accepted."
-
-
-class InvitationRevoked(Conflict):
-    code = "invitation_revoked"
-    message = "This invitation was withdrawn. Ask the team for a new one."
-
-
-class InvitationExpired(Conflict):
-    code = "invitation_expired"
-    message = "This invitation has expired. Ask the team for a new one."
-
-
 class InvitationEmailMismatch(Forbidden):
     code = "invitation_email_mismatch"
     message = "This invitation was sent to another e-mail address. Sign in with the verified address it was sent to."
@@ -50,11 +30,11 @@ class AlreadyInvited(Conflict):
     message = "This address already has a pending invitation. Revoke it to send a new one."
 
 
-class SeatsExhausted(Conflict):
-    code = "seats_exhausted"
-    message = "Every seat of this plan is taken. Remove a member, revoke an invitation or change the plan."
+class PersonalAccountNotDeletable(Conflict):
+    code = "personal_account_not_deletable"
+    message = "A personal billing account cannot be deleted. Only teams can be deleted."
 
 
-class SeatPurchaseRequired(Conflict):
-    code = "seat_purchase_required"
-    message = "Every paid seat is taken. An owner or billing admin can add a seat after previewing its price."
+class TeamSubscriptionActive(Conflict):
+    code = "team_subscription_active"
+    message = "This team still has a subscription. Cancel it first; the team can be deleted once it has ended."

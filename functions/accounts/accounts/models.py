@@ -22,6 +22,10 @@ class CreateAccountRequest(RequestModel):
 class InvitationRequest(RequestModel):
     email: Email
     role: RoleName = "member"
+    wait_for_seat: bool = False
+    """A full team on an ``auto`` seat plan: ``false`` (default) refuses with 409 ``seat_purchase_required`` (the
+    quantity to buy and the seat's price); ``true`` makes the invitation wait for its seat (``needs_seat``) until an
+    owner or billing admin previews and confirms one more seat (``.../seat-preview``, ``.../confirm-seat``)."""
 
 
 class RoleRequest(RequestModel):
@@ -62,13 +66,34 @@ class MemberList(BaseModel):
     seats: Seats | None = None
 
 
+class SeatPrice(BaseModel):
+    unit_amount: int
+    currency: str
+    interval: str
+    price_lookup_key: str
+
+
+class SeatPurchase(BaseModel):
+    """What a ``needs_seat`` invitation waits for: one more seat of the team's per-seat plan."""
+
+    quantity: int
+    """The seat quantity after buying it."""
+    seats: Seats
+    seat_price: SeatPrice | None = None
+    """The recurring price of one seat; the exact proration now comes from ``POST .../seat-preview``."""
+
+
 class InvitationView(BaseModel):
     id: str
     email: str
     role: RoleName
-    status: Literal["pending", "accepted", "revoked", "expired"]
+    status: Literal["pending", "needs_seat", "accepted", "revoked", "expired"]
+    """``needs_seat``: the team is full; an owner or billing admin previews and confirms one more seat, then the
+    invitation is sent (``pending``)."""
     expires_at: int
     created_by: str = ""
+    seat_purchase: SeatPurchase | None = None
+    """Only in the answer that created a ``needs_seat`` invitation."""
 
 
 class InvitationList(BaseModel):
@@ -78,3 +103,10 @@ class InvitationList(BaseModel):
 class Removed(BaseModel):
     sub: str
     removed: bool = Field(default=True)
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool = Field(default=True)
+    members_removed: int
+    invitations_revoked: int

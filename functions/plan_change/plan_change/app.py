@@ -7,10 +7,10 @@ from typing import Annotated
 from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
 from billing_core.idempotency import idempotent_route
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
-from plan_change import pause, pause_resume
+from plan_change import pause, pause_resume, seat_purchase
 from plan_change.logic import PlanChanger
 from plan_change.models import (
     CancelRequest,
@@ -28,6 +28,7 @@ from plan_change.models import (
     SubscriptionRef,
 )
 from plan_change.pause_models import PausePreviewResponse, PauseRequest, PauseResponse, ResumePreviewResponse
+from plan_change.seat_models import SeatConfirmRequest, SeatConfirmResponse, SeatPreviewResponse
 
 
 def plan_changer() -> PlanChanger:
@@ -37,6 +38,8 @@ def plan_changer() -> PlanChanger:
 
 ChangerDep = Annotated[PlanChanger, Depends(plan_changer)]
 SubscriptionIdQuery = Annotated[str | None, Query(pattern=r"^sub_[A-Za-z0-9]{1,250}$")]
+AccountId = Annotated[str, Path(min_length=3, max_length=140)]
+InvitationId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 router = APIRouter(tags=["subscription"])
 
@@ -189,6 +192,41 @@ def subscribe(
         body.model_dump(mode="json"),
         lambda: changer.subscribe(caller, body, key, rid),
         SubscribeResponse,
+        refresh=True,
+        request_id=rid,
+    )
+
+
+@router.post("/accounts/{id}/invitations/{invitation_id}/seat-preview", response_model=SeatPreviewResponse)
+def preview_invitation_seat(
+    id: AccountId,  # noqa: A002 - the path's name
+    invitation_id: InvitationId,
+    caller: CallerDep,
+    rid: RequestIdDep,
+    changer: ChangerDep,
+) -> SeatPreviewResponse:
+    """The exact proration of the one more seat a ``needs_seat`` invitation waits for (stored 10 minutes)."""
+    return seat_purchase.seat_preview(changer, caller, invitation_id, rid)
+
+
+@router.post("/accounts/{id}/invitations/{invitation_id}/confirm-seat", response_model=SeatConfirmResponse)
+def confirm_invitation_seat(
+    id: AccountId,  # noqa: A002
+    invitation_id: InvitationId,
+    caller: CallerDep,
+    key: IdempotencyKeyDep,
+    rid: RequestIdDep,
+    changer: ChangerDep,
+    body: Annotated[SeatConfirmRequest | None, Body()] = None,
+) -> SeatConfirmResponse:
+    """Buy the previewed seat (charged exactly as previewed) and send the invitation; a free seat buys nothing."""
+    req = body or SeatConfirmRequest()
+    return idempotent_route(
+        key,
+        "invitation.confirm_seat",
+        {"invitation_id": invitation_id, **req.model_dump(mode="json")},
+        lambda: seat_purchase.confirm_seat(changer, caller, invitation_id, req, key, rid),
+        SeatConfirmResponse,
         refresh=True,
         request_id=rid,
     )

@@ -43,7 +43,7 @@ def change(ch: PlanChanger, caller: Caller, req: ChangeRequest, key: Idempotency
     with ch._lease(caller.account_id):
         customer_id, sub = ch._subscription(caller, "subscription.change", request_id, req.subscription_id, CHANGEABLE)
         if str(sub.get("id")) != preview.subscription_id:
-            raise _stale()
+            raise stale_preview()
         replay = preview.consumed_by == fingerprint
         if not replay:
             reject_pending(sub)
@@ -53,12 +53,12 @@ def change(ch: PlanChanger, caller: Caller, req: ChangeRequest, key: Idempotency
                 or from_key != preview.from_lookup_key
                 or int(g(item, "quantity") or 1) != preview.from_quantity
             ):
-                raise _stale()
+                raise stale_preview()
             now = ch.billing.now_for(sub)
             if preview.timing == "immediate" and now >= preview.period_end:
-                raise _stale()  # B9: the stored proration date left the current period
+                raise stale_preview()  # B9: the stored proration date left the current period
             if is_trialing(sub, now) != preview.trialing:
-                raise _stale()  # the trial ended (or began) since the preview: its money no longer holds
+                raise stale_preview()  # the trial ended (or began) since the preview: its money no longer holds
             if preview.timing == "immediate" and preview.amount_due_now > 0:
                 # H2: a charge needs a card Stripe can use, checked before any Stripe write.
                 if usable_payment_method(sub, ch.billing.customer(customer_id)) is None:
@@ -267,7 +267,8 @@ def release_scheduled_change(
         return ScheduledChangeReleased(status="released", plan=state)
 
 
-def _stale() -> Conflict:
+def stale_preview() -> Conflict:
+    """409 `preview_stale`: what the preview priced is not what Stripe has now."""
     return Conflict(code="preview_stale", message="Your subscription changed since this preview. Preview again.")
 
 

@@ -48,7 +48,10 @@ CREATE_IN_PROGRESS_WAITS_S: tuple[float, ...] = (0.25, 0.5, 1.0)
 #: The Scan of the ``CUSTOMER`` items (every mapped billing account, and mappings not yet moved from ``USER#<sub>``),
 #: for the reconcile run.
 _MAPPING_SCAN: dict[str, Any] = {
-    "FilterExpression": "sk = :sk AND (begins_with(pk, :account) OR begins_with(pk, :user))",
+    # A deleted team's mapping (``deleted_at``) is not reconciled.
+    "FilterExpression": (
+        "sk = :sk AND (begins_with(pk, :account) OR begins_with(pk, :user)) AND attribute_not_exists(deleted_at)"
+    ),
     "ExpressionAttributeValues": {
         ":sk": {"S": CUSTOMER_SK},
         ":account": {"S": account_pk("")},
@@ -132,8 +135,8 @@ class CustomerDirectory(TableStore):
     def lookup(self, account_id: str) -> CustomerMapping | None:
         """The account's mapping, or None. Strongly consistent. DynamoDB failure -> 503."""
         item = self._get(account_pk(account_id), CUSTOMER_SK, "directory.lookup")
-        if item is None:
-            return None
+        if item is None or "deleted_at" in item:
+            return None  # none yet, or a deleted team's (its key stays taken: no new customer is mapped)
         customer_id = item.get("customer_id", {}).get("S", "")
         if not customer_id.startswith("cus_"):
             logger.error("invalid customer mapping item", extra={"reason": "customer_id"})
@@ -167,6 +170,8 @@ class CustomerDirectory(TableStore):
     def lookup_account(self, customer_id: str) -> str | None:
         """The billing account that owns a Stripe customer (webhooks), or None."""
         item = self._get(customer_pk(customer_id), ACCOUNT_SK, "directory.lookup_account")
+        if item is not None and "deleted_at" in item:
+            return None  # a deleted team's customer: its events change nothing
         account_id = item.get("account_id", {}).get("S") if item else None
         if account_id:
             return str(account_id)
@@ -268,11 +273,12 @@ class CustomerDirectory(TableStore):
             return self._lost_race(account_id, customer_id)
         return CustomerMapping(account_id=account_id, customer_id=customer_id, created_at=created_at)
 
-    def link(self, account_id: str, customer_id: str) -> Literal["linked", "exists", "conflict"]:
+    def link(self, account_id: str, customer_id: str) -> Literal["linked", "exists", "conflict", "deleted"]:
         """Write the mapping when neither side exists yet (webhook-side provisioning; no Stripe call).
 
         ``"exists"`` when it is already this mapping; ``"conflict"`` when either side is mapped to something
-        else: nothing is overwritten and the ``CustomerMappingConflict`` metric is counted.
+        else: nothing is overwritten and the ``CustomerMappingConflict`` metric is counted; ``"deleted"`` when the
+        account is a deleted team.
         """
         now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         try:
@@ -281,11 +287,17 @@ class CustomerDirectory(TableStore):
             existing = self.lookup(account_id)
             if existing is not None and existing.customer_id == customer_id:
                 return "exists"
+            if existing is None and self._deleted(account_id):
+                return "deleted"  # a deleted team: nothing is mapped to it again
             count("CustomerMappingConflict")
             logger.warning("customer mapping conflict; nothing overwritten", extra={"customer_id": customer_id})
             return "conflict"
         count("CustomerLinked")
         return "linked"
+
+    def _deleted(self, account_id: str) -> bool:
+        item = self._get(account_pk(account_id), CUSTOMER_SK, "directory.lookup")
+        return item is not None and "deleted_at" in item
 
     def _write_mapping(
         self, account_id: str, customer_id: str, created_at: str, operation: str, attempts: int = 1

@@ -31,9 +31,9 @@ def on_plan(account_id: str, plan: str, quantity: int, lookup_key: str) -> None:
     )  # fmt: skip
 
 
-def invite(world: World, email: str, by: str = "owner") -> dict[str, Any]:
-    return call("accounts", "POST", f"/accounts/{world.team_a}/invitations", world.subs[by],
-                body={"email": email}, key=True)  # fmt: skip
+def invite(world: World, email: str, by: str = "owner", wait: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"email": email, "wait_for_seat": True} if wait else {"email": email}
+    return call("accounts", "POST", f"/accounts/{world.team_a}/invitations", world.subs[by], body=body, key=True)
 
 
 @pytest.fixture
@@ -53,6 +53,33 @@ def test_a_per_seat_plan_with_auto_policy_asks_for_one_more_seat_with_its_price(
     }  # fmt: skip
     seats = call("accounts", "GET", f"/accounts/{world.team_a}/members", world.subs["member"])["json"]["seats"]
     assert seats == {"used": 4, "limit": 4}
+
+
+def test_a_full_team_on_an_auto_seat_plan_gets_an_invitation_waiting_for_one_more_seat(world: World) -> None:
+    """G16: asked to (``wait_for_seat``), the invitation waits (``needs_seat``, nothing delivered, no seat taken)
+    with the seat to buy and its price; buying it is previewed and confirmed through plan_change
+    (test_seat_purchase.py)."""
+    on_plan(world.team_a, "business", 4, "business_seat_monthly")
+    assert invite(world, world.user("ivy")[1])["json"]["status"] == "pending"  # seat 4 of 4
+    full = invite(world, world.user("jon")[1], wait=True)
+    assert full["statusCode"] == 200, full["json"]
+    waiting = full["json"]
+    assert waiting["status"] == "needs_seat"
+    purchase = waiting["seat_purchase"]
+    assert purchase["quantity"] == 5 and purchase["seats"] == {"used": 4, "limit": 4}
+    assert purchase["seat_price"] == {
+        "unit_amount": 1500, "currency": "usd", "interval": "month", "price_lookup_key": "business_seat_monthly"
+    }  # fmt: skip
+    seats = call("accounts", "GET", f"/accounts/{world.team_a}/members", world.subs["member"])["json"]["seats"]
+    assert seats == {"used": 4, "limit": 4}
+    listed = call("accounts", "GET", f"/accounts/{world.team_a}/invitations", world.subs["owner"])["json"]
+    assert [i["status"] for i in listed["invitations"] if i["id"] == waiting["id"]] == ["needs_seat"]
+    again = invite(world, waiting["email"], wait=True)
+    assert (again["statusCode"], again["json"]["error"]["code"]) == (409, "already_invited")
+    # revoking it frees nothing (it held no seat) and the count stays right
+    revoked = call("accounts", "DELETE", f"/accounts/{world.team_a}/invitations/{waiting['id']}", world.subs["owner"])
+    assert revoked["json"]["status"] == "revoked"
+    assert AccountStore().get_account(world.team_a).seats_used == 4  # type: ignore[union-attr]
 
 
 def test_a_plan_with_a_seat_limit_refuses_strictly(world: World) -> None:
@@ -168,3 +195,22 @@ def test_members_are_entitled_by_the_teams_plan_only_while_members(world: World)
 def test_the_store_itself_refuses_to_remove_the_last_owner(world: World) -> None:
     with pytest.raises(Conflict):
         AccountStore().remove_member(world.team_a, AccountStore().member(world.team_a, world.subs["owner"]))  # type: ignore[arg-type]
+
+
+def test_a_waiting_invitation_expires_after_7_days_and_gives_back_a_seat_held_for_it(world: World) -> None:
+    """G19: expiry settles a waiting invitation like a pending one; a seat a stalled confirmation held goes back."""
+    from billing_core.accounts.invitations import INVITATION_VALID_S
+    from billing_core.accounts.seat_purchase import SeatPurchaseStore
+
+    now = [1_800_000_000.0]
+    store = SeatPurchaseStore(clock=lambda: now[0])
+    store.invite_waiting(world.team_a, "idle@example.com", "member", world.subs["owner"])
+    stalled = store.invite_waiting(world.team_a, "stalled@example.com", "member", world.subs["owner"])
+    assert store.hold_seat(world.team_a, stalled, "a-confirmation", 4, bought_with="pv_x")  # then its request died
+    assert store.get_account(world.team_a).seats_used == 4  # type: ignore[union-attr]
+    now[0] += INVITATION_VALID_S
+    assert store.sweep_expired(world.team_a) == 2
+    statuses = {i.email: i.status for i in store.invitations(world.team_a) if i.status != "accepted"}
+    assert statuses == {"idle@example.com": "expired", "stalled@example.com": "expired"}
+    assert store.get_account(world.team_a).seats_used == 3  # type: ignore[union-attr]
+    assert store.send(world.team_a, stalled.invitation_id, "a-confirmation") is None  # too late to send it

@@ -2,6 +2,10 @@
 ``revoked`` | ``expired``, ``valid_until``) and ``INVITE#<sha256 of the token>``/``INVITATION`` pointing at it.
 Only the token's hash is stored. A pending invitation holds one of the team's seats (``seats_used``), taken in the
 same transaction that writes it and given back when it is revoked or expires; accepting turns it into the member's.
+
+An invitation to a full team on an ``auto`` seat plan starts as ``needs_seat`` (no seat, no token yet) until an
+owner or billing admin buys its seat (:mod:`billing_core.accounts.seat_purchase`); while that purchase runs it
+holds a seat (``seat_held_by``), given back here too if it is revoked or expires meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from billing_core.store.keys import (
 )
 
 MAX_INVITATIONS_LISTED = 500
+#: Statuses an invitation can still leave: ``pending`` (holds a seat) and ``needs_seat`` (waits for one).
+OPEN = frozenset({"pending", "needs_seat"})
 INVITATION_VALID_S = 7 * 86400
 #: Settled invitations and their token items are kept this long after they stop being valid, then TTL-deleted.
 INVITATION_KEPT_S = 30 * 86400
@@ -43,10 +49,22 @@ class Invitation:
     created_at: int
     valid_until: int
     accepted_by: str | None = None
+    seat_preview_id: str | None = None
+    """``needs_seat``: the proration preview of its extra seat (``POST .../seat-preview``)."""
+    seat_held_by: str | None = None
+    """``needs_seat``: the confirmation (request fingerprint) that holds a seat for it while buying one."""
+    seat_bought_with: str | None = None
+    """The preview applied to buy its seat (empty when a free seat was used)."""
+    confirmed_by: str | None = None
+    """The confirmation that gave a ``needs_seat`` invitation its seat and sent it."""
 
     def effective_status(self, now: float) -> str:
-        """``expired`` for a pending invitation past its 7 days (until the sweep writes it)."""
-        return "expired" if self.status == "pending" and now >= self.valid_until else self.status
+        """``expired`` for an open invitation past its 7 days (until the sweep writes it)."""
+        return "expired" if self.status in OPEN and now >= self.valid_until else self.status
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status == "pending" or (self.status == "needs_seat" and self.seat_held_by is not None)
 
 
 class InvitationStore(AccountStore):
@@ -119,40 +137,47 @@ class InvitationStore(AccountStore):
         return invitation, token
 
     def settle(self, account_id: str, invitation: Invitation, status: str, *, require_expired: bool = False) -> bool:
-        """``pending`` -> ``revoked`` | ``expired``, freeing its seat; False when it was no longer pending."""
+        """``pending`` | ``needs_seat`` -> ``revoked`` | ``expired``, freeing the seat it holds; False when it is no
+        longer in the state ``invitation`` shows (the caller re-reads)."""
         now = int(self.clock())
-        condition = "#s = :pending" + (" AND valid_until <= :now" if require_expired else "")
-        values: dict[str, Any] = {":pending": {"S": "pending"}, ":new": {"S": status}}
+        values: dict[str, Any] = {":seen": {"S": invitation.status}, ":new": {"S": status}}
+        condition = "#s = :seen"
+        if invitation.status == "needs_seat":
+            if invitation.seat_held_by is None:
+                condition += " AND attribute_not_exists(seat_held_by)"
+            else:
+                condition += " AND seat_held_by = :held"
+                values[":held"] = {"S": invitation.seat_held_by}
         if require_expired:
+            condition += " AND valid_until <= :now"
             values[":now"] = {"N": str(now)}
+        actions: list[tuple[str, dict[str, Any]]] = [
+            (
+                "Update",
+                {
+                    **self._keyed(
+                        account_pk(account_id),
+                        invitation_sk(invitation.invitation_id),
+                        condition,
+                        {"#s": "status"},
+                        values,
+                    ),
+                    "UpdateExpression": "SET #s = :new REMOVE seat_held_by",
+                },
+            ),  # fmt: skip
+        ]
+        if invitation.holds_seat:
+            actions.append(self._counter(account_id, "seats_used", -1))
         try:
-            self._transact_write(
-                [
-                    (
-                        "Update",
-                        {
-                            **self._keyed(
-                                account_pk(account_id),
-                                invitation_sk(invitation.invitation_id),
-                                condition,
-                                {"#s": "status"},
-                                values,
-                            ),
-                            "UpdateExpression": "SET #s = :new",
-                        },
-                    ),  # fmt: skip
-                    self._counter(account_id, "seats_used", -1),
-                ],
-                "accounts.settle_invitation",
-            )
+            self._transact_write(actions, "accounts.settle_invitation")
         except ConditionFailed:
             return False
         return True
 
     def sweep_expired(self, account_id: str) -> int:
-        """Mark every pending invitation past its 7 days ``expired`` and free its seat; how many were freed."""
+        """Mark every open invitation past its 7 days ``expired`` and free its seat; how many were settled."""
         now = self.clock()
-        stale = [i for i in self.invitations(account_id) if i.status == "pending" and now >= i.valid_until]
+        stale = [i for i in self.invitations(account_id) if i.status in OPEN and now >= i.valid_until]
         return sum(self.settle(account_id, i, "expired", require_expired=True) for i in stale)
 
     def accept(self, account_id: str, invitation: Invitation, sub: str, email: str, name: str) -> None:
@@ -193,8 +218,8 @@ class InvitationStore(AccountStore):
         self._transact_write(actions, "accounts.accept")
 
     @staticmethod
-    def _invitation_item(account_id: str, invitation: Invitation, hashed: str) -> dict[str, Any]:
-        return {
+    def _invitation_item(account_id: str, invitation: Invitation, hashed: str | None) -> dict[str, Any]:
+        item = {
             **key(account_pk(account_id), invitation_sk(invitation.invitation_id)),
             "email": {"S": invitation.email},
             "role": {"S": invitation.role},
@@ -202,8 +227,10 @@ class InvitationStore(AccountStore):
             "created_by": {"S": invitation.created_by},
             "created_at": {"N": str(invitation.created_at)},
             "valid_until": {"N": str(invitation.valid_until)},
-            "token_hash": {"S": hashed},
         }
+        if hashed is not None:
+            item["token_hash"] = {"S": hashed}
+        return item
 
     @staticmethod
     def _invitation(item: dict[str, Any]) -> Invitation:
@@ -216,4 +243,8 @@ class InvitationStore(AccountStore):
             created_at=_n(item, "created_at"),
             valid_until=_n(item, "valid_until"),
             accepted_by=_s(item, "accepted_by"),
+            seat_preview_id=_s(item, "seat_preview_id"),
+            seat_held_by=_s(item, "seat_held_by"),
+            seat_bought_with=_s(item, "seat_bought_with"),
+            confirmed_by=_s(item, "confirmed_by"),
         )

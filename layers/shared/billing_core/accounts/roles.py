@@ -14,6 +14,7 @@ members.view       yes    yes            yes     the member list
 members.invite     yes    yes            no      invite, list and revoke invitations (not as owner)
 members.manage     yes    no             no      change roles, transfer ownership, remove others
 members.leave      yes    yes            yes     leave the team (the last owner cannot)
+account.delete     yes    no             no      delete the team (not while a subscription runs)
 =================  =====  =============  ======
 """
 
@@ -37,6 +38,7 @@ class Permission(StrEnum):
     MEMBERS_INVITE = "members.invite"
     MEMBERS_MANAGE = "members.manage"
     MEMBERS_LEAVE = "members.leave"
+    ACCOUNT_DELETE = "account.delete"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -97,6 +99,13 @@ ROUTE_RULES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/billing/subscription/pause/preview"): _MANAGE,
     ("POST", "/billing/subscription/pause"): _MANAGE,
     ("POST", "/billing/subscription"): _MANAGE,
+    # plan_change: the seat a team's invitation waits for is a purchase (billing.manage), on the path's account
+    ("POST", "/accounts/{id}/invitations/{invitation_id}/seat-preview"): RouteRule(
+        Permission.BILLING_MANAGE, account="path"
+    ),
+    ("POST", "/accounts/{id}/invitations/{invitation_id}/confirm-seat"): RouteRule(
+        Permission.BILLING_MANAGE, account="path"
+    ),
     # payment_methods
     ("POST", "/billing/payment-methods/setup-intent"): _MANAGE,
     ("POST", "/billing/customer-session"): _MANAGE,
@@ -112,6 +121,7 @@ ROUTE_RULES: dict[tuple[str, str], RouteRule] = {
     # accounts
     ("POST", "/accounts"): _SIGNED_IN,
     ("GET", "/accounts"): _SIGNED_IN,
+    ("DELETE", "/accounts/{id}"): RouteRule(Permission.ACCOUNT_DELETE, account="path"),
     ("GET", "/accounts/{id}/members"): RouteRule(Permission.MEMBERS_VIEW, account="path"),
     ("PATCH", "/accounts/{id}/members/{sub}"): RouteRule(Permission.MEMBERS_MANAGE, account="path"),
     ("DELETE", "/accounts/{id}/members/{sub}"): RouteRule(Permission.MEMBERS_LEAVE, account="path"),

@@ -234,8 +234,11 @@ class AccountStore(TableStore):
         self, account_id: str, deltas: dict[str, int], *, limit: int | None = None
     ) -> tuple[str, dict[str, Any]]:
         """One update of the team's counters (a transaction may touch the item once). Going up: ``seats_used``
-        only while below ``limit``; going down: never below one owner or zero seats."""
+        only while below ``limit``, and nothing on a team being deleted; going down: never below one owner or zero
+        seats."""
         conditions = ["attribute_exists(pk)"]
+        if any(delta > 0 for delta in deltas.values()):
+            conditions.append("attribute_not_exists(deleted_at)")
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets = []
