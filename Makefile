@@ -11,7 +11,7 @@ EVENT ?= events/billing_read_get_billing.json
 ENV ?= default
 
 .PHONY: help venv dev test test-fast storm soak lint template-check unit integration e2e browser bench build invoke deploy sam-tools clean \
-	sync-catalog portal-config migrate-accounts migrate-billing-mode retention-report flake-check reliability-index check-branding web-headers web-deploy
+	sync-catalog portal-config migrate-accounts migrate-billing-mode retention-report flake-check reliability-index openapi check-branding web-headers web-deploy
 
 help:
 	@echo "make dev       run the offline stack (moto, Stripe emulator, local API gateway, web page, example host app); BRANDING=path brands it"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint      ruff and mypy; eslint and tsc (// @ts-check, JSDoc) for the page in web/"
 	@echo "make flake-check   the end-to-end and browser suites FLAKE_RUNS times in a row (default 20), stops at a failure"
 	@echo "make reliability-index   rewrite the test index at the end of docs/reliability.md (a test fails when stale)"
+	@echo "make openapi   rewrite docs/openapi.json, the API contract, from the functions' apps (a test fails when stale)"
 	@echo "make bench     benchmarks (tables printed, JSON under .bench/)"
 	@echo "make build     sam build for python3.13/arm64, then precompile bytecode"
 	@echo "make invoke    run one handler on one event: make invoke FN=billing_read EVENT=events/<file>.json"
@@ -49,7 +50,12 @@ $(SAM):
 	bash scripts/install_sam.sh
 
 # BRANDING=<file> brands the page (make dev BRANDING=local/stack/examples/branding.acme.json).
+# The API docs page (/docs) serves Swagger UI from node_modules: installed here when npm is there (no npm: the
+# stack runs, and /docs says to run `npm ci`).
 dev: venv
+	@if [ ! -f node_modules/.installed ] || [ package-lock.json -nt node_modules/.installed ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	  else echo "npm not found: the API docs page (/docs) needs Node 20+ and npm ci"; fi; fi
 	$(if $(BRANDING),BRANDING_PATH=$(BRANDING) ,)$(RUN) python -m local.stack.dev
 
 check-branding: venv
@@ -106,6 +112,10 @@ flake-check: venv
 
 reliability-index: venv
 	$(RUN) python scripts/reliability_index.py
+
+# The one API contract (OpenAPI 3.1) from every routed function's app; tests/tooling/test_openapi.py fails when stale.
+openapi: venv
+	$(RUN) python -m admin.openapi $(ARGS)
 
 bench: venv
 	$(RUN) python -m bench

@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         t = info["timings"]
         print(
             f"ready in {t['total_s']:.1f} s (seed {t.get('seed_s', 0):.1f} s): web {info['web_url']} | "
-            f"host app {info['host_url']} | api {info['api_url']} | stripe {info['stripe_api_base']} | "
+            f"host app {info['host_url']} | api {info['api_url']} (docs {info['api_url']}/docs) | "
+            f"stripe {info['stripe_api_base']} | "
             f"aws {info['aws_endpoint_url']} | "
             f"demo logins (password {password}): {logins} | {config.state_file} | "
             f"function logs: {'stdout' if args.verbose else functions_log} | Ctrl-C stops",

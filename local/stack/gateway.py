@@ -8,6 +8,8 @@ What it does, as API Gateway does:
   apart from that address), `exp`/`nbf`/`iat`, `iss`, and `aud` (ID tokens) or `client_id` (access tokens)
   against the audience; missing or invalid -> 401 `{"message":"Unauthorized"}`. ID and access tokens both pass
   (the function tells them apart, A5);
+* offline only, on paths no route takes: `/openapi.json` (docs/openapi.json) and its documentation page `/docs`
+  (`api_docs.py`);
 * CORS from the API's CorsConfiguration: preflights answered here (no authorizer), allowed origins echoed,
   expose headers added; an origin outside the list gets no CORS headers;
 * a payload-format-2.0 event (claims as strings, as API Gateway sends them) handed to `<area>.app.handler`
@@ -45,6 +47,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 
+from . import api_docs
 from .template import REPO_ROOT, Api, Cors, FunctionSpec, JwtAuthorizer, Route
 
 log = logging.getLogger("local.gateway")
@@ -355,6 +358,10 @@ class Gateway:
 
         found = self.match(method, path)
         if found is None:
+            # Offline only: the API contract and its documentation page (local/stack/api_docs.py).
+            docs = api_docs.serve(method, path)
+            if docs is not None:
+                return docs
             return self._finish(*_json(*NOT_FOUND), cors, origin)
         route, path_params = found
         cors = self.cors_for(path, route)

@@ -6,10 +6,38 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 import stripe
 
 from local.stack.run import StackProcess, start_stack
+from tests.helpers.contract import Answer, Contract
+
+#: API base URLs whose every request and answer is checked against docs/openapi.json.
+CONTRACT_CHECKED: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def requests_checked_against_the_contract() -> Iterator[Contract]:
+    """Every request an e2e test sends with httpx to the stack's API, and its answer, checked against
+    docs/openapi.json (tests/helpers/contract.py): a route that drifts from its contract fails the test."""
+    contract = Contract.load()
+    original = httpx.HTTPTransport.handle_request
+
+    def checked(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        response = original(self, request)
+        url = str(request.url)
+        if any(url == base or url.startswith(base + "/") for base in CONTRACT_CHECKED):
+            body = response.read()
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            contract.check(
+                request.method, url, dict(request.headers), request.content, Answer(response.status_code, headers, body)
+            )
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx.HTTPTransport, "handle_request", checked)
+        yield contract
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +53,7 @@ def stack_process() -> Iterator[StackProcess]:
 
 @pytest.fixture(scope="session")
 def stack(stack_process: StackProcess) -> dict[str, Any]:
+    CONTRACT_CHECKED.add(stack_process.info["api_url"])
     return stack_process.info
 
 
