@@ -37,7 +37,14 @@ def invite(page: Page, email: str) -> None:
     form.get_by_role("button", name="Send invitation").click()
 
 
-def team_on_three_business_seats(page: Page, web_stack: dict[str, Any]) -> None:
+def three_d_secure(page: Page) -> None:
+    modal = page.get_by_role("dialog", name="3-D Secure test authentication")
+    expect(modal).to_be_visible()
+    modal.get_by_role("button", name="Complete authentication").click()
+    expect(modal).to_be_hidden()
+
+
+def team_on_three_business_seats(page: Page, web_stack: dict[str, Any], card: str = "Visa 4242 (succeeds)") -> None:
     sign_in_new_user(page, web_stack, "Seat Buyer")
     page.get_by_role("button", name="Create a team").click()
     dialog(page).get_by_label("Team name").fill(f"Seats {uuid.uuid4().hex[:6]}")
@@ -45,14 +52,18 @@ def team_on_three_business_seats(page: Page, web_stack: dict[str, Any]) -> None:
     expect(page.locator("[data-ready=members]")).to_be_visible()
     page.get_by_role("link", name="Payment methods").click()
     page.get_by_role("button", name="Add a card").click()
-    dialog(page).get_by_label("Visa 4242 (succeeds)").check()
+    dialog(page).get_by_label(card).check()
     dialog(page).get_by_role("button", name="Save card", exact=True).click()
+    if card == "Requires 3-D Secure":
+        three_d_secure(page)  # the bank checks the card once when it is saved
     expect(page.locator("[data-ready=cards] li")).to_have_count(1)
     page.get_by_role("link", name="Overview").click()
     page.get_by_role("button", name="Choose a plan").click()
     dialog(page).get_by_label("$15.00 per seat per month").check()
     expect(dialog(page).get_by_role("spinbutton")).to_have_value("3")
     dialog(page).get_by_role("button", name="Subscribe", exact=True).click()
+    if card == "Requires 3-D Secure":
+        three_d_secure(page)
     expect(page.locator("[data-testid=plan-card]")).to_contain_text("Business")
     page.get_by_role("link", name="Members").click()
     expect(seat_usage(page)).to_have_text("1 of 3 seats used")
@@ -137,3 +148,21 @@ def test_a_waiting_invitation_is_listed_with_its_seat_preview_and_revoking_it_ch
     expect(flash(page)).to_contain_text(f"The invitation of {email} was revoked. Nothing was sent or charged.")
     expect(waiting).to_have_count(0)
     expect(seat_usage(page)).to_have_text("3 of 3 seats used")
+
+
+def test_a_seat_whose_payment_needs_3d_secure_is_paid_in_the_page_and_then_the_invitation_is_sent(
+    page: Page, web_stack: dict[str, Any]
+) -> None:
+    """G19 (the seat's payment needs 3-D Secure: paid in Stripe.js's step, then the invitation is sent on it)."""
+    team_on_three_business_seats(page, web_stack, "Requires 3-D Secure")
+    for _ in range(2):
+        sent = f"guest-{uuid.uuid4().hex[:8]}@example.com"
+        invite(page, sent)
+        expect(flash(page)).to_contain_text(f"Invitation sent to {sent}")
+    email = f"secure-{uuid.uuid4().hex[:8]}@example.com"
+    invite(page, email)
+    dialog(page).get_by_role("button", name="Buy the seat and send the invitation").click()
+    three_d_secure(page)
+    expect(flash(page)).to_contain_text(f"One more seat bought. Invitation sent to {email}.")
+    expect(seat_usage(page)).to_have_text("4 of 4 seats used")
+    expect(page.locator("[data-testid=invitations] li", has_text=email)).to_have_attribute("data-status", "pending")

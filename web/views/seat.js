@@ -78,7 +78,8 @@ export async function openSeatPurchase(ctx, account, base, inv) {
       if (needsCard || err.status === 402) msg.firstChild.append(goToCards());
       return;
     }
-    if (out.status === "requires_action") {
+    const paidHere = out.status === "requires_action";
+    if (paidHere) {
       const payment = out.change && out.change.payment;
       const paid = payment ? await confirmPayment(payment.client_secret, dlg) : { ok: false, message: t("payment.notCompleted") };
       if (!paid.ok) {
@@ -96,7 +97,7 @@ export async function openSeatPurchase(ctx, account, base, inv) {
     }
     dlg.close();
     await ctx.reload({ accounts: true });
-    announce(notice(out.seat_bought ? t("seat.bought", { email: inv.email }) : t("invite.sent", { email: inv.email })));
+    announce(notice(out.seat_bought || paidHere ? t("seat.bought", { email: inv.email }) : t("invite.sent", { email: inv.email })));
   }, t("busy.buying")));
 }
 
