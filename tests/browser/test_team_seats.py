@@ -84,7 +84,8 @@ def test_a_full_team_buys_the_previewed_seat_and_the_waiting_invitation_is_sent(
     invite(page, late)
     expect(flash(page)).to_contain_text(f"the invitation of {late} waits for one more seat")
     seat = dialog(page)
-    expect(seat.get_by_test_id("seat-invitation")).to_contain_text(f"The invitation of {late} (Member) waits for a seat")
+    waits = f"The invitation of {late} (Member) waits for a seat"
+    expect(seat.get_by_test_id("seat-invitation")).to_contain_text(waits)
     expect(seat.get_by_test_id("new-price")).to_have_text("$15.00 per seat × 4 seats = $60.00 per month")
     due_now = seat.locator(".preview-total").inner_text()
     assert due_now.startswith("$"), due_now
