@@ -82,8 +82,6 @@ const ctx = {
   },
   /** @type {{ account: string | null, promise: Promise<any> } | null} GET /billing started with GET /accounts */
   early: null,
-  /** @type {{ account: string, email: string, role: string } | null} an invitation waiting for one more seat */
-  inviteDraft: null,
   async getOverview() {
     const early = ctx.early;
     ctx.early = null;

@@ -73,23 +73,20 @@ def test_owner_switches_to_the_team_sees_its_seats_invites_and_revokes(page: Pag
     pending = page.locator("[data-testid=invitations]")
     expect(pending.locator("li", has_text=email)).to_contain_text("Billing admin")
 
-    # The last seat is taken: Business buys seats as needed, so the page offers the exact preview of one more.
+    # The last seat is taken: Business buys seats as needed, so the invitation waits for one more seat and the
+    # page shows Stripe's exact proration of it (buying it is tried on a team of its own: test_team_seats.py).
     second = f"second-{uuid.uuid4().hex[:8]}@example.com"
     invite(page, second)
-    refusal = page.locator("[data-testid=invite] .alert.error")
-    expect(refusal).to_contain_text("5 of 5 seats used")
-    expect(refusal.locator("[data-testid=seat-offer]")).to_have_text(
-        "One more seat makes 6 seats at $15.00 per seat per month."
-    )
-    screen(page, "team-seat-offer")
-    refusal.get_by_role("button", name="Preview adding a seat").click()
-    expect(dialog(page).get_by_label("$15.00 per seat per month")).to_be_checked()
-    expect(dialog(page).get_by_role("spinbutton")).to_have_value("6")
+    expect(flash(page)).to_contain_text(f"the invitation of {second} waits for one more seat")
+    expect(dialog(page).get_by_test_id("new-price")).to_have_text("$15.00 per seat × 6 seats = $90.00 per month")
     dialog(page).get_by_role("button", name="Cancel").click()
     expect(dialog(page)).to_have_count(0)
-    page.get_by_role("link", name="Overview").click()  # the invitation waiting for its seat is kept
-    members_tab(page)
-    expect(page.locator("[data-testid=invite]").get_by_label("Email address")).to_have_value(second)
+    waiting = pending.locator("li", has_text=second)
+    expect(waiting).to_contain_text("Waiting for a seat")
+    expect(page.locator("[data-testid=seat-usage]")).to_have_text("5 of 5 seats used")
+    waiting.get_by_role("button", name=f"Revoke the invitation of {second}").click()
+    expect(flash(page)).to_contain_text(f"The invitation of {second} was revoked. Nothing was sent or charged.")
+    expect(waiting).to_have_count(0)
 
     pending.get_by_role("button", name=f"Revoke the invitation of {email}").click()
     expect(flash(page)).to_contain_text(f"The invitation of {email} was revoked")

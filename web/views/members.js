@@ -7,6 +7,7 @@ import { Action, announce, busy, errorBox, field, h, notice, openDialog, setFiel
 import * as f from "../format.js";
 import { t } from "../i18n.js";
 import { confirmRemoval } from "./removal.js";
+import { openSeatPurchase } from "./seat.js";
 
 const ROLES = ["member", "billing_admin", "owner"];
 const enc = encodeURIComponent;
@@ -28,7 +29,7 @@ export async function renderMembers(ctx) {
   ]);
   const out = h("div", { "data-ready": "members" });
   out.append(membersCard(ctx, account, base, list));
-  if (invites(account)) out.append(inviteCard(ctx, account, base, list.seats), invitationsCard(ctx, base, pending.invitations));
+  if (invites(account)) out.append(inviteCard(ctx, account, base, list.seats), invitationsCard(ctx, account, base, pending.invitations));
   return out;
 }
 
@@ -153,12 +154,9 @@ function openLeave(ctx, base, account, me) {
 
 function inviteCard(ctx, account, base, seats) {
   const action = new Action();
-  // An invitation that waits for one more seat is kept while the seat is previewed and bought (the view is
-  // rendered again after the change), so "Send invitation" is all that is left to press.
-  const draft = ctx.inviteDraft && ctx.inviteDraft.account === account.id ? ctx.inviteDraft : null;
-  const email = h("input", { name: "email", type: "email", autocomplete: "off", required: true, value: draft && draft.email });
+  const email = h("input", { name: "email", type: "email", autocomplete: "off", required: true });
   const role = h("select", { name: "role" },
-    ROLES.filter((r) => r !== "owner" || managesRoles(account)).map((r) => h("option", { value: r, selected: draft && draft.role === r }, roleName(r))));
+    ROLES.filter((r) => r !== "owner" || managesRoles(account)).map((r) => h("option", { value: r }, roleName(r))));
   const send = h("button", { type: "submit", class: "primary" }, t("invite.send"));
   const msg = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "card", novalidate: true, "aria-labelledby": "invite-title", "data-testid": "invite" },
@@ -172,51 +170,48 @@ function inviteCard(ctx, account, base, seats) {
       const problem = !value ? t("invite.error.email") : !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value) ? t("invite.error.emailFormat") : null;
       setFieldError(email, problem);
       if (problem) return email.focus();
+      let inv;
       try {
-        await action.send("POST", `${base}/invitations`, { body: { email: value, role: role.value } });
+        // A full team whose plan buys seats as needed keeps the invitation waiting for its seat (needs_seat)
+        // instead of refusing it; other full teams still refuse (seats_exhausted).
+        inv = await action.send("POST", `${base}/invitations`, { body: { email: value, role: role.value, wait_for_seat: true } });
       } catch (err) {
         if (err.param === "email") {
           setFieldError(email, err.message);
           return email.focus();
         }
-        msg.replaceChildren(refusal(ctx, err, seats));
-        ctx.inviteDraft = err.code === "seat_purchase_required" ? { account: account.id, email: value, role: role.value } : null;
+        msg.replaceChildren(refusal(err, seats));
         return;
       }
-      ctx.inviteDraft = null;
       await ctx.reload();
+      if (inv.status === "needs_seat") {
+        announce(notice(t("invite.waiting", { email: value })));
+        await openSeatPurchase(ctx, account, base, inv);
+        return;
+      }
       announce(notice(t("invite.sent", { email: value })));
     }, t("busy.sending"));
   });
   return form;
 }
 
-/** An invitation refused: every seat taken says how many, and (auto seat policy) what one more seat costs. */
-function refusal(ctx, err, seats) {
-  const d = err.details || {};
-  const used = d.seats || seats;
-  const box = errorBox(err, used && used.limit != null ? seatUsage(used) : null);
-  const price = d.seat_price;
-  if (err.code === "seat_purchase_required" && price && d.quantity) {
-    const per = t("plans.pricePerSeat", { amount: f.money(price.unit_amount, price.currency), per: f.per(price.interval) });
-    const offer = h("div", {}, h("p", { "data-testid": "seat-offer" }, t("invite.seatOffer", { count: d.quantity, price: per })),
-      h("p", {}, h("button", { type: "button", onclick: async () => (await import("./plans.js")).openChangePlan(ctx, { price_lookup_key: price.price_lookup_key, quantity: d.quantity }) },
-        t("invite.addSeat"))));
-    box.insertBefore(offer, box.children[used && used.limit != null ? 2 : 1] || null); // before the reference for support
-  }
-  return box;
+/** An invitation refused: every seat taken says how many. */
+function refusal(err, seats) {
+  const used = (err.details && err.details.seats) || seats;
+  return errorBox(err, used && used.limit != null ? seatUsage(used) : null);
 }
 
-function invitationsCard(ctx, base, invitations) {
-  const pending = invitations.filter((i) => i.status === "pending");
+function invitationsCard(ctx, account, base, invitations) {
+  const open = invitations.filter((i) => i.status === "pending" || i.status === "needs_seat");
   const card = h("section", { class: "card", "aria-labelledby": "pending-title", "data-testid": "invitations" },
     h("h2", { id: "pending-title" }, t("invitations.title")));
-  if (!pending.length) {
+  if (!open.length) {
     card.append(h("p", { class: "muted" }, t("invitations.none")));
     return card;
   }
   const list = h("ul", { class: "plain list" });
-  for (const inv of pending) {
+  for (const inv of open) {
+    const waiting = inv.status === "needs_seat";
     const revoke = h("button", { type: "button", "aria-label": t("invitations.revokeLabel", { email: inv.email }) }, t("invitations.revoke"));
     revoke.action = new Action();
     revoke.addEventListener("click", () => busy(revoke, async () => {
@@ -228,12 +223,19 @@ function invitationsCard(ctx, base, invitations) {
         return;
       }
       await ctx.reload();
-      announce(notice(t("invitations.revoked", { email: inv.email })));
+      announce(notice(t(waiting ? "invitations.revokedWaiting" : "invitations.revoked", { email: inv.email })));
     }, t("busy.removing")));
-    list.append(h("li", { "data-invitation": inv.id },
+    const actions = h("div", { class: "row" });
+    if (waiting) {
+      actions.append(h("button", { type: "button", class: "primary", "aria-label": t("invitations.previewSeatLabel", { email: inv.email }),
+        onclick: () => openSeatPurchase(ctx, account, base, inv) }, t("invitations.previewSeat")));
+    }
+    actions.append(revoke);
+    list.append(h("li", { "data-invitation": inv.id, "data-status": inv.status },
       h("div", {}, h("strong", {}, inv.email), " ", h("span", { class: "badge" }, roleName(inv.role)),
-        h("p", { class: "muted small" }, t("invitations.expires", { date: f.date(inv.expires_at) }))),
-      revoke));
+        waiting ? [" ", h("span", { class: "badge warn" }, t("invitations.needsSeat"))] : null,
+        h("p", { class: "muted small" }, waiting ? t("invitations.waitingExplain") : t("invitations.expires", { date: f.date(inv.expires_at) }))),
+      actions));
   }
   card.append(list);
   return card;
