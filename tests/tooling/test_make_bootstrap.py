@@ -37,7 +37,7 @@ def bare_machine() -> str:
 def test_a_bare_machine_gets_uv_in_the_project_and_python_from_uv(tmp_path: Path, bare_machine: str) -> None:
     plan = _plan(tmp_path, bare_machine)
     assert plan.splitlines()[0] == "bash scripts/ensure_uv.sh"
-    assert ".tools/uv/bin/uv sync --frozen --python 3.13" in plan
+    assert ".tools/uv/bin/uv sync --frozen --compile-bytecode --python 3.13" in plan
 
 
 def test_dev_uses_the_bootstrap_too(tmp_path: Path, bare_machine: str) -> None:
