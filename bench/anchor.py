@@ -31,7 +31,7 @@ stripe_client = stripe.StripeClient(
 def read_billing(request: Request) -> dict:
     sub = request.scope["aws.event"]["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
     item = dynamodb.get_item(
-        TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": f"USER#{sub}"}, "sk": {"S": "CUSTOMER"}}
+        TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": f"ACCOUNT#p_{sub}"}, "sk": {"S": "CUSTOMER"}}
     )["Item"]
     customer = stripe_client.v1.customers.retrieve(item["customer_id"]["S"])
     return {"customer": customer.id, "email": customer.email}

@@ -326,6 +326,8 @@ def run() -> list[dict[str, Any]]:
         claims = user_claims(stack)
         with tempfile.TemporaryDirectory(prefix="bench-anchor-") as tmp:
             anchor = _anchor(stack, claims, Path(tmp))
+        if str(anchor.get("status")) != "200":  # an anchor that fails early skips its Stripe read: no fair comparison
+            raise RuntimeError(f"the naive anchor answered {anchor.get('status')}, not 200: fix bench/anchor.py")
         for fn in functions():
             if fn["route"] is None:
                 continue
