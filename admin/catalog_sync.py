@@ -31,16 +31,13 @@ from typing import Any
 from billing_core.catalog import Catalog, Coupon, Plan, Price, get_catalog, load_catalog
 from billing_core.errors import BillingError, ConfigurationError, NotFound
 from billing_core.settings import Settings, read_settings
+from billing_core.stripe_client import build_stripe_client
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
-from billing_core.stripe_gateway import (
-    StripeGateway,
-    build_stripe_client,
-    derive_key,
-    read_secret,
-    stripe_key_from_secret,
-)
+from billing_core.stripe_gateway import StripeGateway
+from billing_core.stripe_ownership import derive_key
+from billing_core.stripe_secrets import read_secret, stripe_key_from_secret
 
 MANAGED_BY = "billing-self-service"
 _LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit for prices.list(lookup_keys=...)

@@ -21,7 +21,8 @@ from typing import Any, cast
 
 from billing_core.errors import BillingError
 from billing_core.stripe_fields import field as g
-from billing_core.stripe_gateway import StripeGateway, derive_key
+from billing_core.stripe_gateway import StripeGateway
+from billing_core.stripe_ownership import derive_key
 
 from admin.catalog_sync import admin_gateway
 

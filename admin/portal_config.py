@@ -40,7 +40,8 @@ from billing_core.settings import Settings, read_settings
 from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_fields import as_dict, object_id
 from billing_core.stripe_fields import field as g
-from billing_core.stripe_gateway import StripeGateway, derive_key
+from billing_core.stripe_gateway import StripeGateway
+from billing_core.stripe_ownership import derive_key
 
 from admin.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
 

@@ -43,7 +43,8 @@ from billing_core.entitlements import EntitlementStore, derive_entitlements
 from billing_core.identity import personal_account_id
 from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata
 from billing_core.store.portal_config import PortalConfigStore
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 
 from admin.catalog_sync import sync_catalog as core_sync_catalog
 from admin.portal_config import PortalConfigurator, PortalSettings

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 
 from admin.catalog_sync import sync_catalog
 from local.stack import seed as seeding

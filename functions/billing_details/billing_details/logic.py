@@ -18,7 +18,8 @@ from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.stripe_fields import field as _g
-from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import assert_owned
 
 from billing_details.models import DetailsUpdate, TaxIdCreate
 from billing_details.reference_data import TAX_ID_TYPES

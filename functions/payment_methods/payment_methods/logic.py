@@ -23,7 +23,8 @@ from billing_core.payments import PaymentOutcome, card_expired, card_summary, in
 from billing_core.settings import get_settings
 from billing_core.stripe_fields import field as _g
 from billing_core.stripe_fields import object_id as _id
-from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import assert_owned
 
 #: Subscriptions whose own default card follows the customer's new default (they will charge again).
 FOLLOWING_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid"})

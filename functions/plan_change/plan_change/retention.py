@@ -33,7 +33,7 @@ from billing_core.retention.offers import (
 from billing_core.retention.steps import Flow, RecordedStep, Step, cancelled_key, publish_best_effort
 from billing_core.store.plan_change import request_fingerprint
 from billing_core.stripe_fields import field as g
-from billing_core.stripe_gateway import derive_key
+from billing_core.stripe_ownership import derive_key
 
 from plan_change.models import (
     ChangeRequest,

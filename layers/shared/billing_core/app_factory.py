@@ -68,7 +68,8 @@ from billing_core.idempotency import IdempotencyKey, register_lambda_context
 from billing_core.identity import Caller, caller_from_event
 from billing_core.lambda_context import remaining_seconds
 from billing_core.observability import count, flush_metrics, logger
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, request_deadline
+from billing_core.stripe_client import FUNCTION_TIMEOUT_S
+from billing_core.stripe_gateway import request_deadline
 
 MAX_BODY_BYTES = 32 * 1024
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"

@@ -39,7 +39,8 @@ from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, Dynam
 from billing_core.store.keys import ACCOUNT_SK, CUSTOMER_SK, USER_SK, account_pk, customer_pk, user_pk
 from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
-from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import derive_key
 
 #: How long a first action waits, between looks at the directory, while a concurrent one creates the same
 #: customer (Stripe answers 409 `idempotency_key_in_use` until it is done), before answering 409 itself.

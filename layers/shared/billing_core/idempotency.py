@@ -34,7 +34,8 @@ from billing_core.errors import BadInput, DependencyUnavailable, IdempotencyKeyR
 from billing_core.identity import personal_account_id
 from billing_core.observability import count
 from billing_core.settings import get_settings
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, derive_key
+from billing_core.stripe_client import FUNCTION_TIMEOUT_S
+from billing_core.stripe_ownership import derive_key
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig

@@ -35,7 +35,8 @@ from billing_core.errors import BadInput, BillingError, NotFound
 from billing_core.observability import count, logger
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
-from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import derive_key
 
 RESUMES_AT = "pause_resumes_at"
 STARTED_AT = "pause_started_at"

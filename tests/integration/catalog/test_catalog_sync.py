@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from billing_core.catalog import Catalog, load_catalog
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 
 from admin.catalog_sync import CatalogSync, CatalogSyncError, main, sync_catalog
 

@@ -10,7 +10,7 @@ import pytest
 import stripe
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import EntitlementStore
-from billing_core.stripe_gateway import STRIPE_API_VERSION
+from billing_core.stripe_client import STRIPE_API_VERSION
 from webhook import app as webhook_app
 
 from tests.helpers.apigw import http_event, invoke
