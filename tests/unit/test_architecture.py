@@ -104,11 +104,17 @@ key = f"OFFER#{1}"
     assert any("'OFFER#'" in v for v in found)
 
 
+#: The core's web layer: only a function's ``app.py`` imports these.
+WEB_CORE_MODULES = [
+    ["billing_core", name] for name in ("app_factory", "http_errors", "request_middleware", "lambda_handler")
+]
+
+
 def web_imports(tree: ast.Module) -> list[str]:
     return [
         f"{line}: imports {name}"
         for line, name in _imports(tree)
-        if name.split(".")[0] in {"fastapi", "starlette", "mangum"} or name.startswith("billing_core.app_factory")
+        if name.split(".")[0] in {"fastapi", "starlette", "mangum"} or name.split(".")[:2] in WEB_CORE_MODULES
     ]
 
 

@@ -10,9 +10,10 @@ import threading
 from typing import Annotated
 
 from billing_core import snapstart
-from billing_core.app_factory import create_app, make_handler
+from billing_core.app_factory import create_app
 from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
 from billing_core.lambda_context import remaining_seconds
+from billing_core.lambda_handler import make_handler
 from billing_core.models import ResponseModel
 from billing_core.rate_budget import RateBudget
 from billing_core.settings import get_settings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from billing_core.accounts.roles import ROUTE_RULES, Permission, Role, allows, rule_for
-from billing_core.app_factory import CallerDep, create_app, make_handler
+from billing_core.app_factory import CallerDep, create_app
+from billing_core.lambda_handler import make_handler
 from fastapi import APIRouter
 
 from tests.helpers.apigw import http_event, invoke
