@@ -24,7 +24,7 @@ from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway
 from billing_core.stripe_ownership import derive_key
 
-from admin.catalog_sync import admin_gateway
+from admin.stripe_access import admin_gateway
 
 FLEXIBLE: dict[str, Any] = {"type": "flexible", "flexible": {"proration_discounts": "itemized"}}
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused")

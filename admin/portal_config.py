@@ -43,7 +43,7 @@ from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway
 from billing_core.stripe_ownership import derive_key
 
-from admin.catalog_sync import MANAGED_BY, admin_gateway, metadata_of
+from admin.stripe_access import MANAGED_BY, admin_gateway, metadata_of
 
 CANCELLATION_REASONS = (
     "customer_service",
