@@ -4,6 +4,10 @@ gateway, the static web server, seeding, and `.local/stack.json`.
 `Stack(config).start()` brings everything up in order and returns the stack.json dict; `stop()` tears it down.
 `python -m local.stack.dev` runs it in the foreground; tests and benches use `local.stack.run.running_stack()`,
 which runs that command in its own process group and checks that nothing is left behind.
+
+Long because `Stack._start` is the one ordered start-up sequence (ports, moto, the emulator or a test-mode key,
+tables and user pool, seeding, functions, gateway, web page, host page), read top to bottom; splitting it would
+scatter the order that matters.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from typing import Any
 from local import branding as brand
 
 from . import aws
-from .gateway import Gateway, GatewayServer
+from .gateway import Gateway
+from .gateway_server import GatewayServer
 from .host import HostServer
-from .template import REPO_ROOT, LocalNames, Resolver, Template
+from .intrinsics import LocalNames, Resolver
+from .template import REPO_ROOT, Template
 from .web import WebServer
 
 log = logging.getLogger("local.stack")
