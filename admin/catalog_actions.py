@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from billing_core.catalog import Catalog, Coupon, Plan, Price
+from billing_core.catalog.model import Catalog
+from billing_core.catalog.plans import Coupon, Plan, Price
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
 

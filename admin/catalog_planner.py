@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_core.catalog import Catalog, Coupon, Plan, Price, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
+from billing_core.catalog.plans import Coupon, Plan, Price
 from billing_core.errors import NotFound
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from billing_core.catalog import Catalog, get_catalog, load_catalog
+from billing_core.catalog.model import Catalog, get_catalog, load_catalog
 from billing_core.errors import BillingError
 from billing_core.stripe_gateway import StripeGateway
 from billing_core.stripe_ownership import derive_key

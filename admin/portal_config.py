@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from billing_core.catalog import Catalog, get_catalog, load_catalog
+from billing_core.catalog.model import Catalog, get_catalog, load_catalog
 from billing_core.errors import BillingError, NotFound
 from billing_core.observability import logger
 from billing_core.store.portal_config import PortalConfigStore

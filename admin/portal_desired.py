@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from billing_core.catalog import Catalog
+from billing_core.catalog.model import Catalog
 from billing_core.errors import ConfigurationError
 from billing_core.settings import Settings, read_settings
 from billing_core.stripe_fields import as_dict, object_id

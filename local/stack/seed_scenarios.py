@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from billing_core.accounts.invitations import InvitationStore
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.pause import PAUSE_PARAMS, add_periods, pause_metadata
 
 from . import aws

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.entitlement_sync import link_customer
 from billing_core.entitlements import EntitlementStore, derive_entitlements
 from billing_core.identity import personal_account_id

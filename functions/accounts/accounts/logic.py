@@ -18,13 +18,13 @@ from billing_core.accounts.roles import Permission
 from billing_core.accounts.seats import limit_of, plan_of
 from billing_core.accounts.store import Account, Member
 from billing_core.audit import AuditLog
-from billing_core.catalog import Catalog, get_catalog
-from billing_core.directory import CognitoUserPool
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
 from billing_core.errors import BillingError, Conflict
 from billing_core.identity import Caller, personal_account_id
 from billing_core.observability import count
 from billing_core.store.base import ConditionFailed
+from billing_core.user_pool import CognitoUserPool
 
 from accounts.errors import (
     AlreadyInvited,
@@ -53,6 +53,7 @@ from accounts.models import (
     Seats,
 )
 from accounts.notifier import InvitationMessage, InvitationNotifier, get_notifier
+from accounts.views import invitation_view, member_view, with_status
 
 
 class Accounts:
@@ -123,7 +124,7 @@ class Accounts:
         if caller.personal:
             me = MemberView(sub=caller.sub, role="owner", you=True)
             return MemberList(members=[me], seats=None)
-        members = [self._member_view(m, caller) for m in self.store.members(caller.account_id)]
+        members = [member_view(m, caller) for m in self.store.members(caller.account_id)]
         return MemberList(members=members, seats=self._seats(caller.account_id))
 
     def set_role(self, caller: Caller, sub: str, body: RoleRequest, request_id: str) -> MemberView:
@@ -133,7 +134,7 @@ class Accounts:
             self.audit.record(caller, "member.role", request_id, before={"sub": sub, "role": target.role},
                               after={"sub": sub, "role": body.role})  # fmt: skip
         updated = Member(sub=target.sub, role=body.role, email=target.email, joined_at=target.joined_at)
-        return self._member_view(updated, caller)
+        return member_view(updated, caller)
 
     def remove(self, caller: Caller, sub: str, request_id: str) -> Removed:
         if sub != caller.sub:
@@ -157,7 +158,9 @@ class Accounts:
         if caller.personal:
             return InvitationList(invitations=[])
         self.store.sweep_expired(caller.account_id)
-        return InvitationList(invitations=[self._invitation_view(i) for i in self.store.invitations(caller.account_id)])
+        return InvitationList(
+            invitations=[invitation_view(i, self.clock()) for i in self.store.invitations(caller.account_id)]
+        )
 
     def invite(self, caller: Caller, body: InvitationRequest, request_id: str) -> InvitationView:
         if caller.personal:
@@ -193,7 +196,7 @@ class Accounts:
         self.audit.record(caller, "invitation.create", request_id,
                           after={"invitation_id": invitation.invitation_id, "role": invitation.role})  # fmt: skip
         count("InvitationCreated")
-        return self._invitation_view(invitation)
+        return invitation_view(invitation, self.clock())
 
     def _reserve_seat(
         self, caller: Caller, body: InvitationRequest, record: EntitlementRecord | None, limit: int | None
@@ -237,11 +240,11 @@ class Accounts:
             raise InvitationUsed()
         if invitation.status == "pending" and self.store.settle(caller.account_id, invitation, "revoked"):
             self.audit.record(caller, "invitation.revoke", request_id, before={"invitation_id": invitation_id})
-            return self._invitation_view(_with_status(invitation, "revoked"))
+            return invitation_view(with_status(invitation, "revoked"), self.clock())
         current = self.store.invitation(caller.account_id, invitation_id) or invitation
         if current.status == "accepted":
             raise InvitationUsed()
-        return self._invitation_view(current)
+        return invitation_view(current, self.clock())
 
     def accept(self, caller: Caller, token: str, request_id: str) -> AccountView:
         found = self.store.invitation_by_token(token) if 16 <= len(token) <= 128 else None
@@ -289,27 +292,3 @@ class Accounts:
         if account is None:
             return None
         return Seats(used=account.seats_used, limit=limit_of(self.entitlements.get(account_id), self.catalog))
-
-    @staticmethod
-    def _member_view(member: Member, caller: Caller) -> MemberView:
-        return MemberView(
-            sub=member.sub,
-            role=member.role,  # type: ignore[arg-type]
-            email=member.email,
-            joined_at=member.joined_at,
-            you=member.sub == caller.sub,
-        )
-
-    def _invitation_view(self, invitation: Invitation) -> InvitationView:
-        return InvitationView(
-            id=invitation.invitation_id,
-            email=invitation.email,
-            role=invitation.role,  # type: ignore[arg-type]
-            status=invitation.effective_status(self.clock()),  # type: ignore[arg-type]
-            expires_at=invitation.valid_until,
-            created_by=invitation.created_by,
-        )
-
-
-def _with_status(invitation: Invitation, status: str) -> Invitation:
-    return Invitation(**{**invitation.__dict__, "status": status})

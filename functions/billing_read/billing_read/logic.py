@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 from billing_core.accounts.context import can
 from billing_core.accounts.roles import Permission
-from billing_core.catalog import Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory, CustomerMapping
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
 from billing_core.errors import BadInput, CustomerGone, NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_core.catalog import Catalog
+from billing_core.catalog.model import Catalog
 from billing_core.entitlements import derive_entitlements
 from billing_core.stripe_fields import field as _g
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from billing_core.catalog import Catalog
+from billing_core.catalog.model import Catalog
 from billing_core.entitlements import EntitlementRecord
 from billing_core.pause import paused_at, resumes_at
 from billing_core.price_ids import get_price_ids

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from billing_core.catalog import RetentionOffer
+from billing_core.catalog.plans import RetentionOffer
 from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core.audit import AuditLog
-from billing_core.catalog import Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import primary_subscription
 from billing_core.errors import BadInput, ConfigurationError, Conflict, CustomerGone

@@ -28,19 +28,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
-from billing_core.errors import Conflict, DependencyUnavailable, RequestInProgress
+from billing_core.errors import Conflict, RequestInProgress
 from billing_core.identity import Caller, personal_account_id, personal_owner
 from billing_core.observability import count, logger
-from billing_core.settings import get_settings
 from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
 from billing_core.store.keys import ACCOUNT_SK, CUSTOMER_SK, USER_SK, account_pk, customer_pk, user_pk
 from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 from billing_core.stripe_ownership import derive_key
+from billing_core.user_pool import CognitoUserPool, UserProfile
 
 #: How long a first action waits, between looks at the directory, while a concurrent one creates the same
 #: customer (Stripe answers 409 `idempotency_key_in_use` until it is done), before answering 409 itself.
@@ -66,42 +63,6 @@ class CustomerMapping:
     created_at: str
     #: ``"directory"`` (read from DynamoDB) or ``"token"`` (the verified access token's claim; no created_at).
     source: Literal["directory", "token"] = "directory"
-
-
-@dataclass(frozen=True)
-class UserProfile:
-    """What the user pool knows about a user (verified e-mail only)."""
-
-    email: str | None
-    name: str | None
-
-
-class CognitoUserPool:
-    """Looks a user up by ``sub`` (access tokens carry no e-mail)."""
-
-    def __init__(self, user_pool_id: str | None = None, client: Any | None = None) -> None:
-        self._pool_id = user_pool_id
-        self._client = client
-
-    def profile(self, sub: str) -> UserProfile:
-        pool_id = self._pool_id if self._pool_id is not None else get_settings().user_pool_id
-        if not pool_id:
-            return UserProfile(email=None, name=None)
-        client = self._client or aws.client("cognito-idp")
-        try:
-            users = client.list_users(UserPoolId=pool_id, Filter=f'sub = "{sub}"', Limit=1).get("Users", [])
-        except (ClientError, BotoCoreError) as exc:
-            count("CognitoUnavailable")
-            logger.warning("cognito lookup failed", extra={"aws_error": type(exc).__name__})
-            raise DependencyUnavailable(retry_after=2, operation="cognito.list_users") from None
-        if not users:
-            return UserProfile(email=None, name=None)
-        attrs = {a["Name"]: a.get("Value", "") for a in users[0].get("Attributes", [])}
-        email = attrs.get("email") if attrs.get("email_verified", "").lower() == "true" else None
-        name = attrs.get("name") or " ".join(
-            part for part in (attrs.get("given_name"), attrs.get("family_name")) if part
-        )
-        return UserProfile(email=email or None, name=name or None)
 
 
 class CustomerDirectory(TableStore):

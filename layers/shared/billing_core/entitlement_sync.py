@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from billing_core.catalog import Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import ENTITLEMENTS_CHANGED, DomainEvent
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription

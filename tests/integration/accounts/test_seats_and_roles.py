@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from billing_core.accounts.invitations import InvitationStore as AccountStore
 from billing_core.accounts.seats import SeatsBelowMembers, check_capacity
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
 from billing_core.entitlements_api import get_entitlements
 from billing_core.errors import Conflict

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import Catalog, load_catalog
+from billing_core.catalog.model import Catalog, load_catalog
 from billing_core.stripe_client import build_stripe_client
 from billing_core.stripe_gateway import StripeGateway
 

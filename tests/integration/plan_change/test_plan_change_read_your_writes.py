@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.entitlement_sync import EntitlementSync
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError

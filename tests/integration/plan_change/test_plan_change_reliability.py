@@ -341,7 +341,7 @@ def test_d8_same_key_for_two_users_is_independent(world: World) -> None:
 
 # --- E. Downstream faults ---------------------------------------------------------------------------------------
 def _seed_entitlements(world: World, subscription_id: str) -> str:
-    from billing_core.catalog import get_catalog
+    from billing_core.catalog.model import get_catalog
     from billing_core.entitlements import EntitlementStore, derive_entitlements
 
     record = derive_entitlements(world.subscription(subscription_id), get_catalog(), START, version=1)

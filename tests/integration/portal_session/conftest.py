@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from billing_core.catalog import load_catalog
+from billing_core.catalog.model import load_catalog
 from billing_core.stripe_client import build_stripe_client
 from billing_core.stripe_gateway import StripeGateway
 

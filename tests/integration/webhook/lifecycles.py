@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import stripe
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from stripe_emulator.testing import advance_clock
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from billing_core.catalog import load_catalog
+from billing_core.catalog.model import load_catalog
 from billing_core.errors import ConfigurationError
 from billing_core.pause import add_periods, pause_metadata, resumes_at
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from billing_core.catalog import CANCEL_REASONS, Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
+from billing_core.catalog.plans import CANCEL_REASONS
 from billing_core.errors import ConfigurationError
 from billing_core.retention.offers import Situation, cheaper_price, choose_offer, situation_of
 from hypothesis import given
@@ -138,7 +139,7 @@ def test_a_catalog_with_only_the_retention_offer_offers_its_coupon_for_every_rea
     ],
 )
 def test_invalid_retention_rules_are_refused_on_load(rules: list[dict[str, object]], tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from billing_core.catalog import load_catalog
+    from billing_core.catalog.model import load_catalog
 
     data = json.loads(CATALOG.model_dump_json())
     data["retention"] = {"rules": rules}

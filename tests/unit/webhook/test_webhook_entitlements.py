@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import (
     ENTITLEMENTS_CHANGED,

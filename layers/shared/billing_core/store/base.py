@@ -9,6 +9,9 @@ otherwise ``TABLE_NAME`` from the settings) and a clock. Its primitives translat
 * any other ``ClientError`` or botocore error (connection, timeout) -> :class:`DependencyUnavailable`
   (503 + Retry-After 2, the ``DynamoDBUnavailable`` metric and a warning naming the operation);
 * ``_attempt`` is the best-effort form: it never raises, and returns the failure's name.
+
+Long because it is one class: every DynamoDB primitive the stores use, each beside the one error translation;
+splitting the primitives from it would give that translation two homes.
 """
 
 from __future__ import annotations

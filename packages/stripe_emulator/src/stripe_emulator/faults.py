@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .errors import StripeAPIError
+
 MODES = ("500", "429", "429_retry", "429_no_retry", "reset", "timeout", "403")
 
 
@@ -96,3 +98,30 @@ class Faults:
                     self.injected[mode] = self.injected.get(mode, 0) + 1
                     return mode
         return None
+
+
+def fault_error(fault: str) -> StripeAPIError | None:
+    """The Stripe error an injected HTTP fault answers with (`500`, `403`, `429_retry`, `429_no_retry`, `429`);
+    None for the faults that act on the connection instead (`reset`, `timeout`)."""
+    if fault == "500":
+        return StripeAPIError(500, "api_error", "An unknown error occurred", code=None)
+    if fault == "403":
+        return StripeAPIError(
+            403,
+            "invalid_request_error",
+            "The provided key 'rk_test_****' does not have the required permissions for this endpoint.",
+            code="secret_key_required",
+        )
+    if fault.startswith("429"):
+        headers = {
+            "429_retry": {"Stripe-Should-Retry": "true"},
+            "429_no_retry": {"Stripe-Should-Retry": "false"},
+        }.get(fault, {})
+        return StripeAPIError(
+            429,
+            "invalid_request_error",
+            "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+            code="rate_limit",
+            headers=headers,
+        )
+    return None

@@ -5,30 +5,29 @@ method is the request's wins, so an entry with a fixed segment (`/v1/customers/s
 placeholder one (`/v1/customers/{customer}`). A handler receives the backend and a `Request` and returns a dict
 (the JSON object, status 200), `(status, dict)` or a `RawResponse`; `params` names the stripe.params TypedDict the
 request is validated against (None: no schema check). Handlers are module-private (`_create`); this table is
-their one caller. Long by nature (about 130 entries, one per endpoint); nothing else lives here.
+their one caller.
+
+Long because it is one table (about 130 entries, one per endpoint); nothing else lives here.
 """
 
 from __future__ import annotations
 
 from . import control
+from .handlers import checkout_sessions, payment_intents, payment_methods, setup_intents
 from .pages import checkout as checkout_page
 from .pages import portal as portal_page
 from .resources import (
     billing_portal,
-    checkout_sessions,
     coupons,
     customer_search,
     customers,
     events,
     invoice_items,
     invoices,
-    payment_intents,
-    payment_methods,
     portal_configurations,
     prices,
     products,
     promotion_codes,
-    setup_intents,
     stripejs,
     subscription_items,
     subscription_schedules,

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, card_error, invalid_request
-from ..resources import payment_methods
+from ..resources import test_cards
 from . import billing_mode, common, invoicing
 from .invoice_shape import compute_totals, new_invoice, new_line
 
@@ -275,7 +275,7 @@ def incomplete_error(b: Backend, pm_id: str | None) -> StripeAPIError:
             code="authentication_required",
             decline_code="authentication_required",
         )
-    return payment_methods.decline_error(how)
+    return test_cards.decline_error(how)
 
 
 def collect(

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing import schedules
-from ..billing.subscription_update import cancel_subscription
+from ..billing.cancel import cancel_subscription
 from ..errors import invalid_request
 from ..router import Request
 

@@ -12,11 +12,12 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing import billing_mode
+from ..billing.cancel import cancel_subscription
 from ..billing.pause import pause_subscription
 from ..billing.resume import resume_subscription
 from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
-from ..billing.subscription_update import cancel_subscription, update_subscription
+from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
 from ..router import Request
 
