@@ -36,7 +36,7 @@ class CatalogPlanner:
             chunk = keys[start : start + _LOOKUP_KEYS_PER_LIST]
             page = self.gw.call(
                 "prices.list",
-                lambda c, chunk=chunk: c.v1.prices.list(params={"lookup_keys": chunk, "limit": 100}),  # type: ignore[misc]
+                lambda c: c.v1.prices.list(params={"lookup_keys": chunk, "limit": 100}),  # noqa: B023 - called at once, in this iteration
             )
             for price in page.auto_paging_iter():
                 if price.lookup_key:
@@ -74,7 +74,7 @@ class CatalogPlanner:
                     existing_product = str(_id(existing.product))
                     product = self.gw.call(
                         "products.retrieve",
-                        lambda c, pid=existing_product: c.v1.products.retrieve(pid),  # type: ignore[misc]
+                        lambda c: c.v1.products.retrieve(existing_product),  # noqa: B023 - called at once, in this iteration
                     )
                     break
             if product is None:

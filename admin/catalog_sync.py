@@ -51,46 +51,51 @@ class CatalogSync(CatalogPlanner):
             return {"idempotency_key": derive_key(f"catalog-sync:{run}", f"{action.kind}:{action.target}")}
 
         for action in plan.actions:
-            opts = key(action)
-            if action.kind == "create_product":
-                created = self._write(
-                    "products.create",
-                    lambda c, a=action, o=opts: c.v1.products.create(params=a.params, options=o),  # type: ignore[misc]
-                )
-                products[str(action.plan_id)] = str(created.id)
-            elif action.kind == "update_product":
-                self._write(
-                    "products.update",
-                    lambda c, a=action, o=opts: c.v1.products.update(str(a.object_id), params=a.params, options=o),  # type: ignore[misc]
-                )
-            elif action.kind in ("create_price", "move_price"):
-                params = {**action.params, "product": products[str(action.plan_id)]}
-                created = self._write(
-                    "prices.create",
-                    lambda c, p=params, o=opts: c.v1.prices.create(params=p, options=o),  # type: ignore[misc]
-                )
-                prices[str(action.lookup_key)] = str(created.id)
-            elif action.kind == "set_default_price":
-                params = {"default_price": prices[str(action.lookup_key)]}
-                self._write(
-                    "products.update",
-                    lambda c, a=action, p=params, o=opts: c.v1.products.update(str(a.object_id), params=p, options=o),  # type: ignore[misc]
-                )
-            elif action.kind in ("archive_price", "reactivate_price"):
-                updated = self._write(
-                    "prices.update",
-                    lambda c, a=action, o=opts: c.v1.prices.update(str(a.object_id), params=a.params, options=o),  # type: ignore[misc]
-                )
-                if action.kind == "reactivate_price":
-                    prices[str(action.lookup_key)] = str(updated.id)
-            elif action.kind == "create_coupon":
-                self._write(
-                    "coupons.create",
-                    lambda c, a=action, o=opts: c.v1.coupons.create(params=a.params, options=o),  # type: ignore[misc]
-                )
-            else:  # pragma: no cover - the planner only makes the kinds above
-                raise ValueError(action.kind)
+            self._apply_one(action, key(action), products, prices)
         return prices
+
+    def _apply_one(
+        self, action: Action, opts: dict[str, str], products: dict[str, str], prices: dict[str, str]
+    ) -> None:
+        """One write of the plan; ``products`` and ``prices`` learn the ids it creates."""
+        if action.kind == "create_product":
+            created = self._write(
+                "products.create",
+                lambda c: c.v1.products.create(params=action.params, options=opts),
+            )
+            products[str(action.plan_id)] = str(created.id)
+        elif action.kind == "update_product":
+            self._write(
+                "products.update",
+                lambda c: c.v1.products.update(str(action.object_id), params=action.params, options=opts),
+            )
+        elif action.kind in ("create_price", "move_price"):
+            params = {**action.params, "product": products[str(action.plan_id)]}
+            created = self._write(
+                "prices.create",
+                lambda c: c.v1.prices.create(params=params, options=opts),
+            )
+            prices[str(action.lookup_key)] = str(created.id)
+        elif action.kind == "set_default_price":
+            params = {"default_price": prices[str(action.lookup_key)]}
+            self._write(
+                "products.update",
+                lambda c: c.v1.products.update(str(action.object_id), params=params, options=opts),
+            )
+        elif action.kind in ("archive_price", "reactivate_price"):
+            updated = self._write(
+                "prices.update",
+                lambda c: c.v1.prices.update(str(action.object_id), params=action.params, options=opts),
+            )
+            if action.kind == "reactivate_price":
+                prices[str(action.lookup_key)] = str(updated.id)
+        elif action.kind == "create_coupon":
+            self._write(
+                "coupons.create",
+                lambda c: c.v1.coupons.create(params=action.params, options=opts),
+            )
+        else:  # pragma: no cover - the planner only makes the kinds above
+            raise ValueError(action.kind)
 
     def _write(self, operation: str, fn: Callable[[Any], Any]) -> Any:
         return self.gw.call(operation, fn)

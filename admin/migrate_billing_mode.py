@@ -72,10 +72,10 @@ def migrate(gateway: StripeGateway, *, apply: bool) -> MigrationReport:
         try:
             gateway.call(
                 "subscriptions.migrate",
-                lambda c, sid=sub_id: c.v1.subscriptions.migrate(  # type: ignore[misc]
-                    sid,
+                lambda c: c.v1.subscriptions.migrate(
+                    sub_id,  # noqa: B023 - called at once, in this iteration
                     params=cast(Any, {"billing_mode": FLEXIBLE}),
-                    options={"idempotency_key": derive_key("billing-mode", f"migrate:{sid}")},
+                    options={"idempotency_key": derive_key("billing-mode", f"migrate:{sub_id}")},  # noqa: B023 - called at once, in this iteration
                 ),
             )
         except BillingError as err:

@@ -67,7 +67,7 @@ def catalog_prices(gateway: StripeGateway, catalog: Catalog) -> dict[str, tuple[
         chunk = keys[start : start + 10]
         page = gateway.call(
             "prices.list",
-            lambda c, chunk=chunk: c.v1.prices.list(params={"lookup_keys": chunk, "active": True, "limit": 100}),  # type: ignore[misc]
+            lambda c: c.v1.prices.list(params={"lookup_keys": chunk, "active": True, "limit": 100}),  # noqa: B023 - called at once, in this iteration
         )
         for price in page.auto_paging_iter():
             product = object_id(price.product)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from local import branding as brand
+from local.contrast import AA
 
 from . import aws
 from .gateway import Gateway
@@ -358,5 +359,5 @@ def load_branding(env: dict[str, str] | None = None) -> dict[str, Any] | None:
     for problem in problems:
         log.warning("branding %s: %s (ignored)", path, problem)
     for pair, ratio in failing:
-        log.warning("branding %s: contrast of %s is %.2f:1, below WCAG AA %s:1", path, pair, ratio, brand.AA)
+        log.warning("branding %s: contrast of %s is %.2f:1, below WCAG AA %s:1", path, pair, ratio, AA)
     return clean

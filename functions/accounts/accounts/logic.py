@@ -111,9 +111,9 @@ class Accounts:
             seats = Seats(used=account.seats_used, limit=limit_of(record, self.catalog))
         return AccountView(
             id=account_id,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             name=name,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             plan=record.plan if record else None,
             status=record.status if record else "none",
             seats=seats,

@@ -12,7 +12,7 @@ from accounts.models import InvitationView, MemberView
 def member_view(member: Member, caller: Caller) -> MemberView:
     return MemberView(
         sub=member.sub,
-        role=member.role,  # type: ignore[arg-type]
+        role=member.role,
         email=member.email,
         joined_at=member.joined_at,
         you=member.sub == caller.sub,
@@ -24,8 +24,8 @@ def invitation_view(invitation: Invitation, now: float) -> InvitationView:
     return InvitationView(
         id=invitation.invitation_id,
         email=invitation.email,
-        role=invitation.role,  # type: ignore[arg-type]
-        status=invitation.effective_status(now),  # type: ignore[arg-type]
+        role=invitation.role,
+        status=invitation.effective_status(now),
         expires_at=invitation.valid_until,
         created_by=invitation.created_by,
     )

@@ -117,7 +117,7 @@ class BillingDetailsService:
                 "customers.tax_ids.create",
                 lambda c: c.v1.customers.tax_ids.create(
                     customer_id,
-                    params={"type": body.type, "value": body.value},  # type: ignore[typeddict-item]
+                    params={"type": body.type, "value": body.value},
                     options={"idempotency_key": key.stripe("tax_id.create")},
                 ),
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from billing_core.accounts.context import can
 from billing_core.accounts.roles import Permission
@@ -45,7 +45,12 @@ from billing_read.views import (
     subscription_view,
 )
 
+if TYPE_CHECKING:
+    from stripe.params import InvoiceListParams
+
 T = TypeVar("T")
+#: A mapping a read starts from: known to exist (the overview) or maybe missing (invoices, plans).
+M = TypeVar("M", CustomerMapping, CustomerMapping | None)
 
 RECENT_INVOICES = 12
 
@@ -84,7 +89,7 @@ class BillingReader:
             return BillingOverview(has_customer=False, entitlements=entitlements_view(stored, "stored"))
         return self._recheck_when_gone(mapping, lambda m: self._overview(m, stored, run))
 
-    def _recheck_when_gone(self, mapping: CustomerMapping | None, read: Callable[[CustomerMapping | None], T]) -> T:
+    def _recheck_when_gone(self, mapping: M, read: Callable[[M], T]) -> T:
         """``read(mapping)``; when the mapping came from the token and Stripe says its customer is gone (or
         missing), once more with the directory's mapping if that names another customer."""
         try:
@@ -210,7 +215,7 @@ class BillingReader:
         if mapping is None:
             return InvoicePage(invoices=[], has_more=False)
         customer_id = mapping.customer_id
-        params: dict[str, Any] = {"customer": customer_id, "limit": limit}
+        params: InvoiceListParams = {"customer": customer_id, "limit": limit}
         if starting_after:
             cursor = self.gateway.call("invoices.retrieve", lambda c: c.v1.invoices.retrieve(starting_after))
             if _id(_g(cursor, "customer")) != customer_id:

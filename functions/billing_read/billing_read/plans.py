@@ -46,7 +46,7 @@ def plans_response(current_sub: Any, catalog: Catalog, now: int) -> PlansRespons
                     currency=catalog.currency,
                     current=current is not None and current.price_lookup_key == price.lookup_key,
                     change_kind=kind,
-                    change_timing=timing,  # type: ignore[arg-type]
+                    change_timing=timing,
                 )
             )
         plans.append(

@@ -189,7 +189,7 @@ def entitlements_view(record: EntitlementRecord | None, source: str) -> Entitlem
     if record is None:
         record, source = EntitlementRecord.none(), "none"
     return EntitlementsView(
-        source=source,  # type: ignore[arg-type]
+        source=source,
         plan=record.plan,
         status=record.status,
         entitled=record.entitled,

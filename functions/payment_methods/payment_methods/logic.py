@@ -161,10 +161,10 @@ class PaymentMethodsService:
                 sub_id = sub.id
                 self.gateway.call(
                     "subscriptions.update",
-                    lambda c, sub_id=sub_id: c.v1.subscriptions.update(
-                        sub_id,
+                    lambda c: c.v1.subscriptions.update(
+                        sub_id,  # noqa: B023 - called at once, in this iteration
                         params={"default_payment_method": pm_id},
-                        options={"idempotency_key": key.stripe(f"subscription.default_payment_method:{sub_id}")},
+                        options={"idempotency_key": key.stripe(f"subscription.default_payment_method:{sub_id}")},  # noqa: B023 - called at once, in this iteration
                     ),
                 )
             updated.append(sub.id)

@@ -130,7 +130,7 @@ def _apply_now(
             )
             return ChangeResponse(
                 status="requires_action",
-                change_kind=preview.kind,  # type: ignore[arg-type]
+                change_kind=preview.kind,
                 before=before,
                 after=before,
                 invoice_id=invoice_id,
@@ -163,7 +163,7 @@ def _apply_now(
     count("PlanChanged")
     return ChangeResponse(
         status="applied",
-        change_kind=preview.kind,  # type: ignore[arg-type]
+        change_kind=preview.kind,
         before=before,
         after=after,
         effective_at=preview.proration_date,
@@ -242,7 +242,7 @@ def _schedule(
     count("PlanChangeScheduled")
     return ChangeResponse(
         status="scheduled",
-        change_kind=preview.kind,  # type: ignore[arg-type]
+        change_kind=preview.kind,
         before=before,
         after=after,
         effective_at=preview.period_end,

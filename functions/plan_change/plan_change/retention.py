@@ -14,8 +14,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from billing_core.catalog.plans import RetentionOffer
 from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
@@ -43,6 +44,8 @@ from plan_change.models import (
     RetentionOfferView,
 )
 from plan_change.preview import preview_change
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
@@ -83,7 +86,7 @@ class FlowLog:
         self.recorded = []
 
     @staticmethod
-    def _try(fn: Any, what: str) -> Any:
+    def _try(fn: Callable[[], T], what: str) -> T | None:
         try:
             return fn()
         except BillingError:

@@ -164,7 +164,8 @@ def run_idempotent(
         key_prefix=KEY_PREFIX,
     )
     try:
-        return wrapped(data=data)
+        result: dict[str, Any] = wrapped(data=data)
+        return result
     except IdempotencyAlreadyInProgressError:
         count("IdempotencyInProgress")
         raise RequestInProgress(retry_after=IN_PROGRESS_RETRY_AFTER_S) from None

@@ -47,7 +47,7 @@ def worst_case_call_seconds(
 ) -> float:
     """Upper bound of one Stripe call including the SDK's own retries and backoff."""
     backoff = sum(min(0.5 * 2**n, 5.0) for n in range(retries))
-    return (connect + read) * (retries + 1) + backoff
+    return float((connect + read) * (retries + 1) + backoff)
 
 
 def build_stripe_client(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -57,7 +57,7 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("stripe
 
 
 @contextmanager
-def request_deadline(seconds_left: float):
+def request_deadline(seconds_left: float) -> Iterator[None]:
     """Within this block, refuse to start a Stripe call with less than one attempt's worth of time left."""
     token = _deadline.set(time.monotonic() + seconds_left)
     try:

@@ -62,7 +62,7 @@ def clear_secret_cache() -> None:
     """Empty the provider's cache (the next read asks Secrets Manager again)."""
     with _secrets_lock:
         if _secrets_provider is not None:
-            _secrets_provider.clear_cache()
+            _secrets_provider.clear_cache()  # type: ignore[no-untyped-call]  # Powertools declares no return type
 
 
 def forget_secrets_provider() -> None:

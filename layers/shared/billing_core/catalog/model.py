@@ -88,7 +88,7 @@ class Catalog(_Model):
         return (
             RetentionRule(
                 offer="coupon",
-                reasons=CANCEL_REASONS,  # type: ignore[arg-type]
+                reasons=CANCEL_REASONS,
                 once_per_customer=self.retention_offer.once_per_customer,
             ),
         )

@@ -208,7 +208,7 @@ class RetentionSteps(TableStore):
             }
             if start:
                 params["ExclusiveStartKey"] = start
-            response = self._call("retention.steps.query", lambda c, p=params: c.query(**p))  # type: ignore[misc]
+            response = self._call("retention.steps.query", lambda c: c.query(**params))  # noqa: B023 - called at once, in this iteration
             for item in response.get("Items", []):
                 yield RecordedStep(
                     step=_s(item, "step") or "",

@@ -29,7 +29,7 @@ from billing_core.settings import get_settings
 from billing_core.store.keys import key as _key
 
 if TYPE_CHECKING:  # boto3-stubs is a dev dependency; the layer ships without it
-    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.client import DynamoDBClient as DynamoDBClient
 else:
     DynamoDBClient = Any
 
@@ -77,7 +77,7 @@ def unavailable(operation: str, code: str) -> DependencyUnavailable:
 
 
 def _cancellation_reasons(exc: ClientError) -> list[Any]:
-    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]  # type: ignore[attr-defined]
+    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
 
 
 class TableStore:

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import StripeAPIError
 
@@ -68,7 +69,7 @@ class Faults:
             if self.seed is not None:
                 self._rng.seed(self.seed)
 
-    def configure(self, spec: dict) -> None:
+    def configure(self, spec: dict[str, Any]) -> None:
         """Apply a JSON spec: {"latency_ms", "jitter_ms", "rates": {mode: p}, "timeout_s", "queue": [...]}."""
         if "latency_ms" in spec or "jitter_ms" in spec:
             self.set_latency(float(spec.get("latency_ms", 0)), float(spec.get("jitter_ms", 0)))

@@ -228,7 +228,7 @@ def _new_subscription(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("discounts"):
         params["discounts"] = p["discounts"]
     sub = create_subscription(b, params)
-    return b.objects[sub["latest_invoice"]]  # type: ignore[no-any-return]
+    return b.objects[sub["latest_invoice"]]
 
 
 def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> None:

@@ -179,7 +179,7 @@ def on_invoice_failed(b: Backend, sub: dict[str, Any], inv: dict[str, Any], requ
     """A failed payment on a resumption invoice; True when handled here."""
     res = _resuming(sub, inv)
     if res is None:
-        return sub["status"] == "paused"  # an older invoice of a paused subscription: it stays paused
+        return bool(sub["status"] == "paused")  # an older invoice of a paused subscription: it stays paused
     res["attempted"] = True
     if res["behavior"] == "resume_on_payment_attempt":
         inv["next_payment_attempt"] = None  # Stripe doesn't retry: the subscription resumes as past_due

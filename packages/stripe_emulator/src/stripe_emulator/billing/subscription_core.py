@@ -91,7 +91,9 @@ def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def new_item(b: Backend, sub: dict[str, Any], pr: dict[str, Any], quantity: int, metadata: Any = None) -> dict:
+def new_item(
+    b: Backend, sub: dict[str, Any], pr: dict[str, Any], quantity: int, metadata: Any = None
+) -> dict[str, Any]:
     item = {
         "id": b.new_id("si"),
         "object": "subscription_item",

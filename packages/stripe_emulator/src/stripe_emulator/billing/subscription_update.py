@@ -160,7 +160,7 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         )
 
 
-def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
+def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """Apply an update; returns the subscription (with `pending_update` when a pending change awaits payment)."""
     with b.lock:
         sub = b.get(sub_id, "subscription")

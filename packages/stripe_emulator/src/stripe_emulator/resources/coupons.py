@@ -109,7 +109,7 @@ def create_coupon(b: Backend, params: dict[str, Any], request_id: str | None = N
         return coupon
 
 
-def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     with b.lock:
         c = get_coupon(b, coupon_id, "id")
         prev: dict[str, Any] = {}

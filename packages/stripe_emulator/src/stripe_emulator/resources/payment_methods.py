@@ -203,7 +203,9 @@ def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None)
         return pm
 
 
-def update_payment_method(b: Backend, pm_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_payment_method(
+    b: Backend, pm_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         pm = b.get(pm_id, "payment_method")
         if not pm.get("customer"):

@@ -85,7 +85,9 @@ def create_promotion_code(b: Backend, params: dict[str, Any], request_id: str | 
         return promo
 
 
-def update_promotion_code(b: Backend, promo_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_promotion_code(
+    b: Backend, promo_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         promo = b.get(promo_id, "promotion_code")
         before = copy.deepcopy(promo)

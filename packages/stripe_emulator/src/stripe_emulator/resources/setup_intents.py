@@ -223,7 +223,9 @@ def complete_3ds(b: Backend, seti_id: str, approve: bool, request_id: str | None
         return seti
 
 
-def cancel_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def cancel_setup_intent(
+    b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
         if seti["status"] in ("succeeded", "canceled", "processing"):
@@ -238,7 +240,9 @@ def cancel_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], reques
         return seti
 
 
-def update_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_setup_intent(
+    b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
         if seti["status"] in ("succeeded", "canceled"):

@@ -92,7 +92,7 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
         return sched
 
 
-def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
+def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     with b.lock:
         sched = b.get(sched_id, "subscription_schedule")
         if sched["status"] not in ("active", "not_started"):

@@ -133,7 +133,9 @@ def get_tax_id(b: Backend, txi_id: str, customer_id: str | None = None) -> dict[
     return refresh_verification(b, txi)
 
 
-def delete_tax_id(b: Backend, txi_id: str, customer_id: str | None = None, request_id: str | None = None) -> dict:
+def delete_tax_id(
+    b: Backend, txi_id: str, customer_id: str | None = None, request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         txi = get_tax_id(b, txi_id, customer_id)
         b.delete(txi_id)

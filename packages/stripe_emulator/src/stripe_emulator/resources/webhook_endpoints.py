@@ -29,13 +29,13 @@ def _check_url(url: Any) -> str:
 
 def _check_events(events: Any) -> list[str]:
     allowed = _event_types()
-    events = list(events or [])
-    if not events:
+    names: list[str] = [str(e) for e in events or []]
+    if not names:
         raise invalid_request("Missing required param: enabled_events.", param="enabled_events")
-    for e in events:
+    for e in names:
         if e != "*" and e not in allowed:
             raise invalid_request(f"Invalid event type: {e}", param="enabled_events")
-    return events
+    return names
 
 
 @functools.cache
