@@ -140,7 +140,7 @@ def _paused(ctx: SeedContext, user: DemoUser, sub: str) -> str:
     card(ctx, cus, "pm_card_visa", default=True)
     subscription = subscribe(ctx, cus, "pro_monthly")
     advance(ctx, clock, [ctx.now - 60])
-    paused = ctx.stripe.v1.subscriptions.pause(subscription.id, params=PAUSE_PARAMS)  # type: ignore[arg-type]
+    paused = ctx.stripe.v1.subscriptions.pause(subscription.id, params=PAUSE_PARAMS)
     started = int(paused.to_dict()["status_details"]["paused"]["transitioned_at"])
     ctx.stripe.v1.subscriptions.update(
         subscription.id, params={"metadata": pause_metadata(started, add_periods(started, "month", 1))}

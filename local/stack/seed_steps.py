@@ -16,6 +16,7 @@ from billing_core.catalog.model import get_catalog
 from billing_core.entitlement_sync import link_customer
 from billing_core.entitlements import EntitlementStore, derive_entitlements
 from billing_core.identity import personal_account_id
+from stripe.params import CustomerCreateParams
 
 from . import aws
 
@@ -51,7 +52,7 @@ class SeedContext:
 
 
 def customer(ctx: SeedContext, user: DemoUser, sub: str, clock: str | None = None) -> Any:
-    params: dict[str, Any] = {
+    params: CustomerCreateParams = {
         "email": user.username,
         "name": user.name,
         "metadata": {"user_sub": sub, "demo_scenario": user.scenario},
@@ -59,7 +60,7 @@ def customer(ctx: SeedContext, user: DemoUser, sub: str, clock: str | None = Non
     }
     if clock:
         params["test_clock"] = clock
-    return ctx.stripe.v1.customers.create(params=params)  # type: ignore[arg-type]
+    return ctx.stripe.v1.customers.create(params=params)
 
 
 def card(ctx: SeedContext, customer: str, token: str, default: bool = False) -> str:
@@ -78,7 +79,7 @@ def subscribe(ctx: SeedContext, customer: str, lookup_key: str, **extra: Any) ->
     if "quantity" in extra:
         params["items"][0]["quantity"] = extra.pop("quantity")
     params.update(extra)
-    return ctx.stripe.v1.subscriptions.create(params=params)  # type: ignore[arg-type]
+    return ctx.stripe.v1.subscriptions.create(params=params)  # type: ignore[arg-type]  # a scenario's extra keywords
 
 
 def new_clock(ctx: SeedContext, start: int, name: str) -> str:

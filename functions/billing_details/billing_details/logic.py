@@ -96,12 +96,12 @@ class BillingDetailsService:
         options = {"idempotency_key": key.stripe("customer.details")} if key else {}
         updated = self.gateway.call(
             "customers.update",
-            lambda c: c.v1.customers.update(customer_id, params=params, options=options),  # type: ignore[arg-type]
+            lambda c: c.v1.customers.update(customer_id, params=params, options=options),  # type: ignore[arg-type]  # keys chosen from the request at run time
         )
         changed = sorted(params)
         if "address" in params:
             changed.remove("address")
-            changed += [f"address.{name}" for name in sorted(update.address.model_fields_set)]  # type: ignore[union-attr]
+            changed += [f"address.{name}" for name in sorted(update.address.model_fields_set)]  # type: ignore[union-attr]  # address is set in this branch
         # Field names only: the values are personal data.
         self.audit.record(caller, "customer.details", request_id, after={"fields": changed})
         return details_view(updated)

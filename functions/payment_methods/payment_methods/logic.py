@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing_core.audit import AuditLog
 from billing_core.directory import CustomerDirectory, CustomerMapping
@@ -27,6 +27,10 @@ from billing_core.stripe_gateway import StripeGateway, get_gateway
 from billing_core.stripe_ownership import assert_owned
 
 from payment_methods.invoice_payments import InvoicePayer
+
+if TYPE_CHECKING:
+    from stripe import RequestOptions
+    from stripe.params import SetupIntentCreateParams
 
 #: Subscriptions whose own default card follows the customer's new default (they will charge again).
 FOLLOWING_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid"})
@@ -103,17 +107,17 @@ class PaymentMethodsService:
         if not publishable_key:
             raise ConfigurationError(message_for_logs="STRIPE_PUBLISHABLE_KEY is not set")
         mapping = self.directory.get_or_create(caller.account_id, caller.sub)
-        params: dict[str, Any] = {
+        params: SetupIntentCreateParams = {
             "customer": mapping.customer_id,
             "usage": "off_session",
             "allowed_payment_method_types": ["card"],
             "metadata": caller.stripe_metadata(),
         }
-        options: dict[str, Any] = {"idempotency_key": key.stripe("setup_intent.create")} if key else {}
+        options: RequestOptions = {"idempotency_key": key.stripe("setup_intent.create")} if key else {}
         try:
             seti = self.gateway.call(
                 "setup_intents.create",
-                lambda c: c.v1.setup_intents.create(params=params, options=options),  # type: ignore[arg-type]
+                lambda c: c.v1.setup_intents.create(params=params, options=options),
             )
         except NotFound:
             count("CustomerGone")

@@ -127,7 +127,7 @@ class PortalSessions:
         options = {"idempotency_key": key.stripe("portal.session")} if key is not None else {}
         session = gw.call(
             "billing_portal.sessions.create",
-            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]
+            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]  # flow_data built per flow type
         )
         summary["session"] = session.id
         self.audit.record(caller, "portal.session", request_id, before={}, after=summary)

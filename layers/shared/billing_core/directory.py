@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from billing_core.errors import Conflict, RequestInProgress
 from billing_core.identity import Caller, personal_account_id, personal_owner
@@ -38,6 +38,9 @@ from billing_core.stripe_fields import as_dict
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 from billing_core.stripe_ownership import derive_key
 from billing_core.user_pool import CognitoUserPool, UserProfile
+
+if TYPE_CHECKING:
+    from stripe.params import CustomerCreateParams
 
 #: How long a first action waits, between looks at the directory, while a concurrent one creates the same
 #: customer (Stripe answers 409 `idempotency_key_in_use` until it is done), before answering 409 itself.
@@ -208,7 +211,7 @@ class CustomerDirectory(TableStore):
         contact = owner if owner is not None else contact_sub
         profile = self.user_pool.profile(contact) if contact else UserProfile(email=None, name=None)
         metadata = {"user_sub": owner} if owner is not None else {"billing_account": account_id}
-        params: dict[str, Any] = {"metadata": metadata}
+        params: CustomerCreateParams = {"metadata": metadata}
         if profile.email:
             params["email"] = profile.email
         if profile.name:
@@ -217,7 +220,7 @@ class CustomerDirectory(TableStore):
         key = derive_key(f"user:{owner}" if owner is not None else f"account:{account_id}", "customer.create")
         customer = self.gateway.call(
             "customers.create",
-            lambda c: c.v1.customers.create(params=params, options={"idempotency_key": key}),  # type: ignore[arg-type]
+            lambda c: c.v1.customers.create(params=params, options={"idempotency_key": key}),
         )
         count("CustomerCreated")
         return str(customer.id)

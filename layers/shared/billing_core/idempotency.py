@@ -118,7 +118,7 @@ def _config() -> IdempotencyConfig:
     if context is None or not hasattr(context, "get_remaining_time_in_millis"):
         # Outside Lambda (tests, uvicorn): in-progress records expire with the function timeout budget.
         context = _BudgetContext(FUNCTION_TIMEOUT_S)
-    config.register_lambda_context(context)  # type: ignore[arg-type]
+    config.register_lambda_context(context)  # type: ignore[arg-type]  # any object with Lambda's context methods
     return config
 
 

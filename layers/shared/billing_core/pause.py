@@ -39,13 +39,16 @@ from billing_core.stripe_gateway import StripeGateway, get_gateway
 from billing_core.stripe_ownership import derive_key
 
 if TYPE_CHECKING:
-    from stripe.params import SubscriptionResumeParams
+    from stripe.params import SubscriptionPauseParams, SubscriptionResumeParams
 
 RESUMES_AT = "pause_resumes_at"
 STARTED_AT = "pause_started_at"
 #: How the product pauses: the unused time of the current period credited at once, on an invoice whose negative
 #: total goes to the customer's balance (stripe-python 16's ``SubscriptionPauseParams``).
-PAUSE_PARAMS: dict[str, Any] = {"bill_for": {"unused_time_from": {"type": "now"}}, "invoicing_behavior": "invoice"}
+PAUSE_PARAMS: SubscriptionPauseParams = {
+    "bill_for": {"unused_time_from": {"type": "now"}},
+    "invoicing_behavior": "invoice",
+}
 #: How the product resumes a paused subscription (automatically and with "Resume now").
 RESUME_PARAMS: SubscriptionResumeParams = {
     "billing_cycle_anchor": {"type": "now"},

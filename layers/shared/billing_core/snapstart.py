@@ -146,12 +146,12 @@ def _no_connections(refused: list[str]) -> Iterator[None]:
         refused.append(repr(host))
         raise socket.gaierror(f"no network while priming: {host!r}")
 
-    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]
+    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]  # patched while priming, restored below
     socket.getaddrinfo = refuse_lookup
     try:
         yield
     finally:
-        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.socket.connect = original_connect  # type: ignore[method-assign]  # the original restored
         socket.getaddrinfo = original_lookup
 
 

@@ -139,7 +139,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(world: World, mo
 
     answers = race(2, demote)
     owners = [m for m in AccountStore().members(world.team_a) if m.role == "owner"]
-    assert len(owners) >= 1 and AccountStore().get_account(world.team_a).owners == len(owners)  # type: ignore[union-attr]
+    assert len(owners) >= 1 and AccountStore().get_account(world.team_a).owners == len(owners)
     assert 200 in answers
 
 

@@ -66,8 +66,8 @@ def test_sync_creates_products_prices_and_coupon_then_changes_nothing(gateway, s
     # Second run: nothing to do, nothing written.
     before = event_count(stripe_emulator)
     lines: list[str] = []
-    plan, again = CatalogSync(gateway, catalog).run(out=lines.append)
-    assert plan.empty and lines == ["catalog sync: no changes"]
+    second, again = CatalogSync(gateway, catalog).run(out=lines.append)
+    assert second.empty and lines == ["catalog sync: no changes"]
     assert again == prices
     assert event_count(stripe_emulator) == before
 

@@ -43,7 +43,7 @@ def stripe_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     original = StripeGateway.call
 
-    def call(self, operation, fn):  # type: ignore[no-untyped-def]
+    def call(self, operation, fn):
         calls.append(operation)
         return original(self, operation, fn)
 
@@ -306,7 +306,7 @@ def test_d6_crash_after_stripe_success_then_retry_does_not_charge_twice(
     original = AuditLog.record
     crashed = {"n": 0}
 
-    def record(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def record(self, *args, **kwargs):
         if crashed["n"] == 0:
             crashed["n"] += 1
             raise RuntimeError("function died")

@@ -72,7 +72,7 @@ class Lifecycle:
     def _change_price(self, direction: int) -> None:
         item = self.subscription["items"]["data"][0]
         current = item["price"]["lookup_key"]
-        keys = sorted(self.prices, key=lambda k: (get_catalog().find_price(k)[0].tier, k))  # type: ignore[index]
+        keys = sorted(self.prices, key=lambda k: (get_catalog().find_price(k)[0].tier, k))
         index = keys.index(current) + direction
         if not 0 <= index < len(keys):
             return

@@ -8,7 +8,7 @@ import json
 
 import pytest
 import stripe
-from billing_core import stripe_client
+from billing_core import stripe_client, stripe_secrets
 from billing_core import stripe_gateway as sg
 from billing_core.errors import (
     ConfigurationError,
@@ -58,7 +58,9 @@ def conn_error():
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
     slept = []
-    monkeypatch.setattr(stripe._http_client.time, "sleep", lambda s: slept.append(s))
+    # stripe-python's own `time` reference, so its retries do not wait
+    sdk_time = stripe._http_client.time  # type: ignore[attr-defined]  # not re-exported by the SDK
+    monkeypatch.setattr(sdk_time, "sleep", lambda s: slept.append(s))
     return slept
 
 
@@ -233,7 +235,7 @@ def test_concurrent_first_calls_read_the_stripe_secret_one_at_a_time(aws_env, mo
     """A cold first request's concurrent reads wait for one Secrets Manager call instead of each making one."""
     gateway = StripeGateway()
     seen_locked = []
-    real = sg.read_secret
+    real = stripe_secrets.read_secret
 
     def read_secret(name, **kwargs):
         seen_locked.append(gateway._lock.locked())

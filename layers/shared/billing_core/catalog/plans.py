@@ -136,7 +136,7 @@ CancelReason = Literal[
     "too_complex",
     "other",
 ]
-CANCEL_REASONS: tuple[str, ...] = CancelReason.__args__  # type: ignore[attr-defined]
+CANCEL_REASONS: tuple[str, ...] = CancelReason.__args__  # type: ignore[attr-defined]  # a Literal's values, read at run time
 OfferKind = Literal["pause", "cheaper_plan", "coupon"]
 
 

@@ -40,7 +40,7 @@ from billing_core.store.keys import (
 )
 
 Step = Literal["started", "shown", "accepted", "declined", "cancelled", "paused", "resumed", "came_back"]
-STEPS: tuple[str, ...] = Step.__args__  # type: ignore[attr-defined]
+STEPS: tuple[str, ...] = Step.__args__  # type: ignore[attr-defined]  # a Literal's values, read at run time
 Source = Literal["api", "stripe"]
 EVENT_PREFIX = "billing.retention."
 #: Steps are kept a little over a year (the report compares periods); the latest-flow item as long.

@@ -111,7 +111,7 @@ class TableStore:
             return request(self.dynamodb)
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise ConditionFailed(exc.response.get("Item")) from None  # type: ignore[arg-type]
+                raise ConditionFailed(exc.response.get("Item")) from None  # type: ignore[arg-type]  # botocore types the response as a plain error response
             raise dynamo_error(exc, operation) from None
         except BotoCoreError as exc:
             raise dynamo_error(exc, operation) from None

@@ -324,7 +324,7 @@ def deliverer(b: Backend) -> Deliverer:
     d = getattr(b, "_webhook_deliverer", None)
     if d is None:
         d = Deliverer(b)
-        b._webhook_deliverer = d  # type: ignore[attr-defined]
+        b._webhook_deliverer = d  # type: ignore[attr-defined]  # per-backend state kept on the backend
         b.event_listeners.append(d.on_event)
     _register_hooks(b, d)
     return d

@@ -161,7 +161,7 @@ def _resume_now(
 def _resuming(sub: dict[str, Any], inv: dict[str, Any]) -> dict[str, Any] | None:
     res = sub.get("_resumption")
     if sub["status"] == "paused" and res and res.get("invoice") == inv["id"]:
-        return res  # type: ignore[no-any-return]
+        return res  # type: ignore[no-any-return]  # objects are untyped dicts
     return None
 
 

@@ -120,7 +120,7 @@ def set_price(item: dict[str, Any], b: Backend, pr: dict[str, Any]) -> None:
 
 
 def items(sub: dict[str, Any]) -> list[dict[str, Any]]:
-    return sub["items"]["data"]  # type: ignore[no-any-return]
+    return sub["items"]["data"]  # type: ignore[no-any-return]  # objects are untyped dicts
 
 
 def set_period(sub: dict[str, Any], start: int, end: int) -> None:

@@ -89,7 +89,7 @@ def _gate(b: Backend) -> threading.Event:
     if gate is None:
         gate = threading.Event()
         gate.set()
-        b._clock_gate = gate  # type: ignore[attr-defined]
+        b._clock_gate = gate  # type: ignore[attr-defined]  # per-backend state kept on the backend
     return gate
 
 
