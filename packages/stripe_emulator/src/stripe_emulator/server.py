@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from .backend import Backend, new_id
 from .errors import StripeAPIError, authentication_error, invalid_request
 from .faults import Faults, fault_error
+from .handlers import test_clocks as test_clock_requests
 from .idempotency import IdempotencyStore
 from .rate_limits import RateLimits
 from .resources import test_clocks
@@ -201,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
             # One request at a time inside the account, as Stripe's own object locks do: a preview runs the real
             # update on a sandboxed view of the account, and a concurrent read must never see that view.
             with backend.lock:
-                test_clocks.refuse_writes_while_advancing(backend, req)
+                test_clock_requests.refuse_writes_while_advancing(backend, req)
                 result = route.handler(backend, req)
         finally:  # e.g. synchronous webhook delivery: after the handler, outside the lock, before the response
             for hook in list(backend.extra.get("_after_request_hooks", [])):

@@ -10,11 +10,10 @@ the invoice engine about the outcome, which in turn updates the subscription.
 from __future__ import annotations
 
 import secrets
-from types import ModuleType
 from typing import Any
 
 from ..backend import Backend
-from ..billing import common
+from ..billing import common, invoicing
 from ..errors import card_error, invalid_request
 from . import charges
 
@@ -132,7 +131,7 @@ def confirm_intent(
         }
         b.emit("payment_intent.requires_action", pi, request_id=request_id)
         if pi.get("_invoice"):
-            _invoicing().on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
+            invoicing.on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
         return pi
     if how.startswith("decline:") or how == "fail_charge":
         decline = how.split(":", 1)[1] if how.startswith("decline:") else "generic_decline"
@@ -166,7 +165,7 @@ def fail_payment(
     b.emit("charge.failed", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.payment_failed", pi, request_id=request_id)
     if pi.get("_invoice"):
-        _invoicing().on_intent_failed(b, pi, request_id=request_id)
+        invoicing.on_intent_failed(b, pi, request_id=request_id)
 
 
 def succeed(b: Backend, pi: dict[str, Any], pm: dict[str, Any], request_id: str | None = None) -> None:
@@ -176,7 +175,7 @@ def succeed(b: Backend, pi: dict[str, Any], pm: dict[str, Any], request_id: str 
     b.emit("charge.succeeded", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.succeeded", pi, request_id=request_id)
     if pi.get("_invoice"):
-        _invoicing().on_intent_succeeded(b, pi, request_id=request_id)
+        invoicing.on_intent_succeeded(b, pi, request_id=request_id)
 
 
 def charge(
@@ -244,13 +243,5 @@ def resolve_3ds(b: Backend, pi: dict[str, Any], result: str, request_id: str | N
         }
         b.emit("payment_intent.payment_failed", pi, request_id=request_id)
         if pi.get("_invoice"):
-            _invoicing().on_intent_failed(b, pi, request_id=request_id)
+            invoicing.on_intent_failed(b, pi, request_id=request_id)
     return pi
-
-
-def _invoicing() -> ModuleType:
-    """`billing.invoicing`, imported at call time, not at the top: invoicing creates and confirms the intents of
-    invoices (it imports this module), and an intent's outcome settles its invoice by calling back up into it."""
-    from ..billing import invoicing
-
-    return invoicing
