@@ -1,6 +1,7 @@
 // @ts-check
-// The billing API: bearer token, JSON, the Idempotency-Key of the user action, errors as ApiError.
-import { accessToken, refresh } from "./auth.js";
+// The billing API: bearer token, JSON, the Idempotency-Key of the user action, the billing account the page acts
+// on (X-Billing-Account on every /billing request), errors as ApiError.
+import { accessToken, refresh, session } from "./auth.js";
 import { config } from "./config.js";
 import { noteSuccess } from "./embed.js";
 import { has, language, t } from "./i18n.js";
@@ -16,8 +17,43 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.param = e.param || null;
+    /** What the API adds to some refusals (seat counts and the price of one more seat). */
+    this.details = e.details || null;
     this.requestId = e.request_id || requestId || null;
   }
+}
+
+const ACCOUNT_KEY = "billing.account";
+
+function chosenAccounts() {
+  try {
+    return JSON.parse(sessionStorage.getItem(ACCOUNT_KEY) || "{}") || {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The team account the signed-in user chose (remembered per user for the tab's session), or null: the personal
+ * account, which the API uses when a request names none.
+ * @returns {string | null}
+ */
+export function chosenAccount() {
+  const s = session();
+  return (s && chosenAccounts()[s.user || ""]) || null;
+}
+
+/**
+ * Act on `accountId` from now on (null: the personal account).
+ * @param {string | null} accountId
+ */
+export function chooseAccount(accountId) {
+  const s = session();
+  if (!s) return;
+  const all = chosenAccounts();
+  if (accountId) all[s.user || ""] = accountId;
+  else delete all[s.user || ""];
+  sessionStorage.setItem(ACCOUNT_KEY, JSON.stringify(all));
 }
 
 function plain(status) {
@@ -42,6 +78,8 @@ export async function api(method, path, { body, key, query } = {}, retried = fal
   const headers = { Authorization: `Bearer ${token}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (key) headers["Idempotency-Key"] = key;
+  const account = path.startsWith("/billing") ? chosenAccount() : null;
+  if (account) headers["X-Billing-Account"] = account;
   let res;
   try {
     res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

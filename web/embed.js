@@ -40,6 +40,18 @@ export function reportHeight() {
   send();
 }
 
+let lastAccount = null;
+/**
+ * billing:account when the page starts acting on a billing account (at start, and after a switch, a new team, an
+ * accepted invitation or leaving): the host can show the same account (its entitlements, `custom:billing_account`).
+ * @param {{ id: string, kind: string, name: string, role: string }} account
+ */
+export function reportAccount(account) {
+  if (account.id === lastAccount) return;
+  lastAccount = account.id;
+  post({ type: "billing:account", account: { id: account.id || null, kind: account.kind, name: account.name || null, role: account.role } });
+}
+
 /** billing:navigated once a section (or the sign-in form: "signin") is shown. */
 export const reportNavigation = (section) => post({ type: "billing:navigated", section });
 

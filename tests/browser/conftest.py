@@ -47,7 +47,8 @@ def web_stack() -> Iterator[dict[str, Any]]:
     proc: StackProcess = start_stack()
     try:
         proc.wait_ready(240)
-        yield proc.info
+        # Offline, invitations are written to a log instead of being mailed (accounts.notifier.LogNotifier).
+        yield proc.info | {"invitation_log": str(proc.state_file.parent / "invitations.log")}
     finally:
         proc.stop()
 

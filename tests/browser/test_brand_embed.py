@@ -361,3 +361,18 @@ def test_a_host_not_in_host_origins_can_neither_frame_the_page_nor_trade_message
     popup.evaluate("() => opener.postMessage({type: 'billing:probe'}, '*')")
     page.wait_for_function("window.fromPopup.some((m) => m?.type === 'billing:probe')")
     assert [m.get("type") for m in page.evaluate("window.fromPopup")] == ["billing:probe"]
+
+
+def test_embedded_page_tells_the_host_which_billing_account_it_acts_on(page: Page, web_stack: dict[str, Any]) -> None:
+    member = next(u for u in web_stack["demo_users"] if u["scenario"] == "team-member")
+    host_sign_in(page, web_stack["host_url"], member["username"])
+    frame = page.frame_locator("#billing-frame")
+    expect(frame.locator("[data-ready=overview]")).to_be_visible()
+    frame.get_by_label("Billing account").select_option(label="Acme Team (Member)")
+    expect(frame.locator("[data-testid=member-plan]")).to_be_visible()
+    page.wait_for_function("window.billingMessages.filter((m) => m.type === 'billing:account').length === 2")
+    accounts = [m["account"] for m in page.evaluate("window.billingMessages") if m["type"] == "billing:account"]
+    assert accounts == [
+        {"id": f"p_{member['sub']}", "kind": "personal", "name": None, "role": "owner"},
+        {"id": member["account_id"], "kind": "team", "name": "Acme Team", "role": "member"},
+    ]

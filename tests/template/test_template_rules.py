@@ -257,6 +257,7 @@ def test_globals_set_every_setting_the_core_reads(template: dict[str, Any]) -> N
         "STRIPE_LIVEMODE",
         "APP_BASE_URL",
         "RETURN_PATH_PREFIXES",
+        "APP_RETURN_URLS",
         "GRACE_PERIOD_DAYS",
         "LOG_LEVEL",
         "POWERTOOLS_METRICS_NAMESPACE",

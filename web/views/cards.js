@@ -74,9 +74,15 @@ export async function openAddCard(ctx, { recover } = {}) {
   let s;
   let elements;
   try {
-    const si = await setupAction.send("POST", "/billing/payment-methods/setup-intent");
+    // The customer session lets the Payment Element show the saved cards too; without it the form still adds one.
+    const [si, session] = await Promise.all([
+      setupAction.send("POST", "/billing/payment-methods/setup-intent"),
+      new Action().send("POST", "/billing/customer-session", { body: { component: "payment_element" } }).catch(() => null),
+    ]);
     s = await stripe();
-    elements = s.elements({ clientSecret: si.client_secret });
+    elements = s.elements(session
+      ? { clientSecret: si.client_secret, customerSessionClientSecret: session.customer_session_client_secret }
+      : { clientSecret: si.client_secret });
     mountPoint.replaceChildren();
     elements.create("payment").mount(mountPoint);
     save.disabled = false;

@@ -1,5 +1,6 @@
 // @ts-check
-// Overview: past-due banner, plan card, features, hosted-portal links.
+// Overview: past-due banner, plan card, features, hosted-portal links; a team's member sees its own overview.
+import { managesBilling } from "../accounts.js";
 import { Action, busy, errorBox, h, notice } from "../dom.js";
 import * as f from "../format.js";
 import { t } from "../i18n.js";
@@ -12,6 +13,8 @@ export function currentSubscription(ov) {
 }
 
 export async function renderOverview(ctx) {
+  const account = await ctx.getAccount();
+  if (!managesBilling(account)) return (await import("./member_overview.js")).renderMemberOverview(ctx, account);
   const ov = await ctx.getOverview();
   const sub = currentSubscription(ov);
   const out = h("div", { "data-ready": "overview" });

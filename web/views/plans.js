@@ -9,7 +9,7 @@ import { confirmPayment } from "./payment.js";
 /** The kind of change (upgrade, downgrade, seats_increase, ...) in words. */
 const kind = (k) => (k && has(`kind.${k}`) ? t(`kind.${k}`) : t("kind.change"));
 
-function picker(plans, { subscribe }) {
+function picker(plans, { subscribe, preset = null }) {
   const name = id("plan");
   const seats = h("input", { type: "number", name: "quantity", inputmode: "numeric", min: "1", step: "1" });
   const seatsField = field(t("plan.seats"), seats);
@@ -44,6 +44,14 @@ function picker(plans, { subscribe }) {
       /** @type {HTMLInputElement} */ (document.getElementById(seats.id)).labels[0].textContent = t("plans.seatsRange", { min: f.number(p.min_seats), max: f.number(p.max_seats) });
     }
   });
+  // Opened to buy what an invitation needs (once in the dialog): that price chosen, with the seats it needs.
+  const preselect = () => {
+    const wanted = preset && [...fs.querySelectorAll("input")].find((i) => i.value === preset.price_lookup_key && !i.disabled);
+    if (!wanted) return;
+    wanted.checked = true;
+    seats.value = String(preset.quantity);
+    fs.dispatchEvent(new Event("change"));
+  };
   const read = () => {
     const sel = fs.querySelector("input:checked");
     if (!sel) return { error: t("plans.error.choose") };
@@ -60,10 +68,14 @@ function picker(plans, { subscribe }) {
     }
     return out;
   };
-  return { node: h("div", {}, fs, seatsField), read, options };
+  return { node: h("div", {}, fs, seatsField), read, options, preselect };
 }
 
-export async function openChangePlan(ctx) {
+/**
+ * @param {any} ctx
+ * @param {{ price_lookup_key: string, quantity: number }} [preset] the price and seats to preview (one more seat)
+ */
+export async function openChangePlan(ctx, preset) {
   const dlg = openDialog(t("plan.change"), { wide: true });
   dlg.body.append(loading(t("plans.loading")));
   let plans;
@@ -74,7 +86,7 @@ export async function openChangePlan(ctx) {
     return;
   }
   const action = new Action(); // one key for this change, made when the dialog opened
-  const pick = picker(plans, { subscribe: false });
+  const pick = picker(plans, { subscribe: false, preset });
   const msg = h("div", { "aria-live": "polite" });
   const previewBox = h("div", { "aria-live": "polite" });
   const previewBtn = h("button", { type: "button", class: "primary" }, t("plans.preview"));
@@ -82,6 +94,7 @@ export async function openChangePlan(ctx) {
   const cancelBtn = h("button", { type: "button", onclick: dlg.close }, t("action.cancel"));
   dlg.body.replaceChildren(msg, pick.node, previewBox);
   dlg.footer.append(cancelBtn, previewBtn, confirmBtn);
+  pick.preselect();
   dlg.focusFirst();
   let preview = null;
   let choice = null;

@@ -2,7 +2,8 @@
 
 Routes only read their inputs, call one logic method and shape the response. Mutations that move money or
 change what is charged (``default``, ``pay``, ``DELETE``) require an ``Idempotency-Key`` and replay the stored
-response on a retry; the SetupIntent route takes an optional key (an unconfirmed SetupIntent is harmless).
+response on a retry; the SetupIntent and customer session routes take an optional key (an unconfirmed SetupIntent
+and a customer session are harmless; with a key, Stripe replays the same one).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from billing_core.lambda_handler import make_handler
 from fastapi import APIRouter, Path
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
+from payment_methods.customer_session import CustomerSessions
 from payment_methods.logic import PaymentMethodsService
 from payment_methods.models import (
+    CustomerSessionRequest,
+    CustomerSessionResponse,
     DefaultPaymentMethodResponse,
     InvoiceId,
     InvoicePaymentResult,
@@ -44,6 +48,15 @@ def create_setup_intent(
 ) -> SetupIntentResponse:
     """A SetupIntent (usage ``off_session``) and the publishable key for Stripe.js to collect a card."""
     return SetupIntentResponse.model_validate(_service().create_setup_intent(caller, key, request_id))
+
+
+@router.post("/billing/customer-session", response_model=CustomerSessionResponse)
+def create_customer_session(
+    body: CustomerSessionRequest, caller: CallerDep, key: OptionalIdempotencyKeyDep, request_id: RequestIdDep
+) -> CustomerSessionResponse:
+    """A Stripe CustomerSession for PaymentSheet, CustomerSheet or the Payment Element: its client secret, expiry,
+    the customer and the publishable key, with the features the server allows. Creates the customer on first use."""
+    return CustomerSessions().create(caller, body.component, key, request_id)
 
 
 @router.post("/billing/payment-methods/{id}/default", response_model=DefaultPaymentMethodResponse)

@@ -14,6 +14,7 @@ from typing import Any
 from billing_core.errors import PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.observability import count
+from billing_core.payment_step import payment_action
 from billing_core.payments import PaymentOutcome, intent_outcome, safe_decline
 from billing_core.settings import get_settings
 from billing_core.stripe_fields import field as _g
@@ -82,6 +83,13 @@ class InvoicePayer:
                 "payment_intent": outcome.payment_intent,
                 "client_secret": outcome.client_secret,
                 "publishable_key": get_settings().stripe_publishable_key,
+                "payment": payment_action(
+                    outcome.intent_status,
+                    outcome.client_secret,
+                    payment_intent=outcome.payment_intent,
+                    invoice=invoice_id,
+                    payment_method=pm_id,
+                ),
             }
         return result
 

@@ -20,13 +20,14 @@ from billing_core.errors import BadInput, BillingError, Conflict, NotFound, Paym
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
+from billing_core.payment_step import payment_action
 from billing_core.store.plan_change import StoredPreview, request_fingerprint
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
 from plan_change.cancellation import CANCELABLE
 from plan_change.cards import PaymentMethodRequired, usable_payment_method
-from plan_change.models import ChangeRequest, ChangeResponse, PaymentAction, PlanState, ScheduledChangeReleased
+from plan_change.models import ChangeRequest, ChangeResponse, PlanState, ScheduledChangeReleased
 from plan_change.preview import CHANGEABLE, is_trialing, reject_pending, stored_plan, update_params
 
 if TYPE_CHECKING:
@@ -118,7 +119,14 @@ def _apply_now(
     invoice_id = oid(invoice)
     if g(updated, "pending_update"):
         state = ch._payment_state(invoice_id)
-        if state.intent_status == "requires_action" and state.client_secret:
+        payment = payment_action(
+            state.intent_status,
+            state.client_secret,
+            payment_intent=state.payment_intent,
+            invoice=invoice_id,
+            payment_method=oid(g(updated, "default_payment_method")),
+        )
+        if payment is not None and payment.status == "requires_action":
             ch._record(
                 caller,
                 "subscription.change",
@@ -135,11 +143,7 @@ def _apply_now(
                 after=before,
                 invoice_id=invoice_id,
                 amount_invoiced=int(g(invoice, "amount_due") or 0) if not isinstance(invoice, str) else None,
-                payment=PaymentAction(
-                    client_secret=state.client_secret,
-                    status=state.intent_status,
-                    payment_method=oid(g(updated, "default_payment_method")),
-                ),
+                payment=payment,
             )
         # H2: Stripe keeps the failed invoice open until the pending update expires (up to 23 h; Stripe's
         # "Pending updates reference"), and paying it later would apply the change unseen: void it now.

@@ -82,6 +82,7 @@ class PaymentState:
     invoice_status: str | None
     intent_status: str | None
     client_secret: str | None
+    payment_intent: str | None = None
 
 
 @dataclass
@@ -192,7 +193,7 @@ class PlanChanger:
             intent_id = oid(g(payment, "payment", "payment_intent")) or intent_id
         intent_status = self.billing.payment_intent_status(intent_id) if intent_id else None
         secret = g(invoice, "confirmation_secret", "client_secret")
-        return PaymentState(g(invoice, "status"), intent_status, secret if isinstance(secret, str) else None)
+        return PaymentState(g(invoice, "status"), intent_status, secret if isinstance(secret, str) else None, intent_id)
 
     def _next_payment(self, subscription: Any) -> NextPayment | None:
         """Stripe's upcoming invoice after a mutation (H3: the amount and date the overview will show)."""

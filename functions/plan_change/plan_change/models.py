@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from billing_core.catalog.plans import CancelReason
 from billing_core.models import RequestModel, ResponseModel
+from billing_core.payment_step import PaymentAction
 from pydantic import Field, field_validator
 
 LookupKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,200}$")]
@@ -156,15 +157,6 @@ class PreviewResponse(ResponseModel):
     """No usable card is on file and a payment falls due on this date (the trial end): add one before it."""
 
 
-class PaymentAction(ResponseModel):
-    """What Stripe.js needs to finish a payment (``stripe.confirmCardPayment`` / ``handleNextAction``)."""
-
-    client_secret: str
-    status: str
-    """The PaymentIntent status: ``requires_action`` (3-D Secure) or ``requires_payment_method``."""
-    payment_method: str | None = None
-
-
 class ChangeResponse(ResponseModel):
     status: Literal["applied", "scheduled", "requires_action"]
     change_kind: ChangeKind
@@ -173,7 +165,14 @@ class ChangeResponse(ResponseModel):
     effective_at: int | None = None
     invoice_id: str | None = None
     amount_invoiced: int | None = None
-    payment: PaymentAction | None = None
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=(
+            "Only with ``requires_action``: the invoice of an upgrade charged now waits for 3-D Secure; the "
+            "change applies when the customer finishes it (``billing_core.payment_step``); a decline is 402 "
+            "and changes nothing."
+        ),
+    )
 
 
 class ScheduledChangeReleased(ResponseModel):
@@ -236,7 +235,10 @@ class ResumeResponse(ResponseModel):
     invoice_id: str | None = None
     """Resuming a paused subscription: its resumption invoice."""
     amount_invoiced: int | None = None
-    payment: PaymentAction | None = None
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=("Only with ``requires_action``: the resumption invoice waits for 3-D Secure."),
+    )
 
 
 class SubscribeResponse(ResponseModel):
@@ -244,6 +246,14 @@ class SubscribeResponse(ResponseModel):
     subscription_id: str
     plan: PlanState
     trial_end: int | None = None
-    payment: PaymentAction | None = None
+    payment: PaymentAction | None = Field(
+        default=None,
+        description=(
+            "Only with ``requires_action`` (the default card needs 3-D Secure) or "
+            "``requires_payment_method`` (no card: collect one and pay the first invoice, e.g. with "
+            "PaymentSheet); null when it is paid or a trial started. An unfinished first payment leaves the "
+            "subscription ``incomplete`` (Stripe expires it after 23 hours; subscribing again cancels it)."
+        ),
+    )
     payment_method_needed_by: int | None = None
     """A trial started without a usable card: a card is needed before this date (the trial end)."""

@@ -23,13 +23,14 @@ from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.pause import RESUME_PARAMS, cleared_metadata, paused_at, resumes_at
+from billing_core.payment_step import payment_action
 from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
 from plan_change import cancellation
 from plan_change.cards import usable_payment_method
-from plan_change.models import PaymentAction, ResumeResponse
+from plan_change.models import ResumeResponse
 from plan_change.pause import ANY_LIVE, invoice_preview, preview_for
 from plan_change.pause_models import ResumePreviewResponse
 
@@ -138,14 +139,17 @@ def resume(
         amount = int(g(invoice, "amount_due") or 0) if isinstance(invoice, dict) else None
         if g(resumed, "status") == "paused":
             state = ch._payment_state(invoice_id)
-            if state.intent_status == "requires_action" and state.client_secret:
+            payment = payment_action(
+                state.intent_status, state.client_secret, payment_intent=state.payment_intent, invoice=invoice_id
+            )
+            if payment is not None and payment.status == "requires_action":
                 ch._record(caller, "subscription.resume", request_id, before, before, "requires_action")
                 return ResumeResponse(
                     status="requires_action",
                     plan=before,
                     invoice_id=invoice_id,
                     amount_invoiced=amount,
-                    payment=PaymentAction(client_secret=state.client_secret, status=state.intent_status),
+                    payment=payment,
                 )
             ch._record(
                 caller, "subscription.resume", request_id, before, before, "payment_failed", invoice_id=invoice_id

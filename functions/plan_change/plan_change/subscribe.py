@@ -20,11 +20,12 @@ from billing_core.errors import Conflict, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
+from billing_core.payment_step import PaymentAction, payment_action
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 
 from plan_change.cards import usable_payment_method
-from plan_change.models import PaymentAction, PlanState, SubscribeRequest, SubscribeResponse
+from plan_change.models import PlanState, SubscribeRequest, SubscribeResponse
 
 if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
@@ -84,11 +85,15 @@ def subscribe(
                     status = "active"
                 except PaymentFailed as err:
                     state = ch._payment_state(invoice_id)
-                    if state.intent_status == "requires_action" and state.client_secret:
+                    payment = payment_action(
+                        state.intent_status,
+                        state.client_secret,
+                        payment_intent=state.payment_intent,
+                        invoice=invoice_id,
+                        payment_method=default_pm,
+                    )
+                    if payment is not None and payment.status == "requires_action":
                         status = "requires_action"
-                        payment = PaymentAction(
-                            client_secret=state.client_secret, status="requires_action", payment_method=default_pm
-                        )
                     else:
                         ch.billing.cancel_subscription(sub_id, {}, key.stripe("subscription.cancel_declined"))
                         ch._record(
@@ -103,12 +108,15 @@ def subscribe(
                         raise
             else:
                 state = ch._payment_state(invoice_id)
-                if not state.client_secret:
+                payment = payment_action(
+                    state.intent_status or "requires_payment_method",
+                    state.client_secret,
+                    payment_intent=state.payment_intent,
+                    invoice=invoice_id,
+                )
+                if payment is None:
                     raise Conflict(code="payment_not_possible", message="The payment could not be started.")
                 status = "requires_payment_method"
-                payment = PaymentAction(
-                    client_secret=state.client_secret, status=state.intent_status or "requires_payment_method"
-                )
         after = after.model_copy(update={"status": status if status in ("active", "trialing") else "incomplete"})
         ch._record(caller, "subscription.create", request_id, PlanState(), after, subscription=sub_id)
         count("Subscribed")

@@ -6,8 +6,9 @@
   past_due — otherwise 409 ``no_active_subscription``; a request can never name one (A2);
 * retention coupon (cancel flow): the catalog's offer while :func:`billing_core.retention_offer.eligible_offer`
   allows it (the plan qualifies, no discount yet, not used by this customer);
-* ``after_completion``: a redirect to the checked return URL (B1); locale: the page's language when it names one
-  (the page picked it from the customer's preferred_locales or the browser), else the customer's preferred locale.
+* ``after_completion``: a redirect to the checked return URL (B1; or the app link the client named, B10); locale:
+  the page's language when it names one (the page picked it from the customer's preferred_locales or the browser),
+  else the customer's preferred locale.
 
 Session URLs are credentials: they are returned to the caller only, never logged, audited or stored.
 """
@@ -33,6 +34,7 @@ from billing_core.store.portal_config import PortalConfigStore
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway, get_gateway
 
+from portal_session.app_links import check_app_return_url
 from portal_session.models import PORTAL_LOCALES, SUBSCRIPTION_FLOWS, PortalSessionRequest, PortalSessionResponse
 from portal_session.return_url import build_return_url
 
@@ -82,9 +84,12 @@ class PortalSessions:
     ) -> PortalSessionResponse:
         settings = get_settings()
         # B1 before anything else: a refused path creates nothing (no customer, no session).
-        return_url = build_return_url(
-            settings.app_base_url, settings.return_path_prefixes, req.return_path, deployed=settings.deployed
-        )
+        if req.return_url is not None:  # a mobile app's link (B10)
+            return_url = check_app_return_url(req.return_url, settings.app_return_urls)
+        else:
+            return_url = build_return_url(
+                settings.app_base_url, settings.return_path_prefixes, req.return_path, deployed=settings.deployed
+            )
         mapping = self.directory.get_or_create(caller.account_id, caller.sub)
         customer_id = mapping.customer_id
         gw = self.gateway

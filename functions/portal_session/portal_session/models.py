@@ -1,7 +1,8 @@
 """Request and response models of POST /billing/portal-sessions.
 
-The body names *what* the user wants (a flow, a target plan, where to come back to, the language the page shows)
-and nothing else: no configuration, customer, subscription, return URL or coupon — unknown fields are 422 (A4, B3).
+The body names *what* the user wants (a flow, a target plan, where to come back to: a path on the web page or one of
+the configured app links, the language the page shows) and nothing else: no configuration, customer, subscription,
+web return URL or coupon — unknown fields are 422 (A4, B3).
 """
 
 from __future__ import annotations
@@ -60,8 +61,24 @@ class PortalSessionRequest(RequestModel):
     target: PortalTarget | None = None
     #: A path on the app (checked against RETURN_PATH_PREFIXES; B1 -> 400). Long values are 422.
     return_path: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+    #: A mobile app's return target: one of the app links in APP_RETURN_URLS (a universal link or the app's own
+    #: scheme, e.g. ``myapp://billing``), optionally with a path, query or fragment after it (B10 -> 400).
+    #: Instead of ``return_path``, not with it.
+    return_url: Annotated[str, Field(min_length=1, max_length=2048)] | None = Field(
+        default=None,
+        description="A mobile app's return target: one of the deployment's app links (APP_RETURN_URLS), e.g. "
+        "myapp://billing or https://app.example.com/billing, optionally followed by a path, query or fragment; "
+        "anything else is 400 invalid_return_url. Not together with return_path.",
+        examples=["myapp://billing/done"],
+    )
     #: The language the page shows, so the portal speaks it too; without it, the customer's preferred_locales.
     locale: PortalLocale | None = None
+
+    @model_validator(mode="after")
+    def _one_return_target(self) -> PortalSessionRequest:
+        if self.return_path is not None and self.return_url is not None:
+            raise ValueError("send return_path (the web page) or return_url (an app link), not both")
+        return self
 
     @model_validator(mode="after")
     def _target_only_for_confirm(self) -> PortalSessionRequest:

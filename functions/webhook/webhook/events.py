@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from billing_core.entitlements import EntitlementRecord
 from billing_core.identity import ACCOUNT_ID, personal_account_id
 
 Action = Literal["sync", "acknowledge", "ignore"]
@@ -136,6 +137,29 @@ def changed_before(event: StripeEvent, first_seen: float) -> float:
     if event.created > 0 and on_wall_clock:
         bound = min(bound, event.created + 1.0)
     return bound + CLOCK_MARGIN_S
+
+
+#: Statuses in which a paid invoice changes nothing the entitlement record holds (see ``settled_by_own_events``).
+GOOD_STANDING = frozenset({"active", "trialing"})
+
+
+def settled_by_own_events(event: StripeEvent, stored: EntitlementRecord | None) -> bool:
+    """An ``invoice.paid`` for the subscription the stored record shows in good standing (active or trialing,
+    not paused, not past due) changes nothing the record holds (C19): a payment changes the record only through
+    the subscription's status (active again after past due, unpaid or incomplete) or its open invoices (which the
+    record holds only while past due), and Stripe sends ``customer.subscription.updated`` for every status change,
+    which reads. A renewal's paid invoice then costs no Stripe read. It never writes, so the version guard of
+    docs/adr/0001 is untouched; any other invoice, or a record that does not name this subscription, reads."""
+    if event.type != "invoice.paid" or stored is None:
+        return False
+    subscription = invoice_subscription(event.obj)
+    return (
+        subscription is not None
+        and stored.subscription_id == subscription
+        and stored.status in GOOD_STANDING
+        and not stored.paused
+        and stored.past_due_since is None
+    )
 
 
 def invoice_subscription(invoice: Mapping[str, Any]) -> str | None:

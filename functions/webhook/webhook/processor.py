@@ -29,7 +29,14 @@ from billing_core.settings import get_settings
 from billing_core.store.event_ledger import EventLedger
 from billing_core.stripe_client import STRIPE_API_VERSION
 
-from webhook.events import CUSTOMER_TYPES, BadEvent, StripeEvent, changed_before, invoice_subscription
+from webhook.events import (
+    CUSTOMER_TYPES,
+    BadEvent,
+    StripeEvent,
+    changed_before,
+    invoice_subscription,
+    settled_by_own_events,
+)
 from webhook.offers import RetentionOfferRecorder
 from webhook.retention import RetentionStepRecorder
 from webhook.secrets import WebhookSecrets
@@ -230,6 +237,7 @@ class WebhookProcessor:
             check_customer=checks_customer,
             before_write=lambda: budget.check("entitlements.put"),
             covered_after=None if checks_customer else changed_before(event, first_seen),
+            settled=lambda stored: settled_by_own_events(event, stored),
         )
         # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
         self.offers.observe(event.type, event.id, event.obj, account_id, lambda: budget.check("offers.record"))

@@ -191,18 +191,24 @@ class EntitlementSync:
         dry_run: bool = False,
         before_write: Callable[[], None] | None = None,
         covered_after: float | None = None,
+        settled: Callable[[EntitlementRecord | None], bool] | None = None,
     ) -> SyncResult:
         """Fetch, derive, and write the record if it changed and nothing newer is stored.
 
         ``before_write`` runs right before the one DynamoDB write (the webhook checks its time budget
         there, so an exhausted budget never leaves a half-applied state). ``covered_after`` (epoch seconds): a
         time after the change the caller is syncing for; when the stored record's version (the start of its
-        Stripe reads) is later, it already reflects that change and nothing is fetched or written.
+        Stripe reads) is later, it already reflects that change and nothing is fetched or written. ``settled``: a
+        test of the stored record that says the change cannot alter it (the caller's rule, e.g. a paid invoice of a
+        subscription in good standing); then, too, nothing is fetched or written.
         """
-        if covered_after is not None:
+        if covered_after is not None or settled is not None:
             stored = self.store.get(account_id)
-            if stored is not None and stored.version > int(covered_after * 1_000_000):
+            if covered_after is not None and stored is not None and stored.version > int(covered_after * 1_000_000):
                 count("EntitlementSyncCovered")
+                return SyncResult(account_id, customer_id, stored, stored, changed=False, covered=True)
+            if settled is not None and stored is not None and settled(stored):
+                count("EntitlementSyncSettled")
                 return SyncResult(account_id, customer_id, stored, stored, changed=False, covered=True)
         after = self.expected(customer_id, check_customer=check_customer)
         before = self.store.get(account_id)

@@ -98,6 +98,8 @@ class PaymentOutcome:
     payment_intent: str | None = None
     client_secret: str | None = None
     """Only for ``requires_action``: what ``stripe.confirmCardPayment`` / ``handleNextAction`` needs."""
+    intent_status: str | None = None
+    """Stripe's PaymentIntent status behind ``requires_action`` (``requires_action`` or ``requires_confirmation``)."""
 
 
 def intent_outcome(intent: Any) -> PaymentOutcome:
@@ -110,7 +112,10 @@ def intent_outcome(intent: Any) -> PaymentOutcome:
         return PaymentOutcome("processing", payment_intent=intent_id)
     if status in ("requires_action", "requires_confirmation"):
         return PaymentOutcome(
-            "requires_action", payment_intent=intent_id, client_secret=_g(intent, "client_secret") or None
+            "requires_action",
+            payment_intent=intent_id,
+            client_secret=_g(intent, "client_secret") or None,
+            intent_status=status,
         )
     error = _g(intent, "last_payment_error")
     reason, message = safe_decline(_g(error, "decline_code") or _g(error, "code"))

@@ -9,7 +9,7 @@ once per run). Nothing here is read at import time, and nothing outside this mod
 
 Variable names: STAGE, STRIPE_API_BASE, STRIPE_SECRET_NAME, STRIPE_WEBHOOK_SECRET_NAME, STRIPE_PUBLISHABLE_KEY,
 STRIPE_LIVEMODE, TABLE_NAME, IDEMPOTENCY_TABLE_NAME, USER_POOL_ID, APP_BASE_URL, RETURN_PATH_PREFIXES,
-CATALOG_PATH, EVENT_BUS_NAME, INVITATION_LOG_PATH, GRACE_PERIOD_DAYS, CANCELLATION_MODE,
+APP_RETURN_URLS, CATALOG_PATH, EVENT_BUS_NAME, INVITATION_LOG_PATH, GRACE_PERIOD_DAYS, CANCELLATION_MODE,
 POWERTOOLS_IDEMPOTENCY_DISABLED, AWS_REGION / AWS_DEFAULT_REGION; the background paths' share of Stripe's rate
 limit and their fan-out: RECONCILE_QUEUE_URL, RECONCILE_STRIPE_RATE, RECONCILE_CONCURRENCY, RECONCILE_BATCH_SIZE,
 RECONCILE_MAX_RECEIVES, WEBHOOK_STRIPE_RATE, WEBHOOK_CONCURRENCY (docs/scale.md); admin commands only:
@@ -19,6 +19,7 @@ STRIPE_SECRET_KEY, PORTAL_HEADLINE, PORTAL_PRIVACY_POLICY_URL, PORTAL_TERMS_OF_S
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -55,6 +56,9 @@ class Settings(BaseModel):
     user_pool_id: str = ""
     app_base_url: str = ""
     return_path_prefixes: tuple[str, ...] = ("/billing",)
+    app_return_urls: tuple[str, ...] = ()
+    """App links a client may name as a return target (``return_url``): ``https://`` universal / app links and
+    custom schemes (``myapp://billing``), comma-separated; compared exactly, case included (docs/mobile.md)."""
     catalog_path: str | None = None
     event_bus_name: str | None = None
     #: Offline: invitations are appended to this file instead of being published (``.local/invitations.log``).
@@ -130,6 +134,17 @@ class Settings(BaseModel):
         parts = raw.split(",") if isinstance(raw, str) else list(raw)
         return tuple(p.strip() for p in parts if p.strip()) or ("/billing",)
 
+    @field_validator("app_return_urls", mode="before")
+    @classmethod
+    def _app_links(cls, raw: Any) -> tuple[str, ...]:
+        parts = raw.split(",") if isinstance(raw, str) else list(raw)
+        links = tuple(p.strip() for p in parts if p.strip())
+        for link in links:
+            problem = app_link_problem(link)
+            if problem:
+                raise ConfigurationError(message_for_logs=f"APP_RETURN_URLS entry {link!r}: {problem}")
+        return links
+
     @field_validator("stripe_api_base", "catalog_path", "event_bus_name", mode="before")
     @classmethod
     def _optional(cls, raw: Any) -> str | None:
@@ -179,6 +194,28 @@ class Settings(BaseModel):
         if self.stripe_publishable_key:
             check_key_matches_stage(self.stripe_publishable_key, self)
         return self
+
+
+#: Schemes an app link may not use: the browser's own (a web return goes through APP_BASE_URL and
+#: RETURN_PATH_PREFIXES) and those that run or embed content.
+_FORBIDDEN_SCHEMES = frozenset({"http", "javascript", "vbscript", "data", "file", "blob", "about", "ftp", "ws", "wss"})
+_APP_LINK = re.compile(r"^([a-z][a-z0-9+.\-]*)://([a-z0-9.\-]*)(/[A-Za-z0-9\-._~/]*)?$")
+
+
+def app_link_problem(link: str) -> str | None:
+    """Why an ``APP_RETURN_URLS`` entry is refused, or None: lower-case ``scheme://host/path`` with no userinfo,
+    port, query, fragment, percent-encoding or dot segments; ``https`` needs a dotted host; no browser schemes."""
+    m = _APP_LINK.match(link)
+    if not m:
+        return "must be a lower-case scheme://host/path without userinfo, port, query or percent-encoding"
+    scheme, host, path = m.group(1), m.group(2), m.group(3) or ""
+    if scheme in _FORBIDDEN_SCHEMES:
+        return f"the {scheme} scheme is not an app link"
+    if scheme == "https" and ("." not in host or host.startswith(".") or host.endswith(".")):
+        return "an https link needs a host name"
+    if "//" in path or any(segment in (".", "..") for segment in path.split("/")):
+        return "no empty or dot segments"
+    return None
 
 
 def read_settings() -> Settings:

@@ -56,6 +56,7 @@ def test_dunning_recovery_past_due_to_active_through_the_routes(
             "payment_intent": None,
             "client_secret": None,
             "publishable_key": None,
+            "payment": None,
         }
     ]
     assert stripe_client.v1.invoices.retrieve(invoice.id).status == "paid"

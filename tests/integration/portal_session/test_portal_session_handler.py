@@ -356,7 +356,6 @@ def test_a2_flows_use_only_the_callers_own_subscription(handler, stripe_env, acc
         {"user": "someone-else"},
         {"sub": "someone-else"},
         {"subscription": "sub_victim"},
-        {"return_url": "https://evil.example/"},
         {"coupon": "FREE_FOREVER"},
         {"flow_data": {"type": "payment_method_update"}},
         {"after_completion": {"type": "redirect"}},

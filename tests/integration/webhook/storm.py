@@ -174,6 +174,14 @@ class Storm:
             )
             directory.link(sub, customer.id)
             customers[sub] = customer.id
+        # Each account's record as the webhook stored it when the subscription began, a month before the storm.
+        founding = EntitlementSync(
+            reader=StripeBillingStateReader(StripeGateway(client=client)),
+            store=EntitlementStore(table_name=TABLE, dynamodb=ddb),
+            grace_period_days=7,
+        )
+        for sub, cus in customers.items():
+            founding.sync(sub, cus, reason="customer.subscription.created")
         endpoint = client.v1.webhook_endpoints.create({"url": ENDPOINT_URL, "enabled_events": ["*"]})
         secret = endpoint.secret or ""
         with server.backend.lock:

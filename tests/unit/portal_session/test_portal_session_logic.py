@@ -66,7 +66,8 @@ def test_a_locale_outside_stripes_portal_enum_is_refused_by_the_model(locale):
         {"flow": "subscription_update_confirm", "target": {"price_lookup_key": "PRO MONTHLY"}},
         {"flow": "customer_update"},
         {"configuration": "bpc_evil"},
-        {"return_url": "https://evil.example"},
+        {"return_url": "myapp://billing", "return_path": "/billing"},
+        {"return_url": "myapp://billing/" + "a" * 3000},
     ],
 )
 def test_a4_b3_request_model_rejects(body):

@@ -99,6 +99,7 @@ ROUTE_RULES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/billing/subscription"): _MANAGE,
     # payment_methods
     ("POST", "/billing/payment-methods/setup-intent"): _MANAGE,
+    ("POST", "/billing/customer-session"): _MANAGE,
     ("POST", "/billing/payment-methods/{id}/default"): _MANAGE,
     ("DELETE", "/billing/payment-methods/{id}"): _MANAGE,
     ("POST", "/billing/invoices/{id}/pay"): _MANAGE,

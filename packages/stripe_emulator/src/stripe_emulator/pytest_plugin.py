@@ -27,7 +27,9 @@ def stripe_emulator(stripe_emulator_server: EmulatorServer) -> Iterator[Emulator
     """The running emulator with an empty account and no faults; reset again after the test."""
     stripe_emulator_server.reset()
     yield stripe_emulator_server
+    errors = stripe_emulator_server.backend.index_errors()
     stripe_emulator_server.reset()
+    assert errors == [], f"the emulator's customer index differs from its objects: {errors}"
 
 
 @pytest.fixture

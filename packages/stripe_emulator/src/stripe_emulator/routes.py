@@ -18,6 +18,7 @@ from .handlers import (
     checkout_sessions,
     coupons,
     customer_search,
+    customer_sessions,
     customers,
     events,
     invoice_items,
@@ -193,6 +194,10 @@ ROUTES: tuple[Route, ...] = (
     endpoint("GET", "/v1/promotion_codes/{id}", promotion_codes._retrieve, params="PromotionCodeRetrieveParams"),
     endpoint("POST", "/v1/promotion_codes/{id}", promotion_codes._update, params="PromotionCodeUpdateParams"),
     endpoint("GET", "/v1/promotion_codes", promotion_codes._list, params="PromotionCodeListParams", list_endpoint=True),
+    endpoint("POST", "/v1/customer_sessions", customer_sessions._create, params="CustomerSessionCreateParams"),
+    endpoint(
+        "GET", "/_emulator/customer_sessions/payment_methods", customer_sessions._payment_methods, auth="publishable"
+    ),
     endpoint("POST", "/v1/setup_intents", setup_intents._create, params="SetupIntentCreateParams"),
     endpoint(
         "GET", "/v1/setup_intents/{id}", setup_intents._retrieve, params="SetupIntentRetrieveParams", auth="publishable"

@@ -144,6 +144,25 @@ def b_setup_intent(api: Api) -> dict[str, Any]:
     return api.get(f"/v1/setup_intents/{seti['id']}")
 
 
+def b_customer_session(api: Api) -> dict[str, Any]:
+    """A session for all three payment components (the other four left out: Stripe answers them disabled)."""
+    cus = _customer(api)
+    return api.post(
+        "/v1/customer_sessions",
+        {
+            "customer": cus["id"],
+            "components": {
+                "mobile_payment_element": {
+                    "enabled": True,
+                    "features": {"payment_method_save": "enabled", "payment_method_remove": "disabled"},
+                },
+                "customer_sheet": {"enabled": True, "features": {"payment_method_remove": "enabled"}},
+                "payment_element": {"enabled": True, "features": {"payment_method_redisplay": "enabled"}},
+            },
+        },
+    )
+
+
 def b_payment_intent(api: Api) -> dict[str, Any]:
     cus, pm = _paying_customer(api)
     pi = api.post(
@@ -323,6 +342,7 @@ BUILDERS: dict[str, tuple[Callable[[Api], dict[str, Any]], str, str | None]] = {
     "promotion_code": (b_promotion_code, "stripe.PromotionCode", "promotion_code"),
     "payment_method": (b_payment_method, "stripe.PaymentMethod", "payment_method"),
     "setup_intent": (b_setup_intent, "stripe.SetupIntent", "setup_intent"),
+    "customer_session": (b_customer_session, "stripe.CustomerSession", "customer_session"),
     "payment_intent": (b_payment_intent, "stripe.PaymentIntent", "payment_intent"),
     "subscription": (b_subscription, "stripe.Subscription", "subscription"),
     "subscription(paused)": (b_subscription_paused, "stripe.Subscription", None),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import stripe
 from stripe_emulator import EmulatorServer
+from stripe_emulator.backend import Backend
 from stripe_emulator.in_process import InProcessHTTPClient
 from stripe_emulator.webhooks import deliverer, sign_payload
 
@@ -92,3 +93,16 @@ def test_concurrency_delivers_several_events_at_once(
         inproc.v1.customers.create({"email": f"user{n}@example.com"})
     assert hooks.flush(timeout=30)
     assert [entry["status"] for entry in hooks.log] == [200, 200, 200]
+
+
+def test_a_customers_objects_come_from_an_index_that_matches_the_objects() -> None:
+    b = Backend("sk_test_x", "pk_test_x")
+    b.store({"id": "in_1", "object": "invoice", "customer": "cus_a", "created": 1})
+    b.store({"id": "in_2", "object": "invoice", "customer": "cus_b", "created": 2})
+    b.store({"id": "in_3", "object": "invoice", "customer": "cus_a", "created": 3})
+    assert [o["id"] for o in b.all("invoice", customer="cus_a")] == ["in_3", "in_1"]
+    b.delete("in_3")
+    assert [o["id"] for o in b.all("invoice", customer="cus_a")] == ["in_1"]
+    assert b.index_errors() == []
+    b.objects["in_1"]["customer"] = "cus_b"  # what no code may do: a stored invoice moved to another customer
+    assert b.index_errors() != []

@@ -50,6 +50,7 @@ def cancel_subscription(
                 (o.get("parent") or {}).get("subscription_details", {})
                 and o["parent"]["subscription_details"]["subscription"] == sub_id
             ),
+            customer=sub["customer"],
         ):
             if inv["status"] == "open":
                 inv.update(next_payment_attempt=None, auto_advance=False)

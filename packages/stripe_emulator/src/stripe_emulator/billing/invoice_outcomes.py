@@ -33,7 +33,9 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
     if sub["status"] in ("incomplete", "past_due", "unpaid"):
         still_open = [
             i
-            for i in b.all("invoice", where=lambda o: invoicing.subscription_of(o) == sub["id"])
+            for i in b.all(
+                "invoice", where=lambda o: invoicing.subscription_of(o) == sub["id"], customer=sub["customer"]
+            )
             if i["status"] == "open" and i["id"] != inv["id"] and not i.get("_pending_for")
         ]
         if not still_open:

@@ -51,7 +51,7 @@ def pending_items(b: Backend, customer: str, subscription: str | None) -> list[d
         sub = ((ii.get("parent") or {}).get("subscription_details") or {}).get("subscription")
         return sub is None or sub == subscription
 
-    return list(reversed(b.all("invoiceitem", where=wanted)))
+    return list(reversed(b.all("invoiceitem", where=wanted, customer=customer)))
 
 
 def _next_number(b: Backend, customer: str) -> str:

@@ -121,7 +121,9 @@ def process(b: Backend, kind: str, target_id: str, at: int) -> None:
     if kind == "incomplete_expire":
         sub["status"] = "incomplete_expired"
         sub["ended_at"] = at
-        for open_inv in b.all("invoice", where=lambda i: invoicing.subscription_of(i) == sub["id"]):
+        for open_inv in b.all(
+            "invoice", where=lambda i: invoicing.subscription_of(i) == sub["id"], customer=sub["customer"]
+        ):
             if open_inv["status"] == "open":
                 invoicing.void(b, open_inv)
         core.emit_updated(b, sub, before)

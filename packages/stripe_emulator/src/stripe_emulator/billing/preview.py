@@ -75,10 +75,11 @@ class _CopyOnRead(MutableMapping[str, dict[str, Any]]):
 @contextmanager
 def _sandbox(b: Backend) -> Iterator[None]:
     """Run the block against a throw-away view of the account (call with `b.lock` held); no event is delivered."""
-    saved = (b.objects, b.by_type, b.events, b.seq, b.event_listeners)
+    saved = (b.objects, b.by_type, b.by_customer, b.events, b.seq, b.event_listeners)
     saved_extra = {k: copy.deepcopy(b.extra[k]) for k in _EXTRA_STATE if k in b.extra}
     b.objects = _CopyOnRead(b.objects)
     b.by_type = {kind: list(ids) for kind, ids in b.by_type.items()}
+    b.by_customer = {key: list(ids) for key, ids in b.by_customer.items()}
     b.events = list(b.events)
     b.event_listeners = []
     b.extra["_preview"] = True
@@ -86,7 +87,7 @@ def _sandbox(b: Backend) -> Iterator[None]:
         yield
     finally:
         b.extra.pop("_preview", None)
-        b.objects, b.by_type, b.events, b.seq, b.event_listeners = saved
+        b.objects, b.by_type, b.by_customer, b.events, b.seq, b.event_listeners = saved
         for key in _EXTRA_STATE:
             if key in saved_extra:
                 b.extra[key] = saved_extra[key]

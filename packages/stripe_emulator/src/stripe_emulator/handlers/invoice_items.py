@@ -59,4 +59,6 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
             return False
         return pending is None or (ii.get("invoice") is None) == bool(pending)
 
-    return b.list_response(b.all("invoiceitem", where=where), p, "/v1/invoiceitems", req.expand)
+    return b.list_response(
+        b.all("invoiceitem", where=where, customer=p.get("customer") or None), p, "/v1/invoiceitems", req.expand
+    )

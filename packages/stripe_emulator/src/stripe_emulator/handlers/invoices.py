@@ -70,7 +70,9 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
             and (not p.get("collection_method") or inv["collection_method"] == p["collection_method"])
         )
 
-    return b.list_response(b.all("invoice", where=where), p, "/v1/invoices", req.expand)
+    return b.list_response(
+        b.all("invoice", where=where, customer=p.get("customer") or None), p, "/v1/invoices", req.expand
+    )
 
 
 def _lines(b: Backend, req: Request) -> dict[str, Any]:

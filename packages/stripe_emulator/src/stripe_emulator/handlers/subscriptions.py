@@ -99,4 +99,6 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
             return bool(sub["status"] == status)
         return sub["status"] not in ("canceled", "incomplete_expired")
 
-    return b.list_response(b.all("subscription", where=where), p, "/v1/subscriptions", req.expand)
+    return b.list_response(
+        b.all("subscription", where=where, customer=p.get("customer") or None), p, "/v1/subscriptions", req.expand
+    )

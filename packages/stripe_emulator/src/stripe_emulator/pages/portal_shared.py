@@ -60,8 +60,7 @@ def date_text(ts: Any) -> str:
 
 def customer_subs(b: Backend, customer_id: str) -> list[dict[str, Any]]:
     return b.all(
-        "subscription",
-        lambda s: s.get("customer") == customer_id and s.get("status") in ("active", "trialing", "past_due", "paused"),
+        "subscription", lambda s: s.get("status") in ("active", "trialing", "past_due", "paused"), customer=customer_id
     )
 
 

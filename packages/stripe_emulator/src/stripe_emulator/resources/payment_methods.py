@@ -181,7 +181,7 @@ def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None)
             )
         pm["customer"] = None
         pm["_detached"] = True
-        for sub in b.all("subscription", where=lambda x: x.get("customer") == cus_id):
+        for sub in b.all("subscription", customer=cus_id):
             if sub.get("default_payment_method") == pm_id and sub.get("status") not in _ENDED:
                 sub["default_payment_method"] = None
                 b.emit(

@@ -136,7 +136,7 @@ def promotion_code_valid(
         raise invalid_request("This promotion code cannot be redeemed by this customer.", param=param)
     r = promo["restrictions"]
     if r["first_time_transaction"] and customer:
-        paid = b.all("invoice", where=lambda i: i.get("customer") == customer and i.get("status") == "paid")
+        paid = b.all("invoice", where=lambda i: i.get("status") == "paid", customer=customer)
         if any((i.get("amount_paid") or 0) > 0 for i in paid):
             raise invalid_request(
                 "This promotion code can only be used on a customer's first transaction.", param=param

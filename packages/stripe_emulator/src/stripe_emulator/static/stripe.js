@@ -1,8 +1,9 @@
 /*
  * Stripe.js stand-in served by the Stripe emulator at /v3/. It talks only to the emulator that served it.
  *
- * Implements what a billing page needs: Stripe(pk) -> elements({clientSecret, appearance}) ->
- * elements.create('payment') (an accessible radio list of test cards), confirmSetup, confirmPayment,
+ * Implements what a billing page needs: Stripe(pk) -> elements({clientSecret, customerSessionClientSecret,
+ * appearance}) -> elements.create('payment') (an accessible radio list of test cards; with a customer session whose
+ * Payment Element may redisplay saved cards, those first, as "Saved Visa •••• 4242"), confirmSetup, confirmPayment,
  * confirmCardSetup, confirmCardPayment, handleNextAction, retrieveSetupIntent, retrievePaymentIntent.
  * 3-D Secure shows a modal "3-D Secure test authentication" with "Complete authentication" and
  * "Fail authentication" that call the emulator's /_emulator/{setup,payment}_intents/{id}/3ds helpers.
@@ -309,6 +310,7 @@
   function Elements(stripe, options) {
     this._stripe = stripe;
     this._clientSecret = options.clientSecret || null;
+    this._customerSessionClientSecret = options.customerSessionClientSecret || null;
     this._appearance = options.appearance || {};
     this._element = null;
   }
@@ -320,6 +322,18 @@
     if (this._element) throw new Error("Can only create one Element of type " + type + ".");
     this._element = new PaymentElement(this, type, options || {});
     return this._element;
+  };
+
+  /** The saved cards the customer session lets the Payment Element show ([] without one). */
+  Elements.prototype._savedCards = function () {
+    var secret = this._customerSessionClientSecret;
+    if (!secret) return Promise.resolve([]);
+    return this._stripe._request("GET", "/_emulator/customer_sessions/payment_methods", {
+      customer_session_client_secret: secret
+    }).then(function (r) {
+      if (!r.ok) throw new Error((r.body.error && r.body.error.message) || "Invalid customerSessionClientSecret.");
+      return r.body.data || [];
+    });
   };
 
   Elements.prototype.getElement = function (type) {
@@ -378,28 +392,41 @@
     legend.textContent = "Test card";
     fieldset.appendChild(legend);
     var name = "stripe-emulator-card-" + (++uid);
-    TEST_CARDS.forEach(function (card) {
+    function option(token, text, saved) {
       var label = document.createElement("label");
       label.style.display = "block";
       var input = document.createElement("input");
       input.type = "radio";
       input.name = name;
-      input.value = card.token;
+      input.value = token;
+      if (saved) input.setAttribute("data-saved-card", "");
       input.addEventListener("change", function () {
         if (!input.checked) return;
-        self._value = card.token;
+        self._value = token;
         self._emit("change", {
           elementType: self._type, empty: false, complete: true, collapsed: false,
-          value: { type: "card", payment_method: card.token }
+          value: { type: "card", payment_method: token }
         });
       });
       label.appendChild(input);
-      label.appendChild(document.createTextNode(" " + card.label));
-      fieldset.appendChild(label);
-    });
+      label.appendChild(document.createTextNode(" " + text));
+      return label;
+    }
+    TEST_CARDS.forEach(function (card) { fieldset.appendChild(option(card.token, card.label, false)); });
     host.appendChild(fieldset);
     this._node = fieldset;
-    setTimeout(function () { self._emit("ready", { elementType: self._type }); }, 0);
+    this._elements._savedCards().then(function (cards) {
+      cards.slice().reverse().forEach(function (pm) {
+        var card = pm.card || {};
+        var brand = card.display_brand || card.brand || "card";
+        var text = "Saved " + brand.charAt(0).toUpperCase() + brand.slice(1) + " \u2022\u2022\u2022\u2022 " + card.last4;
+        fieldset.insertBefore(option(pm.id, text, true), legend.nextSibling);
+      });
+      self._emit("ready", { elementType: self._type });
+    }, function (e) {
+      self._emit("loaderror", { elementType: self._type, error: { type: "invalid_request_error", message: e.message } });
+      self._emit("ready", { elementType: self._type });
+    });
     return this;
   };
 
