@@ -21,9 +21,10 @@ from typing import Any, cast
 
 from billing_core.errors import BillingError
 from billing_core.stripe_fields import field as g
-from billing_core.stripe_gateway import StripeGateway, derive_key
+from billing_core.stripe_gateway import StripeGateway
+from billing_core.stripe_ownership import derive_key
 
-from admin.catalog_sync import admin_gateway
+from admin.stripe_access import admin_gateway
 
 FLEXIBLE: dict[str, Any] = {"type": "flexible", "flexible": {"proration_discounts": "itemized"}}
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused")
@@ -71,10 +72,10 @@ def migrate(gateway: StripeGateway, *, apply: bool) -> MigrationReport:
         try:
             gateway.call(
                 "subscriptions.migrate",
-                lambda c, sid=sub_id: c.v1.subscriptions.migrate(  # type: ignore[misc]
-                    sid,
+                lambda c: c.v1.subscriptions.migrate(
+                    sub_id,  # noqa: B023 - called at once, in this iteration
                     params=cast(Any, {"billing_mode": FLEXIBLE}),
-                    options={"idempotency_key": derive_key("billing-mode", f"migrate:{sid}")},
+                    options={"idempotency_key": derive_key("billing-mode", f"migrate:{sub_id}")},  # noqa: B023 - called at once, in this iteration
                 ),
             )
         except BillingError as err:

@@ -77,7 +77,7 @@ def run() -> list[dict[str, Any]]:
         from billing_read.app import handler
         from billing_read.logic import BillingReader
 
-        from local.stack.gateway import build_http_event
+        from local.stack.authorizer import build_http_event
 
         def via_handler() -> None:
             event = build_http_event("GET /billing", "GET", "/billing", "", {"host": "127.0.0.1"}, claims=claims)

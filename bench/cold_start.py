@@ -179,7 +179,7 @@ def user_claims(stack: dict[str, Any], scenario: str = "active-pro") -> dict[str
 def events_for(fn: dict[str, Any], claims: dict[str, Any], stack: dict[str, Any], n: int) -> list[dict[str, Any]]:
     """`n` requests for the function's first route: user routes carry the caller's claims; the Stripe webhook
     gets `n` distinct recent events from the emulator, signed with the stack's webhook secret."""
-    from local.stack.gateway import build_http_event
+    from local.stack.authorizer import build_http_event
 
     route = fn["route"]
     headers = {"host": "127.0.0.1", "user-agent": "bench", "content-type": "application/json"}
@@ -309,7 +309,7 @@ def _measure(
 
 
 def _anchor(stack: dict[str, Any], claims: dict[str, Any], tmp: Path) -> dict[str, Any]:
-    from local.stack.gateway import build_http_event
+    from local.stack.authorizer import build_http_event
 
     fn = write_anchor(tmp)
     headers = {"host": "127.0.0.1", "user-agent": "bench"}

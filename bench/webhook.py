@@ -61,7 +61,8 @@ def _run() -> list[dict[str, Any]]:
     from billing_core.entitlements import EntitlementStore
     from billing_core.observability import logger
     from billing_core.store.event_ledger import EventLedger
-    from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+    from billing_core.stripe_client import build_stripe_client
+    from billing_core.stripe_gateway import StripeGateway
     from stripe_emulator.server import EmulatorServer
     from webhook import app as webhook_app
     from webhook.processor import WebhookProcessor

@@ -25,7 +25,7 @@ def _short_tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]  # a MappingNode, checked by the tag
     if suffix in {"Ref", "Condition"}:
         return {suffix: value}
     if suffix == "GetAtt" and isinstance(value, str):

@@ -116,13 +116,13 @@ def main(argv: list[str] | None = None) -> int:
             sys.path.insert(0, str(path))
     from billing_core import aws
     from billing_core.settings import get_settings
-    from reconcile import app
+    from reconcile.app import build_planner, handler
 
     settings = get_settings()
-    planned = app.handler({"run_id": args.run_id} if args.run_id else {}, None)
+    planned = handler({"run_id": args.run_id} if args.run_id else {}, None)
     sqs = aws.client("sqs")
-    drain(sqs, settings.reconcile_queue_url, app.handler, concurrency=settings.reconcile_concurrency)
-    report = app.build_planner().runs.report(planned["run_id"])
+    drain(sqs, settings.reconcile_queue_url, handler, concurrency=settings.reconcile_concurrency)
+    report = build_planner().runs.report(planned["run_id"])
     print(json.dumps(report.to_dict() if report else planned, indent=2))
     return 0 if report is not None and report.complete and not report.failed else 1
 

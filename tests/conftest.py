@@ -73,7 +73,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
 
 
 @pytest.fixture
-def stripe_env(aws_env: AwsEnv, stripe_emulator, monkeypatch: pytest.MonkeyPatch) -> AwsEnv:  # type: ignore[no-untyped-def]
+def stripe_env(aws_env: AwsEnv, stripe_emulator, monkeypatch: pytest.MonkeyPatch) -> AwsEnv:
     """``aws_env`` pointed at the Stripe emulator: its secret key in Secrets Manager, STRIPE_API_BASE set."""
     import boto3
 

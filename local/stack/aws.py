@@ -82,7 +82,7 @@ class MotoServer:
             preexec_fn=_die_with_parent,
         )
         if log is not subprocess.DEVNULL:
-            log.close()  # type: ignore[union-attr]
+            log.close()  # type: ignore[union-attr]  # opened above in this branch
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -135,7 +135,7 @@ class AwsResources:
 
 
 def client(service: str, endpoint: str, region: str = REGION) -> Any:
-    return boto3.client(  # type: ignore[call-overload]
+    return boto3.client(  # type: ignore[call-overload]  # the service name is a run-time str
         service,
         endpoint_url=endpoint,
         region_name=region,

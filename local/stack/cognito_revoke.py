@@ -81,4 +81,4 @@ def revoke_token(self: CognitoIdpResponse) -> EmptyResult:
 
 
 def install() -> None:
-    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]
+    CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]  # moto lacks RevokeToken; added here

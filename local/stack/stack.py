@@ -4,6 +4,10 @@ gateway, the static web server, seeding, and `.local/stack.json`.
 `Stack(config).start()` brings everything up in order and returns the stack.json dict; `stop()` tears it down.
 `python -m local.stack.dev` runs it in the foreground; tests and benches use `local.stack.run.running_stack()`,
 which runs that command in its own process group and checks that nothing is left behind.
+
+Long because `Stack._start` is the one ordered start-up sequence (ports, moto, the emulator or a test-mode key,
+tables and user pool, seeding, functions, gateway, web page, host page), read top to bottom; splitting it would
+scatter the order that matters.
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from local import branding as brand
+from local.contrast import AA
 
 from . import aws
-from .gateway import Gateway, GatewayServer
+from .gateway import Gateway
+from .gateway_server import GatewayServer
 from .host import HostServer
-from .template import REPO_ROOT, LocalNames, Resolver, Template
+from .intrinsics import LocalNames, Resolver
+from .template import REPO_ROOT, Template
 from .web import WebServer
 
 log = logging.getLogger("local.stack")
@@ -352,5 +359,5 @@ def load_branding(env: dict[str, str] | None = None) -> dict[str, Any] | None:
     for problem in problems:
         log.warning("branding %s: %s (ignored)", path, problem)
     for pair, ratio in failing:
-        log.warning("branding %s: contrast of %s is %.2f:1, below WCAG AA %s:1", path, pair, ratio, brand.AA)
+        log.warning("branding %s: contrast of %s is %.2f:1, below WCAG AA %s:1", path, pair, ratio, AA)
     return clean

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 
 from admin.catalog_sync import sync_catalog
-from local.stack import seed as seeding
+from local.stack import seed_scenarios, seed_steps
 from local.stack.aws import create_user
 
 
 @dataclass(frozen=True)
-class OwnSeededUser(seeding.DemoUser):
+class OwnSeededUser(seed_steps.DemoUser):
     """A demo scenario seeded for one test under its own e-mail."""
 
     email: str = ""
@@ -36,7 +37,7 @@ def seed_own_user(web_stack: dict[str, Any], scenario: str, name: str) -> tuple[
     Returns (e-mail, password, Stripe customer id)."""
     client = stripe_client(web_stack)
     gateway = StripeGateway(client=build_stripe_client(web_stack["stripe_secret_key"], web_stack["stripe_api_base"]))
-    ctx = seeding.SeedContext(
+    ctx = seed_steps.SeedContext(
         client,
         web_stack["aws_endpoint_url"],
         web_stack["region"],
@@ -47,10 +48,10 @@ def seed_own_user(web_stack: dict[str, Any], scenario: str, name: str) -> tuple[
     )
     email = f"{scenario}-{uuid.uuid4().hex[:8]}@example.com"
     user = OwnSeededUser(scenario, name, "active", email=email)
-    password = seeding.DEMO_PASSWORD
+    password = seed_steps.DEMO_PASSWORD
     aws_url, pool = web_stack["aws_endpoint_url"], web_stack["user_pool_id"]
     sub = create_user(aws_url, pool, email, password, name, web_stack["region"])
     # Customer, card, subscription and mapping, as seeded; the webhook stores the entitlements.
-    seeding.SCENARIOS[scenario](ctx, user, sub)
+    seed_scenarios.SCENARIOS[scenario](ctx, user, sub)
     (customer,) = client.v1.customers.list(params={"email": email}).data
     return email, password, customer.id

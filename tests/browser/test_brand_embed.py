@@ -233,7 +233,7 @@ def scroll_host_to(page: Page, target: Locator) -> None:
     (the frame never scrolls; Playwright does not scroll a parent page for an element fixed in a frame)."""
     bottom = target.evaluate("el => el.getBoundingClientRect().bottom")
     frame_top = page.locator("#billing-frame").evaluate("el => el.getBoundingClientRect().top")
-    page.evaluate("(y) => window.scrollBy(0, y)", frame_top + bottom + 16 - page.viewport_size["height"])  # type: ignore[index]
+    page.evaluate("(y) => window.scrollBy(0, y)", frame_top + bottom + 16 - page.viewport_size["height"])
 
 
 def host_sign_in(page: Page, url: str, email: str | None = None) -> None:

@@ -48,13 +48,13 @@ def test_tab_and_shift_tab_stay_inside_an_open_dialog_and_escape_returns_focus(
     opener.click()
     expect(dialog(page)).to_be_visible()
     stops = dialog(page).evaluate("d => d.querySelectorAll('button, input, select').length")
-    seen_forward = []
+    seen_forward: list[str] = []
     for _ in range(stops * 2 + 2):  # more than two full cycles
         page.keyboard.press("Tab")
         assert focus_in_dialog(page), f"Tab left the dialog after {seen_forward}"
         seen_forward.append(focused_label(page))
     assert len(set(seen_forward)) == stops  # every control is reached, none skipped
-    seen_backward = []
+    seen_backward: list[str] = []
     for _ in range(stops * 2 + 2):
         page.keyboard.press("Shift+Tab")
         assert focus_in_dialog(page), f"Shift+Tab left the dialog after {seen_backward}"

@@ -119,7 +119,7 @@ def put_mapping(sub: str, customer_id: str, table: str = TABLE_NAME) -> None:
 def reset_core_caches() -> None:
     """Forget every lazily created client, secret, setting and catalog of billing_core."""
     from billing_core import aws, idempotency, settings, stripe_gateway
-    from billing_core.catalog import reset_catalog
+    from billing_core.catalog.model import reset_catalog
     from billing_core.price_ids import reset_price_ids
     from billing_core.read_your_writes import set_refresher
 

@@ -10,7 +10,7 @@ from tests.integration.plan_change.plan_change_setup import World
 
 
 @pytest.fixture
-def world(stripe_env, stripe_emulator, stripe_client) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(stripe_env, stripe_emulator, stripe_client) -> Iterator[World]:
     from billing_read.logic import reset_caches
     from plan_change import stripe_billing
 

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "deadline": None,
     "database": None,  # no example database: a run depends on the code alone
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],

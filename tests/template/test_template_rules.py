@@ -12,7 +12,7 @@ import tomllib
 from typing import Any
 
 import pytest
-from billing_core import stripe_gateway
+from billing_core import stripe_client
 from cfn_template import (
     ROOT,
     app_routes,
@@ -149,14 +149,14 @@ def test_f7_catches_a_route_without_authorizer(broken: dict[str, Any]) -> None:
 
 def stripe_worst_case() -> float:
     return stripe_worst_case_s(
-        read_timeout=stripe_gateway.STRIPE_READ_TIMEOUT_S,
-        connect_timeout=stripe_gateway.STRIPE_CONNECT_TIMEOUT_S,
-        max_retries=stripe_gateway.STRIPE_MAX_RETRIES,
+        read_timeout=stripe_client.STRIPE_READ_TIMEOUT_S,
+        connect_timeout=stripe_client.STRIPE_CONNECT_TIMEOUT_S,
+        max_retries=stripe_client.STRIPE_MAX_RETRIES,
     )
 
 
 def test_f8_function_timeouts_fit_between_stripe_worst_case_and_api_gateway(template: dict[str, Any]) -> None:
-    assert stripe_gateway.STRIPE_MAX_RETRIES >= 1, "the Stripe client must retry transient failures"
+    assert stripe_client.STRIPE_MAX_RETRIES >= 1, "the Stripe client must retry transient failures"
     assert timeout_problems(template, stripe_worst_case()) == []
 
 

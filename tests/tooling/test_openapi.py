@@ -50,7 +50,9 @@ def test_every_routed_operation_is_in_the_contract(built: dict[str, Any]) -> Non
 def test_security_is_the_bearer_token_except_on_the_webhook(built: dict[str, Any]) -> None:
     for path, ops in built["paths"].items():
         for method, op in ops.items():
-            expected = [{"stripeSignature": []}] if path == "/webhooks/stripe" else [{"cognitoJwt": []}]
+            expected: list[dict[str, list[str]]] = (
+                [{"stripeSignature": []}] if path == "/webhooks/stripe" else [{"cognitoJwt": []}]
+            )
             assert op["security"] == expected, (method, path)
     assert built["components"]["securitySchemes"]["cognitoJwt"]["scheme"] == "bearer"
 

@@ -17,9 +17,9 @@ from billing_core.accounts.seat_purchase import SeatPurchaseStore
 from billing_core.accounts.seats import limit_of
 from billing_core.accounts.store import Account
 from billing_core.audit import AuditLog
-from billing_core.catalog import Catalog, get_catalog
-from billing_core.directory import CognitoUserPool
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.entitlements import EntitlementStore
+from billing_core.user_pool import CognitoUserPool
 
 from accounts.models import (
     AccountView,
@@ -63,9 +63,9 @@ class AccountsBase:
             seats = Seats(used=account.seats_used, limit=limit_of(record, self.catalog))
         return AccountView(
             id=account_id,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             name=name,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             plan=record.plan if record else None,
             status=record.status if record else "none",
             seats=seats,

@@ -194,8 +194,8 @@ class InvitationActions(AccountsBase):
         return InvitationView(
             id=invitation.invitation_id,
             email=invitation.email,
-            role=invitation.role,  # type: ignore[arg-type]
-            status=invitation.effective_status(self.clock()),  # type: ignore[arg-type]
+            role=invitation.role,
+            status=invitation.effective_status(self.clock()),
             expires_at=invitation.valid_until,
             created_by=invitation.created_by,
         )

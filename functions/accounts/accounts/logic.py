@@ -96,7 +96,7 @@ class Accounts(InvitationActions):
     def _member_view(member: Member, caller: Caller) -> MemberView:
         return MemberView(
             sub=member.sub,
-            role=member.role,  # type: ignore[arg-type]
+            role=member.role,
             email=member.email,
             joined_at=member.joined_at,
             you=member.sub == caller.sub,

@@ -18,7 +18,8 @@ from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count
 from billing_core.stripe_fields import field as _g
-from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import assert_owned
 
 from billing_details.models import DetailsUpdate, TaxIdCreate
 from billing_details.reference_data import TAX_ID_TYPES
@@ -95,12 +96,12 @@ class BillingDetailsService:
         options = {"idempotency_key": key.stripe("customer.details")} if key else {}
         updated = self.gateway.call(
             "customers.update",
-            lambda c: c.v1.customers.update(customer_id, params=params, options=options),  # type: ignore[arg-type]
+            lambda c: c.v1.customers.update(customer_id, params=params, options=options),  # type: ignore[arg-type]  # keys chosen from the request at run time
         )
         changed = sorted(params)
         if "address" in params:
             changed.remove("address")
-            changed += [f"address.{name}" for name in sorted(update.address.model_fields_set)]  # type: ignore[union-attr]
+            changed += [f"address.{name}" for name in sorted(update.address.model_fields_set)]  # type: ignore[union-attr]  # address is set in this branch
         # Field names only: the values are personal data.
         self.audit.record(caller, "customer.details", request_id, after={"fields": changed})
         return details_view(updated)
@@ -116,7 +117,7 @@ class BillingDetailsService:
                 "customers.tax_ids.create",
                 lambda c: c.v1.customers.tax_ids.create(
                     customer_id,
-                    params={"type": body.type, "value": body.value},  # type: ignore[typeddict-item]
+                    params={"type": body.type, "value": body.value},
                     options={"idempotency_key": key.stripe("tax_id.create")},
                 ),
             )

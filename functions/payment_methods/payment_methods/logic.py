@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing_core.audit import AuditLog
 from billing_core.directory import CustomerDirectory, CustomerMapping
@@ -19,19 +19,23 @@ from billing_core.errors import ConfigurationError, Conflict, CustomerGone, NotF
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
 from billing_core.observability import count, logger
-from billing_core.payment_step import payment_action
-from billing_core.payments import PaymentOutcome, card_expired, card_summary, intent_outcome, safe_decline
+from billing_core.payments import card_expired, card_summary
 from billing_core.settings import get_settings
 from billing_core.stripe_fields import field as _g
 from billing_core.stripe_fields import object_id as _id
-from billing_core.stripe_gateway import StripeGateway, assert_owned, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import assert_owned
+
+from payment_methods.invoice_payments import InvoicePayer
+
+if TYPE_CHECKING:
+    from stripe import RequestOptions
+    from stripe.params import SetupIntentCreateParams
 
 #: Subscriptions whose own default card follows the customer's new default (they will charge again).
 FOLLOWING_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid"})
 #: Subscriptions that still bill: their default card cannot be removed.
 BILLING_STATUSES = FOLLOWING_STATUSES
-#: Overdue invoices paid with a new default card in one request, oldest first.
-MAX_OVERDUE_PAYMENTS = 3
 
 
 class PaymentDeclined(PaymentFailed):
@@ -54,14 +58,6 @@ def card_view(pm: Any) -> dict[str, Any]:
     }
 
 
-def is_overdue(invoice: Any, now: float) -> bool:
-    """Open with money left and either a failed collection attempt or a due date in the past."""
-    if _g(invoice, "status") != "open" or not (_g(invoice, "amount_remaining") or 0) > 0:
-        return False
-    due = _g(invoice, "due_date")
-    return bool((_g(invoice, "attempt_count") or 0) > 0 or (isinstance(due, int) and due < now))
-
-
 @dataclass
 class PaymentMethodsService:
     directory: CustomerDirectory = field(default_factory=CustomerDirectory)
@@ -70,6 +66,10 @@ class PaymentMethodsService:
     clock: Callable[[], float] = time.time
 
     # -- helpers -----------------------------------------------------------------------------------
+    @property
+    def _payer(self) -> InvoicePayer:
+        return InvoicePayer(self.gateway, self.clock)
+
     def _mapping(self, caller: Caller) -> CustomerMapping:
         """The caller's customer; no customer yet means nothing of theirs exists (404)."""
         mapping = self.directory.lookup(caller.account_id)
@@ -107,17 +107,17 @@ class PaymentMethodsService:
         if not publishable_key:
             raise ConfigurationError(message_for_logs="STRIPE_PUBLISHABLE_KEY is not set")
         mapping = self.directory.get_or_create(caller.account_id, caller.sub)
-        params: dict[str, Any] = {
+        params: SetupIntentCreateParams = {
             "customer": mapping.customer_id,
             "usage": "off_session",
             "allowed_payment_method_types": ["card"],
             "metadata": caller.stripe_metadata(),
         }
-        options: dict[str, Any] = {"idempotency_key": key.stripe("setup_intent.create")} if key else {}
+        options: RequestOptions = {"idempotency_key": key.stripe("setup_intent.create")} if key else {}
         try:
             seti = self.gateway.call(
                 "setup_intents.create",
-                lambda c: c.v1.setup_intents.create(params=params, options=options),  # type: ignore[arg-type]
+                lambda c: c.v1.setup_intents.create(params=params, options=options),
             )
         except NotFound:
             count("CustomerGone")
@@ -165,14 +165,14 @@ class PaymentMethodsService:
                 sub_id = sub.id
                 self.gateway.call(
                     "subscriptions.update",
-                    lambda c, sub_id=sub_id: c.v1.subscriptions.update(
-                        sub_id,
+                    lambda c: c.v1.subscriptions.update(
+                        sub_id,  # noqa: B023 - called at once, in this iteration
                         params={"default_payment_method": pm_id},
-                        options={"idempotency_key": key.stripe(f"subscription.default_payment_method:{sub_id}")},
+                        options={"idempotency_key": key.stripe(f"subscription.default_payment_method:{sub_id}")},  # noqa: B023 - called at once, in this iteration
                     ),
                 )
             updated.append(sub.id)
-        payments = self._pay_overdue(customer_id, pm_id, key)
+        payments = self._payer.pay_overdue(customer_id, pm_id, key)
         logger.info(
             "default payment method set",
             extra={"brand": card.brand, "last4": card.last4, "subscriptions": len(updated), "paid": len(payments)},
@@ -190,78 +190,6 @@ class PaymentMethodsService:
             "ok",
         )
         return {"default_payment_method": card_view(pm), "subscriptions_updated": updated, "overdue_invoices": payments}
-
-    def _pay_overdue(self, customer_id: str, pm_id: str, key: IdempotencyKey) -> list[dict[str, Any]]:
-        invoices = self.gateway.call(
-            "invoices.list",
-            lambda c: c.v1.invoices.list(params={"customer": customer_id, "status": "open", "limit": 20}),
-        )
-        now = self.clock()
-        overdue = sorted((inv for inv in invoices.data if is_overdue(inv, now)), key=lambda inv: inv.created)
-        results: list[dict[str, Any]] = []
-        for invoice in overdue[:MAX_OVERDUE_PAYMENTS]:
-            result = self._pay(invoice, pm_id, key)
-            results.append(result)
-            if result["status"] != "paid":
-                break  # the same card will not do better on the next one
-        return results
-
-    def _pay(self, invoice: Any, pm_id: str, key: IdempotencyKey) -> dict[str, Any]:
-        """Pay one open invoice with ``pm_id`` (the user is present: on-session, so 3-D Secure can happen)."""
-        invoice_id = invoice.id
-        base = {
-            "invoice": invoice_id,
-            "amount": _g(invoice, "amount_remaining") or 0,
-            "currency": _g(invoice, "currency"),
-        }
-        try:
-            self.gateway.call(
-                "invoices.pay",
-                lambda c: c.v1.invoices.pay(
-                    invoice_id,
-                    params={"payment_method": pm_id, "off_session": False},
-                    options={"idempotency_key": key.stripe(f"invoice.pay:{invoice_id}")},
-                ),
-            )
-        except PaymentFailed as exc:
-            outcome = self._outcome_after_failure(invoice_id, exc.decline_code)
-        else:
-            outcome = PaymentOutcome("paid")
-        count(f"InvoicePayment_{outcome.status}")
-        result: dict[str, Any] = {**base, "status": outcome.status}
-        if outcome.status == "declined":
-            result |= {"reason": outcome.reason, "message": outcome.message}
-        elif outcome.status == "requires_action":
-            result |= {
-                "payment_intent": outcome.payment_intent,
-                "client_secret": outcome.client_secret,
-                "publishable_key": get_settings().stripe_publishable_key,
-                "payment": payment_action(
-                    outcome.intent_status,
-                    outcome.client_secret,
-                    payment_intent=outcome.payment_intent,
-                    invoice=invoice_id,
-                    payment_method=pm_id,
-                ),
-            }
-        return result
-
-    def _outcome_after_failure(self, invoice_id: str, decline_code: str | None) -> PaymentOutcome:
-        """Read the invoice's payment intent to tell a decline from a 3-D Secure challenge."""
-        refreshed = self.gateway.call(
-            "invoices.retrieve",
-            lambda c: c.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}),
-        )
-        intent_id = None
-        for payment in _g(refreshed, "payments", "data") or []:
-            candidate = _id(_g(payment, "payment", "payment_intent"))
-            if candidate and (intent_id is None or _g(payment, "is_default")):
-                intent_id = candidate
-        if intent_id is None:
-            reason, message = safe_decline(decline_code)
-            return PaymentOutcome("declined", reason=reason, message=message)
-        intent = self.gateway.call("payment_intents.retrieve", lambda c: c.v1.payment_intents.retrieve(intent_id))
-        return intent_outcome(intent)
 
     # -- DELETE /billing/payment-methods/{id} ---------------------------------------------------------
     def remove(self, caller: Caller, pm_id: str, key: IdempotencyKey, request_id: str) -> dict[str, Any]:
@@ -329,7 +257,7 @@ class PaymentMethodsService:
                 code="payment_method_not_chargeable",
                 message="This card has expired and cannot be charged. Add a new card.",
             )
-        result = self._pay(invoice, card.id, key)
+        result = self._payer.pay(invoice, card.id, key)
         after = {**card.audit(), "invoice": invoice_id, "status": result["status"], "reason": result.get("reason")}
         if result["status"] == "declined":
             self._audit(caller, "invoice.pay", request_id, {"invoice": invoice_id}, after, "declined")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from billing_core import snapstart
-from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app, make_handler
+from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app
 from billing_core.idempotency import idempotent_route
+from billing_core.lambda_handler import make_handler
 from fastapi import APIRouter, Body, Depends, Path, Query
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 

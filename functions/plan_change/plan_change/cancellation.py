@@ -113,7 +113,7 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
         log.step(flow, "cancelled", cancelled_key(subscription_id, ends_at), now)
         log.publish()
         return CancelResponse(
-            status=status,  # type: ignore[arg-type]
+            status=status,
             cancel_at=cancel_at,
             plan=after,
             credit_amount=credit,

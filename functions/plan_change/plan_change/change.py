@@ -138,7 +138,7 @@ def _apply_now(
             )
             return ChangeResponse(
                 status="requires_action",
-                change_kind=preview.kind,  # type: ignore[arg-type]
+                change_kind=preview.kind,
                 before=before,
                 after=before,
                 invoice_id=invoice_id,
@@ -167,7 +167,7 @@ def _apply_now(
     count("PlanChanged")
     return ChangeResponse(
         status="applied",
-        change_kind=preview.kind,  # type: ignore[arg-type]
+        change_kind=preview.kind,
         before=before,
         after=after,
         effective_at=preview.proration_date,
@@ -246,7 +246,7 @@ def _schedule(
     count("PlanChangeScheduled")
     return ChangeResponse(
         status="scheduled",
-        change_kind=preview.kind,  # type: ignore[arg-type]
+        change_kind=preview.kind,
         before=before,
         after=after,
         effective_at=preview.period_end,

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core.audit import AuditLog
-from billing_core.catalog import Catalog, Plan, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
+from billing_core.catalog.plans import Plan
 from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import DomainEventPublisher, get_publisher
 from billing_core.entitlements import catalog_item, period_end_of, primary_subscription, subscription_items

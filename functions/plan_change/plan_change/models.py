@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from billing_core.catalog import CancelReason
+from billing_core.catalog.plans import CancelReason
 from billing_core.models import RequestModel, ResponseModel
 from billing_core.payment_step import PaymentAction
 from pydantic import Field, field_validator

@@ -49,7 +49,7 @@ from plan_change.pause_models import (
 )
 
 if TYPE_CHECKING:
-    from billing_core.catalog import PauseRules
+    from billing_core.catalog.plans import PauseRules
 
     from plan_change.logic import PlanChanger
 

@@ -101,7 +101,7 @@ def customer_of(sub: Any) -> str:
     return str(oid(customer))
 
 
-def first_charge_date(invoice: Any, fallback: int) -> int:
+def first_charge_date(invoice: Any, fallback: int | None) -> int | None:
     """When the previewed invoice falls due: its recurring lines' period start (trial end, period end)."""
     starts = [
         g(line, "period", "start")
@@ -212,7 +212,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         preview_id=stored.preview_id,
         expires_at=stored.expires_at,
         change_kind=change.kind,
-        timing=stored.timing,  # type: ignore[arg-type]
+        timing=stored.timing,
         effective_at=now if immediate else period_end,
         current=ch.plan_state(sub),
         target=PlanState(

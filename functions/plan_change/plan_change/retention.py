@@ -14,10 +14,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from billing_core.catalog import RetentionOffer
+from billing_core.catalog.plans import RetentionOffer
 from billing_core.errors import BadInput, BillingError, Conflict, NotFound, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller
@@ -33,7 +34,7 @@ from billing_core.retention.offers import (
 from billing_core.retention.steps import Flow, RecordedStep, Step, cancelled_key, publish_best_effort
 from billing_core.store.plan_change import request_fingerprint
 from billing_core.stripe_fields import field as g
-from billing_core.stripe_gateway import derive_key
+from billing_core.stripe_ownership import derive_key
 
 from plan_change.models import (
     ChangeRequest,
@@ -43,6 +44,8 @@ from plan_change.models import (
     RetentionOfferView,
 )
 from plan_change.preview import preview_change
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from plan_change.logic import PlanChanger
@@ -83,7 +86,7 @@ class FlowLog:
         self.recorded = []
 
     @staticmethod
-    def _try(fn: Any, what: str) -> Any:
+    def _try(fn: Callable[[], T], what: str) -> T | None:
         try:
             return fn()
         except BillingError:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from billing_core.catalog import Catalog, Coupon, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
+from billing_core.catalog.plans import Coupon
 from billing_core.errors import ConfigurationError, CustomerGone, NotFound
 from billing_core.observability import count
 from billing_core.price_ids import get_price_ids, reset_price_ids

@@ -121,7 +121,7 @@ def subscribe(
         ch._record(caller, "subscription.create", request_id, PlanState(), after, subscription=sub_id)
         count("Subscribed")
         return SubscribeResponse(
-            status=status,  # type: ignore[arg-type]
+            status=status,
             subscription_id=sub_id,
             plan=after,
             trial_end=g(created, "trial_end") if status == "trialing" else None,

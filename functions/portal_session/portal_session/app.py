@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from billing_core import snapstart
-from billing_core.app_factory import CallerDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app, make_handler
+from billing_core.app_factory import CallerDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app
+from billing_core.lambda_handler import make_handler
 from fastapi import APIRouter
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 

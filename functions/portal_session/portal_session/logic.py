@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core.audit import AuditLog
-from billing_core.catalog import Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import primary_subscription
 from billing_core.errors import BadInput, ConfigurationError, Conflict, CustomerGone
@@ -132,7 +132,7 @@ class PortalSessions:
         options = {"idempotency_key": key.stripe("portal.session")} if key is not None else {}
         session = gw.call(
             "billing_portal.sessions.create",
-            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]
+            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]  # flow_data built per flow type
         )
         summary["session"] = session.id
         self.audit.record(caller, "portal.session", request_id, before={}, after=summary)

@@ -10,13 +10,15 @@ import threading
 from typing import Annotated
 
 from billing_core import snapstart
-from billing_core.app_factory import create_app, make_handler
+from billing_core.app_factory import create_app
 from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
 from billing_core.lambda_context import remaining_seconds
+from billing_core.lambda_handler import make_handler
 from billing_core.models import ResponseModel
 from billing_core.rate_budget import RateBudget
 from billing_core.settings import get_settings
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, StripeGateway
+from billing_core.stripe_client import FUNCTION_TIMEOUT_S
+from billing_core.stripe_gateway import StripeGateway
 from fastapi import APIRouter, Depends, Request
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from billing_core.catalog import Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.retention_offer import CLAIMED_BY_PREFIX, RetentionOfferStore
 from billing_core.store.base import DynamoDBClient

@@ -27,7 +27,7 @@ from billing_core.errors import BadInput, BillingError, Conflict, DependencyUnav
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
 from billing_core.store.event_ledger import EventLedger
-from billing_core.stripe_gateway import STRIPE_API_VERSION
+from billing_core.stripe_client import STRIPE_API_VERSION
 
 from webhook.events import (
     CUSTOMER_TYPES,

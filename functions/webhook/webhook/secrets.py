@@ -1,6 +1,6 @@
 """The webhook signing secrets: one or more ``whsec_`` values, comma separated, in one Secrets Manager secret.
 
-Read through Powertools Parameters (cached, ``billing_core.stripe_gateway.read_secret``). After a signature
+Read through Powertools Parameters (cached, ``billing_core.stripe_secrets.read_secret``). After a signature
 failure the verifier forces one re-read (F1: the secret was rotated while cached) — at most once per
 ``FORCE_INTERVAL_S`` per process, so a flood of forged requests cannot turn into a flood of Secrets Manager
 calls. A missing or blank secret fails closed (F3): ``ConfigurationError`` -> 500 and the alarm metric.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from billing_core.errors import ConfigurationError
 from billing_core.observability import count, logger
 from billing_core.settings import get_settings
-from billing_core.stripe_gateway import read_secret
+from billing_core.stripe_secrets import read_secret
 
 FORCE_INTERVAL_S = 10.0
 

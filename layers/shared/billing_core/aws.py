@@ -48,7 +48,7 @@ def session() -> boto3.session.Session:
     with _lock:
         if _session is None:
             _session = boto3.session.Session()
-            _session.events.register("before-send", _refuse_when_offline)  # type: ignore[arg-type]
+            _session.events.register("before-send", _refuse_when_offline)  # type: ignore[arg-type]  # botocore-stubs type the handler narrower than botocore calls it
         return _session
 
 
@@ -101,7 +101,7 @@ def client(service: str) -> Any:
     """A cached boto3 client for ``service`` ("dynamodb", "cognito-idp", ...)."""
     with _lock:
         if service not in _clients:
-            _clients[service] = session().client(service, config=AWS_CONFIG)  # type: ignore[call-overload]
+            _clients[service] = session().client(service, config=AWS_CONFIG)  # type: ignore[call-overload]  # the service name is a run-time str
             _made.append(_clients[service])
         return _clients[service]
 
@@ -111,7 +111,7 @@ def new_client(service: str, config: Config | None = None) -> Any:
     that keep their own client, e.g. Powertools' SecretsProvider). Clients are made under the lock: a boto3
     session is not thread-safe."""
     with _lock:
-        made = session().client(service, config=config)  # type: ignore[call-overload]
+        made = session().client(service, config=config)  # type: ignore[call-overload]  # the service name is a run-time str
         _made.append(made)
         return made
 

@@ -26,20 +26,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from billing_core import aws
-from billing_core.errors import Conflict, DependencyUnavailable, RequestInProgress
+from billing_core.errors import Conflict, RequestInProgress
 from billing_core.identity import Caller, personal_account_id, personal_owner
 from billing_core.observability import count, logger
-from billing_core.settings import get_settings
 from billing_core.store.base import TRANSACTION_ATTEMPTS, ConditionFailed, DynamoDBClient, TableStore
 from billing_core.store.keys import ACCOUNT_SK, CUSTOMER_SK, USER_SK, account_pk, customer_pk, user_pk
 from billing_core.store.keys import key as _key
 from billing_core.stripe_fields import as_dict
-from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import derive_key
+from billing_core.user_pool import CognitoUserPool, UserProfile
+
+if TYPE_CHECKING:
+    from stripe.params import CustomerCreateParams
 
 #: How long a first action waits, between looks at the directory, while a concurrent one creates the same
 #: customer (Stripe answers 409 `idempotency_key_in_use` until it is done), before answering 409 itself.
@@ -68,42 +69,6 @@ class CustomerMapping:
     created_at: str
     #: ``"directory"`` (read from DynamoDB) or ``"token"`` (the verified access token's claim; no created_at).
     source: Literal["directory", "token"] = "directory"
-
-
-@dataclass(frozen=True)
-class UserProfile:
-    """What the user pool knows about a user (verified e-mail only)."""
-
-    email: str | None
-    name: str | None
-
-
-class CognitoUserPool:
-    """Looks a user up by ``sub`` (access tokens carry no e-mail)."""
-
-    def __init__(self, user_pool_id: str | None = None, client: Any | None = None) -> None:
-        self._pool_id = user_pool_id
-        self._client = client
-
-    def profile(self, sub: str) -> UserProfile:
-        pool_id = self._pool_id if self._pool_id is not None else get_settings().user_pool_id
-        if not pool_id:
-            return UserProfile(email=None, name=None)
-        client = self._client or aws.client("cognito-idp")
-        try:
-            users = client.list_users(UserPoolId=pool_id, Filter=f'sub = "{sub}"', Limit=1).get("Users", [])
-        except (ClientError, BotoCoreError) as exc:
-            count("CognitoUnavailable")
-            logger.warning("cognito lookup failed", extra={"aws_error": type(exc).__name__})
-            raise DependencyUnavailable(retry_after=2, operation="cognito.list_users") from None
-        if not users:
-            return UserProfile(email=None, name=None)
-        attrs = {a["Name"]: a.get("Value", "") for a in users[0].get("Attributes", [])}
-        email = attrs.get("email") if attrs.get("email_verified", "").lower() == "true" else None
-        name = attrs.get("name") or " ".join(
-            part for part in (attrs.get("given_name"), attrs.get("family_name")) if part
-        )
-        return UserProfile(email=email or None, name=name or None)
 
 
 class CustomerDirectory(TableStore):
@@ -251,7 +216,7 @@ class CustomerDirectory(TableStore):
         contact = owner if owner is not None else contact_sub
         profile = self.user_pool.profile(contact) if contact else UserProfile(email=None, name=None)
         metadata = {"user_sub": owner} if owner is not None else {"billing_account": account_id}
-        params: dict[str, Any] = {"metadata": metadata}
+        params: CustomerCreateParams = {"metadata": metadata}
         if profile.email:
             params["email"] = profile.email
         if profile.name:
@@ -260,7 +225,7 @@ class CustomerDirectory(TableStore):
         key = derive_key(f"user:{owner}" if owner is not None else f"account:{account_id}", "customer.create")
         customer = self.gateway.call(
             "customers.create",
-            lambda c: c.v1.customers.create(params=params, options={"idempotency_key": key}),  # type: ignore[arg-type]
+            lambda c: c.v1.customers.create(params=params, options={"idempotency_key": key}),
         )
         count("CustomerCreated")
         return str(customer.id)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from billing_core.catalog import Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.directory import CustomerDirectory
 from billing_core.domain_events import ENTITLEMENTS_CHANGED, DomainEvent
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
@@ -207,7 +207,7 @@ class EntitlementSync:
             if covered_after is not None and stored is not None and stored.version > int(covered_after * 1_000_000):
                 count("EntitlementSyncCovered")
                 return SyncResult(account_id, customer_id, stored, stored, changed=False, covered=True)
-            if settled is not None and settled(stored):
+            if settled is not None and stored is not None and settled(stored):
                 count("EntitlementSyncSettled")
                 return SyncResult(account_id, customer_id, stored, stored, changed=False, covered=True)
         after = self.expected(customer_id, check_customer=check_customer)

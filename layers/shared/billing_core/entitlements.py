@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing_core.catalog import Catalog
+from billing_core.catalog.model import Catalog
 from billing_core.observability import count, logger
 from billing_core.pause import resumes_at
 from billing_core.settings import get_settings

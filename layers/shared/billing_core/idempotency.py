@@ -34,7 +34,8 @@ from billing_core.errors import BadInput, DependencyUnavailable, IdempotencyKeyR
 from billing_core.identity import personal_account_id
 from billing_core.observability import count
 from billing_core.settings import get_settings
-from billing_core.stripe_gateway import FUNCTION_TIMEOUT_S, derive_key
+from billing_core.stripe_client import FUNCTION_TIMEOUT_S
+from billing_core.stripe_ownership import derive_key
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
@@ -117,7 +118,7 @@ def _config() -> IdempotencyConfig:
     if context is None or not hasattr(context, "get_remaining_time_in_millis"):
         # Outside Lambda (tests, uvicorn): in-progress records expire with the function timeout budget.
         context = _BudgetContext(FUNCTION_TIMEOUT_S)
-    config.register_lambda_context(context)  # type: ignore[arg-type]
+    config.register_lambda_context(context)  # type: ignore[arg-type]  # any object with Lambda's context methods
     return config
 
 
@@ -163,7 +164,8 @@ def run_idempotent(
         key_prefix=KEY_PREFIX,
     )
     try:
-        return wrapped(data=data)
+        result: dict[str, Any] = wrapped(data=data)
+        return result
     except IdempotencyAlreadyInProgressError:
         count("IdempotencyInProgress")
         raise RequestInProgress(retry_after=IN_PROGRESS_RETRY_AFTER_S) from None

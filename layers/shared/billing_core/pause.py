@@ -29,21 +29,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing_core.errors import BadInput, BillingError, NotFound
 from billing_core.observability import count, logger
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
-from billing_core.stripe_gateway import StripeGateway, derive_key, get_gateway
+from billing_core.stripe_gateway import StripeGateway, get_gateway
+from billing_core.stripe_ownership import derive_key
+
+if TYPE_CHECKING:
+    from stripe.params import SubscriptionPauseParams, SubscriptionResumeParams
 
 RESUMES_AT = "pause_resumes_at"
 STARTED_AT = "pause_started_at"
 #: How the product pauses: the unused time of the current period credited at once, on an invoice whose negative
 #: total goes to the customer's balance (stripe-python 16's ``SubscriptionPauseParams``).
-PAUSE_PARAMS: dict[str, Any] = {"bill_for": {"unused_time_from": {"type": "now"}}, "invoicing_behavior": "invoice"}
+PAUSE_PARAMS: SubscriptionPauseParams = {
+    "bill_for": {"unused_time_from": {"type": "now"}},
+    "invoicing_behavior": "invoice",
+}
 #: How the product resumes a paused subscription (automatically and with "Resume now").
-RESUME_PARAMS: dict[str, Any] = {
+RESUME_PARAMS: SubscriptionResumeParams = {
     "billing_cycle_anchor": {"type": "now"},
     "payment_behavior": "resume_on_payment_success",
 }
@@ -173,7 +180,7 @@ class PauseResumer:
             resumed = self.gateway.call(
                 "subscriptions.resume",
                 lambda c: c.v1.subscriptions.resume(
-                    sub_id, params=dict(RESUME_PARAMS), options={"idempotency_key": resume_key(sub_id, due)}
+                    sub_id, params=RESUME_PARAMS.copy(), options={"idempotency_key": resume_key(sub_id, due)}
                 ),
             )
         except NotFound:

@@ -37,7 +37,7 @@ def list_catalog_prices(gateway: StripeGateway, keys: Iterable[str]) -> dict[str
         chunk = wanted[start : start + LOOKUP_KEYS_PER_CALL]
         page = gateway.call(
             "prices.list",
-            lambda c, chunk=chunk: c.v1.prices.list(params={"lookup_keys": chunk, "active": True, "limit": 100}),
+            lambda c: c.v1.prices.list(params={"lookup_keys": chunk, "active": True, "limit": 100}),  # noqa: B023 - called at once, in this iteration
         )
         for price in page.data:
             key = field(price, "lookup_key")

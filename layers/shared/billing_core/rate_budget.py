@@ -21,6 +21,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from billing_core.errors import DependencyUnavailable
 from billing_core.observability import count
@@ -57,11 +58,11 @@ class RateBudget:
         self.taken = 0
 
     @classmethod
-    def share(cls, total_per_s: float, processes: int, *, burst: float | None = None, **kwargs: float) -> RateBudget:
+    def share(cls, total_per_s: float, processes: int, *, burst: float | None = None, **kwargs: Any) -> RateBudget:
         """One process's part of a path's budget: ``total_per_s / processes`` (at least one call in 10 s); ``burst``
         at least that rate (one second's worth)."""
         rate = max(0.1, total_per_s / max(1, processes))
-        return cls(rate, burst=max(rate, burst) if burst is not None else None, **kwargs)  # type: ignore[arg-type]
+        return cls(rate, burst=max(rate, burst) if burst is not None else None, **kwargs)
 
     def _refill(self, now: float) -> None:
         if now > self._at:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from billing_core.catalog import Catalog, RetentionOffer
+from billing_core.catalog.model import Catalog
+from billing_core.catalog.plans import RetentionOffer
 from billing_core.entitlements import catalog_item
 from billing_core.errors import Conflict
 from billing_core.observability import count, logger

@@ -36,7 +36,9 @@ from typing import Any
 from billing_core import aws
 from billing_core.observability import logger, metrics, muted
 from billing_core.price_ids import reset_price_ids
-from billing_core.stripe_gateway import build_stripe_client, forget_stripe_client, secrets_provider
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import forget_stripe_client
+from billing_core.stripe_secrets import secrets_provider
 
 #: The caller of the priming requests (no such user exists; nothing is looked up for it over the network).
 PRIMING_SUB = "snapstart-priming"
@@ -144,12 +146,12 @@ def _no_connections(refused: list[str]) -> Iterator[None]:
         refused.append(repr(host))
         raise socket.gaierror(f"no network while priming: {host!r}")
 
-    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]
+    socket.socket.connect = refuse  # type: ignore[method-assign,assignment]  # patched while priming, restored below
     socket.getaddrinfo = refuse_lookup
     try:
         yield
     finally:
-        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.socket.connect = original_connect  # type: ignore[method-assign]  # the original restored
         socket.getaddrinfo = original_lookup
 
 

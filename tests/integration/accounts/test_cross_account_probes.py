@@ -11,7 +11,7 @@ from billing_core.accounts.roles import rule_for
 from teams_world import ROLES, build_world, call, partition
 from test_route_role_matrix import ROUTES
 
-PROBED = [case for case in ROUTES if rule_for(case[1], case[2]).account in {"header", "path"}]  # type: ignore[union-attr]
+PROBED = [case for case in ROUTES if rule_for(case[1], case[2]).account in {"header", "path"}]
 
 
 def aimed_at(path: str, account_id: str, sub: str) -> str:

@@ -24,7 +24,7 @@ def world(aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Worl
     monkeypatch.setenv("INVITATION_LOG_PATH", str(tmp_path / "invitations.log"))
     reset_settings()
     built = build_world(aws_env)
-    built.log = tmp_path / "invitations.log"  # type: ignore[attr-defined]
+    built.log = tmp_path / "invitations.log"
     return built
 
 
@@ -34,7 +34,7 @@ def invite(world: World, email: str, role: str = "member", by: str = "owner") ->
 
 
 def token_for(world: World, invitation_id: str) -> str:
-    lines = [json.loads(line) for line in world.log.read_text().splitlines()]  # type: ignore[attr-defined]
+    lines = [json.loads(line) for line in world.log.read_text().splitlines()]
     return next(line["token"] for line in lines if line["invitation_id"] == invitation_id)
 
 
@@ -77,13 +77,13 @@ def test_accepting_twice_is_harmless_and_a_reused_token_cannot_admit_anyone_else
 def test_a_revoked_invitation_cannot_be_accepted_and_gives_its_seat_back(world: World) -> None:
     sub, email = world.user("ivy")
     invitation = invite(world, email)["json"]
-    used = AccountStore().get_account(world.team_a).seats_used  # type: ignore[union-attr]
+    used = AccountStore().get_account(world.team_a).seats_used
     revoked = call("accounts", "DELETE", f"/accounts/{world.team_a}/invitations/{invitation['id']}",
                    world.subs["billing_admin"])  # fmt: skip
     assert revoked["json"]["status"] == "revoked"
     again = call("accounts", "DELETE", f"/accounts/{world.team_a}/invitations/{invitation['id']}", world.subs["owner"])
     assert again["statusCode"] == 200 and again["json"]["status"] == "revoked"
-    assert AccountStore().get_account(world.team_a).seats_used == used - 1  # type: ignore[union-attr]
+    assert AccountStore().get_account(world.team_a).seats_used == used - 1
     refused = call("accounts", "POST", f"/invitations/{token_for(world, invitation['id'])}/accept", sub)
     assert (refused["statusCode"], refused["json"]["error"]["code"]) == (409, "invitation_revoked")
     assert AccountStore().member(world.team_a, sub) is None
@@ -93,7 +93,7 @@ def test_an_invitation_expires_after_seven_days_and_its_seat_comes_back(world: W
     sub, email = world.user("ivy")
     invitation = invite(world, email)["json"]
     assert abs(invitation["expires_at"] - time.time() - INVITATION_VALID_S) < 60
-    used = AccountStore().get_account(world.team_a).seats_used  # type: ignore[union-attr]
+    used = AccountStore().get_account(world.team_a).seats_used
     # seven days pass: the invitation's end is now behind us
     boto3.client("dynamodb", region_name=h.REGION).update_item(
         TableName=h.TABLE_NAME,
@@ -104,7 +104,7 @@ def test_an_invitation_expires_after_seven_days_and_its_seat_comes_back(world: W
     refused = call("accounts", "POST", f"/invitations/{token_for(world, invitation['id'])}/accept", sub)
     assert (refused["statusCode"], refused["json"]["error"]["code"]) == (409, "invitation_expired")
     assert AccountStore().member(world.team_a, sub) is None
-    assert AccountStore().get_account(world.team_a).seats_used == used - 1  # type: ignore[union-attr]
+    assert AccountStore().get_account(world.team_a).seats_used == used - 1
     listed = call("accounts", "GET", f"/accounts/{world.team_a}/invitations", world.subs["owner"])["json"]
     assert [i["status"] for i in listed["invitations"] if i["id"] == invitation["id"]] == ["expired"]
 
@@ -113,7 +113,7 @@ def test_concurrent_accepts_of_one_invitation_admit_the_invitee_once(world: Worl
     atomic_dynamodb(monkeypatch)
     sub, email = world.user("ivy")
     token = token_for(world, invite(world, email)["json"]["id"])
-    used = AccountStore().get_account(world.team_a).seats_used  # type: ignore[union-attr]
+    used = AccountStore().get_account(world.team_a).seats_used
     answers = race(6, lambda: call("accounts", "POST", f"/invitations/{token}/accept", sub)["statusCode"])
     assert len(answers) == 6 and set(answers) <= {200, 409} and 200 in answers
     members = [m for m in AccountStore().members(world.team_a) if m.sub == sub]
@@ -154,11 +154,11 @@ def test_g10_an_undeliverable_invitation_is_revoked_and_gives_its_seat_back(worl
         def send(self, message: Any) -> None:
             raise DependencyUnavailable(operation="events.put")
 
-    used = AccountStore().get_account(world.team_a).seats_used  # type: ignore[union-attr]
+    used = AccountStore().get_account(world.team_a).seats_used
     caller = Caller(sub=world.subs["owner"], account_id=world.team_a, role="owner")
     email = world.user("ivy")[1]
     with pytest.raises(DependencyUnavailable) as failed:
         Accounts(notifier=BusDown()).invite(caller, InvitationRequest(email=email), "req-1")
     assert failed.value.status == 503 and "Retry-After" in failed.value.headers()
-    assert AccountStore().get_account(world.team_a).seats_used == used  # type: ignore[union-attr]
+    assert AccountStore().get_account(world.team_a).seats_used == used
     assert [i.status for i in AccountStore().invitations(world.team_a) if i.email == email] == ["revoked"]

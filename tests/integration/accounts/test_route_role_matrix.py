@@ -91,7 +91,7 @@ def resolve_as(route: APIRoute, method: str, path: str, sub: str, world: World, 
 
 
 def signed_in_routes(area: str) -> list[tuple[str, str, str, APIRoute]]:
-    return [c for c in ROUTES if c[0] == area and not rule_for(c[1], c[2]).public]  # type: ignore[union-attr]
+    return [c for c in ROUTES if c[0] == area and not rule_for(c[1], c[2]).public]
 
 
 @pytest.mark.parametrize("area", [a for a in AREAS if signed_in_routes(a)])

@@ -36,7 +36,7 @@ def teams(
     stripe_billing.reset_caches()
     prices = sync_catalog(stripe_client)
     world = build_world(stripe_env)  # team A: owner, billing admin, member = 3 seats
-    world.log = tmp_path / "invitations.log"  # type: ignore[attr-defined]
+    world.log = tmp_path / "invitations.log"
     yield world, Stripe(stripe=stripe_client, prices=prices, emulator=stripe_emulator, sub_a=stripe_env.user_sub)
     stripe_billing.reset_caches()
 
@@ -73,7 +73,7 @@ def confirm(world: World, invitation_id: str, preview_id: str | None, by: str = 
 
 
 def delivered(world: World) -> dict[str, str]:
-    log: Path = world.log  # type: ignore[attr-defined]
+    log: Path = world.log
     lines = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return {line["invitation_id"]: line["token"] for line in lines}
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from billing_core.accounts.invitations import InvitationStore as AccountStore
 from billing_core.accounts.seats import SeatsBelowMembers, check_capacity
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
 from billing_core.entitlements_api import get_entitlements
 from billing_core.errors import Conflict
@@ -79,7 +79,7 @@ def test_a_full_team_on_an_auto_seat_plan_gets_an_invitation_waiting_for_one_mor
     # revoking it frees nothing (it held no seat) and the count stays right
     revoked = call("accounts", "DELETE", f"/accounts/{world.team_a}/invitations/{waiting['id']}", world.subs["owner"])
     assert revoked["json"]["status"] == "revoked"
-    assert AccountStore().get_account(world.team_a).seats_used == 4  # type: ignore[union-attr]
+    assert AccountStore().get_account(world.team_a).seats_used == 4
 
 
 def test_a_plan_with_a_seat_limit_refuses_strictly(world: World) -> None:
@@ -166,7 +166,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner(world: World, mo
 
     answers = race(2, demote)
     owners = [m for m in AccountStore().members(world.team_a) if m.role == "owner"]
-    assert len(owners) >= 1 and AccountStore().get_account(world.team_a).owners == len(owners)  # type: ignore[union-attr]
+    assert len(owners) >= 1 and AccountStore().get_account(world.team_a).owners == len(owners)
     assert 200 in answers
 
 
@@ -207,10 +207,10 @@ def test_a_waiting_invitation_expires_after_7_days_and_gives_back_a_seat_held_fo
     store.invite_waiting(world.team_a, "idle@example.com", "member", world.subs["owner"])
     stalled = store.invite_waiting(world.team_a, "stalled@example.com", "member", world.subs["owner"])
     assert store.hold_seat(world.team_a, stalled, "a-confirmation", 4, bought_with="pv_x")  # then its request died
-    assert store.get_account(world.team_a).seats_used == 4  # type: ignore[union-attr]
+    assert store.get_account(world.team_a).seats_used == 4
     now[0] += INVITATION_VALID_S
     assert store.sweep_expired(world.team_a) == 2
     statuses = {i.email: i.status for i in store.invitations(world.team_a) if i.status != "accepted"}
     assert statuses == {"idle@example.com": "expired", "stalled@example.com": "expired"}
-    assert store.get_account(world.team_a).seats_used == 3  # type: ignore[union-attr]
+    assert store.get_account(world.team_a).seats_used == 3
     assert store.send(world.team_a, stalled.invitation_id, "a-confirmation") is None  # too late to send it

@@ -28,7 +28,7 @@ def world(aws_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Worl
     monkeypatch.setenv("INVITATION_LOG_PATH", str(tmp_path / "invitations.log"))
     reset_settings()
     built = build_world(aws_env)
-    built.log = tmp_path / "invitations.log"  # type: ignore[attr-defined]
+    built.log = tmp_path / "invitations.log"
     return built
 
 
@@ -41,7 +41,7 @@ def test_g20_an_owner_deletes_a_team_and_every_member_loses_it_at_once(world: Wo
     invited_sub, email = world.user("ivy")
     invitation = call("accounts", "POST", f"/accounts/{world.team_a}/invitations", owner,
                       body={"email": email}, key=True)["json"]  # fmt: skip
-    token = next(json.loads(line)["token"] for line in world.log.read_text().splitlines())  # type: ignore[attr-defined]
+    token = next(json.loads(line)["token"] for line in world.log.read_text().splitlines())
     deleted = delete(world, world.team_a, owner)
     assert deleted["statusCode"] == 200, deleted["json"]
     assert deleted["json"] == {"id": world.team_a, "deleted": True, "members_removed": 3, "invitations_revoked": 1}

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from billing_core import aws as core_aws
+from billing_core import stripe_client
 from billing_core import stripe_gateway as sg
 from billing_core.errors import DependencyThrottled
 
@@ -97,7 +98,7 @@ def test_e1_connection_resets_become_503_with_retry_after(handler, stripe_env, c
     stripe_emulator.faults.queue("reset", times=10, method="GET", path=r"^/v1/customers/cus_[^/]+$")
     resp = get(handler, "/billing", stripe_env.user_sub)
     assert resp["statusCode"] == 503 and int(resp["headers"]["retry-after"]) >= 1
-    assert stripe_emulator.faults.injected["reset"] == sg.STRIPE_MAX_RETRIES + 1
+    assert stripe_emulator.faults.injected["reset"] == stripe_client.STRIPE_MAX_RETRIES + 1
 
 
 def test_e6_restricted_key_is_500_configuration_error(handler, stripe_env, customer, stripe_emulator):
@@ -141,7 +142,7 @@ def test_e7_slow_stripe_ends_in_a_clean_503_before_the_function_timeout(handler,
     resp = invoke(handler, http_event("GET", "/billing", sub=stripe_env.user_sub), LambdaContext(timeout_s=20))
     elapsed = time.monotonic() - started
     assert resp["statusCode"] == 503 and resp["headers"]["retry-after"]
-    assert elapsed < sg.FUNCTION_TIMEOUT_S - 1
+    assert elapsed < stripe_client.FUNCTION_TIMEOUT_S - 1
 
 
 def test_e9_secrets_manager_down_is_503(handler, stripe_env, monkeypatch):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import Catalog, load_catalog
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.catalog.model import Catalog, load_catalog
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 
 from admin.catalog_sync import CatalogSync, CatalogSyncError, main, sync_catalog
 
@@ -65,8 +66,8 @@ def test_sync_creates_products_prices_and_coupon_then_changes_nothing(gateway, s
     # Second run: nothing to do, nothing written.
     before = event_count(stripe_emulator)
     lines: list[str] = []
-    plan, again = CatalogSync(gateway, catalog).run(out=lines.append)
-    assert plan.empty and lines == ["catalog sync: no changes"]
+    second, again = CatalogSync(gateway, catalog).run(out=lines.append)
+    assert second.empty and lines == ["catalog sync: no changes"]
     assert again == prices
     assert event_count(stripe_emulator) == before
 

@@ -5,9 +5,10 @@ import threading
 
 import boto3
 import pytest
-from billing_core.directory import CREATE_IN_PROGRESS_WAITS_S, CognitoUserPool, CustomerDirectory
+from billing_core.directory import CREATE_IN_PROGRESS_WAITS_S, CustomerDirectory
 from billing_core.errors import Conflict, DependencyUnavailable, RequestInProgress
 from billing_core.stripe_gateway import StripeGateway
+from billing_core.user_pool import CognitoUserPool
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 

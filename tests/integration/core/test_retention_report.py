@@ -50,11 +50,11 @@ def figures(**values: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def report(aws_env, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def report(aws_env, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     store = RetentionSteps()
     seed(store)
     assert main(["--since", "2026-01-01", "--json"], steps=store, now=NOW) == 0
-    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+    return json.loads(capsys.readouterr().out)
 
 
 def test_figures_per_reason(report: dict[str, Any]) -> None:
@@ -82,7 +82,7 @@ def test_figures_per_offer(report: dict[str, Any]) -> None:
     )
 
 
-def test_the_table_lists_each_reason_and_offer(aws_env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_the_table_lists_each_reason_and_offer(aws_env, capsys: pytest.CaptureFixture[str]) -> None:
     store = RetentionSteps()
     seed(store)
     assert main(["--since", "2026-01-01", "--until", "2026-01-03"], steps=store, now=NOW) == 0

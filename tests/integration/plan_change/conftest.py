@@ -10,7 +10,7 @@ from tests.integration.plan_change.plan_change_setup import World
 
 
 @pytest.fixture
-def world(stripe_env, stripe_emulator, stripe_client) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(stripe_env, stripe_emulator, stripe_client) -> Iterator[World]:
     from plan_change import stripe_billing
 
     from local.stack.seed import sync_catalog
@@ -30,7 +30,7 @@ def count_stripe_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = StripeGateway.call
     reads = ("retrieve", "list", "create_preview", "search")
 
-    def call(self, operation, fn):  # type: ignore[no-untyped-def]
+    def call(self, operation, fn):
         if not operation.endswith(reads):
             writes.append(operation)
         return original(self, operation, fn)

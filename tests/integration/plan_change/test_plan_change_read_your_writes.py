@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.entitlement_sync import EntitlementSync
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
@@ -121,7 +121,7 @@ def test_h4_a_dynamodb_fault_in_the_refresh_keeps_the_successful_change_and_the_
     sub, cus, subscription, _ = world.user_on("starter_monthly", days_in=5)
     webhook_state(sub, cus)
     preview = world.preview("pro_monthly")
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's private dispatch, wrapped to fail one call
 
     def faulty(self: Any, operation: str, params: dict[str, Any]) -> Any:
         if operation == "PutItem" and params.get("Item", {}).get("sk", {}).get("S") == "ENTITLEMENTS":

@@ -43,7 +43,7 @@ def stripe_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     original = StripeGateway.call
 
-    def call(self, operation, fn):  # type: ignore[no-untyped-def]
+    def call(self, operation, fn):
         calls.append(operation)
         return original(self, operation, fn)
 
@@ -306,7 +306,7 @@ def test_d6_crash_after_stripe_success_then_retry_does_not_charge_twice(
     original = AuditLog.record
     crashed = {"n": 0}
 
-    def record(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def record(self, *args, **kwargs):
         if crashed["n"] == 0:
             crashed["n"] += 1
             raise RuntimeError("function died")
@@ -341,7 +341,7 @@ def test_d8_same_key_for_two_users_is_independent(world: World) -> None:
 
 # --- E. Downstream faults ---------------------------------------------------------------------------------------
 def _seed_entitlements(world: World, subscription_id: str) -> str:
-    from billing_core.catalog import get_catalog
+    from billing_core.catalog.model import get_catalog
     from billing_core.entitlements import EntitlementStore, derive_entitlements
 
     record = derive_entitlements(world.subscription(subscription_id), get_catalog(), START, version=1)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from billing_core.catalog import load_catalog
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.catalog.model import load_catalog
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 
 from admin.catalog_sync import sync_catalog
 from admin.portal_config import PortalConfigurator

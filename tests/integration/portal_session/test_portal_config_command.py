@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import Catalog, load_catalog
+from billing_core.catalog.model import Catalog, load_catalog
 from billing_core.errors import ConfigurationError
 from billing_core.store.keys import PORTAL_CONFIG_PK as CONFIG_PK
 from billing_core.store.keys import PORTAL_CONFIG_SK as CONFIG_SK

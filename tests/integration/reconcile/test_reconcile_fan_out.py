@@ -107,7 +107,7 @@ def test_a_batch_that_fails_midway_is_redelivered_and_counted_once(fanout: Fanou
     fanout.queue.send([duplicate])
     fanout.drain(worker)
     assert worker.stats.skipped == 1
-    assert fanout.runs.report("2026-12-04").checked == 5  # type: ignore[union-attr]
+    assert fanout.runs.report("2026-12-04").checked == 5
 
 
 def test_a_customer_that_keeps_failing_is_retried_alone_then_dead_lettered_and_reported_by_id(

@@ -11,7 +11,8 @@ from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateRea
 from billing_core.entitlements import EntitlementStore
 from billing_core.rate_budget import RateBudget
 from billing_core.reconcile import Reconciler
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 from reconcile.worker import Worker
 
 from tests.helpers import aws as h

@@ -13,7 +13,8 @@ from billing_core.directory import CustomerDirectory
 from billing_core.entitlement_sync import EntitlementSync, StripeBillingStateReader
 from billing_core.entitlements import EntitlementStore
 from billing_core.store.event_ledger import EventLedger
-from billing_core.stripe_gateway import StripeGateway, build_stripe_client
+from billing_core.stripe_client import build_stripe_client
+from billing_core.stripe_gateway import StripeGateway
 from webhook.processor import WebhookProcessor
 from webhook.secrets import WebhookSecrets
 

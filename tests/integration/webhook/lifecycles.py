@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import stripe
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from stripe_emulator.testing import advance_clock
 
 T0 = 1767225600  # 2026-01-01T00:00:00Z
@@ -72,7 +72,7 @@ class Lifecycle:
     def _change_price(self, direction: int) -> None:
         item = self.subscription["items"]["data"][0]
         current = item["price"]["lookup_key"]
-        keys = sorted(self.prices, key=lambda k: (get_catalog().find_price(k)[0].tier, k))  # type: ignore[index]
+        keys = sorted(self.prices, key=lambda k: (get_catalog().find_price(k)[0].tier, k))
         index = keys.index(current) + direction
         if not 0 <= index < len(keys):
             return

@@ -16,6 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from tests.helpers.dynamodb_double import DynamoDBDouble
+
 _TOKEN = re.compile(r"\s*(<>|<=|>=|[()=<>,]|[#:]?[A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -129,7 +131,9 @@ def _failed(operation: str, item: dict[str, Any] | None = None) -> ClientError:
     return ClientError(response, operation)  # type: ignore[arg-type]
 
 
-class MemoryDynamoDB:
+class MemoryDynamoDB(DynamoDBDouble):
+    """Its calls take the subset of boto3's keywords the stores use (``override`` is not checked in tests)."""
+
     def __init__(self) -> None:
         self.tables: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self.lock = threading.Lock()

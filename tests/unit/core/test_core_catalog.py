@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from billing_core.catalog import load_catalog
+from billing_core.catalog.model import load_catalog
 from billing_core.errors import BadInput, ConfigurationError, Conflict
 
 CATALOG = load_catalog()

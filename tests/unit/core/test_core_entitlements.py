@@ -1,7 +1,7 @@
 """Entitlements derived from a subscription (endive shapes), E10 unknown statuses, the versioned store."""
 
 import pytest
-from billing_core.catalog import load_catalog
+from billing_core.catalog.model import load_catalog
 from billing_core.entitlements import EntitlementStore, derive_entitlements, primary_subscription
 from billing_core.observability import metrics
 

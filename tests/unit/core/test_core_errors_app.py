@@ -2,15 +2,11 @@
 
 import pytest
 from billing_core.accounts.roles import signed_in_rules
-from billing_core.app_factory import (
-    MAX_BODY_BYTES,
-    CallerDep,
-    IdempotencyKeyDep,
-    create_app,
-    make_handler,
-)
+from billing_core.app_factory import CallerDep, IdempotencyKeyDep, create_app
 from billing_core.errors import Conflict, DependencyUnavailable
+from billing_core.lambda_handler import make_handler
 from billing_core.models import RequestModel
+from billing_core.request_middleware import MAX_BODY_BYTES
 from fastapi import APIRouter
 
 from tests.helpers.apigw import http_event, invoke

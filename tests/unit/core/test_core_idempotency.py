@@ -1,6 +1,7 @@
 """Powertools idempotency for mutations: D2 replay, D3 in-progress, D4 payload mismatch, D8 user isolation."""
 
 import threading
+from typing import Any
 
 import pytest
 from billing_core.errors import IdempotencyKeyReused, PaymentFailed, RequestInProgress
@@ -22,11 +23,16 @@ def test_d2_retry_with_the_same_key_replays_the_stored_response(aws_env):
 
 
 def test_d4_same_key_with_a_different_payload_is_422_and_does_not_run(aws_env):
-    calls = []
+    calls: list[int] = []
     key = IdempotencyKey(sub="user-a", value="key-1")
-    run_idempotent(key, "subscription.change", {"price": "pro_monthly"}, lambda: calls.append(1) or {"ok": 1})
+
+    def change(n: int, result: dict[str, Any]) -> dict[str, Any]:
+        calls.append(n)
+        return result
+
+    run_idempotent(key, "subscription.change", {"price": "pro_monthly"}, lambda: change(1, {"ok": 1}))
     with pytest.raises(IdempotencyKeyReused) as err:
-        run_idempotent(key, "subscription.change", {"price": "business_seat_monthly"}, lambda: calls.append(2) or {})
+        run_idempotent(key, "subscription.change", {"price": "business_seat_monthly"}, lambda: change(2, {}))
     assert err.value.status == 422
     assert calls == [1]
 

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from billing_core.catalog import load_catalog
+from billing_core.catalog.model import load_catalog
 from billing_core.errors import ConfigurationError
 from billing_core.pause import add_periods, pause_metadata, resumes_at
 
 DEMO = Path(__file__).resolve().parents[3] / "layers/shared/billing_core/catalog/demo.json"
 
 
-def ts(*args: int) -> int:
-    return int(datetime(*args, tzinfo=UTC).timestamp())  # type: ignore[misc]
+def ts(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp())
 
 
 def test_demo_catalog_offers_one_to_three_periods_and_a_read_only_set():

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from billing_core.catalog import CANCEL_REASONS, Catalog, get_catalog
+from billing_core.catalog.model import Catalog, get_catalog
+from billing_core.catalog.plans import CANCEL_REASONS
 from billing_core.errors import ConfigurationError
 from billing_core.retention.offers import Situation, cheaper_price, choose_offer, situation_of
 from hypothesis import given
 from hypothesis import strategies as st
 
 CATALOG = get_catalog()
-COUPON_ID = CATALOG.retention_offer.id  # type: ignore[union-attr]
+COUPON_ID = CATALOG.retention_offer.id
 
 
 def pro(reason: str, **extra: object) -> Situation:
@@ -60,11 +61,11 @@ def test_a_subscription_that_cannot_pause_gets_the_next_offer() -> None:
 
 def test_the_pause_offers_the_plans_pause_lengths_or_those_the_rule_lists() -> None:
     offer = choose_offer(CATALOG, pro("temporary"), never)
-    assert offer is not None and offer.periods == CATALOG.plan("pro").pause.durations  # type: ignore[union-attr]
+    assert offer is not None and offer.periods == CATALOG.plan("pro").pause.durations
     rules = [r.model_dump() for r in CATALOG.retention_rules]
     rules[0]["periods"] = [2, 6]
     only_two = catalog_with(retention={"rules": rules})
-    assert choose_offer(only_two, pro("temporary"), never).periods == (2,)  # type: ignore[union-attr]
+    assert choose_offer(only_two, pro("temporary"), never).periods == (2,)
     plans = json.loads(CATALOG.model_dump_json())["plans"]
     for plan in plans:
         plan["pause"] = None
@@ -84,10 +85,15 @@ def test_a_discounted_subscription_gets_no_coupon() -> None:
 
 def test_the_store_is_asked_only_about_offers_that_otherwise_fit() -> None:
     asked: list[str] = []
-    choose_offer(CATALOG, pro("switched_service"), lambda offer_id: asked.append(offer_id) or False)
+
+    def ask(offer_id: str) -> bool:
+        asked.append(offer_id)
+        return False
+
+    choose_offer(CATALOG, pro("switched_service"), ask)
     assert asked == [COUPON_ID]
     asked.clear()
-    assert choose_offer(CATALOG, pro("missing_features"), lambda offer_id: asked.append(offer_id) or False) is None
+    assert choose_offer(CATALOG, pro("missing_features"), ask) is None
     assert asked == []
 
 
@@ -137,8 +143,8 @@ def test_a_catalog_with_only_the_retention_offer_offers_its_coupon_for_every_rea
         [{"offer": "pause", "reasons": ["hiatus"], "periods": [1]}],
     ],
 )
-def test_invalid_retention_rules_are_refused_on_load(rules: list[dict[str, object]], tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from billing_core.catalog import load_catalog
+def test_invalid_retention_rules_are_refused_on_load(rules: list[dict[str, object]], tmp_path) -> None:
+    from billing_core.catalog.model import load_catalog
 
     data = json.loads(CATALOG.model_dump_json())
     data["retention"] = {"rules": rules}

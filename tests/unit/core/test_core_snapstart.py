@@ -7,7 +7,7 @@ import random
 
 import pytest
 import snapshot_restore_py
-from billing_core import aws, snapstart, stripe_gateway
+from billing_core import aws, snapstart, stripe_gateway, stripe_secrets
 from billing_core.price_ids import get_price_ids
 from botocore.exceptions import ClientError
 
@@ -88,13 +88,13 @@ def test_restore_resolves_credentials_again_for_every_client(no_aws, monkeypatch
 def test_restore_forgets_the_stripe_client_secret_cache_prices_and_random_state(aws_env):
     gateway = stripe_gateway.get_gateway()
     first = gateway.client()
-    assert stripe_gateway.secrets_provider().store, "the secret was read and cached"
+    assert stripe_secrets.secrets_provider().store, "the secret was read and cached"
     get_price_ids()._loaded_at = 1.0
     state = random.getstate()
 
     snapstart.after_restore()
 
-    assert not stripe_gateway.secrets_provider().store, "no secret survives a restore"
+    assert not stripe_secrets.secrets_provider().store, "no secret survives a restore"
     assert gateway.client() is not first, "a new Stripe client (new HTTP session)"
     assert get_price_ids()._loaded_at is None
     assert random.getstate() != state

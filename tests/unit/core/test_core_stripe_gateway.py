@@ -8,6 +8,7 @@ import json
 
 import pytest
 import stripe
+from billing_core import stripe_client, stripe_secrets
 from billing_core import stripe_gateway as sg
 from billing_core.errors import (
     ConfigurationError,
@@ -18,7 +19,8 @@ from billing_core.errors import (
     PaymentFailed,
 )
 from billing_core.observability import metrics
-from billing_core.stripe_gateway import StripeGateway, assert_owned, derive_key, request_deadline
+from billing_core.stripe_gateway import StripeGateway, request_deadline
+from billing_core.stripe_ownership import assert_owned, derive_key
 
 CUSTOMER = {"id": "cus_1", "object": "customer", "email": None}
 
@@ -56,15 +58,17 @@ def conn_error():
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
     slept = []
-    monkeypatch.setattr(stripe._http_client.time, "sleep", lambda s: slept.append(s))
+    # stripe-python's own `time` reference, so its retries do not wait
+    sdk_time = stripe._http_client.time  # type: ignore[attr-defined]  # not re-exported by the SDK
+    monkeypatch.setattr(sdk_time, "sleep", lambda s: slept.append(s))
     return slept
 
 
 def gateway(http):
     client = stripe.StripeClient(
         "sk_test_123",
-        stripe_version=sg.STRIPE_API_VERSION,
-        max_network_retries=sg.STRIPE_MAX_RETRIES,
+        stripe_version=stripe_client.STRIPE_API_VERSION,
+        max_network_retries=stripe_client.STRIPE_MAX_RETRIES,
         http_client=http,
     )
     return StripeGateway(client=client)
@@ -75,25 +79,25 @@ def create_customer(gw, key="idem-1"):
 
 
 def test_api_version_is_the_sdk_pin():
-    assert sg.STRIPE_API_VERSION == stripe.api_version == "2026-10-28.endive"
+    assert stripe_client.STRIPE_API_VERSION == stripe.api_version == "2026-10-28.endive"
     http = ScriptedHTTP()
     create_customer(gateway(http))
     assert http.requests[0][2]["Stripe-Version"] == "2026-10-28.endive"
 
 
 def test_f8_worst_case_stripe_call_fits_the_function_timeout():
-    worst = sg.worst_case_call_seconds()
-    assert worst == (sg.STRIPE_CONNECT_TIMEOUT_S + sg.STRIPE_READ_TIMEOUT_S) * (sg.STRIPE_MAX_RETRIES + 1) + (
-        sg.STRIPE_MAX_BACKOFF_TOTAL_S
-    )
-    assert worst < sg.FUNCTION_TIMEOUT_S < 30
+    worst = stripe_client.worst_case_call_seconds()
+    assert worst == (stripe_client.STRIPE_CONNECT_TIMEOUT_S + stripe_client.STRIPE_READ_TIMEOUT_S) * (
+        stripe_client.STRIPE_MAX_RETRIES + 1
+    ) + (stripe_client.STRIPE_MAX_BACKOFF_TOTAL_S)
+    assert worst < stripe_client.FUNCTION_TIMEOUT_S < 30
 
 
 def test_f8_built_client_carries_timeouts_retries_and_base_address():
-    client = sg.build_stripe_client("sk_test_x", "http://127.0.0.1:1")
+    client = stripe_client.build_stripe_client("sk_test_x", "http://127.0.0.1:1")
     requestor = client._requestor
-    assert requestor._options.max_network_retries == sg.STRIPE_MAX_RETRIES
-    assert requestor._client._timeout == (sg.STRIPE_CONNECT_TIMEOUT_S, sg.STRIPE_READ_TIMEOUT_S)
+    assert requestor._options.max_network_retries == stripe_client.STRIPE_MAX_RETRIES
+    assert requestor._client._timeout == (stripe_client.STRIPE_CONNECT_TIMEOUT_S, stripe_client.STRIPE_READ_TIMEOUT_S)
     assert requestor._options.base_addresses["api"] == "http://127.0.0.1:1"
 
 
@@ -102,7 +106,7 @@ def test_e1_connection_errors_are_retried_with_the_same_key_then_503():
     with pytest.raises(DependencyUnavailable) as err:
         create_customer(gateway(http))
     assert err.value.status == 503 and err.value.headers()["Retry-After"]
-    assert len(http.requests) == sg.STRIPE_MAX_RETRIES + 1
+    assert len(http.requests) == stripe_client.STRIPE_MAX_RETRIES + 1
     assert {r[2]["Idempotency-Key"] for r in http.requests} == {"idem-1"}
 
 
@@ -167,7 +171,7 @@ def test_resource_missing_is_404_and_idempotency_error_is_409():
 
 def test_e7_no_call_is_started_when_the_request_deadline_is_too_close():
     http = ScriptedHTTP()
-    with request_deadline(sg.STRIPE_READ_TIMEOUT_S / 2), pytest.raises(DependencyUnavailable):
+    with request_deadline(stripe_client.STRIPE_READ_TIMEOUT_S / 2), pytest.raises(DependencyUnavailable):
         create_customer(gateway(http))
     assert http.requests == []
 
@@ -231,7 +235,7 @@ def test_concurrent_first_calls_read_the_stripe_secret_one_at_a_time(aws_env, mo
     """A cold first request's concurrent reads wait for one Secrets Manager call instead of each making one."""
     gateway = StripeGateway()
     seen_locked = []
-    real = sg.read_secret
+    real = stripe_secrets.read_secret
 
     def read_secret(name, **kwargs):
         seen_locked.append(gateway._lock.locked())

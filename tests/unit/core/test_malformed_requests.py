@@ -7,7 +7,8 @@ import json
 
 import pytest
 from billing_core.accounts.roles import signed_in_rules
-from billing_core.app_factory import CallerDep, create_app, make_handler
+from billing_core.app_factory import CallerDep, create_app
+from billing_core.lambda_handler import make_handler
 from billing_core.models import RequestModel
 from fastapi import APIRouter
 

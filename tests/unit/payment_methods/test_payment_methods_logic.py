@@ -4,7 +4,7 @@ import calendar
 
 import pytest
 from billing_core.payments import DECLINE_REASONS, card_expired, card_summary, intent_outcome, safe_decline
-from payment_methods.logic import is_overdue
+from payment_methods.invoice_payments import is_overdue
 
 NOW = calendar.timegm((2026, 6, 15, 12, 0, 0))
 

@@ -8,7 +8,13 @@ from pydantic import ValidationError
 
 
 def test_b3_request_models_forbid_server_only_fields() -> None:
-    for extra in ({"proration_behavior": "none"}, {"coupon": "X"}, {"trial_end": 1}, {"metadata": {}}):
+    extras: list[dict[str, object]] = [
+        {"proration_behavior": "none"},
+        {"coupon": "X"},
+        {"trial_end": 1},
+        {"metadata": {}},
+    ]
+    for extra in extras:
         with pytest.raises(ValidationError):
             PreviewRequest.model_validate({"price_lookup_key": "pro_monthly", **extra})
     with pytest.raises(ValidationError):
@@ -27,7 +33,7 @@ def test_b4_cancel_comment_limits() -> None:
             CancelRequest.model_validate(bad)
 
 
-def _preview(expires_at: int):  # type: ignore[no-untyped-def]
+def _preview(expires_at: int):
     from billing_core.store.plan_change import StoredPreview
 
     return StoredPreview(
@@ -50,7 +56,7 @@ def _preview(expires_at: int):  # type: ignore[no-untyped-def]
     )
 
 
-def test_b9_preview_is_per_user_expires_and_is_consumed_once(aws_env) -> None:  # type: ignore[no-untyped-def]
+def test_b9_preview_is_per_user_expires_and_is_consumed_once(aws_env) -> None:
     from billing_core.errors import Conflict, NotFound
     from billing_core.store.plan_change import PlanChangeStore
 
@@ -74,7 +80,7 @@ def test_b9_preview_is_per_user_expires_and_is_consumed_once(aws_env) -> None:  
     assert expired.value.code == "preview_expired"
 
 
-def test_d5_lease_is_exclusive_and_expires(aws_env) -> None:  # type: ignore[no-untyped-def]
+def test_d5_lease_is_exclusive_and_expires(aws_env) -> None:
     from billing_core.store.plan_change import LOCK_TTL_S, ChangeInProgress, PlanChangeStore
 
     now = {"t": 1000.0}
@@ -89,7 +95,7 @@ def test_d5_lease_is_exclusive_and_expires(aws_env) -> None:  # type: ignore[no-
     store.acquire_lock("user-a")
 
 
-def test_retention_offer_is_claimed_once(aws_env) -> None:  # type: ignore[no-untyped-def]
+def test_retention_offer_is_claimed_once(aws_env) -> None:
     from billing_core.errors import Conflict
     from billing_core.retention_offer import RetentionOfferStore
 

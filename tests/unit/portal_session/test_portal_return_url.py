@@ -6,7 +6,8 @@ import pytest
 from billing_core.errors import BadInput, ConfigurationError
 from hypothesis import given
 from hypothesis import strategies as st
-from portal_session.logic import PORTAL_LOCALES, portal_locale
+from portal_session.logic import portal_locale
+from portal_session.models import PORTAL_LOCALES
 from portal_session.return_url import build_return_url, check_return_path
 
 BASE = "https://app.example.test"

@@ -80,8 +80,8 @@ def test_catalogs_are_translated_not_copied(lang: str) -> None:
 
 
 def test_the_check_finds_a_missing_key_an_extra_key_and_a_renamed_placeholder() -> None:
-    english = {"a": "Hello {name}", "b": {"one": "{count} card", "other": "{count} cards"}, "c": "x"}
-    broken = {"a": "Hallo {nom}", "b": {"other": "{count} Karten"}, "d": "y"}
+    english: dict[str, object] = {"a": "Hello {name}", "b": {"one": "{count} card", "other": "{count} cards"}, "c": "x"}
+    broken: dict[str, object] = {"a": "Hallo {nom}", "b": {"other": "{count} Karten"}, "d": "y"}
     problems = catalog_problems(english, broken, "de")
     assert "missing c" in problems and "not in English: d" in problems
     assert any(p.startswith("a: placeholders") for p in problems)

@@ -198,7 +198,7 @@ def bare_strings(src: str) -> list[str]:
             continue
         args = split_args(src, m.end() - 1)
         where = TEXT_ARGS[name]
-        positions = range(2, len(args)) if where == "children" else where
+        positions = range(2, len(args)) if isinstance(where, str) else where
         for pos in positions:
             if pos < len(args) and has_words(literal_text(args[pos])):
                 findings.append(f"{name}(…{args[pos]}…)")

@@ -11,7 +11,7 @@ from billing_core.directory import CustomerDirectory
 from billing_core.entitlement_sync import EntitlementSync
 from billing_core.entitlements import EntitlementStore
 from billing_core.store.event_ledger import EventLedger
-from billing_core.stripe_gateway import read_secret
+from billing_core.stripe_secrets import read_secret
 from webhook import app as webhook_app
 from webhook.processor import WebhookProcessor
 from webhook.secrets import WebhookSecrets

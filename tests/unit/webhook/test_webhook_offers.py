@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.retention_offer import RetentionOfferStore
 from webhook.offers import CLAIMED_BY_PREFIX, RetentionOfferRecorder
 

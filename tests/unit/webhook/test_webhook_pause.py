@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from billing_core.catalog import get_catalog
+from billing_core.catalog.model import get_catalog
 from billing_core.entitlement_sync import BillingState, derive_record
 from billing_core.pause import pause_metadata
 

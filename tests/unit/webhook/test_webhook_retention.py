@@ -76,7 +76,7 @@ def test_a_pause_after_the_pause_offer_is_the_offer_accepted_then_resumed_and_ba
     paused = stripe_event("customer.subscription.paused", subscription(sub_id=SUB_ID, customer=CUS, status="paused"))
     assert mapped.deliver(paused)["statusCode"] == 200
     assert h.get_item(f"ACCOUNT#{ACCOUNT}", "OFFER#pause") is not None  # the pause offer is used, once per customer
-    assert store.latest_flow(ACCOUNT).open is False  # type: ignore[union-attr]
+    assert store.latest_flow(ACCOUNT).open is False
     resumed = stripe_event("customer.subscription.resumed", subscription(sub_id=SUB_ID, customer=CUS))
     assert mapped.deliver(resumed)["statusCode"] == 200
     assert sorted(r["step"] for r in steps()) == ["accepted", "came_back", "paused", "resumed"]

@@ -15,13 +15,14 @@ from billing_core.domain_events import DomainEvent
 from billing_core.entitlement_sync import BillingState
 from billing_core.entitlements import EntitlementRecord, EntitlementStore
 from billing_core.identity import personal_account_id
-from billing_core.store.event_ledger import event_pk
+from billing_core.store.keys import event_pk
 from botocore.exceptions import ClientError
 from webhook.processor import WebhookProcessor
 from webhook.signature import compute_signature
 
 from tests.helpers import aws as h
 from tests.helpers.apigw import LambdaContext, http_event, invoke
+from tests.helpers.dynamodb_double import DynamoDBDouble
 
 SECRET = "whsec_aws_env_placeholder"
 
@@ -143,7 +144,7 @@ def signature(body: bytes, *secrets: str, timestamp: int | None = None) -> str:
     return ",".join(parts)
 
 
-class FaultyDynamoDB:
+class FaultyDynamoDB(DynamoDBDouble):
     """Wraps a boto3 DynamoDB client: injects throttling errors (which moto cannot produce) and makes each call
     atomic across threads, as DynamoDB's conditional writes are."""
 

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from billing_core.accounts.store import AccountStore
-from billing_core.catalog import Catalog, Plan
+from billing_core.catalog.model import Catalog
+from billing_core.catalog.plans import Plan
 from billing_core.entitlements import EntitlementRecord
 from billing_core.errors import Conflict
 from billing_core.identity import personal_owner

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from billing_core.catalog import Catalog, OfferKind, RetentionOffer, RetentionRule
+from billing_core.catalog.model import Catalog
+from billing_core.catalog.plans import OfferKind, RetentionOffer, RetentionRule
 from billing_core.entitlements import catalog_item
 from billing_core.stripe_fields import field as g
 

@@ -40,7 +40,7 @@ from billing_core.store.keys import (
 )
 
 Step = Literal["started", "shown", "accepted", "declined", "cancelled", "paused", "resumed", "came_back"]
-STEPS: tuple[str, ...] = Step.__args__  # type: ignore[attr-defined]
+STEPS: tuple[str, ...] = Step.__args__  # type: ignore[attr-defined]  # a Literal's values, read at run time
 Source = Literal["api", "stripe"]
 EVENT_PREFIX = "billing.retention."
 #: Steps are kept a little over a year (the report compares periods); the latest-flow item as long.
@@ -208,7 +208,7 @@ class RetentionSteps(TableStore):
             }
             if start:
                 params["ExclusiveStartKey"] = start
-            response = self._call("retention.steps.query", lambda c, p=params: c.query(**p))  # type: ignore[misc]
+            response = self._call("retention.steps.query", lambda c: c.query(**params))  # noqa: B023 - called at once, in this iteration
             for item in response.get("Items", []):
                 yield RecordedStep(
                     step=_s(item, "step") or "",

@@ -9,6 +9,9 @@ otherwise ``TABLE_NAME`` from the settings) and a clock. Its primitives translat
 * any other ``ClientError`` or botocore error (connection, timeout) -> :class:`DependencyUnavailable`
   (503 + Retry-After 2, the ``DynamoDBUnavailable`` metric and a warning naming the operation);
 * ``_attempt`` is the best-effort form: it never raises, and returns the failure's name.
+
+Long because it is one class: every DynamoDB primitive the stores use, each beside the one error translation;
+splitting the primitives from it would give that translation two homes.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from billing_core.settings import get_settings
 from billing_core.store.keys import key as _key
 
 if TYPE_CHECKING:  # boto3-stubs is a dev dependency; the layer ships without it
-    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.client import DynamoDBClient as DynamoDBClient
 else:
     DynamoDBClient = Any
 
@@ -74,7 +77,7 @@ def unavailable(operation: str, code: str) -> DependencyUnavailable:
 
 
 def _cancellation_reasons(exc: ClientError) -> list[Any]:
-    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]  # type: ignore[attr-defined]
+    return [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
 
 
 class TableStore:
@@ -108,7 +111,7 @@ class TableStore:
             return request(self.dynamodb)
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise ConditionFailed(exc.response.get("Item")) from None  # type: ignore[arg-type]
+                raise ConditionFailed(exc.response.get("Item")) from None  # type: ignore[arg-type]  # botocore types the response as a plain error response
             raise dynamo_error(exc, operation) from None
         except BotoCoreError as exc:
             raise dynamo_error(exc, operation) from None

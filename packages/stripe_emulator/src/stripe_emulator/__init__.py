@@ -1,6 +1,6 @@
 """An offline, stateful Stripe emulator faithful to API version 2026-10-28.endive (stripe-python 16).
 
-Layout like a moto backend: `backend.py` (state), `resources/` (models + endpoint handlers per resource),
+Layout like a moto backend: `backend.py` (state), `resources/` (the model per resource), `handlers/` (its endpoints),
 `routes.py` (the route table), `router.py` + `server.py` (HTTP layer), `wire.py` (form bodies and the params
 schema), `faults.py`.
 """

@@ -175,7 +175,7 @@ class Backend:
 
     def render(self, obj: dict[str, Any], expand: Iterable[str] = ()) -> dict[str, Any]:
         """A deep copy without private keys, with `expand` paths replaced by the objects they name."""
-        out = _public(obj)
+        out: dict[str, Any] = _public(obj)
         for path in expand:
             self._expand(out, path.split("."))
         return out

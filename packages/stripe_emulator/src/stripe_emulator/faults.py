@@ -14,6 +14,9 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import StripeAPIError
 
 MODES = ("500", "429", "429_retry", "429_no_retry", "reset", "timeout", "403")
 
@@ -66,7 +69,7 @@ class Faults:
             if self.seed is not None:
                 self._rng.seed(self.seed)
 
-    def configure(self, spec: dict) -> None:
+    def configure(self, spec: dict[str, Any]) -> None:
         """Apply a JSON spec: {"latency_ms", "jitter_ms", "rates": {mode: p}, "timeout_s", "queue": [...]}."""
         if "latency_ms" in spec or "jitter_ms" in spec:
             self.set_latency(float(spec.get("latency_ms", 0)), float(spec.get("jitter_ms", 0)))
@@ -96,3 +99,30 @@ class Faults:
                     self.injected[mode] = self.injected.get(mode, 0) + 1
                     return mode
         return None
+
+
+def fault_error(fault: str) -> StripeAPIError | None:
+    """The Stripe error an injected HTTP fault answers with (`500`, `403`, `429_retry`, `429_no_retry`, `429`);
+    None for the faults that act on the connection instead (`reset`, `timeout`)."""
+    if fault == "500":
+        return StripeAPIError(500, "api_error", "An unknown error occurred", code=None)
+    if fault == "403":
+        return StripeAPIError(
+            403,
+            "invalid_request_error",
+            "The provided key 'rk_test_****' does not have the required permissions for this endpoint.",
+            code="secret_key_required",
+        )
+    if fault.startswith("429"):
+        headers = {
+            "429_retry": {"Stripe-Should-Retry": "true"},
+            "429_no_retry": {"Stripe-Should-Retry": "false"},
+        }.get(fault, {})
+        return StripeAPIError(
+            429,
+            "invalid_request_error",
+            "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+            code="rate_limit",
+            headers=headers,
+        )
+    return None

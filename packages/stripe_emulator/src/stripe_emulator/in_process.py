@@ -36,7 +36,7 @@ class _InProcessRequest(_Handler):
             message[name] = value
         if body:
             message["Content-Length"] = str(len(body))
-        self.headers = message  # type: ignore[assignment]
+        self.headers = message
         self.rfile = io.BytesIO(body)
         self.response: tuple[int, bytes, dict[str, str]] | None = None
 
@@ -45,7 +45,9 @@ class _InProcessRequest(_Handler):
 
     def _inject(self, fault: str, request_id: str) -> bool:
         if fault in ("reset", "timeout"):
-            raise stripe.APIConnectionError(f"emulated {fault}: the connection was dropped", should_retry=True)
+            raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]  # stripe-python declares no types here
+                f"emulated {fault}: the connection was dropped", should_retry=True
+            )
         return super()._inject(fault, request_id)
 
 
@@ -65,7 +67,9 @@ class InProcessHTTPClient(stripe.HTTPClient):
         request = _InProcessRequest(self.server, path, dict(headers or {}), body)
         request._serve(method.upper())
         if request.response is None:
-            raise stripe.APIConnectionError("the emulator sent no response", should_retry=True)
+            raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]  # stripe-python declares no types here
+                "the emulator sent no response", should_retry=True
+            )
         status, content, response_headers = request.response
         return content.decode("utf-8"), status, response_headers
 

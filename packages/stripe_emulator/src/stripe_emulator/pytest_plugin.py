@@ -6,6 +6,7 @@ Registered by the package's `pytest11` entry point (pyproject.toml): installed, 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def stripe_emulator(stripe_emulator_server: EmulatorServer) -> Iterator[Emulator
 
 
 @pytest.fixture
-def stripe_client(stripe_emulator: EmulatorServer):  # type: ignore[no-untyped-def]
+def stripe_client(stripe_emulator: EmulatorServer) -> Any:
     """A stripe-python StripeClient pointed at the emulator (no SDK retries unless a test asks)."""
     import stripe  # here, not at the top: the plugin loads in every pytest run, this fixture in few
 

@@ -4,16 +4,16 @@
 method is the request's wins, so an entry with a fixed segment (`/v1/customers/search`) comes before the
 placeholder one (`/v1/customers/{customer}`). A handler receives the backend and a `Request` and returns a dict
 (the JSON object, status 200), `(status, dict)` or a `RawResponse`; `params` names the stripe.params TypedDict the
-request is validated against (None: no schema check). Handlers are module-private (`_create`); this table is
-their one caller. Long by nature (about 130 entries, one per endpoint); nothing else lives here.
+request is validated against (None: no schema check). Handlers live in `handlers/` (one module per resource, apart
+from the resource's model in `resources/`) and are module-private (`_create`); this table is their one caller.
+
+Long because it is one table (about 130 entries, one per endpoint); nothing else lives here.
 """
 
 from __future__ import annotations
 
 from . import control
-from .pages import checkout as checkout_page
-from .pages import portal as portal_page
-from .resources import (
+from .handlers import (
     billing_portal,
     checkout_sessions,
     coupons,
@@ -38,6 +38,8 @@ from .resources import (
     test_clocks,
     webhook_endpoints,
 )
+from .pages import checkout as checkout_page
+from .pages import portal as portal_page
 from .router import Route, endpoint
 
 ROUTES: tuple[Route, ...] = (

@@ -7,7 +7,6 @@ stripe_emulator --port 12111`). HTTP/1.1 keep-alive, so stripe-python reuses its
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import socket
 import struct
@@ -19,7 +18,9 @@ from urllib.parse import urlsplit
 
 from .backend import Backend, new_id
 from .errors import StripeAPIError, authentication_error, invalid_request
-from .faults import Faults
+from .faults import Faults, fault_error
+from .handlers import test_clocks as test_clock_requests
+from .idempotency import IdempotencyStore
 from .rate_limits import RateLimits
 from .resources import test_clocks
 from .router import RawResponse, Request, match
@@ -28,21 +29,6 @@ from .wire import decode_form, schema_for, validate
 
 DEFAULT_SECRET_KEY = "sk_test_emulator_000000000000000000000000"
 DEFAULT_PUBLISHABLE_KEY = "pk_test_emulator_000000000000000000000000"
-IDEMPOTENCY_TTL_S = 24 * 3600
-
-
-class _Idempotency:
-    """Stored first responses by (api key, Idempotency-Key)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.done: dict[tuple[str, str], tuple[str, int, bytes, float]] = {}
-        self.in_flight: set[tuple[str, str]] = set()
-
-    def reset(self) -> None:
-        with self.lock:
-            self.done.clear()
-            self.in_flight.clear()
 
 
 class EmulatorServer:
@@ -60,7 +46,7 @@ class EmulatorServer:
         self.backend.emulator = self
         self.faults = Faults()
         self.rate_limits = RateLimits.from_env()  # off unless STRIPE_EMULATOR_RATE_LIMITS=live|sandbox
-        self.idempotency = _Idempotency()
+        self.idempotency = IdempotencyStore()
         self.secret_key = secret_key
         self.publishable_key = publishable_key
         handler = type("BoundHandler", (_Handler,), {"emulator": self})
@@ -216,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
             # One request at a time inside the account, as Stripe's own object locks do: a preview runs the real
             # update on a sandboxed view of the account, and a concurrent read must never see that view.
             with backend.lock:
-                test_clocks.refuse_writes_while_advancing(backend, req)
+                test_clock_requests.refuse_writes_while_advancing(backend, req)
                 result = route.handler(backend, req)
         finally:  # e.g. synchronous webhook delivery: after the handler, outside the lock, before the response
             for hook in list(backend.extra.get("_after_request_hooks", [])):
@@ -229,58 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
         return status, json.dumps(result).encode(), "application/json", {}
 
     def _idempotent(self, req: Request, route: Any, key: tuple[str, str], raw: bytes) -> None:
-        em = self.emulator
-        store = em.idempotency
-        if len(key[1]) > 255:
-            raise invalid_request("Idempotency-Key must be at most 255 characters.", param="Idempotency-Key")
-        fingerprint = hashlib.sha256(req.method.encode() + req.path.encode() + b"\0" + raw).hexdigest()
-        with store.lock:
-            saved = store.done.get(key)
-            if saved and time.time() - saved[3] < IDEMPOTENCY_TTL_S:
-                if saved[0] != fingerprint:
-                    raise StripeAPIError(
-                        400,
-                        "idempotency_error",
-                        "Keys for idempotent requests can only be used with the same parameters they were first "
-                        f"used with. Try using a key other than '{key[1]}' if you meant to execute a different "
-                        "request.",
-                    )
-                status, body = saved[1], saved[2]
-                self._send(
-                    status,
-                    body,
-                    "application/json",
-                    {"Request-Id": req.request_id, "Idempotent-Replayed": "true", "Idempotency-Key": key[1]},
-                )
-                return
-            if key in store.in_flight:
-                raise StripeAPIError(
-                    409,
-                    "invalid_request_error",
-                    "There is currently another in-progress request using this Stripe token (probably means you "
-                    "clicked twice). Please try again in a few seconds.",
-                    code="idempotency_key_in_use",
-                )
-            store.in_flight.add(key)
-        try:
-            try:
-                status, body, ctype, headers = self._dispatch(route, req)
-            except StripeAPIError as exc:
-                status, body, ctype, headers = (
-                    exc.status,
-                    json.dumps(exc.body(req.request_id)).encode(),
-                    "application/json",
-                    exc.headers,
-                )
-                if exc.status in (400, 401, 409, 429):  # validation and conflicts are not stored
-                    self._send(status, body, ctype, headers | {"Request-Id": req.request_id})
-                    return
-            with store.lock:
-                store.done[key] = (fingerprint, status, body, time.time())
-            self._send(status, body, ctype, headers | {"Request-Id": req.request_id, "Idempotency-Key": key[1]})
-        finally:
-            with store.lock:
-                store.in_flight.discard(key)
+        self._send(*self.emulator.idempotency.run(req, key, raw, lambda: self._dispatch(route, req)))
 
     def _inject(self, fault: str, request_id: str) -> bool:
         em = self.emulator
@@ -298,35 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return True
-        if fault == "500":
-            self._send_error(StripeAPIError(500, "api_error", "An unknown error occurred", code=None), request_id)
-            return True
-        if fault == "403":
-            self._send_error(
-                StripeAPIError(
-                    403,
-                    "invalid_request_error",
-                    "The provided key 'rk_test_****' does not have the required permissions for this endpoint.",
-                    code="secret_key_required",
-                ),
-                request_id,
-            )
-            return True
-        if fault.startswith("429"):
-            headers = {
-                "429_retry": {"Stripe-Should-Retry": "true"},
-                "429_no_retry": {"Stripe-Should-Retry": "false"},
-            }.get(fault, {})
-            self._send_error(
-                StripeAPIError(
-                    429,
-                    "invalid_request_error",
-                    "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
-                    code="rate_limit",
-                    headers=headers,
-                ),
-                request_id,
-            )
+        error = fault_error(fault)
+        if error is not None:
+            self._send_error(error, request_id)
             return True
         return False
 

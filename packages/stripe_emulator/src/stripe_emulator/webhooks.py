@@ -18,6 +18,9 @@ Options (tests set them on `deliverer(b)`, or over HTTP with `POST /_emulator/we
   receiving handler in-process); an `OSError` it raises counts as a connection error, retried like one.
 `log` records every attempt: dicts {event, endpoint, attempt, status, error, duplicate}.
 Each body is the event rendered at the endpoint's `api_version` (`api_versions.event_for_version`).
+
+Long because `Deliverer` is one object: its queue, options, worker threads and attempts share one lock and one
+heap, and each option above changes how the others behave.
 """
 
 from __future__ import annotations
@@ -321,7 +324,7 @@ def deliverer(b: Backend) -> Deliverer:
     d = getattr(b, "_webhook_deliverer", None)
     if d is None:
         d = Deliverer(b)
-        b._webhook_deliverer = d  # type: ignore[attr-defined]
+        b._webhook_deliverer = d  # type: ignore[attr-defined]  # per-backend state kept on the backend
         b.event_listeners.append(d.on_event)
     _register_hooks(b, d)
     return d

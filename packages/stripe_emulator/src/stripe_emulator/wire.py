@@ -37,7 +37,8 @@ def decode_form(body: str) -> dict[str, Any]:
             raise invalid_request(f"Invalid parameter name: {raw_key}", param=raw_key)
         parts = [m.group(1)] + re.findall(r"\[([^\[\]]*)\]", m.group(2))
         _assign(root, parts, value, raw_key)
-    return _listify(root)
+    decoded: dict[str, Any] = _listify(root)
+    return decoded
 
 
 def _assign(node: dict[str, Any], parts: list[str], value: str, raw_key: str) -> None:

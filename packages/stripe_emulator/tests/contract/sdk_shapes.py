@@ -136,7 +136,7 @@ def resolve_forward(owner: type, name: str) -> type | None:
                 return found
     for ns in (stripe, stripe.checkout, stripe.billing_portal, stripe.test_helpers, stripe.billing):
         if isinstance(getattr(ns, name, None), type):
-            return getattr(ns, name)  # type: ignore[no-any-return]
+            return getattr(ns, name)
     return None
 
 

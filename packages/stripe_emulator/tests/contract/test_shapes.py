@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parent / "data" / "stripe_fixtures3.json"
 
 def _cls(path: str) -> type:
     module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def _fixtures() -> dict[str, Any]:

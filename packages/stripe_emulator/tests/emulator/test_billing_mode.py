@@ -165,7 +165,7 @@ def test_migrate_classic_to_flexible_never_back(stripe_client: stripe.StripeClie
     assert migrated.billing_mode.type == "flexible"
     assert migrated.billing_mode.flexible.proration_discounts == "included"
     with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.subscriptions.migrate(sub.id, {"billing_mode": {"type": "classic"}})  # type: ignore[typeddict-item]
+        stripe_client.v1.subscriptions.migrate(sub.id, {"billing_mode": {"type": "classic"}})
     again = stripe_client.v1.subscriptions.migrate(sub.id, {"billing_mode": {"type": "flexible"}})
     assert again.billing_mode.to_dict() == migrated.billing_mode.to_dict()  # a retried migration changes nothing
     itemized = stripe_client.v1.subscriptions.migrate(

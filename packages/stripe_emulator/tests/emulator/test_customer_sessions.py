@@ -34,15 +34,15 @@ def test_mobile_session_has_secret_expiry_and_only_given_features(
     assert session.client_secret.startswith("cuss_secret_") and len(session.client_secret) == 61
     assert session.customer == customer.id and session.livemode is False
     assert session.expires_at - session.created == 30 * 60
-    mobile = session.components.mobile_payment_element  # type: ignore[union-attr]
+    mobile = session.components.mobile_payment_element
     assert mobile.enabled and mobile.features is not None
     assert mobile.features.payment_method_save == "enabled" and mobile.features.payment_method_remove is None
-    others = session.components  # type: ignore[union-attr]
+    others = session.components
     assert not others.customer_sheet.enabled and others.customer_sheet.features is None
     assert not others.pricing_table.enabled and not others.buy_button.enabled
     # The Payment Element's features are never null: Stripe's documented defaults.
-    assert others.payment_element.features.payment_method_redisplay == "disabled"  # type: ignore[union-attr]
-    assert others.payment_element.features.payment_method_allow_redisplay_filters == ["always"]  # type: ignore[union-attr]
+    assert others.payment_element.features.payment_method_redisplay == "disabled"
+    assert others.payment_element.features.payment_method_allow_redisplay_filters == ["always"]
 
 
 def test_each_session_gets_a_new_secret(stripe_client: stripe.StripeClient, customer: stripe.Customer) -> None:

@@ -24,8 +24,8 @@ def test_create_and_retrieve_carry_declared_fields(stripe_client: stripe.StripeC
     got = stripe_client.v1.customers.retrieve(cus.id)
     assert got.email == "ada@example.com" and got.preferred_locales == ["en-GB"]
     assert got.address is not None and got.address.country == "GB" and got.address.city is None
-    assert got.metadata.to_dict() == {"user_sub": "u-1"}  # type: ignore[union-attr]
-    assert got.invoice_settings.default_payment_method is None  # type: ignore[union-attr]
+    assert got.metadata.to_dict() == {"user_sub": "u-1"}
+    assert got.invoice_settings.default_payment_method is None
     assert "deleted" not in got.to_dict()
     assert _events(stripe_client, "customer.created")[0].data.object["id"] == cus.id
 
@@ -36,7 +36,7 @@ def test_update_fields_metadata_merge_and_previous_attributes(stripe_client: str
         cus.id, params={"email": "b@x.test", "phone": "+1555", "metadata": {"a": "", "c": "3"}}
     )
     assert upd.email == "b@x.test" and upd.phone == "+1555"
-    assert upd.metadata.to_dict() == {"b": "2", "c": "3"}  # type: ignore[union-attr]
+    assert upd.metadata.to_dict() == {"b": "2", "c": "3"}
     evt = _events(stripe_client, "customer.updated")[0]
     prev = evt.data.previous_attributes
     assert prev is not None and prev["email"] == "a@x.test" and prev["phone"] is None
@@ -58,11 +58,11 @@ def test_default_payment_method_must_be_attached_to_the_customer(stripe_client: 
     assert exc.value.param == "invoice_settings[default_payment_method]"
     mine = stripe_client.v1.payment_methods.attach("pm_card_mastercard", params={"customer": cus.id})
     upd = stripe_client.v1.customers.update(cus.id, params={"invoice_settings": {"default_payment_method": mine.id}})
-    assert upd.invoice_settings.default_payment_method == mine.id  # type: ignore[union-attr]
+    assert upd.invoice_settings.default_payment_method == mine.id
     expanded = stripe_client.v1.customers.retrieve(
         cus.id, params={"expand": ["invoice_settings.default_payment_method"]}
     )
-    dpm = expanded.invoice_settings.default_payment_method  # type: ignore[union-attr]
+    dpm = expanded.invoice_settings.default_payment_method
     assert isinstance(dpm, stripe.PaymentMethod) and dpm.card is not None and dpm.card.last4 == "4444"
 
 
@@ -72,7 +72,7 @@ def test_create_with_payment_method_token_attaches_a_clone(stripe_client: stripe
     )
     pms = stripe_client.v1.customers.payment_methods.list(cus.id).data
     assert len(pms) == 1 and pms[0].id.startswith("pm_") and pms[0].id != "pm_card_visa"
-    assert cus.invoice_settings.default_payment_method == pms[0].id  # type: ignore[union-attr]
+    assert cus.invoice_settings.default_payment_method == pms[0].id
 
 
 def test_delete_then_retrieve_answers_the_deleted_stub(stripe_client: stripe.StripeClient) -> None:

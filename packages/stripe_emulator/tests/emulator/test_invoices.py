@@ -10,7 +10,7 @@ import stripe
 from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
-def test_charge_customer_fail_sequence(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_charge_customer_fail_sequence(stripe_client, stripe_emulator) -> None:
     """customer + attach pm_card_chargeCustomerFail + invoice item + create & pay invoice -> card_error."""
     cus = stripe_client.v1.customers.create({"email": "a@example.com"})
     pm = stripe_client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": cus.id})
@@ -39,7 +39,7 @@ def test_charge_customer_fail_sequence(stripe_client, stripe_emulator) -> None: 
     assert "invoice.paid" not in types
 
 
-def test_pay_with_another_card_then_paid_events(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pay_with_another_card_then_paid_events(stripe_client, stripe_emulator) -> None:
     _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
     stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 700, "currency": "usd"})
     inv = stripe_client.v1.invoices.create({"customer": cus.id, "pending_invoice_items_behavior": "include"})
@@ -52,7 +52,7 @@ def test_pay_with_another_card_then_paid_events(stripe_client, stripe_emulator) 
     assert "invoice_payment.paid" in types
 
 
-def test_void_uncollectible_and_list_filters(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_void_uncollectible_and_list_filters(stripe_client) -> None:
     _, cus, _ = clock_customer(stripe_client)
     ids = []
     for amount in (100, 200):
@@ -68,7 +68,7 @@ def test_void_uncollectible_and_list_filters(stripe_client) -> None:  # type: ig
     assert [i.id for i in stripe_client.v1.invoices.list({"customer": cus.id, "status": "void"}).data] == [ids[0]]
 
 
-def test_invoice_item_with_price_and_preview_without_subscription(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_invoice_item_with_price_and_preview_without_subscription(stripe_client) -> None:
     _, cus, _ = clock_customer(stripe_client)
     one_off = stripe_client.v1.prices.create(
         {"product_data": {"name": "Onboarding"}, "unit_amount": 4900, "currency": "usd"}
@@ -79,7 +79,7 @@ def test_invoice_item_with_price_and_preview_without_subscription(stripe_client)
     assert preview.amount_due == 9800 and preview.lines.data[0].parent.type == "invoice_item_details"
 
 
-def test_hosted_page_pays_and_pdf_is_real(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_hosted_page_pays_and_pdf_is_real(stripe_client, stripe_emulator) -> None:
     _, cus, _ = clock_customer(stripe_client)
     stripe_client.v1.invoice_items.create(
         {"customer": cus.id, "amount": 1234, "currency": "usd", "description": "Consulting"}
@@ -96,7 +96,7 @@ def test_hosted_page_pays_and_pdf_is_real(stripe_client, stripe_emulator) -> Non
     assert stripe_client.v1.invoices.retrieve(inv.id).status == "paid"
 
 
-def test_amount_off_coupon_on_invoice(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_amount_off_coupon_on_invoice(stripe_client) -> None:
     _, cus, _ = clock_customer(stripe_client)
     coupon = stripe_client.v1.coupons.create({"amount_off": 500, "currency": "usd", "duration": "once"})
     stripe_client.v1.invoice_items.create({"customer": cus.id, "amount": 1000, "currency": "usd"})
@@ -108,7 +108,7 @@ def test_amount_off_coupon_on_invoice(stripe_client) -> None:  # type: ignore[no
     assert sum(d.amount for li in inv.lines.data for d in li.discount_amounts) == 500
 
 
-def test_renewal_invoice_names_subscription_in_parent(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_renewal_invoice_names_subscription_in_parent(stripe_client) -> None:
     _, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 800).id}]}
@@ -121,7 +121,7 @@ def test_renewal_invoice_names_subscription_in_parent(stripe_client) -> None:  #
     assert inv.total_taxes == [] and inv.confirmation_secret.type == "payment_intent"
 
 
-def test_paying_an_invoice_that_needs_3ds_is_a_card_error_and_leaves_the_intent_waiting(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_paying_an_invoice_that_needs_3ds_is_a_card_error_and_leaves_the_intent_waiting(stripe_client) -> None:
     """Stripe answers `POST /v1/invoices/{id}/pay` with a 3-D Secure card as a 402 card_error
     (`invoice_payment_intent_requires_action`); the invoice stays open, its PaymentIntent `requires_action`."""
     _clock, cus, _pm = clock_customer(stripe_client, card="pm_card_authenticationRequired")
@@ -154,7 +154,7 @@ def _pdf_text(pdf: bytes) -> str:
     return "\n".join(shown)
 
 
-def test_invoice_pdf_period_is_the_service_period_its_lines_cover(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_invoice_pdf_period_is_the_service_period_its_lines_cover(stripe_client) -> None:
     """First and renewal invoices print the period being paid for, not the invoice's own (previous) period."""
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
@@ -170,7 +170,7 @@ def test_invoice_pdf_period_is_the_service_period_its_lines_cover(stripe_client)
     assert "Period: 1 Feb 2026 - 1 Mar 2026" in renewal_pdf
 
 
-def test_hosted_invoice_page_is_styled_inline_escaped_and_labelled(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_hosted_invoice_page_is_styled_inline_escaped_and_labelled(stripe_client, stripe_emulator) -> None:
     """The page carries its own style (no external resources), escapes what it shows, and announces outcomes."""
     _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
     stripe_client.v1.invoice_items.create(

@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 
-def _customer_with(client: stripe.StripeClient, card: str):  # type: ignore[no-untyped-def]
+def _customer_with(client: stripe.StripeClient, card: str):
     cus = client.v1.customers.create({})
     return cus, client.v1.payment_methods.attach(card, {"customer": cus.id})
 
@@ -22,7 +22,7 @@ def _customer_with(client: stripe.StripeClient, card: str):  # type: ignore[no-u
 )
 def test_declined_cards_fail_with_their_code_and_leave_the_intent_awaiting_a_card(
     stripe_client, card, code, decline
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     if card == "pm_card_chargeCustomerFail":
         cus, pm = _customer_with(stripe_client, card)
         params = {"customer": cus.id, "payment_method": pm.id}
@@ -35,7 +35,7 @@ def test_declined_cards_fail_with_their_code_and_leave_the_intent_awaiting_a_car
     assert pi.status == "requires_payment_method" and pi.last_payment_error.type == "card_error"
 
 
-def test_success_has_latest_charge(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_success_has_latest_charge(stripe_client) -> None:
     pi = stripe_client.v1.payment_intents.create(
         {
             "amount": 1500,
@@ -48,7 +48,7 @@ def test_success_has_latest_charge(stripe_client) -> None:  # type: ignore[no-un
     assert pi.status == "succeeded" and pi.amount_received == 1500 and pi.latest_charge.paid
 
 
-def test_3ds_with_publishable_key_and_helper(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_3ds_with_publishable_key_and_helper(stripe_client, stripe_emulator) -> None:
     cus, pm = _customer_with(stripe_client, "pm_card_authenticationRequired")
     pi = stripe_client.v1.payment_intents.create({"amount": 2000, "currency": "usd", "customer": cus.id})
     pk = stripe.StripeClient(stripe_emulator.publishable_key, base_addresses={"api": stripe_emulator.api_base})
@@ -71,7 +71,7 @@ def test_3ds_with_publishable_key_and_helper(stripe_client, stripe_emulator) -> 
     assert r.json()["status"] == "succeeded"
 
 
-def test_a_canceled_payment_intent_cannot_be_canceled_again(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_canceled_payment_intent_cannot_be_canceled_again(stripe_client) -> None:
     pi = stripe_client.v1.payment_intents.create({"amount": 999, "currency": "usd"})
     pi = stripe_client.v1.payment_intents.cancel(pi.id)
     assert pi.status == "canceled" and pi.canceled_at

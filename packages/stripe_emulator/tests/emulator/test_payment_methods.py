@@ -110,7 +110,7 @@ def test_attach_rules_and_detach_clears_default(stripe_client: stripe.StripeClie
     stripe_client.v1.customers.update(customer.id, params={"invoice_settings": {"default_payment_method": pm.id}})
     detached = stripe_client.v1.payment_methods.detach(pm.id)
     assert detached.customer is None
-    assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None  # type: ignore[union-attr]
+    assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None
     evt = stripe_client.v1.events.list(params={"type": "payment_method.detached"}).data[0]
     assert evt.data.previous_attributes is not None and evt.data.previous_attributes["customer"] == customer.id
     with pytest.raises(stripe.InvalidRequestError):
@@ -166,17 +166,17 @@ def test_detaching_a_card_clears_it_as_subscription_default_and_it_cannot_come_b
     stripe_client.v1.payment_methods.detach(pm.id)
     assert stripe_client.v1.subscriptions.retrieve(on_card.id).default_payment_method is None
     assert stripe_client.v1.subscriptions.retrieve(on_other.id).default_payment_method == keep.id
-    assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None  # type: ignore[union-attr]
+    assert stripe_client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method is None
     updated = [
         e
         for e in stripe_client.v1.events.list(params={"type": "customer.subscription.updated"}).data
         if "default_payment_method" in (e.data.previous_attributes or {})
     ]
     assert [e.data.object["id"] for e in updated] == [on_card.id]
-    assert updated[0].data.previous_attributes.to_dict() == {"default_payment_method": pm.id}  # type: ignore[union-attr]
+    assert updated[0].data.previous_attributes.to_dict() == {"default_payment_method": pm.id}
     with pytest.raises(stripe.InvalidRequestError) as exc:
         stripe_client.v1.payment_methods.attach(pm.id, params={"customer": customer.id})
-    assert "may not be used again" in exc.value.user_message  # type: ignore[operator]
+    assert "may not be used again" in exc.value.user_message
 
 
 def test_radar_block_card_attaches_but_every_charge_is_blocked(

@@ -68,7 +68,7 @@ def test_duplicate_lookup_key_and_transfer(stripe_client: stripe.StripeClient, p
     found = stripe_client.v1.prices.list(params={"lookup_keys": ["pro"]}).data
     assert [p.id for p in found] == [new.id]
     updated_evt = stripe_client.v1.events.list(params={"type": "price.updated"}).data[0]
-    assert updated_evt.data.object["id"] == old.id and updated_evt.data.previous_attributes.to_dict() == {  # type: ignore[union-attr]
+    assert updated_evt.data.object["id"] == old.id and updated_evt.data.previous_attributes.to_dict() == {
         "lookup_key": "pro"
     }
     moved = stripe_client.v1.prices.update(old.id, params={"lookup_key": "pro", "transfer_lookup_key": True})

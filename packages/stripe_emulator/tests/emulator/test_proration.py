@@ -8,7 +8,7 @@ import stripe
 from .billing_setup import DAY, T0, advance, clock_customer, lines, price
 
 
-def _setup(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, **sub_extra):  # type: ignore[no-untyped-def]
+def _setup(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, **sub_extra):
     clock, cus, _ = clock_customer(client)
     p = price(client, amount)
     sub = client.v1.subscriptions.create(
@@ -17,7 +17,7 @@ def _setup(client: stripe.StripeClient, amount: int = 1000, quantity: int = 1, *
     return clock, cus, sub
 
 
-def _preview_then_apply(client, sub, details, behavior="always_invoice"):  # type: ignore[no-untyped-def]
+def _preview_then_apply(client, sub, details, behavior="always_invoice"):
     pd = details.pop("proration_date")
     preview = client.v1.invoices.create_preview(
         {

@@ -31,7 +31,7 @@ def clock(stripe_emulator: EmulatorServer) -> FakeClock:
 
 
 @pytest.fixture
-def http(stripe_emulator: EmulatorServer):  # type: ignore[no-untyped-def]
+def http(stripe_emulator: EmulatorServer):
     with httpx.Client(base_url=stripe_emulator.api_base, auth=(stripe_emulator.secret_key, "")) as client:
         yield client
 

@@ -14,8 +14,8 @@ from stripe_emulator.routes import ROUTES
 
 #: Functions with a handler's signature that are not endpoints, each with what it is.
 NOT_HANDLERS = {
-    ("stripe_emulator.resources.invoices", "_get"): "the stored invoice a path names, shared by the invoice handlers",
-    ("stripe_emulator.resources.test_clocks", "refuse_writes_while_advancing"): "server.py's check before each write",
+    ("stripe_emulator.handlers.invoices", "_get"): "the stored invoice a path names, shared by the invoice handlers",
+    ("stripe_emulator.handlers.test_clocks", "refuse_writes_while_advancing"): "server.py's check before each write",
 }
 
 

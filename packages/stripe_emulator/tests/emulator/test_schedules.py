@@ -8,14 +8,14 @@ import stripe
 from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
-def _sub(client: stripe.StripeClient):  # type: ignore[no-untyped-def]
+def _sub(client: stripe.StripeClient):
     clock, cus, _ = clock_customer(client)
     pro = price(client, 3000)
     sub = client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": pro.id}]})
     return clock, sub, pro
 
 
-def test_downgrade_at_period_end(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_downgrade_at_period_end(stripe_client, stripe_emulator) -> None:
     clock, sub, pro = _sub(stripe_client)
     basic = price(stripe_client, 1000, name="Basic")
     sched = stripe_client.v1.subscription_schedules.create({"from_subscription": sub.id})
@@ -49,7 +49,7 @@ def test_downgrade_at_period_end(stripe_client, stripe_emulator) -> None:  # typ
     assert "subscription_schedule.updated" in event_types(stripe_emulator)
 
 
-def test_release_undoes_the_schedule(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_release_undoes_the_schedule(stripe_client) -> None:
     clock, sub, pro = _sub(stripe_client)
     sched = stripe_client.v1.subscription_schedules.create({"from_subscription": sub.id})
     released = stripe_client.v1.subscription_schedules.release(sched.id)
@@ -61,14 +61,14 @@ def test_release_undoes_the_schedule(stripe_client) -> None:  # type: ignore[no-
     assert [s.id for s in listed.data] == [sched.id]
 
 
-def test_cancel_schedule_cancels_subscription(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_schedule_cancels_subscription(stripe_client) -> None:
     _, sub, _ = _sub(stripe_client)
     sched = stripe_client.v1.subscription_schedules.create({"from_subscription": sub.id})
     assert stripe_client.v1.subscription_schedules.cancel(sched.id).status == "canceled"
     assert stripe_client.v1.subscriptions.retrieve(sub.id).status == "canceled"
 
 
-def test_schedule_from_a_subscription_carries_its_discount_through_the_phases(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_schedule_from_a_subscription_carries_its_discount_through_the_phases(stripe_client) -> None:
     clock, sub, pro = _sub(stripe_client)
     coupon = stripe_client.v1.coupons.create({"percent_off": 10, "duration": "forever"})
     sub = stripe_client.v1.subscriptions.update(sub.id, {"discounts": [{"coupon": coupon.id}]})

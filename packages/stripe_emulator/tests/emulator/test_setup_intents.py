@@ -45,7 +45,7 @@ def test_3ds_requires_action_then_approve(
     assert pending.next_action.type == "use_stripe_sdk" and pending.next_action.use_stripe_sdk is not None
     r = httpx.post(f"{stripe_emulator.api_base}/_emulator/setup_intents/{si.id}/3ds", json={"result": "approve"})
     assert r.status_code == 200 and r.json()["status"] == "succeeded"
-    assert stripe_client.v1.customers.payment_methods.list(customer.id).data[0].card.last4 in ("3184", "3155")  # type: ignore[union-attr]
+    assert stripe_client.v1.customers.payment_methods.list(customer.id).data[0].card.last4 in ("3184", "3155")
     assert "setup_intent.requires_action" in _types(stripe_client)
 
 

@@ -11,7 +11,7 @@ import stripe
 from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
-def test_create_charges_default_card_and_items_carry_periods(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_create_charges_default_card_and_items_carry_periods(stripe_client, stripe_emulator) -> None:
     _, cus, _ = clock_customer(stripe_client)
     p = price(stripe_client, 1000)
     sub = stripe_client.v1.subscriptions.create(
@@ -30,7 +30,7 @@ def test_create_charges_default_card_and_items_carry_periods(stripe_client, stri
     assert "customer.subscription.updated" in types
 
 
-def test_allow_incomplete_decline_leaves_incomplete_then_expires(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_allow_incomplete_decline_leaves_incomplete_then_expires(stripe_client) -> None:
     clock, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 900).id}]}
@@ -43,7 +43,7 @@ def test_allow_incomplete_decline_leaves_incomplete_then_expires(stripe_client) 
     assert stripe_client.v1.invoices.retrieve(inv.id).status == "void"
 
 
-def test_error_if_incomplete_answers_402_and_creates_nothing(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_error_if_incomplete_answers_402_and_creates_nothing(stripe_client) -> None:
     _, cus, _ = clock_customer(stripe_client, "pm_card_chargeCustomerFail")
     with pytest.raises(stripe.CardError) as err:
         stripe_client.v1.subscriptions.create(
@@ -57,7 +57,7 @@ def test_error_if_incomplete_answers_402_and_creates_nothing(stripe_client) -> N
     assert stripe_client.v1.subscriptions.list({"customer": cus.id, "status": "all"}).data == []
 
 
-def test_default_incomplete_exposes_confirmation_secret_and_3ds_activates(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_default_incomplete_exposes_confirmation_secret_and_3ds_activates(stripe_client, stripe_emulator) -> None:
     _, cus, card = clock_customer(stripe_client, "pm_card_authenticationRequired")
     sub = stripe_client.v1.subscriptions.create(
         {
@@ -84,7 +84,7 @@ def test_default_incomplete_exposes_confirmation_secret_and_3ds_activates(stripe
     assert stripe_client.v1.invoices.retrieve(sub.latest_invoice.id).status == "paid"
 
 
-def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
@@ -117,7 +117,7 @@ def test_pending_if_incomplete_keeps_old_items_until_paid(stripe_client, stripe_
     assert err.value.param == "description"
 
 
-def test_pending_update_holds_metadata_discounts_and_cancel_at_period_end(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_pending_update_holds_metadata_discounts_and_cancel_at_period_end(stripe_client) -> None:
     """dahlia/endive: metadata, discounts and cancel_at_period_end wait in pending_update until the invoice is paid."""
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
@@ -150,7 +150,7 @@ def test_pending_update_holds_metadata_discounts_and_cancel_at_period_end(stripe
     assert after.cancel_at_period_end is True and after.discounts == pu.discounts
 
 
-def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pending_update_expires(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client, "pm_card_visa")
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
@@ -175,7 +175,7 @@ def test_pending_update_expires(stripe_client, stripe_emulator) -> None:  # type
     assert "customer.subscription.pending_update_expired" in event_types(stripe_emulator)
 
 
-def test_cancel_now_with_details_and_at_period_end(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_now_with_details_and_at_period_end(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     p = price(stripe_client, 1000)
     a = stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": p.id}]})
@@ -194,7 +194,7 @@ def test_cancel_now_with_details_and_at_period_end(stripe_client, stripe_emulato
     assert len(stripe_client.v1.subscriptions.list({"customer": cus.id, "status": "all"}).data) == 2
 
 
-def test_pause_and_resume(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_pause_and_resume(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
@@ -210,7 +210,7 @@ def test_pause_and_resume(stripe_client, stripe_emulator) -> None:  # type: igno
     assert "customer.subscription.paused" in types and "customer.subscription.resumed" in types
 
 
-def test_trial_will_end_and_first_charge(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_trial_will_end_and_first_charge(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "trial_period_days": 7}
@@ -226,7 +226,7 @@ def test_trial_will_end_and_first_charge(stripe_client, stripe_emulator) -> None
     assert stripe_client.v1.invoices.retrieve(after.latest_invoice).amount_paid == 1000
 
 
-def test_unknown_item_and_mixed_intervals_rejected(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_item_and_mixed_intervals_rejected(stripe_client) -> None:
     _, cus, _ = clock_customer(stripe_client)
     with pytest.raises(stripe.InvalidRequestError) as err:
         stripe_client.v1.subscriptions.create(
@@ -242,7 +242,7 @@ def test_unknown_item_and_mixed_intervals_rejected(stripe_client) -> None:  # ty
 
 
 @pytest.mark.parametrize("save", ["on_subscription", "off"])
-def test_save_default_payment_method_on_subscription(stripe_client, save) -> None:  # type: ignore[no-untyped-def]
+def test_save_default_payment_method_on_subscription(stripe_client, save) -> None:
     """payment_settings.save_default_payment_method=on_subscription: the card that pays becomes the default."""
     cus = stripe_client.v1.customers.create({"email": "sam@example.com"})
     pm = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
@@ -262,7 +262,7 @@ def test_save_default_payment_method_on_subscription(stripe_client, save) -> Non
     assert after.default_payment_method == (pm.id if save == "on_subscription" else None)
 
 
-def test_refused_update_writes_nothing(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_refused_update_writes_nothing(stripe_client) -> None:
     """A bad item, card or date anywhere in an update leaves the subscription exactly as it was."""
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(

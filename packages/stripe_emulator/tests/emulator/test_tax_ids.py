@@ -57,13 +57,13 @@ def test_bad_values_are_tax_id_invalid(
     stripe_client: stripe.StripeClient, customer: stripe.Customer, tax_type: str, value: str
 ) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        stripe_client.v1.customers.tax_ids.create(customer.id, params={"type": tax_type, "value": value})  # type: ignore[typeddict-item]
+        stripe_client.v1.customers.tax_ids.create(customer.id, params={"type": tax_type, "value": value})
     assert exc.value.http_status == 400 and exc.value.code == "tax_id_invalid" and exc.value.param == "value"
 
 
 def test_unknown_type_is_rejected(stripe_client: stripe.StripeClient, customer: stripe.Customer) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        stripe_client.v1.customers.tax_ids.create(customer.id, params={"type": "xx_vat", "value": "1"})  # type: ignore[typeddict-item]
+        stripe_client.v1.customers.tax_ids.create(customer.id, params={"type": "xx_vat", "value": "1"})
     assert exc.value.param == "type"
     assert "eu_vat" in tax_ids.allowed_types() and "ch_vat" in tax_ids.allowed_types()
 

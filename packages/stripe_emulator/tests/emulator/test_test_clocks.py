@@ -12,7 +12,7 @@ from stripe_emulator.testing import wait_until_ready
 from .billing_setup import DAY, T0, advance, clock_customer, event_types, price
 
 
-def test_create_advance_ready_and_renewals(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_create_advance_ready_and_renewals(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
@@ -31,7 +31,7 @@ def test_create_advance_ready_and_renewals(stripe_client, stripe_emulator) -> No
     assert "test_helpers.test_clock.advancing" in types and "test_helpers.test_clock.ready" in types
 
 
-def test_advance_limit_two_periods(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_advance_limit_two_periods(stripe_client) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]})
     with pytest.raises(stripe.InvalidRequestError):
@@ -40,7 +40,7 @@ def test_advance_limit_two_periods(stripe_client) -> None:  # type: ignore[no-un
         stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": T0 - 1})
 
 
-def test_dunning_past_due_then_new_card_active(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_dunning_past_due_then_new_card_active(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
@@ -65,7 +65,7 @@ def test_dunning_past_due_then_new_card_active(stripe_client, stripe_emulator) -
 
 
 @pytest.mark.parametrize("final", ["canceled", "unpaid"])
-def test_final_failure_outcome(stripe_client, stripe_emulator, final) -> None:  # type: ignore[no-untyped-def]
+def test_final_failure_outcome(stripe_client, stripe_emulator, final) -> None:
     common.settings(stripe_emulator.backend)["after_final_failure"] = final
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
@@ -82,14 +82,14 @@ def test_final_failure_outcome(stripe_client, stripe_emulator, final) -> None:  
         assert after.cancellation_details.reason == "payment_failed"
 
 
-def test_delete_clock_deletes_customers(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_delete_clock_deletes_customers(stripe_client) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     assert stripe_client.v1.test_helpers.test_clocks.delete(clock.id).deleted
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.customers.retrieve(cus.id)
 
 
-def test_renewal_invoice_is_a_draft_for_an_hour_then_finalized_and_paid(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_renewal_invoice_is_a_draft_for_an_hour_then_finalized_and_paid(stripe_client, stripe_emulator) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}], "expand": ["latest_invoice"]}
@@ -106,7 +106,7 @@ def test_renewal_invoice_is_a_draft_for_an_hour_then_finalized_and_paid(stripe_c
     assert paid.status_transitions.finalized_at == end + 3600 and paid.amount_paid == 1000
 
 
-def test_canceling_during_the_draft_hour_never_charges_the_renewal(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_canceling_during_the_draft_hour_never_charges_the_renewal(stripe_client) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 1000).id}]}
@@ -120,7 +120,7 @@ def test_canceling_during_the_draft_hour_never_charges_the_renewal(stripe_client
     assert draft.status == "draft" and draft.auto_advance is False and draft.amount_paid == 0
 
 
-def test_advance_runs_in_the_background_and_ends_with_a_ready_event(stripe_client, stripe_emulator) -> None:  # type: ignore[no-untyped-def]
+def test_advance_runs_in_the_background_and_ends_with_a_ready_event(stripe_client, stripe_emulator) -> None:
     """The advance answers at once; the renewal happens in a background worker (held here, so the advancing
     state is observed deterministically), which then emits `test_helpers.test_clock.ready`."""
     clock, cus, _ = clock_customer(stripe_client)
@@ -149,7 +149,7 @@ def test_advance_runs_in_the_background_and_ends_with_a_ready_event(stripe_clien
 
 def test_writes_to_objects_on_an_advancing_clock_and_a_second_advance_are_refused(
     stripe_client, stripe_emulator
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     clock, cus, _ = clock_customer(stripe_client)
     sub = stripe_client.v1.subscriptions.create(
         {"customer": cus.id, "items": [{"price": price(stripe_client, 700).id}]}
@@ -175,7 +175,7 @@ def test_writes_to_objects_on_an_advancing_clock_and_a_second_advance_are_refuse
     assert stripe_client.v1.customers.update(cus.id, {"name": "Changed"}).name == "Changed"
 
 
-def test_a_clock_without_subscriptions_advances_at_most_two_years(stripe_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_clock_without_subscriptions_advances_at_most_two_years(stripe_client) -> None:
     clock = stripe_client.v1.test_helpers.test_clocks.create({"frozen_time": T0})
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": T0 + 731 * DAY})

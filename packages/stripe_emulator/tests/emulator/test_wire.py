@@ -45,7 +45,7 @@ def test_expand_nested_paths(stripe_client: stripe.StripeClient) -> None:
         si.id, params={"expand": ["customer.invoice_settings.default_payment_method"]}
     )
     assert isinstance(got.customer, stripe.Customer)
-    dpm = got.customer.invoice_settings.default_payment_method  # type: ignore[union-attr]
+    dpm = got.customer.invoice_settings.default_payment_method
     assert isinstance(dpm, stripe.PaymentMethod) and dpm.id == pm_id
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.setup_intents.retrieve(si.id, params={"expand": ["nope"]})
@@ -148,7 +148,7 @@ def test_nested_enum_parameter_is_checked_and_named_by_its_full_path(stripe_clie
                 "product": prod.id,
                 "currency": "usd",
                 "unit_amount": 500,
-                "recurring": {"interval": "fortnight"},  # type: ignore[typeddict-item]
+                "recurring": {"interval": "fortnight"},
             }
         )
     assert exc.value.param == "recurring[interval]"

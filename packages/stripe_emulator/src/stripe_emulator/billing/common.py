@@ -23,7 +23,8 @@ TRIAL_WILL_END_S = 3 * DAY
 
 def settings(b: Backend) -> dict[str, Any]:
     """Per-account billing settings (tests may change them): what happens after the last failed retry."""
-    return b.extra.setdefault("billing_settings", {"after_final_failure": "canceled"})
+    found: dict[str, Any] = b.extra.setdefault("billing_settings", {"after_final_failure": "canceled"})
+    return found
 
 
 def round_half_up(value: Decimal) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 from ..backend import Backend
 from . import common, invoicing, resume
 from . import subscription_core as core
-from .subscription_update import cancel_subscription
+from .cancel import cancel_subscription
 
 
 def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:

@@ -7,13 +7,12 @@ pending update applies it.
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
 from ..resources import payment_intents
-from . import common
+from . import common, invoice_outcomes
 from .invoice_shape import compute_totals, new_line
 
 
@@ -192,7 +191,7 @@ def _mark_paid(b: Backend, inv: dict[str, Any], request_id: str | None) -> None:
     inv["status_transitions"]["paid_at"] = now
     inv["auto_advance"] = False
     b.emit("invoice.paid", inv, request_id=request_id)
-    _outcomes().after_invoice_paid(b, inv, request_id=request_id)
+    invoice_outcomes.after_invoice_paid(b, inv, request_id=request_id)
 
 
 def on_intent_failed(b: Backend, pi: dict[str, Any], request_id: str | None = None) -> None:
@@ -222,7 +221,7 @@ def _after_failure(b: Backend, inv: dict[str, Any], request_id: str | None) -> N
         inv["next_payment_attempt"] = first + common.RETRY_DAYS[retries_done] * common.DAY
     else:
         inv["next_payment_attempt"] = None
-    _outcomes().after_invoice_failed(b, inv, request_id=request_id)
+    invoice_outcomes.after_invoice_failed(b, inv, request_id=request_id)
 
 
 def void(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
@@ -232,7 +231,7 @@ def void(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict
     inv["status_transitions"]["voided_at"] = b.now_for_customer(inv["customer"])
     _cancel_intent(b, inv, request_id)
     b.emit("invoice.voided", inv, request_id=request_id)
-    _outcomes().after_invoice_closed(b, inv, request_id=request_id)
+    invoice_outcomes.after_invoice_closed(b, inv, request_id=request_id)
     return inv
 
 
@@ -243,7 +242,7 @@ def mark_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None =
     inv["status_transitions"]["marked_uncollectible_at"] = b.now_for_customer(inv["customer"])
     inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
     b.emit("invoice.marked_uncollectible", inv, request_id=request_id)
-    _outcomes().after_invoice_uncollectible(b, inv, request_id=request_id)
+    invoice_outcomes.after_invoice_uncollectible(b, inv, request_id=request_id)
     return inv
 
 
@@ -261,12 +260,3 @@ def _cancel_intent(b: Backend, inv: dict[str, Any], request_id: str | None) -> N
         if pay["status"] == "open":
             pay["status"] = "canceled"
             pay["status_transitions"]["canceled_at"] = b.now_for_customer(inv["customer"])
-
-
-def _outcomes() -> ModuleType:
-    """The subscription's reactions to an invoice's outcome (`invoice_outcomes`). Imported at call time, not at the
-    top: that module sits above this one (it reaches `invoicing` through `subscription_core` and `resume`), and
-    settling an invoice is the one place that calls up into it."""
-    from . import invoice_outcomes
-
-    return invoice_outcomes

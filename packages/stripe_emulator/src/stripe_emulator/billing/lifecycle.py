@@ -16,7 +16,7 @@ from typing import Any
 from ..backend import Backend
 from . import common, invoicing, pause, resume, schedules
 from . import subscription_core as core
-from .subscription_update import cancel_subscription
+from .cancel import cancel_subscription
 
 #: How long a renewal invoice stays a draft before it is finalized and charged.
 FINALIZE_AFTER_S = 3600

@@ -18,11 +18,12 @@ from ..errors import invalid_request
 from ..resources.invoice_items import create_invoice_item
 from . import common, invoicing, schedules
 from . import subscription_core as core
+from .cancel import cancel_subscription
 from .invoice_shape import compute_totals, new_invoice
 from .pause import pause_subscription
 from .resume import resume_subscription
 from .subscription_create import create_subscription
-from .subscription_update import cancel_subscription, update_subscription
+from .subscription_update import update_subscription
 
 #: Private per-account state the update code may change (restored after the preview).
 _EXTRA_STATE = ("invoice_numbers", "billing_settings")
@@ -228,7 +229,7 @@ def _new_subscription(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("discounts"):
         params["discounts"] = p["discounts"]
     sub = create_subscription(b, params)
-    return b.objects[sub["latest_invoice"]]  # type: ignore[no-any-return]
+    return b.objects[sub["latest_invoice"]]
 
 
 def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> None:

@@ -161,7 +161,7 @@ def _resume_now(
 def _resuming(sub: dict[str, Any], inv: dict[str, Any]) -> dict[str, Any] | None:
     res = sub.get("_resumption")
     if sub["status"] == "paused" and res and res.get("invoice") == inv["id"]:
-        return res  # type: ignore[no-any-return]
+        return res  # type: ignore[no-any-return]  # objects are untyped dicts
     return None
 
 
@@ -179,7 +179,7 @@ def on_invoice_failed(b: Backend, sub: dict[str, Any], inv: dict[str, Any], requ
     """A failed payment on a resumption invoice; True when handled here."""
     res = _resuming(sub, inv)
     if res is None:
-        return sub["status"] == "paused"  # an older invoice of a paused subscription: it stays paused
+        return bool(sub["status"] == "paused")  # an older invoice of a paused subscription: it stays paused
     res["attempted"] = True
     if res["behavior"] == "resume_on_payment_attempt":
         inv["next_payment_attempt"] = None  # Stripe doesn't retry: the subscription resumes as past_due

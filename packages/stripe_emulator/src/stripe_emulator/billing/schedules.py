@@ -9,7 +9,7 @@ from ..backend import Backend
 from ..errors import invalid_request
 from . import common
 from . import subscription_core as core
-from .subscription_update import cancel_subscription
+from .cancel import cancel_subscription
 
 
 def phase_items(b: Backend, specs: list[dict[str, Any]], param: str) -> list[dict[str, Any]]:

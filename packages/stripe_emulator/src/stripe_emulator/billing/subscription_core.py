@@ -12,7 +12,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, card_error, invalid_request
-from ..resources import payment_methods
+from ..resources import test_cards
 from . import billing_mode, common, invoicing
 from .invoice_shape import compute_totals, new_invoice, new_line
 
@@ -91,7 +91,9 @@ def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def new_item(b: Backend, sub: dict[str, Any], pr: dict[str, Any], quantity: int, metadata: Any = None) -> dict:
+def new_item(
+    b: Backend, sub: dict[str, Any], pr: dict[str, Any], quantity: int, metadata: Any = None
+) -> dict[str, Any]:
     item = {
         "id": b.new_id("si"),
         "object": "subscription_item",
@@ -118,7 +120,7 @@ def set_price(item: dict[str, Any], b: Backend, pr: dict[str, Any]) -> None:
 
 
 def items(sub: dict[str, Any]) -> list[dict[str, Any]]:
-    return sub["items"]["data"]  # type: ignore[no-any-return]
+    return sub["items"]["data"]  # type: ignore[no-any-return]  # objects are untyped dicts
 
 
 def set_period(sub: dict[str, Any], start: int, end: int) -> None:
@@ -275,7 +277,7 @@ def incomplete_error(b: Backend, pm_id: str | None) -> StripeAPIError:
             code="authentication_required",
             decline_code="authentication_required",
         )
-    return payment_methods.decline_error(how)
+    return test_cards.decline_error(how)
 
 
 def collect(

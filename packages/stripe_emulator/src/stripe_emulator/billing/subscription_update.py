@@ -1,5 +1,5 @@
-"""Subscription changes: update (items, proration, anchor, trial, pending updates) and cancel (pause and resume live
-in `billing/pause.py`)."""
+"""Subscription changes: update (items, proration, anchor, trial, pending updates). Cancel is
+`billing/cancel.py`; pause and resume live in `billing/pause.py`."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         )
 
 
-def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
+def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """Apply an update; returns the subscription (with `pending_update` when a pending change awaits payment)."""
     with b.lock:
         sub = b.get(sub_id, "subscription")
@@ -275,63 +275,4 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
             else:
                 inv.pop("_pending_for", None)
         core.emit_updated(b, sub, before_render, request_id)
-        return sub
-
-
-def cancel_subscription(
-    b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None, reason: str = "cancellation_requested"
-) -> dict[str, Any]:
-    """Cancel now; `prorate` credits unused time, `invoice_now` bills pending items (and that credit) at once."""
-    with b.lock:
-        sub = b.get(sub_id, "subscription")
-        if sub["status"] in ("canceled", "incomplete_expired"):
-            raise invalid_request(f"This subscription has already been canceled: {sub_id}", code="resource_missing")
-        now = b.now_for_customer(sub["customer"])
-        before = b.render(sub)
-        if p.get("prorate") and sub["status"] in ("active", "past_due"):
-            items = [{"id": i["id"], "price": i["price"], "quantity": i["quantity"]} for i in core.items(sub)]
-            prorate_changes(b, sub, items, [], at=now, period=(sub["_period"][0], sub["_period"][1]))
-        if p.get("invoice_now"):
-            inv = core.sub_invoice(
-                b, sub, reason="subscription_update", period=(now, now), cycle_lines=False, request_id=request_id
-            )
-            if inv["lines"]["data"]:
-                core.collect(b, sub, inv, off_session=True, automatic=False, request_id=request_id)
-        cd = p.get("cancellation_details") or {}
-        sub["cancellation_details"] = {
-            "comment": cd.get("comment") or sub["cancellation_details"].get("comment"),
-            "feedback": cd.get("feedback") or sub["cancellation_details"].get("feedback"),
-            "reason": reason,
-        }
-        sub.update(
-            status="canceled",
-            canceled_at=now,
-            ended_at=now,
-            cancel_at_period_end=False,
-            pending_update=None,
-            _pending=None,
-        )
-        for inv in b.all(
-            "invoice",
-            where=lambda o: (
-                (o.get("parent") or {}).get("subscription_details", {})
-                and o["parent"]["subscription_details"]["subscription"] == sub_id
-            ),
-            customer=sub["customer"],
-        ):
-            if inv["status"] == "open":
-                inv.update(next_payment_attempt=None, auto_advance=False)
-            elif inv["status"] == "draft":  # a renewal draft of a canceled subscription is never charged
-                inv.update(auto_advance=False, automatically_finalizes_at=None)
-        if sub.get("schedule"):
-            sched = b.objects.get(sub["schedule"])
-            if sched and sched["status"] in ("active", "not_started"):
-                sched.update(status="canceled", canceled_at=now)
-                b.emit("subscription_schedule.canceled", sched, request_id=request_id)
-        b.emit(
-            "customer.subscription.deleted",
-            sub,
-            previous_attributes=core.diff(before, b.render(sub)),
-            request_id=request_id,
-        )
         return sub

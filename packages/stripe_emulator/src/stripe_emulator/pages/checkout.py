@@ -7,7 +7,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError
-from ..resources.checkout_sessions import complete_session, get_session
+from ..resources.checkout_completion import complete_session
+from ..resources.checkout_sessions import get_session
 from ..router import RawResponse, Request
 from .common import alert, card_fieldset, esc, money, page, redirect, safe_url
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from ..billing.subscription_update import cancel_subscription, update_subscription
+from ..billing.cancel import cancel_subscription
+from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
 from ..resources.portal_common import CANCEL_REASONS
 from .common import esc, money

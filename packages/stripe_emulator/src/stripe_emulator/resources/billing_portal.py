@@ -18,7 +18,6 @@ from stripe.billing_portal import Session
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
 from .checkout_sessions import api_base
 from .portal_configurations import default_configuration
 from .portal_features import check_enum
@@ -104,7 +103,3 @@ def session_usable(b: Backend, session: dict[str, Any]) -> bool:
     if opened is None:
         return now < int(session["_url_expires_at"])
     return now < int(opened) + SESSION_TTL_S
-
-
-def _create_session(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(create_portal_session(b, req.params, req.request_id), req.expand)

@@ -13,8 +13,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request, resource_missing
-from ..router import Request
-from .common import match_created, merge_metadata, render_with
+from .common import merge_metadata, render_with
 
 
 def _refresh(b: Backend, coupon: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +108,7 @@ def create_coupon(b: Backend, params: dict[str, Any], request_id: str | None = N
         return coupon
 
 
-def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     with b.lock:
         c = get_coupon(b, coupon_id, "id")
         prev: dict[str, Any] = {}
@@ -136,33 +135,3 @@ def delete_coupon(b: Backend, coupon_id: str, request_id: str | None = None) -> 
 
 def render_coupon(b: Backend, c: dict[str, Any], expand: list[str]) -> dict[str, Any]:
     return render_with(b, c, expand, {"applies_to": lambda: c.get("_applies_to") or {"products": []}})
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_coupon(b, create_coupon(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_coupon(b, get_coupon(b, req.path_params["id"], "id"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_coupon(b, update_coupon(b, req.path_params["id"], req.params, req.request_id), req.expand)
-
-
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
-    return delete_coupon(b, req.path_params["id"], req.request_id)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        objs = b.all(
-            "coupon",
-            where=lambda c: not c.get("_deleted") and match_created(c["created"], req.params.get("created")),
-        )
-        for c in objs:
-            _refresh(b, c)
-        return b.list_response(objs, req.params, "/v1/coupons", req.expand)

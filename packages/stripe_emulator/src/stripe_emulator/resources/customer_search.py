@@ -8,7 +8,6 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
 from .customers import render_customer
 
 _CLAUSE = re.compile(
@@ -105,8 +104,3 @@ def search_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
         "next_page": f"page_{start + limit}" if has_more else None,
         "url": "/v1/customers/search",
     }
-
-
-def _search(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return search_customers(b, req.params)

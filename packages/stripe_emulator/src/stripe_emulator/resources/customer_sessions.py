@@ -151,36 +151,3 @@ def _live_session(b: Backend, secret: Any) -> dict[str, Any]:
             param="customer_session_client_secret",
         )
     return session
-
-
-# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------------
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    return _render(b, create_customer_session(b, req.params), req)
-
-
-def _payment_methods(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        session = _live_session(b, req.params.get("customer_session_client_secret"))
-        element = session["components"]["payment_element"]
-        features = element["features"]
-        shown: list[dict[str, Any]] = []
-        if element["enabled"] and features["payment_method_redisplay"] == "enabled":
-            filters = set(features["payment_method_allow_redisplay_filters"] or ["always"])
-            limit = int(features["payment_method_redisplay_limit"] or DEFAULT_REDISPLAY_LIMIT)
-            cards = b.all(
-                "payment_method",
-                lambda pm: (
-                    pm.get("customer") == session["customer"]
-                    and pm.get("type") == "card"
-                    and pm.get("allow_redisplay", "unspecified") in filters
-                ),
-            )
-            shown = [b.render(pm) for pm in cards[:limit]]
-        return {
-            "object": "list",
-            "data": shown,
-            "payment_method_remove": features["payment_method_remove"],
-            "payment_method_save": features["payment_method_save"],
-        }

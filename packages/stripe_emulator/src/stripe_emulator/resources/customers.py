@@ -14,7 +14,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
+from . import payment_methods, tax_ids
 from .common import address, diff_previous, live_customer, match_created, merge_metadata, render_with
 
 CUSTOMER_DELETE_HOOKS: list[Callable[[Backend, str, str | None], None]] = []
@@ -105,10 +105,6 @@ def _apply_invoice_settings(b: Backend, cus: dict[str, Any], settings: Any) -> N
 
 def create_customer(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     """Create a customer; `payment_method` (an id or a test token) is attached, `tax_id_data` creates tax ids."""
-    # imported at call time: payment_methods and tax_ids import this module (they belong to a customer), and a new
-    # customer's `payment_method` and `tax_id_data` create them
-    from . import payment_methods, tax_ids
-
     with b.lock:
         if params.get("test_clock"):
             b.get(params["test_clock"], param="test_clock")
@@ -250,32 +246,3 @@ def list_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
         return match_created(c["created"], params.get("created"))
 
     return b.list_response(b.all("customer", where=keep), params, "/v1/customers", params.get("expand") or [])
-
-
-# --- endpoint handlers (listed in routes.py) ------------------------------------------------------------------------
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_customer(b, create_customer(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_customer(b, b.get(req.path_params["customer"], "customer"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_customer(
-            b, update_customer(b, req.path_params["customer"], req.params, req.request_id), req.expand
-        )
-
-
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
-    return delete_customer(b, req.path_params["customer"], req.request_id)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return list_customers(b, req.params)

@@ -7,7 +7,6 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
 from ..webhooks import delivery_succeeded
 from .common import match_created
 
@@ -31,13 +30,3 @@ def list_events(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
         return match_created(e["created"], params.get("created"))
 
     return b.list_response(b.all("event", where=keep), params, "/v1/events", params.get("expand") or [])
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return list_events(b, req.params)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(b.get(req.path_params["id"], "event"), req.expand)

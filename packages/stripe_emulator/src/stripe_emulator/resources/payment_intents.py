@@ -10,15 +10,12 @@ the invoice engine about the outcome, which in turn updates the subscription.
 from __future__ import annotations
 
 import secrets
-from types import ModuleType
 from typing import Any
 
 from ..backend import Backend
-from ..billing import common
+from ..billing import common, invoicing
 from ..errors import card_error, invalid_request
-from ..router import Request
-from ..wire import schema_for, validate
-from .payment_methods import RADAR_BLOCK
+from . import charges
 
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
@@ -102,83 +99,6 @@ def create_intent(
     return pi
 
 
-def _outcome(failure: tuple[str, str] | None, *, blocked: bool) -> dict[str, Any]:
-    """The charge's `outcome`: authorized, declined by the issuer, or blocked by Radar before the network."""
-    if blocked:
-        return {
-            "network_status": "not_sent_to_network",
-            "reason": "highest_risk_level",
-            "risk_level": "highest",
-            "seller_message": "Stripe blocked this payment as too risky.",
-            "type": "blocked",
-        }
-    return {
-        "network_status": "declined_by_network" if failure else "approved_by_network",
-        "reason": failure[0] if failure else None,
-        "risk_level": "normal",
-        "seller_message": "The bank did not return any further details with this decline."
-        if failure
-        else "Payment complete.",
-        "type": "issuer_declined" if failure else "authorized",
-    }
-
-
-def _charge_object(b: Backend, pi: dict[str, Any], pm: dict[str, Any], failure: tuple[str, str] | None) -> str:
-    card = pm.get("card") or {}
-    ch = {
-        "id": b.new_id("ch"),
-        "object": "charge",
-        "amount": pi["amount"],
-        "amount_captured": 0 if failure else pi["amount"],
-        "amount_refunded": 0,
-        "application": None,
-        "application_fee": None,
-        "application_fee_amount": None,
-        "authorization_code": None if failure else "123456",
-        "balance_transaction": None,
-        "billing_details": pm.get("billing_details")
-        or {"address": None, "email": None, "name": None, "phone": None, "tax_id": None},
-        "calculated_statement_descriptor": "EMULATOR",
-        "captured": failure is None,
-        "created": b.now_for_customer(pi.get("customer")),
-        "currency": pi["currency"],
-        "customer": pi.get("customer"),
-        "description": pi.get("description"),
-        "disputed": False,
-        "failure_balance_transaction": None,
-        "failure_code": failure[0] if failure else None,
-        "failure_message": failure[1] if failure else None,
-        "fraud_details": {},
-        "livemode": False,
-        "metadata": {},
-        "on_behalf_of": None,
-        "outcome": _outcome(failure, blocked=pm.get("_behaviour") == RADAR_BLOCK),
-        "paid": failure is None,
-        "payment_intent": pi["id"],
-        "payment_method": pm["id"],
-        "payment_method_details": {"card": {k: card.get(k) for k in ("brand", "last4", "exp_month", "exp_year")}},
-        "presentment_details": None,
-        "radar_options": None,
-        "receipt_email": None,
-        "receipt_number": None,
-        "receipt_url": None,
-        "refunded": False,
-        "refunds": None,
-        "review": None,
-        "shipping": None,
-        "source": None,
-        "source_transfer": None,
-        "statement_descriptor": None,
-        "statement_descriptor_suffix": None,
-        "status": "failed" if failure else "succeeded",
-        "transfer": None,
-        "transfer_data": None,
-        "transfer_group": None,
-    }
-    b.store(ch)
-    return str(ch["id"])
-
-
 def confirm_intent(
     b: Backend, pi: dict[str, Any], *, payment_method: str | None, off_session: bool, request_id: str | None = None
 ) -> dict[str, Any]:
@@ -211,7 +131,7 @@ def confirm_intent(
         }
         b.emit("payment_intent.requires_action", pi, request_id=request_id)
         if pi.get("_invoice"):
-            _invoicing().on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
+            invoicing.on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
         return pi
     if how.startswith("decline:") or how == "fail_charge":
         decline = how.split(":", 1)[1] if how.startswith("decline:") else "generic_decline"
@@ -226,7 +146,7 @@ def fail_payment(
 ) -> None:
     code = decline if decline in _OWN_CODES else "card_declined"
     message = DECLINE_MESSAGES.get(decline, "Your card was declined.")
-    charge_id = _charge_object(b, pi, pm, (code, message))
+    charge_id = charges.create_charge(b, pi, pm, (code, message))
     pi["latest_charge"] = charge_id
     pi["status"] = "requires_payment_method"
     pi["last_payment_error"] = {
@@ -245,17 +165,17 @@ def fail_payment(
     b.emit("charge.failed", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.payment_failed", pi, request_id=request_id)
     if pi.get("_invoice"):
-        _invoicing().on_intent_failed(b, pi, request_id=request_id)
+        invoicing.on_intent_failed(b, pi, request_id=request_id)
 
 
 def succeed(b: Backend, pi: dict[str, Any], pm: dict[str, Any], request_id: str | None = None) -> None:
-    charge_id = _charge_object(b, pi, pm, None)
+    charge_id = charges.create_charge(b, pi, pm, None)
     pi.update(status="succeeded", latest_charge=charge_id, amount_received=pi["amount"], next_action=None)
     pi["last_payment_error"] = None
     b.emit("charge.succeeded", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.succeeded", pi, request_id=request_id)
     if pi.get("_invoice"):
-        _invoicing().on_intent_succeeded(b, pi, request_id=request_id)
+        invoicing.on_intent_succeeded(b, pi, request_id=request_id)
 
 
 def charge(
@@ -323,105 +243,5 @@ def resolve_3ds(b: Backend, pi: dict[str, Any], result: str, request_id: str | N
         }
         b.emit("payment_intent.payment_failed", pi, request_id=request_id)
         if pi.get("_invoice"):
-            _invoicing().on_intent_failed(b, pi, request_id=request_id)
+            invoicing.on_intent_failed(b, pi, request_id=request_id)
     return pi
-
-
-# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------
-
-
-def _check_client_secret(b: Backend, req: Request, pi: dict[str, Any]) -> None:
-    if req.api_key == b.publishable_key and req.params.get("client_secret") != pi["client_secret"]:
-        raise invalid_request(
-            "The client_secret provided does not match any associated PaymentIntent on this account.",
-            param="client_secret",
-        )
-
-
-def api_create(b: Backend, req: Request) -> dict[str, Any]:
-    p = req.params
-    with b.lock:
-        if p.get("customer"):
-            b.get(p["customer"], "customer", param="customer")
-        pi = create_intent(
-            b,
-            customer=p.get("customer"),
-            amount=int(p["amount"]),
-            currency=p["currency"],
-            payment_method=p.get("payment_method"),
-            description=p.get("description"),
-            metadata=p.get("metadata"),
-            request_id=req.request_id,
-        )
-        if p.get("confirm"):
-            confirm_intent(
-                b, pi, payment_method=None, off_session=bool(p.get("off_session")), request_id=req.request_id
-            )
-            if pi["status"] == "requires_payment_method" and pi["last_payment_error"]:
-                raise card_error_for(pi)
-        return b.render(pi, req.expand)
-
-
-def api_retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    pi = b.get(req.path_params["intent"], "payment_intent")
-    _check_client_secret(b, req, pi)
-    return b.render(pi, req.expand)
-
-
-def api_confirm(b: Backend, req: Request) -> dict[str, Any]:
-    params = {k: v for k, v in req.params.items() if k != "client_secret"}
-    params = validate(params, schema_for("PaymentIntentConfirmParams"))
-    with b.lock:
-        pi = b.get(req.path_params["intent"], "payment_intent")
-        _check_client_secret(b, req, pi)
-        confirm_intent(
-            b,
-            pi,
-            payment_method=params.get("payment_method"),
-            off_session=bool(params.get("off_session")),
-            request_id=req.request_id,
-        )
-        if pi["status"] == "requires_payment_method" and pi["last_payment_error"]:
-            raise card_error_for(pi)
-        return b.render(pi, params.get("expand") or [])
-
-
-def api_cancel(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        pi = b.get(req.path_params["intent"], "payment_intent")
-        if pi["status"] in ("succeeded", "canceled"):
-            raise invalid_request(
-                f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}.",
-                code="payment_intent_unexpected_state",
-            )
-        pi.update(
-            status="canceled",
-            canceled_at=b.now_for_customer(pi.get("customer")),
-            next_action=None,
-            cancellation_reason=req.params.get("cancellation_reason"),
-        )
-        b.emit("payment_intent.canceled", pi, request_id=req.request_id)
-        return b.render(pi, req.expand)
-
-
-def api_list(b: Backend, req: Request) -> dict[str, Any]:
-    cus = req.params.get("customer")
-    objs = b.all("payment_intent", where=lambda o: not cus or o.get("customer") == cus)
-    return b.list_response(objs, req.params, "/v1/payment_intents", req.expand)
-
-
-def api_3ds(b: Backend, req: Request) -> dict[str, Any]:
-    result = str(req.params.get("result") or "approve")
-    if result not in ("approve", "fail"):
-        raise invalid_request("result must be approve or fail", param="result")
-    with b.lock:
-        pi = b.get(req.path_params["intent"], "payment_intent")
-        return b.render(resolve_3ds(b, pi, result, request_id=req.request_id))
-
-
-def _invoicing() -> ModuleType:
-    """`billing.invoicing`, imported at call time, not at the top: invoicing creates and confirms the intents of
-    invoices (it imports this module), and an intent's outcome settles its invoice by calling back up into it."""
-    from ..billing import invoicing
-
-    return invoicing

@@ -16,93 +16,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from ..backend import Backend
-from ..errors import StripeAPIError, card_error, invalid_request
-from ..router import Request
+from ..errors import card_error, invalid_request
 from .common import diff_previous, live_customer, merge_metadata
+from .test_cards import BY_NUMBER, TEST_CARDS, CardSpec, decline_error, is_test_token, refuses_setup
 
-
-@dataclass(frozen=True)
-class CardSpec:
-    number: str
-    brand: str
-    behaviour: str
-    funding: str = "credit"
-    country: str = "US"
-    expires_next_month: bool = False
-
-    @property
-    def last4(self) -> str:
-        return self.number[-4:]
-
-
-_VISA = CardSpec("4242424242424242", "visa", "ok")
-TEST_CARDS: dict[str, CardSpec] = {
-    "pm_card_visa": _VISA,
-    "pm_card_visa_debit": CardSpec("4000056655665556", "visa", "ok", funding="debit"),
-    "pm_card_mastercard": CardSpec("5555555555554444", "mastercard", "ok"),
-    "pm_card_amex": CardSpec("378282246310005", "amex", "ok"),
-    "pm_card_discover": CardSpec("6011111111111117", "discover", "ok"),
-    "pm_card_chargeDeclined": CardSpec("4000000000000002", "visa", "decline:generic_decline"),
-    "pm_card_visa_chargeDeclined": CardSpec("4000000000000002", "visa", "decline:generic_decline"),
-    "pm_card_chargeDeclinedInsufficientFunds": CardSpec("4000000000009995", "visa", "decline:insufficient_funds"),
-    "pm_card_visa_chargeDeclinedInsufficientFunds": CardSpec("4000000000009995", "visa", "decline:insufficient_funds"),
-    "pm_card_chargeDeclinedExpiredCard": CardSpec("4000000000000069", "visa", "decline:expired_card"),
-    "pm_card_chargeDeclinedIncorrectCvc": CardSpec("4000000000000127", "visa", "decline:incorrect_cvc"),
-    "pm_card_chargeDeclinedProcessingError": CardSpec("4000000000000119", "visa", "decline:processing_error"),
-    "pm_card_chargeCustomerFail": CardSpec("4000000000000341", "visa", "fail_charge"),
-    "pm_card_authenticationRequired": CardSpec("4000002760003184", "visa", "3ds"),
-    "pm_card_threeDSecure2Required": CardSpec("4000000000003220", "visa", "3ds"),
-    "pm_card_authenticationRequiredOnSetup": CardSpec("4000002500003155", "visa", "3ds_setup"),
-    "pm_card_visa_expiresNextMonth": CardSpec("4242424242424242", "visa", "ok", expires_next_month=True),
-    # Stripe's Radar test card ("Always blocked", 4100 0000 0000 0019): every charge has risk level `highest` and
-    # is blocked by Radar (`card_declined` / `fraudulent`, charge outcome `blocked`). Radar scores payments, so the
-    # card attaches and sets up fine; only charges fail.
-    "pm_card_radarBlock": CardSpec("4100000000000019", "visa", "decline:fraudulent"),
-}
-RADAR_BLOCK = "decline:fraudulent"
-_BY_NUMBER = {c.number: c for c in TEST_CARDS.values() if not c.expires_next_month}
 _DISPLAY = {"amex": "american_express"}
 _ENDED = ("canceled", "incomplete_expired")
-
-# decline code -> (error code, message, param)
-_DECLINES = {
-    "generic_decline": ("card_declined", "Your card was declined.", None),
-    "insufficient_funds": ("card_declined", "Your card has insufficient funds.", None),
-    "expired_card": ("expired_card", "Your card has expired.", "exp_month"),
-    "incorrect_cvc": ("incorrect_cvc", "Your card's security code is incorrect.", "cvc"),
-    "processing_error": (
-        "processing_error",
-        "An error occurred while processing your card. Try again in a little bit.",
-        None,
-    ),
-    "fraudulent": ("card_declined", "Your card was declined.", None),
-}
-
-
-def refuses_setup(behaviour: str) -> bool:
-    """Whether attaching / setting up the card fails: issuer declines do; a Radar block only stops charges."""
-    return behaviour.startswith("decline:") and behaviour != RADAR_BLOCK
-
-
-def is_test_token(ref: Any) -> bool:
-    return isinstance(ref, str) and ref in TEST_CARDS
-
-
-def decline_details(behaviour: str) -> dict[str, Any]:
-    """{code, decline_code, message, param} of a failing charge for a card `_behaviour` (fail_charge included)."""
-    decline = behaviour.split(":", 1)[1] if behaviour.startswith("decline:") else "generic_decline"
-    code, message, param = _DECLINES.get(decline, _DECLINES["generic_decline"])
-    return {"code": code, "decline_code": decline, "message": message, "param": param}
-
-
-def decline_error(behaviour: str, extra: dict[str, Any] | None = None) -> StripeAPIError:
-    """The 402 card_error Stripe answers for a declining card (extra: e.g. {"setup_intent": {...}})."""
-    d = decline_details(behaviour)
-    return card_error(d["message"], code=d["code"], decline_code=d["decline_code"], param=d["param"], extra=extra)
 
 
 def card_behaviour(b: Backend, pm_id: str) -> str:
@@ -202,9 +124,9 @@ def create_payment_method(b: Backend, params: dict[str, Any], request_id: str | 
         test_card, source = TEST_CARDS[name], name
     elif card.get("number"):
         number = str(card["number"]).replace(" ", "")
-        if number not in _BY_NUMBER:
+        if number not in BY_NUMBER:
             raise card_error("Your card number is incorrect.", code="incorrect_number", param="card[number]")
-        test_card, source = _BY_NUMBER[number], number[-4:]
+        test_card, source = BY_NUMBER[number], number[-4:]
         if not card.get("exp_month") or not card.get("exp_year"):
             raise invalid_request("Missing required param: card[exp_month].", param="card[exp_month]")
     else:
@@ -281,7 +203,9 @@ def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None)
         return pm
 
 
-def update_payment_method(b: Backend, pm_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_payment_method(
+    b: Backend, pm_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         pm = b.get(pm_id, "payment_method")
         if not pm.get("customer"):
@@ -324,58 +248,3 @@ def list_payment_methods(b: Backend, params: dict[str, Any], customer_id: str | 
         return not (redisplay and pm["allow_redisplay"] != redisplay)
 
     return b.list_response(b.all("payment_method", where=keep), params, url, params.get("expand") or [])
-
-
-# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------------
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    if req.api_key == b.publishable_key and req.params.get("customer"):
-        raise invalid_request("You cannot attach a PaymentMethod with a publishable key.", param="customer")
-    with b.lock:
-        return b.render(create_payment_method(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(b.get(req.path_params["id"], "payment_method"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(update_payment_method(b, req.path_params["id"], req.params, req.request_id), req.expand)
-
-
-def _attach(b: Backend, req: Request) -> dict[str, Any]:
-    if not req.params.get("customer"):
-        raise invalid_request("Missing required param: customer.", param="customer")
-    with b.lock:
-        pm = attach_payment_method(b, req.path_params["id"], req.params["customer"], req.request_id, param="id")
-        return b.render(pm, req.expand)
-
-
-def _detach(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(detach_payment_method(b, req.path_params["id"], req.request_id), req.expand)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return list_payment_methods(b, req.params, req.params.get("customer"), "/v1/payment_methods")
-
-
-def _list_for_customer(b: Backend, req: Request) -> dict[str, Any]:
-    cus = req.path_params["customer"]
-    with b.lock:
-        live_customer(b, cus, "customer")
-        return list_payment_methods(b, req.params, cus, f"/v1/customers/{cus}/payment_methods")
-
-
-def _retrieve_for_customer(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        pm = b.get(req.path_params["id"], "payment_method")
-        if pm.get("customer") != req.path_params["customer"]:
-            raise invalid_request(
-                f"No such PaymentMethod: '{pm['id']}'", param="payment_method", code="resource_missing", status=404
-            )
-        return b.render(pm, req.expand)

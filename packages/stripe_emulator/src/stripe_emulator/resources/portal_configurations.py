@@ -8,7 +8,6 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
 from .checkout_sessions import api_base
 from .portal_common import CANCEL_REASONS
 from .portal_features import check_features, features_with_defaults, merge_features
@@ -122,32 +121,4 @@ def default_configuration(b: Backend) -> dict[str, Any]:
                 }
             },
             is_default=True,
-        )
-
-
-def _create_cfg(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(create_configuration(b, req.params, req.request_id), req.expand)
-
-
-def _update_cfg(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(update_configuration(b, req.path_params["configuration"], req.params, req.request_id), req.expand)
-
-
-def _retrieve_cfg(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        cfg = b.get(req.path_params["configuration"], "billing_portal.configuration", param="configuration")
-        return b.render(cfg, req.expand)
-
-
-def _list_cfg(b: Backend, req: Request) -> dict[str, Any]:
-    p = req.params
-    with b.lock:
-
-        def keep(c: dict[str, Any]) -> bool:
-            return ("active" not in p or c["active"] == p["active"]) and (
-                "is_default" not in p or c["is_default"] == p["is_default"]
-            )
-
-        return b.list_response(
-            b.all("billing_portal.configuration", keep), p, "/v1/billing_portal/configurations", req.expand
         )

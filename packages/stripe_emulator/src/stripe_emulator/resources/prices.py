@@ -12,7 +12,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
+from . import products
 from .common import diff_previous, match_created, merge_metadata, render_with
 
 _MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
@@ -56,10 +56,6 @@ def _take_lookup_key(b: Backend, key: str, transfer: bool, price_id: str, reques
 
 
 def create_price(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
-    # imported at call time: products imports this module (`default_price_data` creates a price) and a price's
-    # `product_data` creates a product
-    from .products import create_product
-
     currency = str(params.get("currency") or "").lower()
     if not currency:
         raise invalid_request("Missing required param: currency.", param="currency")
@@ -95,7 +91,7 @@ def create_price(b: Backend, params: dict[str, Any], request_id: str | None = No
         if params.get("product"):
             product_id = b.get(params["product"], "product", param="product")["id"]
         elif params.get("product_data"):
-            product_id = create_product(b, params["product_data"], request_id=request_id)["id"]
+            product_id = products.create_product(b, params["product_data"], request_id=request_id)["id"]
         else:
             raise invalid_request("Missing required param: product.", param="product")
         price_id = b.new_id("price")
@@ -208,22 +204,3 @@ def list_prices(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
         return match_created(p["created"], params.get("created"))
 
     return b.list_response(b.all("price", where=keep), params, "/v1/prices", params.get("expand") or [])
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_price(b, create_price(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    return render_price(b, b.get(req.path_params["id"], "price"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return render_price(b, update_price(b, req.path_params["id"], req.params, req.request_id), req.expand)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return list_prices(b, req.params)

@@ -7,9 +7,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
+from . import prices
 from .common import diff_previous, match_created, merge_metadata
-from .prices import create_price
 
 
 def _features(value: Any) -> list[dict[str, Any]]:
@@ -62,7 +61,7 @@ def create_product(b: Backend, params: dict[str, Any], request_id: str | None = 
         b.emit("product.created", prod, request_id=request_id)
         dpd = params.get("default_price_data")
         if dpd:
-            price = create_price(b, dpd | {"product": pid}, request_id=request_id)
+            price = prices.create_price(b, dpd | {"product": pid}, request_id=request_id)
             prod["default_price"] = price["id"]
         return prod
 
@@ -135,26 +134,3 @@ def list_products(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
         return match_created(p["created"], params.get("created"))
 
     return b.list_response(b.all("product", where=keep), params, "/v1/products", params.get("expand") or [])
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(create_product(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(b.get(req.path_params["id"], "product"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(update_product(b, req.path_params["id"], req.params, req.request_id), req.expand)
-
-
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
-    return delete_product(b, req.path_params["id"], req.request_id)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return list_products(b, req.params)

@@ -14,8 +14,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
-from .common import diff_previous, live_customer, match_created, merge_metadata
+from .common import diff_previous, live_customer, merge_metadata
 from .coupons import coupon_valid, get_coupon, redeem_coupon
 
 
@@ -85,7 +84,9 @@ def create_promotion_code(b: Backend, params: dict[str, Any], request_id: str | 
         return promo
 
 
-def update_promotion_code(b: Backend, promo_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_promotion_code(
+    b: Backend, promo_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         promo = b.get(promo_id, "promotion_code")
         before = copy.deepcopy(promo)
@@ -158,35 +159,3 @@ def redeem_promotion_code(b: Backend, promo_id: str) -> dict[str, Any]:
         redeem_coupon(b, promo["promotion"]["coupon"])
         promo["times_redeemed"] += 1
         return promo
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(create_promotion_code(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(b.get(req.path_params["id"], "promotion_code"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(update_promotion_code(b, req.path_params["id"], req.params, req.request_id), req.expand)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    p = req.params
-
-    def keep(o: dict[str, Any]) -> bool:
-        if "active" in p and o["active"] != p["active"]:
-            return False
-        if p.get("code") and o["code"].lower() != str(p["code"]).lower():
-            return False
-        if p.get("coupon") and o["promotion"]["coupon"] != p["coupon"]:
-            return False
-        if p.get("customer") and o["customer"] != p["customer"]:
-            return False
-        return match_created(o["created"], p.get("created"))
-
-    with b.lock:
-        return b.list_response(b.all("promotion_code", where=keep), p, "/v1/promotion_codes", req.expand)

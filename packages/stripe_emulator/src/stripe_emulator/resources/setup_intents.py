@@ -12,18 +12,16 @@ with GET serves a small page with approve / fail buttons (the redirect target).
 
 from __future__ import annotations
 
-import html
 import secrets
 import string
 from typing import Any
-from urllib.parse import urlencode
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
-from ..router import RawResponse, Request
-from ..wire import schema_for, validate
-from .common import live_customer, match_created, merge_metadata
-from .payment_methods import attach_payment_method, decline_details, refuses_setup, resolve_payment_method
+from ..router import Request
+from .common import live_customer, merge_metadata
+from .payment_methods import attach_payment_method, resolve_payment_method
+from .test_cards import decline_details, refuses_setup
 
 _AUTH_FAILURE = {
     "code": "setup_intent_authentication_failure",
@@ -225,7 +223,9 @@ def complete_3ds(b: Backend, seti_id: str, approve: bool, request_id: str | None
         return seti
 
 
-def cancel_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def cancel_setup_intent(
+    b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
         if seti["status"] in ("succeeded", "canceled", "processing"):
@@ -240,7 +240,9 @@ def cancel_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], reques
         return seti
 
 
-def update_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None) -> dict:
+def update_setup_intent(
+    b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
         if seti["status"] in ("succeeded", "canceled"):
@@ -271,84 +273,3 @@ def _check_client_secret(b: Backend, req: Request, seti: dict[str, Any], secret:
 
 def _render(b: Backend, seti: dict[str, Any], req: Request) -> dict[str, Any]:
     return b.render(seti, req.expand)
-
-
-# --- endpoint handlers (listed in routes.py) -------------------------------------------------------------------------
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        seti = create_setup_intent(b, req.params, req.request_id)
-        return _render(b, seti, req)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        seti = b.get(req.path_params["id"], "setup_intent")
-        _check_client_secret(b, req, seti, req.params.get("client_secret"))
-        return _render(b, seti, req)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return _render(b, update_setup_intent(b, req.path_params["id"], req.params, req.request_id), req)
-
-
-def _confirm(b: Backend, req: Request) -> dict[str, Any]:
-    # Stripe.js sends `client_secret`, which stripe-python's confirm params do not declare: check it, then validate.
-    params = dict(req.params)
-    secret = params.pop("client_secret", None)
-    params = validate(params, schema_for("SetupIntentConfirmParams"))
-    with b.lock:
-        seti = b.get(req.path_params["id"], "setup_intent")
-        _check_client_secret(b, req, seti, secret)
-        seti = confirm_setup_intent(b, seti["id"], params, req.request_id)
-        return b.render(seti, [str(e) for e in params.get("expand") or []])
-
-
-def _cancel(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return _render(b, cancel_setup_intent(b, req.path_params["id"], req.params, req.request_id), req)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    p = req.params
-
-    def keep(s: dict[str, Any]) -> bool:
-        if p.get("customer") and s.get("customer") != p["customer"]:
-            return False
-        if p.get("payment_method") and s.get("payment_method") != p["payment_method"]:
-            return False
-        return match_created(s["created"], p.get("created"))
-
-    with b.lock:
-        return b.list_response(b.all("setup_intent", where=keep), p, "/v1/setup_intents", req.expand)
-
-
-def _three_ds(b: Backend, req: Request) -> Any:
-    result = req.params.get("result")
-    if result not in ("approve", "fail"):
-        raise invalid_request("result must be approve or fail", param="result")
-    seti = complete_3ds(b, req.path_params["id"], result == "approve", req.request_id)
-    if req.params.get("redirect") and seti.get("_return_url"):
-        query = urlencode(
-            {
-                "setup_intent": seti["id"],
-                "setup_intent_client_secret": seti["client_secret"],
-                "redirect_status": "succeeded" if seti["status"] == "succeeded" else "failed",
-            }
-        )
-        sep = "&" if "?" in seti["_return_url"] else "?"
-        return RawResponse(303, b"", "text/plain", {"Location": f"{seti['_return_url']}{sep}{query}"})
-    return b.render(seti)
-
-
-def _three_ds_page(b: Backend, req: Request) -> RawResponse:
-    seti = b.get(req.path_params["id"], "setup_intent")
-    sid = html.escape(seti["id"])
-    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>3D Secure test authentication</title>
-</head><body><main><h1>3D Secure test authentication</h1><p>Setup intent {sid}</p>
-<form method="post"><input type="hidden" name="redirect" value="1">
-<button name="result" value="approve">Complete authentication</button>
-<button name="result" value="fail">Fail authentication</button></form></main></body></html>"""
-    return RawResponse(200, body.encode())

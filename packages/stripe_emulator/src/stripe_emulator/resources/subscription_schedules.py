@@ -10,9 +10,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing import schedules
-from ..billing.subscription_update import cancel_subscription
 from ..errors import invalid_request
-from ..router import Request
 
 
 def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
@@ -92,7 +90,7 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
         return sched
 
 
-def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: str | None = None) -> dict:
+def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
     with b.lock:
         sched = b.get(sched_id, "subscription_schedule")
         if sched["status"] not in ("active", "not_started"):
@@ -105,43 +103,3 @@ def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: st
             schedules.set_phases(b, sched, b.objects[sched["subscription"]], p["phases"])
         b.emit("subscription_schedule.updated", sched, request_id=request_id)
         return sched
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(create_schedule(b, req.params, req.request_id), req.expand)
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(b.get(req.path_params["schedule"], "subscription_schedule"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(update_schedule(b, req.path_params["schedule"], req.params, req.request_id), req.expand)
-
-
-def _release(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        sched = b.get(req.path_params["schedule"], "subscription_schedule")
-        if sched["status"] not in ("active", "not_started"):
-            raise invalid_request(f"You cannot release a subscription schedule that is {sched['status']}.")
-        schedules.release(b, sched, request_id=req.request_id)
-        return b.render(sched, req.expand)
-
-
-def _cancel(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        sched = b.get(req.path_params["schedule"], "subscription_schedule")
-        if sched["status"] not in ("active", "not_started"):
-            raise invalid_request(f"You cannot cancel a subscription schedule that is {sched['status']}.")
-        sub_id = sched["subscription"]
-        sched.update(status="canceled", canceled_at=b.now_for_customer(sched["customer"]), current_phase=None)
-        b.emit("subscription_schedule.canceled", sched, request_id=req.request_id)
-        if sub_id and b.objects[sub_id]["status"] not in ("canceled", "incomplete_expired"):
-            cancel_subscription(b, sub_id, {"prorate": req.params.get("prorate", True)}, req.request_id)
-        return b.render(sched, req.expand)
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    cus = req.params.get("customer")
-    objs = b.all("subscription_schedule", where=lambda s: not cus or s["customer"] == cus)
-    return b.list_response(objs, req.params, "/v1/subscription_schedules", req.expand)

@@ -13,7 +13,6 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request, resource_missing
-from ..router import Request
 from ..wire import schema_for
 from .common import live_customer
 
@@ -133,7 +132,9 @@ def get_tax_id(b: Backend, txi_id: str, customer_id: str | None = None) -> dict[
     return refresh_verification(b, txi)
 
 
-def delete_tax_id(b: Backend, txi_id: str, customer_id: str | None = None, request_id: str | None = None) -> dict:
+def delete_tax_id(
+    b: Backend, txi_id: str, customer_id: str | None = None, request_id: str | None = None
+) -> dict[str, Any]:
     with b.lock:
         txi = get_tax_id(b, txi_id, customer_id)
         b.delete(txi_id)
@@ -147,56 +148,3 @@ def _list(b: Backend, params: dict[str, Any], customer_id: str | None, url: str)
         for t in objs:
             refresh_verification(b, t)
         return b.list_response(objs, params, url, params.get("expand") or [])
-
-
-# --- endpoint handlers (listed in routes.py) -----------------------------------------------------------------------
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(create_tax_id(b, req.path_params["customer"], req.params, req.request_id), req.expand)
-
-
-def _list_for_customer(b: Backend, req: Request) -> dict[str, Any]:
-    cus = req.path_params["customer"]
-    live_customer(b, cus, "customer")
-    return _list(b, req.params, cus, f"/v1/customers/{cus}/tax_ids")
-
-
-def _retrieve_for_customer(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(get_tax_id(b, req.path_params["id"], req.path_params["customer"]), req.expand)
-
-
-def _delete_for_customer(b: Backend, req: Request) -> dict[str, Any]:
-    return delete_tax_id(b, req.path_params["id"], req.path_params["customer"], req.request_id)
-
-
-def _create_top(b: Backend, req: Request) -> dict[str, Any]:
-    owner = req.params.get("owner") or {"type": "self"}
-    if owner.get("type") == "customer":
-        if not owner.get("customer"):
-            raise invalid_request("Missing required param: owner[customer].", param="owner[customer]")
-        cus: str | None = owner["customer"]
-    elif owner.get("type") == "self":
-        cus = None
-    else:
-        raise invalid_request("Only owner[type]=customer or self is supported by the emulator.", param="owner[type]")
-    params = {k: v for k, v in req.params.items() if k != "owner"}
-    with b.lock:
-        return b.render(create_tax_id(b, cus, params, req.request_id), req.expand)
-
-
-def _list_top(b: Backend, req: Request) -> dict[str, Any]:
-    owner = req.params.get("owner") or {"type": "self"}
-    cus = owner.get("customer") if owner.get("type") == "customer" else None
-    return _list(b, req.params, cus, "/v1/tax_ids")
-
-
-def _retrieve_top(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.render(get_tax_id(b, req.path_params["id"]), req.expand)
-
-
-def _delete_top(b: Backend, req: Request) -> dict[str, Any]:
-    return delete_tax_id(b, req.path_params["id"], None, req.request_id)

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from ..api_versions import check_endpoint_version
 from ..backend import Backend
 from ..errors import invalid_request
-from ..router import Request
 from ..webhooks import deliverer
 from .common import merge_metadata
 
@@ -29,13 +28,13 @@ def _check_url(url: Any) -> str:
 
 def _check_events(events: Any) -> list[str]:
     allowed = _event_types()
-    events = list(events or [])
-    if not events:
+    names: list[str] = [str(e) for e in events or []]
+    if not names:
         raise invalid_request("Missing required param: enabled_events.", param="enabled_events")
-    for e in events:
+    for e in names:
         if e != "*" and e not in allowed:
             raise invalid_request(f"Invalid event type: {e}", param="enabled_events")
-    return events
+    return names
 
 
 @functools.cache
@@ -89,30 +88,3 @@ def update_webhook_endpoint(b: Backend, we_id: str, params: dict[str, Any]) -> d
 def endpoint_secret(b: Backend, we_id: str) -> str:
     """The signing secret of an endpoint (tests use it to verify deliveries)."""
     return str(b.get(we_id, "webhook_endpoint")["_secret"])
-
-
-def _create(b: Backend, req: Request) -> dict[str, Any]:
-    ep = create_webhook_endpoint(b, req.params)
-    out = b.render(ep, req.expand)
-    out["secret"] = ep["_secret"]
-    return out
-
-
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(b.get(req.path_params["id"], "webhook_endpoint"), req.expand)
-
-
-def _update(b: Backend, req: Request) -> dict[str, Any]:
-    return b.render(update_webhook_endpoint(b, req.path_params["id"], req.params), req.expand)
-
-
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        b.get(req.path_params["id"], "webhook_endpoint")
-        b.delete(req.path_params["id"])
-        return {"id": req.path_params["id"], "object": "webhook_endpoint", "deleted": True}
-
-
-def _list(b: Backend, req: Request) -> dict[str, Any]:
-    with b.lock:
-        return b.list_response(b.all("webhook_endpoint"), req.params, "/v1/webhook_endpoints", req.expand)

@@ -1,0 +1,13 @@
+"""The `billing_portal` endpoints (listed in `routes.py`): request in, model call, rendered object out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import Backend
+from ..resources import billing_portal as model
+from ..router import Request
+
+
+def _create_session(b: Backend, req: Request) -> dict[str, Any]:
+    return b.render(model.create_portal_session(b, req.params, req.request_id), req.expand)
