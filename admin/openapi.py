@@ -16,10 +16,11 @@ not declare themselves:
   dependencies); the 401 of API Gateway's JWT authorizer, ``{"message": "Unauthorized"}``, which an HTTP API
   cannot reshape, and its throttling 429.
 
-Models of the same name in two apps are merged when equal and named ``<Area><Name>`` when they differ. The
-error answers are built in ``admin.openapi_responses``, the request examples kept in ``admin.openapi_examples``. The
-output is deterministic (sorted keys, routes in path order): ``tests/tooling/test_openapi.py`` regenerates it in
-memory and fails when the file differs. ``python -m admin.openapi [--check] [--out PATH]``.
+Models of the same name in two apps are merged when equal and named ``<Area><Name>`` when they differ
+(``admin.openapi_components``). The error answers are built in ``admin.openapi_responses``, the request examples
+kept in ``admin.openapi_examples``. The output is deterministic (sorted keys, routes in path order):
+``tests/tooling/test_openapi.py`` regenerates it in memory and fails when the file differs.
+``python -m admin.openapi [--check] [--out PATH]``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from admin.openapi_components import merge_components
 from admin.openapi_errors import ErrorCode, SourceIndex
 from admin.openapi_examples import request_example
 from admin.openapi_responses import GATEWAY_MESSAGE, error_examples, error_responses, generic_codes
@@ -92,53 +94,6 @@ def _dependency_calls(dependant: Any) -> Iterator[str]:
         if dep.call is not None:
             yield getattr(dep.call, "__name__", "")
         yield from _dependency_calls(dep)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Components: merged without name clashes
-# ---------------------------------------------------------------------------------------------------------------
-def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
-                name = value.rsplit("/", 1)[1]
-                out[key] = "#/components/schemas/" + renames.get(name, name)
-            else:
-                out[key] = _rename_refs(value, renames)
-        return out
-    if isinstance(node, list):
-        return [_rename_refs(v, renames) for v in node]
-    return node
-
-
-def _pascal(area: str) -> str:
-    return "".join(part.capitalize() for part in area.split("_"))
-
-
-def _merge_components(docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """One ``components.schemas`` for all apps; each app's doc has its refs rewritten to the merged names."""
-    renames: dict[str, dict[str, str]] = {area: {} for area in docs}
-    while True:
-        variants: dict[str, dict[str, list[str]]] = {}
-        for area, doc in sorted(docs.items()):
-            for name, schema in doc.get("components", {}).get("schemas", {}).items():
-                text = json.dumps(_rename_refs(schema, renames[area]), sort_keys=True)
-                variants.setdefault(renames[area].get(name, name), {}).setdefault(text, []).append(area)
-        clashing = {name: v for name, v in variants.items() if len(v) > 1}
-        if not clashing:
-            break
-        for name, by_text in clashing.items():
-            for area in (a for areas in by_text.values() for a in areas):
-                for original in docs[area]["components"]["schemas"]:
-                    if renames[area].get(original, original) == name:
-                        renames[area][original] = f"{_pascal(area)}{original}"
-    schemas: dict[str, Any] = {}
-    for area, doc in sorted(docs.items()):
-        for name, schema in doc.get("components", {}).get("schemas", {}).items():
-            schemas[renames[area].get(name, name)] = _rename_refs(schema, renames[area])
-        docs[area] = _rename_refs(doc, renames[area])
-    return schemas
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,7 +181,7 @@ def build() -> dict[str, Any]:
     areas = sorted({area for _, _, area, _ in routes})
     apps = {area: _import_app(area) for area in areas}
     docs = {area: copy.deepcopy(app.openapi()) for area, app in apps.items()}
-    schemas = _merge_components(docs)
+    schemas = merge_components(docs)
     index = SourceIndex([_package(area) for area in areas])
     paths: dict[str, dict[str, Any]] = {}
     all_codes: set[ErrorCode] = set()
