@@ -237,7 +237,7 @@ class WebhookProcessor:
             check_customer=checks_customer,
             before_write=lambda: budget.check("entitlements.put"),
             covered_after=None if checks_customer else changed_before(event, first_seen),
-            settled=lambda stored: settled_by_own_events(event, stored),
+            settled=(lambda stored: settled_by_own_events(event, stored)) if event.type == "invoice.paid" else None,
         )
         # A retention coupon taken in the hosted portal: record the offer as plan_change would (once per user).
         self.offers.observe(event.type, event.id, event.obj, account_id, lambda: budget.check("offers.record"))
