@@ -3,6 +3,10 @@
 The stack (moto, Stripe emulator, local API gateway, static server for web/) is started once per session on free
 ports by `local.stack.run.start_stack` and stopped afterwards. Every test gets a fresh browser context (its own
 sessionStorage, so its own sign-in). Screenshots go to test-artifacts/screenshots/.
+
+The browser tests are in two xdist groups, ``stack`` (with the e2e suites) and ``browser_stack``: each group runs on
+one worker with its own stack, so under `make test` the two halves run side by side. A browser test mostly waits
+(for the page, the stack, Chromium), so one worker holding all of them was the suite's longest path.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_stack")]
 
 TAX_ID = "FR40303265045"
 

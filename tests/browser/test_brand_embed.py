@@ -18,7 +18,7 @@ from local.stack.aws import client, create_user
 from local.stack.host import HostServer
 from tests.browser.conftest import REPO
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_stack")]
 
 ACME = json.loads((REPO / "local" / "stack" / "examples" / "branding.acme.json").read_text())
 SCREENSHOTS = REPO / "docs" / "screenshots"

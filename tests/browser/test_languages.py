@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from tests.browser.conftest import screen
 from tests.browser.seeded import seed_own_user, stripe_client
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_stack")]
 
 
 @pytest.fixture

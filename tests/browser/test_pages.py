@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screen, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_stack")]
 
 
 def test_sign_in_errors_then_overview_and_sign_out(page: Page, web_stack: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import screen, sign_in
 from tests.browser.test_preview_money import sign_in_seeded
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_stack")]
 
 
 def test_pause_for_two_months_then_resume_now_with_its_previews(page: Page, web_stack: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import check_axe, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("stack")]
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_stack")]
 
 TAX_ID = "FR12345678901"
 
