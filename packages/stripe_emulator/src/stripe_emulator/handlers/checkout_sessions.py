@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.checkout import CheckoutSession
 from ..resources import checkout_completion
 from ..resources import checkout_sessions as model
 from ..router import Request
@@ -29,7 +30,7 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
         for s in b.all("checkout.session"):
             model._expire_if_due(b, s)
 
-        def keep(s: dict[str, Any]) -> bool:
+        def keep(s: CheckoutSession) -> bool:
             return all(
                 [
                     not p.get("customer") or s.get("customer") == p["customer"],

@@ -7,11 +7,12 @@ from typing import Any
 from ..backend import Backend
 from ..billing import documents, invoicing, preview
 from ..errors import invalid_request
+from ..models.invoices import Invoice
 from ..resources import invoices as model
 from ..router import RawResponse, Request
 
 
-def _get(b: Backend, req: Request) -> dict[str, Any]:
+def _get(b: Backend, req: Request) -> Invoice:
     return b.get(req.path_params["invoice"], "invoice")
 
 
@@ -31,7 +32,7 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
     with b.lock:
         inv, p = _get(b, req), req.params
         if "metadata" in p:
-            inv["metadata"] = {} if p["metadata"] == "" else {**inv["metadata"], **p["metadata"]}
+            inv["metadata"] = {} if p["metadata"] == "" else {**(inv.get("metadata") or {}), **p["metadata"]}
         for key in ("description", "footer", "auto_advance", "default_payment_method"):
             if key in p:
                 if inv["status"] != "draft" and key not in ("auto_advance",):
@@ -62,7 +63,7 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 
-    def where(inv: dict[str, Any]) -> bool:
+    def where(inv: Invoice) -> bool:
         return (
             (not p.get("customer") or inv["customer"] == p["customer"])
             and (not p.get("status") or inv["status"] == p["status"])

@@ -6,12 +6,13 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.payments import PaymentIntent
 from ..resources import payment_intents as model
 from ..router import Request
 from ..wire import schema_for, validate
 
 
-def _check_client_secret(b: Backend, req: Request, pi: dict[str, Any]) -> None:
+def _check_client_secret(b: Backend, req: Request, pi: PaymentIntent) -> None:
     if req.api_key == b.publishable_key and req.params.get("client_secret") != pi["client_secret"]:
         raise invalid_request(
             "The client_secret provided does not match any associated PaymentIntent on this account.",
@@ -76,10 +77,12 @@ def api_cancel(b: Backend, req: Request) -> dict[str, Any]:
                 code="payment_intent_unexpected_state",
             )
         pi.update(
-            status="canceled",
-            canceled_at=b.now_for_customer(pi.get("customer")),
-            next_action=None,
-            cancellation_reason=req.params.get("cancellation_reason"),
+            {
+                "status": "canceled",
+                "canceled_at": b.now_for_customer(pi.get("customer")),
+                "next_action": None,
+                "cancellation_reason": req.params.get("cancellation_reason"),
+            }
         )
         b.emit("payment_intent.canceled", pi, request_id=req.request_id)
         return b.render(pi, req.expand)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.billing_portal import PortalConfiguration
 from ..resources import portal_configurations as model
 from ..router import Request
 
@@ -29,7 +30,7 @@ def _list_cfg(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     with b.lock:
 
-        def keep(c: dict[str, Any]) -> bool:
+        def keep(c: PortalConfiguration) -> bool:
             return ("active" not in p or c["active"] == p["active"]) and (
                 "is_default" not in p or c["is_default"] == p["is_default"]
             )

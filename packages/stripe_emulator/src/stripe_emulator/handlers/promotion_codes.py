@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.catalog import PromotionCode
 from ..resources import promotion_codes as model
 from ..resources.common import match_created
 from ..router import Request
@@ -27,7 +28,7 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 
-    def keep(o: dict[str, Any]) -> bool:
+    def keep(o: PromotionCode) -> bool:
         if "active" in p and o["active"] != p["active"]:
             return False
         if p.get("code") and o["code"].lower() != str(p["code"]).lower():

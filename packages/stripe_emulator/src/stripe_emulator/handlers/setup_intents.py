@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import present
+from ..models.payments import SetupIntent
 from ..resources import setup_intents as model
 from ..resources.common import match_created
 from ..router import RawResponse, Request
@@ -52,7 +54,7 @@ def _cancel(b: Backend, req: Request) -> dict[str, Any]:
 def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
 
-    def keep(s: dict[str, Any]) -> bool:
+    def keep(s: SetupIntent) -> bool:
         if p.get("customer") and s.get("customer") != p["customer"]:
             return False
         if p.get("payment_method") and s.get("payment_method") != p["payment_method"]:
@@ -76,7 +78,7 @@ def _three_ds(b: Backend, req: Request) -> Any:
                 "redirect_status": "succeeded" if seti["status"] == "succeeded" else "failed",
             }
         )
-        sep = "&" if "?" in seti["_return_url"] else "?"
+        sep = "&" if "?" in present(seti["_return_url"]) else "?"
         return RawResponse(303, b"", "text/plain", {"Location": f"{seti['_return_url']}{sep}{query}"})
     return b.render(seti)
 

@@ -39,7 +39,9 @@ def _cancel(b: Backend, req: Request) -> dict[str, Any]:
         if sched["status"] not in ("active", "not_started"):
             raise invalid_request(f"You cannot cancel a subscription schedule that is {sched['status']}.")
         sub_id = sched["subscription"]
-        sched.update(status="canceled", canceled_at=b.now_for_customer(sched["customer"]), current_phase=None)
+        sched.update(
+            {"status": "canceled", "canceled_at": b.now_for_customer(sched["customer"]), "current_phase": None}
+        )
         b.emit("subscription_schedule.canceled", sched, request_id=req.request_id)
         if sub_id and b.objects[sub_id]["status"] not in ("canceled", "incomplete_expired"):
             cancel_subscription(b, sub_id, {"prorate": req.params.get("prorate", True)}, req.request_id)

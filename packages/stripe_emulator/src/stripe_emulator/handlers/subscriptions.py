@@ -14,6 +14,7 @@ from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
 from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
+from ..models.subscriptions import Subscription
 from ..router import Request
 
 
@@ -28,7 +29,7 @@ def _search(b: Backend, req: Request) -> dict[str, Any]:
     if not clauses:
         raise invalid_request("Invalid search query.", param="query")
 
-    def where(sub: dict[str, Any]) -> bool:
+    def where(sub: Subscription) -> bool:
         for field, key, value in clauses:
             actual = (sub.get("metadata") or {}).get(key) if field == "metadata" else sub.get(field)
             if str(actual) != value:
@@ -86,7 +87,7 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
     p = req.params
     status = p.get("status")
 
-    def where(sub: dict[str, Any]) -> bool:
+    def where(sub: Subscription) -> bool:
         if p.get("customer") and sub["customer"] != p["customer"]:
             return False
         if p.get("price") and not any(i["price"]["id"] == p["price"] for i in sub["items"]["data"]):

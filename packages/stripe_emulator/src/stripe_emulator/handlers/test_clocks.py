@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.base import Rendered
 from ..resources import test_clocks as model
 from ..router import Request
 
@@ -61,7 +62,7 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": clock["id"], "object": "test_helpers.test_clock", "deleted": True}
 
 
-def _advance(b: Backend, req: Request) -> dict[str, Any]:
+def _advance(b: Backend, req: Request) -> Rendered:
     return model.advance_clock(b, req.path_params["clock"], int(req.params["frozen_time"]), req.request_id)
 
 
