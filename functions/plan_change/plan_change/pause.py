@@ -27,7 +27,7 @@ same codes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from billing_core.errors import BadInput, Conflict, NotFound
@@ -50,6 +50,7 @@ from plan_change.pause_models import (
 
 if TYPE_CHECKING:
     from billing_core.catalog.plans import PauseRules
+    from stripe.params import SubscriptionPauseParams
 
     from plan_change.logic import PlanChanger
 
@@ -137,11 +138,8 @@ def stripe_refusal(exc: stripe.InvalidRequestError) -> Conflict | None:
 def _call_pause(ch: PlanChanger, sub_id: str, key: str) -> Any:
     def run(client: stripe.StripeClient) -> Any:
         try:
-            return client.v1.subscriptions.pause(
-                sub_id,
-                params=cast(Any, {**PAUSE_PARAMS, "expand": ["latest_invoice"]}),
-                options={"idempotency_key": key},
-            )
+            params: SubscriptionPauseParams = {**PAUSE_PARAMS, "expand": ["latest_invoice"]}
+            return client.v1.subscriptions.pause(sub_id, params=params, options={"idempotency_key": key})
         except stripe.InvalidRequestError as exc:
             refused = stripe_refusal(exc)
             if refused is not None:

@@ -4,7 +4,7 @@ The overloads only narrow the return type (the objects stored under a kind are t
 keeps `object` and the index in step). Asked for no kind, or a kind known only at run time, they answer `Any` (the
 caller knows what it stored); a `where` callable typed for another model also lands there, so type it by its kind.
 
-Over 300 lines only because each stored kind has an overload for each of the two methods.
+Long because each stored kind has an overload for each of the two methods (two short lines each).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ the objects the shape tests (`test_shapes.py`) compare on the wire.
 from __future__ import annotations
 
 import typing
+from typing import Any
 
 import pytest
 import stripe
@@ -17,7 +18,7 @@ from stripe_emulator.models import subscriptions as subscription_models
 from .sdk_shapes import declared_annotations
 
 #: model -> the stripe-python class it stores
-MODELS: dict[type, type] = {
+MODELS: dict[type, Any] = {
     customers.Customer: stripe.Customer,
     customers.TaxId: stripe.TaxId,
     customers.CustomerSession: stripe.CustomerSession,
