@@ -121,7 +121,7 @@ def set_price(item: SubscriptionItem, b: Backend, pr: Price) -> None:
 
 
 def items(sub: Subscription) -> list[SubscriptionItem]:
-    return sub["items"]["data"]  # type: ignore[no-any-return]  # objects are untyped dicts
+    return cast(list[SubscriptionItem], sub["items"]["data"])  # `items` is a list object of SubscriptionItem
 
 
 def set_period(sub: Subscription, start: int, end: int) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from ..models.base import present
+from ..models.base import Rendered, present
 from ..resources import customer_sessions as model
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return model._render(b, model.create_customer_session(b, req.params), req)
 
 
-def _payment_methods(b: Backend, req: Request) -> dict[str, Any]:
+def _payment_methods(b: Backend, req: Request) -> Rendered:
     with b.lock:
         session = model._live_session(b, req.params.get("customer_session_client_secret"))
         element = present(session["components"])["payment_element"]

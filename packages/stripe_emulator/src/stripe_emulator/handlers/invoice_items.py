@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
 from ..models.invoices import InvoiceItem
 from ..resources import invoice_items as model
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_invoice_item(b, req.params, req.request_id), req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     ii = b.get(req.path_params["item"], "invoiceitem")
     return b.render(ii, req.expand)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     with b.lock:
         ii = b.get(req.path_params["item"], "invoiceitem")
         if ii.get("invoice"):
@@ -37,7 +36,7 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(ii, req.expand)
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     with b.lock:
         ii = b.get(req.path_params["item"], "invoiceitem")
         if ii.get("invoice"):
@@ -49,7 +48,7 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": ii["id"], "object": "invoiceitem", "deleted": True}
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     p = req.params
     pending = p.get("pending")
 

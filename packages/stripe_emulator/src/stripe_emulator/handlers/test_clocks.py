@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..models.base import Rendered
 from ..resources import test_clocks as model
@@ -33,19 +31,19 @@ def refuse_writes_while_advancing(b: Backend, req: Request) -> None:
             raise model._advancing_error(clock)
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_clock(b, req.params, req.request_id), req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     return b.render(b.get(req.path_params["clock"], "test_helpers.test_clock"), req.expand)
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     return b.list_response(b.all("test_helpers.test_clock"), req.params, "/v1/test_helpers/test_clocks", req.expand)
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     """Deleting a clock deletes its customers and everything billed to them, as Stripe does."""
     with b.lock:
         clock = b.get(req.path_params["clock"], "test_helpers.test_clock")
