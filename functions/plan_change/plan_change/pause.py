@@ -50,7 +50,11 @@ from plan_change.pause_models import (
 
 if TYPE_CHECKING:
     from billing_core.catalog.plans import PauseRules
-    from stripe.params import SubscriptionPauseParams
+    from stripe.params import (
+        InvoiceCreatePreviewParams,
+        InvoiceCreatePreviewParamsSubscriptionDetails,
+        SubscriptionPauseParams,
+    )
 
     from plan_change.logic import PlanChanger
 
@@ -149,7 +153,7 @@ def _call_pause(ch: PlanChanger, sub_id: str, key: str) -> Any:
     return as_dict(ch.billing.gw.call("subscriptions.pause", run))
 
 
-def preview_for(ch: PlanChanger, sub: Any, details: dict[str, Any]) -> Any | None:
+def preview_for(ch: PlanChanger, sub: Any, details: InvoiceCreatePreviewParamsSubscriptionDetails) -> Any | None:
     try:
         return ch.billing.preview_invoice(
             {
@@ -191,7 +195,11 @@ def _is_credit_of(invoice: Any, started: int) -> bool:
 
 def _renewal(ch: PlanChanger, sub: Any) -> Any | None:
     """Stripe's upcoming invoice of the running subscription (its full-period lines and discounts)."""
-    params = {"customer": str(oid(g(sub, "customer"))), "subscription": str(g(sub, "id")), "expand": DISCOUNT_EXPAND}
+    params: InvoiceCreatePreviewParams = {
+        "customer": str(oid(g(sub, "customer"))),
+        "subscription": str(g(sub, "id")),
+        "expand": DISCOUNT_EXPAND,
+    }
     try:
         return ch.billing.preview_invoice(params)  # discounts expanded: which repeat at the resume
     except NotFound:
