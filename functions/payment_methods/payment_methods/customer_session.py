@@ -71,10 +71,10 @@ def components_for(
             "payment_method_allow_redisplay_filters": [*REDISPLAY_FILTERS],
             "payment_method_remove": remove,
         }
-        answer = CustomerSessionFeatures(save=True, remove=removable, redisplay=True)
-        return answer, {"customer_sheet": {"enabled": True, "features": sheet}}
+        sdk_features = CustomerSessionFeatures(save=True, remove=removable, redisplay=True)
+        return sdk_features, {"customer_sheet": {"enabled": True, "features": sheet}}
     save = component == "mobile_payment_element"
-    answer = CustomerSessionFeatures(save=save, remove=removable, redisplay=True)
+    sdk_features = CustomerSessionFeatures(save=save, remove=removable, redisplay=True)
     if component == "mobile_payment_element":
         mobile: CustomerSessionCreateParamsComponentsMobilePaymentElementFeatures = {
             "payment_method_allow_redisplay_filters": [*REDISPLAY_FILTERS],
@@ -82,7 +82,7 @@ def components_for(
             "payment_method_remove": remove,
             "payment_method_save": "enabled",
         }
-        return answer, {"mobile_payment_element": {"enabled": True, "features": mobile}}
+        return sdk_features, {"mobile_payment_element": {"enabled": True, "features": mobile}}
     web: CustomerSessionCreateParamsComponentsPaymentElementFeatures = {
         "payment_method_allow_redisplay_filters": [*REDISPLAY_FILTERS],
         "payment_method_redisplay": "enabled",
@@ -90,7 +90,7 @@ def components_for(
         "payment_method_save": "disabled",
         "payment_method_redisplay_limit": REDISPLAY_LIMIT,
     }
-    return answer, {"payment_element": {"enabled": True, "features": web}}
+    return sdk_features, {"payment_element": {"enabled": True, "features": web}}
 
 
 @dataclass
