@@ -9,8 +9,24 @@ from billing_core.catalog.model import Catalog
 from billing_core.catalog.plans import Coupon, Plan, Price
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
+from stripe.params import (
+    CouponCreateParams,
+    PriceCreateParams,
+    PriceUpdateParams,
+    ProductCreateParams,
+    ProductUpdateParams,
+)
 
 from admin.stripe_access import MANAGED_BY
+
+#: What an action sends, by kind: create_product ``ProductCreateParams``; update_product ``ProductUpdateParams``;
+#: create_price / move_price ``PriceCreateParams`` (the product id added when it is known); archive_price /
+#: reactivate_price ``PriceUpdateParams``; create_coupon ``CouponCreateParams``; set_default_price none.
+WriteParams = ProductCreateParams | ProductUpdateParams | PriceCreateParams | PriceUpdateParams | CouponCreateParams
+
+
+def _no_params() -> ProductUpdateParams:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -21,7 +37,7 @@ class Action:
     kind: str
     target: str
     description: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: WriteParams = field(default_factory=_no_params)
     object_id: str | None = None
     plan_id: str | None = None
     lookup_key: str | None = None
@@ -65,15 +81,15 @@ def price_matches(stripe_price: Any, price: Price, currency: str, product_id: st
     )
 
 
-def product_params(plan: Plan, catalog: Catalog) -> dict[str, Any]:
-    return {
-        "name": plan.name,
-        "description": plan.description or plan.name,
-        "metadata": {"plan_id": plan.id, "managed_by": MANAGED_BY},
-    }
+def product_metadata(plan: Plan) -> dict[str, str]:
+    return {"plan_id": plan.id, "managed_by": MANAGED_BY}
 
 
-def price_params(plan: Plan, price: Price, catalog: Catalog) -> dict[str, Any]:
+def product_params(plan: Plan, catalog: Catalog) -> ProductCreateParams:
+    return {"name": plan.name, "description": plan.description or plan.name, "metadata": product_metadata(plan)}
+
+
+def price_params(plan: Plan, price: Price, catalog: Catalog) -> PriceCreateParams:
     return {
         "currency": catalog.currency,
         "unit_amount": price.unit_amount,
@@ -84,8 +100,8 @@ def price_params(plan: Plan, price: Price, catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def coupon_params(coupon: Coupon) -> dict[str, Any]:
-    params: dict[str, Any] = {
+def coupon_params(coupon: Coupon) -> CouponCreateParams:
+    params: CouponCreateParams = {
         "id": coupon.id,
         "name": coupon.name,
         "percent_off": coupon.percent_off,
@@ -95,3 +111,8 @@ def coupon_params(coupon: Coupon) -> dict[str, Any]:
     if coupon.duration_in_months is not None:
         params["duration_in_months"] = coupon.duration_in_months
     return params
+
+
+def price_active(active: bool) -> PriceUpdateParams:
+    """Archive (``False``) or re-activate (``True``) a price."""
+    return {"active": active}

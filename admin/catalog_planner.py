@@ -14,8 +14,19 @@ from billing_core.errors import NotFound
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as _id
 from billing_core.stripe_gateway import StripeGateway
+from stripe.params import PriceCreateParams, ProductUpdateParams
 
-from admin.catalog_actions import Action, SyncPlan, coupon_params, money, price_matches, price_params, product_params
+from admin.catalog_actions import (
+    Action,
+    SyncPlan,
+    coupon_params,
+    money,
+    price_active,
+    price_matches,
+    price_params,
+    product_metadata,
+    product_params,
+)
 from admin.stripe_access import metadata_of
 
 _LOOKUP_KEYS_PER_LIST = 10  # Stripe's limit for prices.list(lookup_keys=...)
@@ -99,14 +110,15 @@ class CatalogPlanner:
             )
             return
         result.products[plan.id] = str(product.id)
-        changes: dict[str, Any] = {}
+        changes: ProductUpdateParams = {}
         if product.name != want["name"]:
             changes["name"] = want["name"]
         if (g(product, "description") or "") != want["description"]:
             changes["description"] = want["description"]
         metadata = metadata_of(product)
-        if any(metadata.get(k) != v for k, v in want["metadata"].items()):
-            changes["metadata"] = want["metadata"]
+        wanted_metadata = product_metadata(plan)
+        if any(metadata.get(k) != v for k, v in wanted_metadata.items()):
+            changes["metadata"] = wanted_metadata
         if not product.active:
             changes["active"] = True
         if changes:
@@ -147,19 +159,20 @@ class CatalogPlanner:
                         "reactivate_price",
                         price.lookup_key,
                         f"~ price {price.lookup_key} ({existing.id}): re-activate",
-                        {"active": True},
+                        price_active(True),
                         object_id=str(existing.id),
                         lookup_key=price.lookup_key,
                     )
                 )
             return
         old = f"{money(int(existing.unit_amount or 0), str(existing.currency))}/{g(existing, 'recurring', 'interval')}"
+        moved: PriceCreateParams = {**params, "transfer_lookup_key": True}
         result.actions.append(
             Action(
                 "move_price",
                 price.lookup_key,
                 f"~ price {price.lookup_key}: {old} -> {amount} (new price, lookup key moves from {existing.id})",
-                {**params, "transfer_lookup_key": True},
+                moved,
                 object_id=str(existing.id),
                 plan_id=plan.id,
                 lookup_key=price.lookup_key,
@@ -182,7 +195,7 @@ class CatalogPlanner:
                     "archive_price",
                     str(existing.id),
                     f"- archive price {existing.id} (old {price.lookup_key})",
-                    {"active": False},
+                    price_active(False),
                     object_id=str(existing.id),
                     lookup_key=price.lookup_key,
                 )
@@ -201,7 +214,7 @@ class CatalogPlanner:
                     "archive_price",
                     str(stripe_price.id),
                     f"- archive price {stripe_price.id} (old {key}, lost its lookup key)",
-                    {"active": False},
+                    price_active(False),
                     object_id=str(stripe_price.id),
                     lookup_key=str(key),
                 )

@@ -25,12 +25,21 @@ import argparse
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
+import stripe
 from billing_core.catalog.model import Catalog, get_catalog, load_catalog
 from billing_core.errors import BillingError
 from billing_core.stripe_gateway import StripeGateway
 from billing_core.stripe_ownership import derive_key
+from stripe import RequestOptions
+from stripe.params import (
+    CouponCreateParams,
+    PriceCreateParams,
+    PriceUpdateParams,
+    ProductCreateParams,
+    ProductUpdateParams,
+)
 
 from admin.catalog_actions import Action, SyncPlan
 from admin.catalog_planner import CatalogPlanner
@@ -47,7 +56,7 @@ class CatalogSync(CatalogPlanner):
         products = dict(plan.products)
         prices = dict(plan.prices)
 
-        def key(action: Action) -> dict[str, str]:
+        def key(action: Action) -> RequestOptions:
             return {"idempotency_key": derive_key(f"catalog-sync:{run}", f"{action.kind}:{action.target}")}
 
         for action in plan.actions:
@@ -55,49 +64,49 @@ class CatalogSync(CatalogPlanner):
         return prices
 
     def _apply_one(
-        self, action: Action, opts: dict[str, str], products: dict[str, str], prices: dict[str, str]
+        self, action: Action, opts: RequestOptions, products: dict[str, str], prices: dict[str, str]
     ) -> None:
         """One write of the plan; ``products`` and ``prices`` learn the ids it creates."""
         if action.kind == "create_product":
+            create_product = cast("ProductCreateParams", action.params)  # the kind names its params (WriteParams)
             created = self._write(
-                "products.create",
-                lambda c: c.v1.products.create(params=action.params, options=opts),
+                "products.create", lambda c: c.v1.products.create(params=create_product, options=opts)
             )
             products[str(action.plan_id)] = str(created.id)
         elif action.kind == "update_product":
+            update_product = cast("ProductUpdateParams", action.params)
             self._write(
                 "products.update",
-                lambda c: c.v1.products.update(str(action.object_id), params=action.params, options=opts),
+                lambda c: c.v1.products.update(str(action.object_id), params=update_product, options=opts),
             )
         elif action.kind in ("create_price", "move_price"):
-            params = {**action.params, "product": products[str(action.plan_id)]}
-            created = self._write(
-                "prices.create",
-                lambda c: c.v1.prices.create(params=params, options=opts),
-            )
+            params: PriceCreateParams = {
+                **cast("PriceCreateParams", action.params),
+                "product": products[str(action.plan_id)],
+            }
+            created = self._write("prices.create", lambda c: c.v1.prices.create(params=params, options=opts))
             prices[str(action.lookup_key)] = str(created.id)
         elif action.kind == "set_default_price":
-            params = {"default_price": prices[str(action.lookup_key)]}
+            default: ProductUpdateParams = {"default_price": prices[str(action.lookup_key)]}
             self._write(
                 "products.update",
-                lambda c: c.v1.products.update(str(action.object_id), params=params, options=opts),
+                lambda c: c.v1.products.update(str(action.object_id), params=default, options=opts),
             )
         elif action.kind in ("archive_price", "reactivate_price"):
+            update_price = cast("PriceUpdateParams", action.params)
             updated = self._write(
                 "prices.update",
-                lambda c: c.v1.prices.update(str(action.object_id), params=action.params, options=opts),
+                lambda c: c.v1.prices.update(str(action.object_id), params=update_price, options=opts),
             )
             if action.kind == "reactivate_price":
                 prices[str(action.lookup_key)] = str(updated.id)
         elif action.kind == "create_coupon":
-            self._write(
-                "coupons.create",
-                lambda c: c.v1.coupons.create(params=action.params, options=opts),
-            )
+            create_coupon = cast("CouponCreateParams", action.params)
+            self._write("coupons.create", lambda c: c.v1.coupons.create(params=create_coupon, options=opts))
         else:  # pragma: no cover - the planner only makes the kinds above
             raise ValueError(action.kind)
 
-    def _write(self, operation: str, fn: Callable[[Any], Any]) -> Any:
+    def _write(self, operation: str, fn: Callable[[stripe.StripeClient], Any]) -> Any:
         return self.gw.call(operation, fn)
 
     def run(self, *, dry_run: bool = False, out: Callable[[str], None] = print) -> tuple[SyncPlan, dict[str, str]]:

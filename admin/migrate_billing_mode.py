@@ -17,16 +17,17 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from billing_core.errors import BillingError
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway
 from billing_core.stripe_ownership import derive_key
+from stripe.params import SubscriptionMigrateParamsBillingMode
 
 from admin.stripe_access import admin_gateway
 
-FLEXIBLE: dict[str, Any] = {"type": "flexible", "flexible": {"proration_discounts": "itemized"}}
+FLEXIBLE: SubscriptionMigrateParamsBillingMode = {"type": "flexible", "flexible": {"proration_discounts": "itemized"}}
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused")
 
 
@@ -74,7 +75,7 @@ def migrate(gateway: StripeGateway, *, apply: bool) -> MigrationReport:
                 "subscriptions.migrate",
                 lambda c: c.v1.subscriptions.migrate(
                     sub_id,  # noqa: B023 - called at once, in this iteration
-                    params=cast(Any, {"billing_mode": FLEXIBLE}),
+                    params={"billing_mode": FLEXIBLE},
                     options={"idempotency_key": derive_key("billing-mode", f"migrate:{sub_id}")},  # noqa: B023 - called at once, in this iteration
                 ),
             )

@@ -16,7 +16,7 @@ from billing_core.catalog.model import get_catalog
 from billing_core.entitlement_sync import link_customer
 from billing_core.entitlements import EntitlementStore, derive_entitlements
 from billing_core.identity import personal_account_id
-from stripe.params import CustomerCreateParams
+from stripe.params import CustomerCreateParams, SubscriptionCreateParams, SubscriptionCreateParamsItem
 
 from . import aws
 
@@ -70,16 +70,21 @@ def card(ctx: SeedContext, customer: str, token: str, default: bool = False) -> 
     return str(pm.id)
 
 
-def subscribe(ctx: SeedContext, customer: str, lookup_key: str, **extra: Any) -> Any:
-    params: dict[str, Any] = {
-        "customer": customer,
-        "items": [{"price": ctx.prices[lookup_key]}],
-        "billing_mode": {"type": "flexible"},
-    }
-    if "quantity" in extra:
-        params["items"][0]["quantity"] = extra.pop("quantity")
-    params.update(extra)
-    return ctx.stripe.v1.subscriptions.create(params=params)  # type: ignore[arg-type]  # a scenario's extra keywords
+def subscribe(
+    ctx: SeedContext,
+    customer: str,
+    lookup_key: str,
+    *,
+    quantity: int | None = None,
+    trial_period_days: int | None = None,
+) -> Any:
+    item: SubscriptionCreateParamsItem = {"price": ctx.prices[lookup_key]}
+    if quantity is not None:
+        item["quantity"] = quantity
+    params: SubscriptionCreateParams = {"customer": customer, "items": [item], "billing_mode": {"type": "flexible"}}
+    if trial_period_days is not None:
+        params["trial_period_days"] = trial_period_days
+    return ctx.stripe.v1.subscriptions.create(params=params)
 
 
 def new_clock(ctx: SeedContext, start: int, name: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from billing_core.audit import AuditLog
 from billing_core.directory import CustomerDirectory
@@ -23,6 +23,10 @@ from billing_core.stripe_ownership import assert_owned
 
 from billing_details.models import DetailsUpdate, TaxIdCreate
 from billing_details.reference_data import TAX_ID_TYPES
+
+if TYPE_CHECKING:
+    from stripe import RequestOptions
+    from stripe.params import CustomerUpdateParams, CustomerUpdateParamsAddress
 
 ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
 
@@ -78,12 +82,15 @@ class BillingDetailsService:
     ) -> dict[str, Any]:
         customer_id = self.directory.get_or_create(caller.account_id, caller.sub).customer_id
         current = self._customer(customer_id)
-        params: dict[str, Any] = {}
+        params: CustomerUpdateParams = {}
         sent = update.model_fields_set
-        for name in ("name", "email", "phone"):
-            if name in sent:
-                value = getattr(update, name)
-                params[name] = "" if value is None else value
+        # A field sent as null clears it ("" is Stripe's unset).
+        if "name" in sent:
+            params["name"] = "" if update.name is None else update.name
+        if "email" in sent:
+            params["email"] = "" if update.email is None else update.email
+        if "phone" in sent:
+            params["phone"] = "" if update.phone is None else update.phone
         if "preferred_locale" in sent and update.preferred_locale:
             params["preferred_locales"] = [update.preferred_locale]
         if update.address is not None:
@@ -92,11 +99,11 @@ class BillingDetailsService:
             for name in update.address.model_fields_set:
                 merged[name] = getattr(update.address, name)
             cleared = {k for k in update.address.model_fields_set if getattr(update.address, k) is None}
-            params["address"] = {k: v for k, v in merged.items() if v is not None} | dict.fromkeys(cleared, "")
-        options = {"idempotency_key": key.stripe("customer.details")} if key else {}
+            address = {k: v for k, v in merged.items() if v is not None} | dict.fromkeys(cleared, "")
+            params["address"] = cast("CustomerUpdateParamsAddress", address)  # keys from ADDRESS_FIELDS, all strings
+        options: RequestOptions = {"idempotency_key": key.stripe("customer.details")} if key else {}
         updated = self.gateway.call(
-            "customers.update",
-            lambda c: c.v1.customers.update(customer_id, params=params, options=options),  # type: ignore[arg-type]  # keys chosen from the request at run time
+            "customers.update", lambda c: c.v1.customers.update(customer_id, params=params, options=options)
         )
         changed = sorted(params)
         if "address" in params:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from billing_core.accounts.context import can
 from billing_core.accounts.roles import Permission
@@ -46,7 +46,11 @@ from billing_read.views import (
 )
 
 if TYPE_CHECKING:
-    from stripe.params import InvoiceListParams
+    from stripe.params import (
+        InvoiceCreatePreviewParams,
+        InvoiceCreatePreviewParamsSubscriptionDetails,
+        InvoiceListParams,
+    )
 
 T = TypeVar("T")
 #: A mapping a read starts from: known to exist (the overview) or maybe missing (invoices, plans).
@@ -187,16 +191,19 @@ class BillingReader:
         return self.gateway.live_customer(customer_id)
 
     def _preview(
-        self, customer_id: str, subscription_id: str, details: dict[str, Any] | None = None
+        self,
+        customer_id: str,
+        subscription_id: str,
+        details: InvoiceCreatePreviewParamsSubscriptionDetails | None = None,
     ) -> NextInvoice | None:
         """Stripe's upcoming invoice for one subscription (None when Stripe has none to preview); for a paused
         one, ``details={"resume_at": "now"}`` previews its resumption invoice."""
-        params: dict[str, Any] = {"customer": customer_id, "subscription": subscription_id}
+        params: InvoiceCreatePreviewParams = {"customer": customer_id, "subscription": subscription_id}
         if details:
             params["subscription_details"] = details
         try:
             preview = self.gateway.call(
-                "invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=cast(Any, params))
+                "invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=params)
             )
         except NotFound:
             return None

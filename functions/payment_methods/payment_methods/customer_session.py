@@ -22,7 +22,7 @@ The session's client secret is a credential: returned to the caller only, never 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from billing_core.errors import ConfigurationError, CustomerGone, NotFound
 from billing_core.idempotency import IdempotencyKey
@@ -34,6 +34,16 @@ from billing_core.stripe_fields import object_id as _id
 
 from payment_methods.logic import BILLING_STATUSES, PaymentMethodsService
 from payment_methods.models import Component, CustomerSessionFeatures, CustomerSessionResponse
+
+if TYPE_CHECKING:
+    from stripe import RequestOptions
+    from stripe.params import (
+        CustomerSessionCreateParams,
+        CustomerSessionCreateParamsComponents,
+        CustomerSessionCreateParamsComponentsCustomerSheetFeatures,
+        CustomerSessionCreateParamsComponentsMobilePaymentElementFeatures,
+        CustomerSessionCreateParamsComponentsPaymentElementFeatures,
+    )
 
 #: Every saved card of the customer may show, whatever ``allow_redisplay`` says (they are the customer's own).
 REDISPLAY_FILTERS = ["always", "limited", "unspecified"]
@@ -51,25 +61,36 @@ def default_card_in_use(customer: Any, subscriptions: list[Any]) -> bool:
     return customer_default is not None or any(_id(_g(s, "default_payment_method")) for s in billing)
 
 
-def features_for(component: Component, removable: bool) -> tuple[CustomerSessionFeatures, dict[str, Any]]:
-    """What the SDK may do (the answer) and the same as Stripe's ``components[<component>][features]``."""
-    remove = "enabled" if removable else "disabled"
+def components_for(
+    component: Component, removable: bool
+) -> tuple[CustomerSessionFeatures, CustomerSessionCreateParamsComponents]:
+    """What the SDK may do (the answer) and Stripe's ``components``: the one component, enabled, with its features."""
+    remove: Literal["disabled", "enabled"] = "enabled" if removable else "disabled"
     if component == "customer_sheet":
-        stripe_features: dict[str, Any] = {
-            "payment_method_allow_redisplay_filters": REDISPLAY_FILTERS,
+        sheet: CustomerSessionCreateParamsComponentsCustomerSheetFeatures = {
+            "payment_method_allow_redisplay_filters": [*REDISPLAY_FILTERS],
             "payment_method_remove": remove,
         }
-        return CustomerSessionFeatures(save=True, remove=removable, redisplay=True), stripe_features
+        sdk_features = CustomerSessionFeatures(save=True, remove=removable, redisplay=True)
+        return sdk_features, {"customer_sheet": {"enabled": True, "features": sheet}}
     save = component == "mobile_payment_element"
-    stripe_features = {
-        "payment_method_allow_redisplay_filters": REDISPLAY_FILTERS,
+    sdk_features = CustomerSessionFeatures(save=save, remove=removable, redisplay=True)
+    if component == "mobile_payment_element":
+        mobile: CustomerSessionCreateParamsComponentsMobilePaymentElementFeatures = {
+            "payment_method_allow_redisplay_filters": [*REDISPLAY_FILTERS],
+            "payment_method_redisplay": "enabled",
+            "payment_method_remove": remove,
+            "payment_method_save": "enabled",
+        }
+        return sdk_features, {"mobile_payment_element": {"enabled": True, "features": mobile}}
+    web: CustomerSessionCreateParamsComponentsPaymentElementFeatures = {
+        "payment_method_allow_redisplay_filters": [*REDISPLAY_FILTERS],
         "payment_method_redisplay": "enabled",
         "payment_method_remove": remove,
-        "payment_method_save": "enabled" if save else "disabled",
+        "payment_method_save": "disabled",
+        "payment_method_redisplay_limit": REDISPLAY_LIMIT,
     }
-    if component == "payment_element":
-        stripe_features["payment_method_redisplay_limit"] = REDISPLAY_LIMIT
-    return CustomerSessionFeatures(save=save, remove=removable, redisplay=True), stripe_features
+    return sdk_features, {"payment_element": {"enabled": True, "features": web}}
 
 
 @dataclass
@@ -87,19 +108,16 @@ class CustomerSessions:
         customer_id = mapping.customer_id
         customer, subscriptions = cards._customer_and_subscriptions(customer_id)  # a deleted customer: 409
         removable = not default_card_in_use(customer, subscriptions)
-        features, stripe_features = features_for(component, removable)
-        params = {
-            "customer": customer_id,
-            "components": {component: {"enabled": True, "features": stripe_features}},
-        }
+        features, components = components_for(component, removable)
+        params: CustomerSessionCreateParams = {"customer": customer_id, "components": components}
         # The features follow the customer's state: a retry with the same key and the same state replays Stripe's
         # answer, a changed state is a new session (never Stripe's 400 for a reused key with other parameters).
         purpose = f"customer_session.create:{component}:{'remove' if removable else 'keep'}"
-        options: dict[str, Any] = {"idempotency_key": key.stripe(purpose)} if key else {}
+        options: RequestOptions = {"idempotency_key": key.stripe(purpose)} if key else {}
         try:
             session = cards.gateway.call(
                 "customer_sessions.create",
-                lambda c: c.v1.customer_sessions.create(params=params, options=options),  # type: ignore[arg-type]
+                lambda c: c.v1.customer_sessions.create(params=params, options=options),
             )
         except NotFound:
             count("CustomerGone")

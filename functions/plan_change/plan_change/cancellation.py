@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from billing_core.entitlements import period_end_of
 from billing_core.errors import Conflict
@@ -27,6 +27,8 @@ from plan_change.models import CancelRequest, CancelResponse, ResumeResponse
 from plan_change.retention import CANCELABLE, FlowLog, cancelled_key, flow_id_for
 
 if TYPE_CHECKING:
+    from stripe.params import SubscriptionUpdateParams, SubscriptionUpdateParamsCancellationDetails
+
     from plan_change.logic import PlanChanger
 
 __all__ = ["CANCELABLE", "cancel", "cancellation_mode", "resume"]
@@ -66,7 +68,7 @@ def cancel(ch: PlanChanger, caller: Caller, req: CancelRequest, key: Idempotency
         # Saved before the Stripe write, so the webhook's view of this cancellation joins this flow; still open, so a
         # retry after a failed write continues it.
         log.save(flow)
-        details: dict[str, Any] = {"feedback": stripe_feedback(req.feedback)}
+        details: SubscriptionUpdateParamsCancellationDetails = {"feedback": stripe_feedback(req.feedback)}
         credit: int | None = None
         final_invoice: str | None = None
         if req.comment:
@@ -143,7 +145,7 @@ def resume(
         ends = int(cancel_at or period_end_of(sub) or 0)
         if ends and ch.billing.now_for(sub) >= ends:
             raise Conflict(code="too_late_to_resume", message="Your subscription has already ended.")
-        params: dict[str, Any] = {"cancel_at_period_end": False}
+        params: SubscriptionUpdateParams = {"cancel_at_period_end": False}
         if cancel_at and not g(sub, "cancel_at_period_end"):
             params["cancel_at"] = ""
         updated = ch.billing.update_subscription(str(sub.get("id")), params, key.stripe("subscription.resume"))

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from billing_core.accounts.seats import check_capacity
 from billing_core.accounts.store import AccountStore
@@ -31,6 +31,8 @@ from plan_change.models import ChangeRequest, ChangeResponse, PlanState, Schedul
 from plan_change.preview import CHANGEABLE, is_trialing, reject_pending, stored_plan, update_params
 
 if TYPE_CHECKING:
+    from stripe.params import SubscriptionScheduleUpdateParamsPhase, SubscriptionScheduleUpdateParamsPhaseDiscount
+
     from plan_change.logic import PlanChanger
 
 
@@ -222,12 +224,13 @@ def _schedule(
     phases = g(schedule, "phases") or []
     start = g(schedule, "current_phase", "start_date") or (g(phases[0], "start_date") if phases else None)
     discounts = _phase_discounts(phases[0] if phases else None)
-    first: dict[str, Any] = {
-        "items": [{"price": current_price_id, "quantity": preview.from_quantity}],
+    first: SubscriptionScheduleUpdateParamsPhase = {
+        # an item always has a price (stripe-python's SubscriptionItem.price is not optional)
+        "items": [{"price": cast(str, current_price_id), "quantity": preview.from_quantity}],
         "start_date": int(start or g(item, "current_period_start") or preview.proration_date),
         "end_date": preview.period_end,
     }
-    second: dict[str, Any] = {
+    second: SubscriptionScheduleUpdateParamsPhase = {
         "items": [{"price": preview.to_price_id, "quantity": preview.to_quantity}],
         "duration": {"interval": to_price.interval, "interval_count": 1},
     }
@@ -272,12 +275,14 @@ def stale_preview() -> Conflict:
     return Conflict(code="preview_stale", message="Your subscription changed since this preview. Preview again.")
 
 
-def _phase_discounts(phase: Any) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
+def _phase_discounts(phase: Any) -> list[SubscriptionScheduleUpdateParamsPhaseDiscount]:
+    """A phase's discounts as phase params: each by its coupon, else its discount, else its promotion code."""
+    out: list[SubscriptionScheduleUpdateParamsPhaseDiscount] = []
     for discount in g(phase, "discounts") or []:
-        for field_name in ("coupon", "discount", "promotion_code"):
-            value = oid(g(discount, field_name))
-            if value:
-                out.append({field_name: value})
-                break
+        if coupon := oid(g(discount, "coupon")):
+            out.append({"coupon": coupon})
+        elif discount_id := oid(g(discount, "discount")):
+            out.append({"discount": discount_id})
+        elif promotion_code := oid(g(discount, "promotion_code")):
+            out.append({"promotion_code": promotion_code})
     return out

@@ -27,7 +27,7 @@ same codes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import stripe
 from billing_core.errors import BadInput, Conflict, NotFound
@@ -50,6 +50,11 @@ from plan_change.pause_models import (
 
 if TYPE_CHECKING:
     from billing_core.catalog.plans import PauseRules
+    from stripe.params import (
+        InvoiceCreatePreviewParams,
+        InvoiceCreatePreviewParamsSubscriptionDetails,
+        SubscriptionPauseParams,
+    )
 
     from plan_change.logic import PlanChanger
 
@@ -137,11 +142,8 @@ def stripe_refusal(exc: stripe.InvalidRequestError) -> Conflict | None:
 def _call_pause(ch: PlanChanger, sub_id: str, key: str) -> Any:
     def run(client: stripe.StripeClient) -> Any:
         try:
-            return client.v1.subscriptions.pause(
-                sub_id,
-                params=cast(Any, {**PAUSE_PARAMS, "expand": ["latest_invoice"]}),
-                options={"idempotency_key": key},
-            )
+            params: SubscriptionPauseParams = {**PAUSE_PARAMS, "expand": ["latest_invoice"]}
+            return client.v1.subscriptions.pause(sub_id, params=params, options={"idempotency_key": key})
         except stripe.InvalidRequestError as exc:
             refused = stripe_refusal(exc)
             if refused is not None:
@@ -151,7 +153,7 @@ def _call_pause(ch: PlanChanger, sub_id: str, key: str) -> Any:
     return as_dict(ch.billing.gw.call("subscriptions.pause", run))
 
 
-def preview_for(ch: PlanChanger, sub: Any, details: dict[str, Any]) -> Any | None:
+def preview_for(ch: PlanChanger, sub: Any, details: InvoiceCreatePreviewParamsSubscriptionDetails) -> Any | None:
     try:
         return ch.billing.preview_invoice(
             {
@@ -193,7 +195,11 @@ def _is_credit_of(invoice: Any, started: int) -> bool:
 
 def _renewal(ch: PlanChanger, sub: Any) -> Any | None:
     """Stripe's upcoming invoice of the running subscription (its full-period lines and discounts)."""
-    params = {"customer": str(oid(g(sub, "customer"))), "subscription": str(g(sub, "id")), "expand": DISCOUNT_EXPAND}
+    params: InvoiceCreatePreviewParams = {
+        "customer": str(oid(g(sub, "customer"))),
+        "subscription": str(g(sub, "id")),
+        "expand": DISCOUNT_EXPAND,
+    }
     try:
         return ch.billing.preview_invoice(params)  # discounts expanded: which repeat at the resume
     except NotFound:

@@ -19,7 +19,7 @@ A change that charges now needs a card Stripe can charge (``cards.usable_payment
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from billing_core.accounts.seats import check_capacity
 from billing_core.accounts.store import AccountStore
@@ -42,6 +42,8 @@ from plan_change.money import (
 )
 
 if TYPE_CHECKING:
+    from stripe.params import InvoiceCreatePreviewParamsSubscriptionDetails, SubscriptionUpdateParams
+
     from plan_change.logic import PlanChanger
 
 
@@ -62,9 +64,12 @@ class ChangePlan:
     proration_date: int
 
 
-def update_params(plan: ChangePlan) -> dict[str, Any]:
-    """The ``subscriptions.update`` / ``subscription_details`` parameters of a change applied now."""
-    params: dict[str, Any] = {"items": [{"id": plan.item_id, "price": plan.price_id, "quantity": plan.quantity}]}
+def update_params(plan: ChangePlan) -> SubscriptionUpdateParams:
+    """The ``subscriptions.update`` parameters of a change applied now (``subscription_details`` of its preview:
+    :func:`preview_details`)."""
+    params: SubscriptionUpdateParams = {
+        "items": [{"id": plan.item_id, "price": plan.price_id, "quantity": plan.quantity}]
+    }
     if plan.keep_trial or not plan.immediate:
         params["proration_behavior"] = "none"
         return params
@@ -75,6 +80,12 @@ def update_params(plan: ChangePlan) -> dict[str, Any]:
     if plan.reset_anchor:
         params["billing_cycle_anchor"] = {"type": "now"}
     return params
+
+
+def preview_details(plan: ChangePlan) -> InvoiceCreatePreviewParamsSubscriptionDetails:
+    """:func:`update_params` as an invoice preview's ``subscription_details``: the same keys (items, proration
+    behavior and date, trial end, billing cycle anchor), each one a preview accepts with the same meaning."""
+    return cast("InvoiceCreatePreviewParamsSubscriptionDetails", update_params(plan))
 
 
 def stored_plan(preview: StoredPreview) -> ChangePlan:
@@ -150,7 +161,7 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
         reset_anchor=immediate and not (trialing and not end_trial) and target_price.interval != from_price.interval,
         proration_date=now,
     )
-    details = update_params(plan)
+    details = preview_details(plan)
     invoice = ch.billing.preview_invoice(
         {
             "customer": customer_of(sub),
@@ -170,7 +181,9 @@ def preview_change(ch: PlanChanger, caller: Caller, req: PreviewRequest, request
                 renewal_after_reset(invoice, next_billing, balance=balance_after(invoice)) if next_billing else None
             )
         else:
-            renewal = ch.billing.upcoming_invoice(customer_of(sub), str(sub.get("id")), update_params(_no_charge(plan)))
+            renewal = ch.billing.upcoming_invoice(
+                customer_of(sub), str(sub.get("id")), preview_details(_no_charge(plan))
+            )
             next_billing = first_charge_date(renewal, period_end) if renewal is not None else None
             next_amount = int(g(renewal, "amount_due") or 0) if renewal is not None else None
     elif not immediate and target_price.interval != from_price.interval:

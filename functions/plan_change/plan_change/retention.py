@@ -48,6 +48,8 @@ from plan_change.preview import preview_change
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from stripe.params import SubscriptionUpdateParams
+
     from plan_change.logic import PlanChanger
 
 CANCELABLE = frozenset({"active", "trialing", "past_due"})
@@ -183,7 +185,7 @@ def _accept_coupon(
         ch.offers.claim(caller.account_id, offer.id, fingerprint, str(sub.get("id")), offer.coupon.id)
         try:
             coupon = ch.billing.ensure_coupon(offer.coupon, derive_key("catalog", f"coupon:{offer.coupon.id}"))
-            params: dict[str, Any] = {"discounts": [{"coupon": coupon}]}
+            params: SubscriptionUpdateParams = {"discounts": [{"coupon": coupon}]}
             if g(sub, "cancel_at_period_end"):
                 params["cancel_at_period_end"] = False
             updated = ch.billing.update_subscription(

@@ -7,7 +7,7 @@ from the caller's ``Idempotency-Key``. Objects come back as stripe-python object
 from __future__ import annotations
 
 import time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.catalog.plans import Coupon
@@ -18,6 +18,17 @@ from billing_core.stripe_fields import as_dict
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_fields import object_id as oid
 from billing_core.stripe_gateway import StripeGateway, get_gateway
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        CouponCreateParams,
+        InvoiceCreatePreviewParams,
+        InvoiceCreatePreviewParamsSubscriptionDetails,
+        SubscriptionCancelParams,
+        SubscriptionCreateParams,
+        SubscriptionScheduleUpdateParams,
+        SubscriptionUpdateParams,
+    )
 
 _coupons_ok: set[str] = set()
 
@@ -80,10 +91,8 @@ class StripeBilling:
             return int(g(tc, "frozen_time"))
         return int(time.time())
 
-    def preview_invoice(self, params: dict[str, Any]) -> Any:
-        return as_dict(
-            self.gw.call("invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=cast(Any, params)))
-        )
+    def preview_invoice(self, params: InvoiceCreatePreviewParams) -> Any:
+        return as_dict(self.gw.call("invoices.create_preview", lambda c: c.v1.invoices.create_preview(params=params)))
 
     def invoice(self, invoice_id: str) -> Any:
         return as_dict(
@@ -99,10 +108,13 @@ class StripeBilling:
         return str(status) if status else None
 
     def upcoming_invoice(
-        self, customer_id: str, subscription_id: str, details: dict[str, Any] | None = None
+        self,
+        customer_id: str,
+        subscription_id: str,
+        details: InvoiceCreatePreviewParamsSubscriptionDetails | None = None,
     ) -> Any | None:
         """Stripe's next invoice for the subscription, as it is or with ``details`` applied (None: no renewal)."""
-        params: dict[str, Any] = {"customer": customer_id, "subscription": subscription_id}
+        params: InvoiceCreatePreviewParams = {"customer": customer_id, "subscription": subscription_id}
         if details:
             params["subscription_details"] = details
         try:
@@ -116,31 +128,27 @@ class StripeBilling:
         )
 
     # -- writes (each with a derived idempotency key) ----------------------------------------------------------
-    def update_subscription(self, subscription_id: str, params: dict[str, Any], key: str) -> Any:
+    def update_subscription(self, subscription_id: str, params: SubscriptionUpdateParams, key: str) -> Any:
         return as_dict(
             self.gw.call(
                 "subscriptions.update",
-                lambda c: c.v1.subscriptions.update(
-                    subscription_id, params=cast(Any, params), options={"idempotency_key": key}
-                ),
+                lambda c: c.v1.subscriptions.update(subscription_id, params=params, options={"idempotency_key": key}),
             )
         )
 
-    def cancel_subscription(self, subscription_id: str, params: dict[str, Any], key: str) -> Any:
+    def cancel_subscription(self, subscription_id: str, params: SubscriptionCancelParams, key: str) -> Any:
         return as_dict(
             self.gw.call(
                 "subscriptions.cancel",
-                lambda c: c.v1.subscriptions.cancel(
-                    subscription_id, params=cast(Any, params), options={"idempotency_key": key}
-                ),
+                lambda c: c.v1.subscriptions.cancel(subscription_id, params=params, options={"idempotency_key": key}),
             )
         )
 
-    def create_subscription(self, params: dict[str, Any], key: str) -> Any:
+    def create_subscription(self, params: SubscriptionCreateParams, key: str) -> Any:
         return as_dict(
             self.gw.call(
                 "subscriptions.create",
-                lambda c: c.v1.subscriptions.create(params=cast(Any, params), options={"idempotency_key": key}),
+                lambda c: c.v1.subscriptions.create(params=params, options={"idempotency_key": key}),
             )
         )
 
@@ -172,12 +180,12 @@ class StripeBilling:
             )
         )
 
-    def update_schedule(self, schedule_id: str, params: dict[str, Any], key: str) -> Any:
+    def update_schedule(self, schedule_id: str, params: SubscriptionScheduleUpdateParams, key: str) -> Any:
         return as_dict(
             self.gw.call(
                 "subscription_schedules.update",
                 lambda c: c.v1.subscription_schedules.update(
-                    schedule_id, params=cast(Any, params), options={"idempotency_key": key}
+                    schedule_id, params=params, options={"idempotency_key": key}
                 ),
             )
         )
@@ -197,7 +205,7 @@ class StripeBilling:
         try:
             self.gw.call("coupons.retrieve", lambda c: c.v1.coupons.retrieve(coupon.id))
         except NotFound:
-            params: dict[str, Any] = {
+            params: CouponCreateParams = {
                 "id": coupon.id,
                 "name": coupon.name,
                 "percent_off": coupon.percent_off,
@@ -207,7 +215,7 @@ class StripeBilling:
                 params["duration_in_months"] = coupon.duration_in_months
             self.gw.call(
                 "coupons.create",
-                lambda c: c.v1.coupons.create(params=cast(Any, params), options={"idempotency_key": key}),
+                lambda c: c.v1.coupons.create(params=params, options={"idempotency_key": key}),
             )
         _coupons_ok.add(coupon.id)
         return coupon.id

@@ -12,7 +12,7 @@ client secret goes back for Stripe.js. A trial started without a usable card ans
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from billing_core.accounts.seats import check_capacity
 from billing_core.accounts.store import AccountStore
@@ -28,6 +28,8 @@ from plan_change.cards import usable_payment_method
 from plan_change.models import PlanState, SubscribeRequest, SubscribeResponse
 
 if TYPE_CHECKING:
+    from stripe.params import SubscriptionCreateParams
+
     from plan_change.logic import PlanChanger
 
 #: Statuses of a subscription that has ended (a new one may be created).
@@ -60,7 +62,7 @@ def subscribe(
         had_trial = any(g(s, "trial_start") for s in subscriptions)
         if trial_days and trial is not None and trial.once_per_customer and had_trial:
             trial_days = None
-        params: dict[str, Any] = {
+        params: SubscriptionCreateParams = {
             "customer": customer_id,
             "items": [{"price": ch.billing.price_id(price.lookup_key), "quantity": quantity}],
             "payment_behavior": "default_incomplete",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing_core.audit import AuditLog
 from billing_core.catalog.model import Catalog, get_catalog
@@ -37,6 +37,15 @@ from billing_core.stripe_gateway import StripeGateway, get_gateway
 from portal_session.app_links import check_app_return_url
 from portal_session.models import PORTAL_LOCALES, SUBSCRIPTION_FLOWS, PortalSessionRequest, PortalSessionResponse
 from portal_session.return_url import build_return_url
+
+if TYPE_CHECKING:
+    from stripe import RequestOptions
+    from stripe.params.billing_portal import (
+        SessionCreateParams,
+        SessionCreateParamsFlowData,
+        SessionCreateParamsFlowDataSubscriptionCancel,
+        SessionCreateParamsFlowDataSubscriptionUpdateConfirm,
+    )
 
 #: Statuses the hosted portal accepts for subscription flows.
 PORTAL_STATUSES = frozenset({"active", "trialing", "past_due"})
@@ -106,7 +115,7 @@ class PortalSessions:
         if g(customer, "deleted"):
             raise CustomerGone(customer_id=customer_id)
 
-        flow_data: dict[str, Any] | None = None
+        flow_data: SessionCreateParamsFlowData | None = None
         summary: dict[str, Any] = {"flow": req.flow or "home"}
         if req.flow is not None:
             flow_data = {
@@ -116,11 +125,11 @@ class PortalSessions:
             if req.flow in SUBSCRIPTION_FLOWS:
                 subscription = portable_subscription(list(g(found["subscriptions"], "data") or []))
                 summary["subscription"] = subscription.id
-                flow_data[req.flow] = self._flow_detail(caller, req, subscription, summary)
+                self._add_flow_detail(flow_data, caller, req, subscription, summary)
         # Read after the state checks (409s first); a missing configuration is a deployment error (500).
         configuration = self.config_store.configuration_id()
         summary["configuration"] = configuration
-        params: dict[str, Any] = {
+        params: SessionCreateParams = {
             "customer": customer_id,
             "configuration": configuration,
             "return_url": return_url,
@@ -129,10 +138,10 @@ class PortalSessions:
         if flow_data is not None:
             params["flow_data"] = flow_data
 
-        options = {"idempotency_key": key.stripe("portal.session")} if key is not None else {}
+        options: RequestOptions = {"idempotency_key": key.stripe("portal.session")} if key is not None else {}
         session = gw.call(
             "billing_portal.sessions.create",
-            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),  # type: ignore[arg-type]  # flow_data built per flow type
+            lambda c: c.v1.billing_portal.sessions.create(params=params, options=options),
         )
         summary["session"] = session.id
         self.audit.record(caller, "portal.session", request_id, before={}, after=summary)
@@ -141,12 +150,19 @@ class PortalSessions:
         return PortalSessionResponse(url=str(session.url))
 
     # -- subscription flows ------------------------------------------------------------------------
-    def _flow_detail(
-        self, caller: Caller, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _add_flow_detail(
+        self,
+        flow_data: SessionCreateParamsFlowData,
+        caller: Caller,
+        req: PortalSessionRequest,
+        subscription: Any,
+        summary: dict[str, Any],
+    ) -> None:
+        """`flow_data.<flow>`: the subscription the flow acts on, and what the flow needs besides."""
         sub_id = str(subscription.id)
         if req.flow == "subscription_update":
-            return {"subscription": sub_id}
+            flow_data["subscription_update"] = {"subscription": sub_id}
+            return
         if req.flow == "subscription_pause":
             # Stripe's portal pause (``flow_data.subscription_pause``) follows the configuration's
             # ``features.subscription_pause`` (``make portal-config`` writes the catalog's lengths, in months).
@@ -156,17 +172,19 @@ class PortalSessions:
                 or g(subscription, "cancel_at")
             ):
                 raise Conflict(code="subscription_not_pausable", message="Your subscription cannot be paused now.")
-            return {"subscription": sub_id}
+            flow_data["subscription_pause"] = {"subscription": sub_id}
+            return
         if req.flow == "subscription_cancel":
             if g(subscription, "cancel_at_period_end") or g(subscription, "cancel_at"):
                 raise Conflict(code="already_canceling", message="Your subscription is already set to end.")
-            detail: dict[str, Any] = {"subscription": sub_id}
+            detail: SessionCreateParamsFlowDataSubscriptionCancel = {"subscription": sub_id}
             coupon = self._retention_coupon(caller, subscription)
             if coupon is not None:
                 detail["retention"] = {"type": "coupon_offer", "coupon_offer": {"coupon": coupon}}
                 summary["retention_coupon"] = coupon
-            return detail
-        return self._update_confirm(req, subscription, summary)
+            flow_data["subscription_cancel"] = detail
+            return
+        flow_data["subscription_update_confirm"] = self._update_confirm(req, subscription, summary)
 
     def _current_item(self, subscription: Any) -> Any:
         items = list(g(subscription, "items", "data") or [])
@@ -183,7 +201,9 @@ class PortalSessions:
         )
         return offer.coupon.id if offer is not None else None
 
-    def _update_confirm(self, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]) -> dict[str, Any]:
+    def _update_confirm(
+        self, req: PortalSessionRequest, subscription: Any, summary: dict[str, Any]
+    ) -> SessionCreateParamsFlowDataSubscriptionUpdateConfirm:
         target = req.target
         if target is None:  # pragma: no cover - the model requires it
             raise BadInput(code="target_required", param="target")

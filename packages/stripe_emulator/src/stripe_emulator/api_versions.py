@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import invalid_request
+from .models.base import Rendered
 
 CURRENT = "2026-10-28.endive"
 OLDEST = "2025-03-31.basil"
@@ -102,9 +103,7 @@ def _walk(node: Any, version: str, lookup: Callable[[str], dict[str, Any] | None
             older(node, lookup)
 
 
-def event_for_version(
-    evt: dict[str, Any], version: str | None, lookup: Callable[[str], dict[str, Any] | None]
-) -> dict[str, Any]:
+def event_for_version(evt: Rendered, version: str | None, lookup: Callable[[str], dict[str, Any] | None]) -> Rendered:
     """A rendered event (a copy) as an endpoint pinned to `version` receives it; `lookup` finds objects by id."""
     if not version or version == CURRENT:
         return evt

@@ -1,8 +1,9 @@
 """The emulator's state: every Stripe object by id, the event log, and the clock.
 
-Objects are stored in their API shape (plain dicts, references as ids) and built by the resource modules under
-`resources/`. The backend validates before it mutates and does every mutation under one lock, so a request
-either applies fully or not at all. `reset()` returns to an empty account (tests call it between cases).
+Objects are stored in their API shape (dicts, references as ids; one typed model per kind in `models/`, read back
+typed through `get` / `all` from `typed_access.py`) and built by the resource modules under `resources/`. The
+backend validates before it mutates and does every mutation under one lock, so a request either applies fully or
+not at all. `reset()` returns to an empty account (tests call it between cases).
 """
 
 from __future__ import annotations
@@ -12,37 +13,15 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable, Iterable, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from typing import Any, cast
 
 from .errors import invalid_request, resource_missing
+from .models.base import Rendered
+from .models.events import Event
+from .typed_access import CUSTOMER_INDEXED, KIND_BY_PREFIX, TypedAccess
 
 _ALPHABET = string.ascii_letters + string.digits
-
-# Human names used in "No such <kind>" messages, by id prefix.
-KIND_BY_PREFIX = {
-    "cus": "customer",
-    "prod": "product",
-    "price": "price",
-    "pm": "PaymentMethod",
-    "seti": "setupintent",
-    "pi": "payment_intent",
-    "sub": "subscription",
-    "si": "subscription_item",
-    "in": "invoice",
-    "ii": "invoiceitem",
-    "sub_sched": "subscription_schedule",
-    "clock": "test_clock",
-    "evt": "event",
-    "we": "webhook_endpoint",
-    "txi": "tax_id",
-    "cs": "checkout.session",
-    "bpc": "configuration",
-    "bps": "billing_portal.session",
-    "promo": "promotion_code",
-    "ch": "charge",
-    "il": "line_item",
-}
 
 
 def new_id(prefix: str, length: int = 24) -> str:
@@ -56,21 +35,21 @@ def new_id(prefix: str, length: int = 24) -> str:
     return f"{prefix}_" + "".join(letters)
 
 
-class Backend:
+class Backend(TypedAccess):
     """All state of one emulated Stripe account (test mode)."""
 
     def __init__(self, secret_key: str, publishable_key: str) -> None:
         self.secret_key = secret_key
         self.publishable_key = publishable_key
         self.lock = threading.RLock()
-        self.event_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.event_listeners: list[Callable[[Event], None]] = []
         self.emulator: Any = None  # the EmulatorServer serving this backend, if any (control endpoints)
         self.reset()
 
     def reset(self) -> None:
         with self.lock:
             # A plain dict; `invoices.create_preview` swaps in a copy-on-read view for the duration of a preview.
-            self.objects: MutableMapping[str, dict[str, Any]] = {}
+            self.objects: MutableMapping[str, Any] = {}
             self.by_type: dict[str, list[str]] = {}
             self.by_customer: dict[tuple[str, str], list[str]] = {}  # (type, customer) -> ids, CUSTOMER_INDEXED
             self.events: list[str] = []
@@ -103,16 +82,17 @@ class Backend:
     def new_id(self, prefix: str) -> str:
         return new_id(prefix)
 
-    def store(self, obj: dict[str, Any]) -> dict[str, Any]:
-        """Insert or replace an object; it must carry `id` and `object`."""
+    def store[T: Mapping[str, Any]](self, obj: T) -> T:
+        """Insert or replace an object (a model from `models/`); it must carry `id` and `object`."""
         with self.lock:
-            if obj["id"] not in self.objects:
+            raw = cast(dict[str, Any], obj)  # every model is a dict; the bound only keeps the caller's type
+            if raw["id"] not in self.objects:
                 self.seq += 1
-                obj.setdefault("_seq", self.seq)
-                self.by_type.setdefault(obj["object"], []).append(obj["id"])
-                if obj["object"] in CUSTOMER_INDEXED and isinstance(obj.get("customer"), str):
-                    self.by_customer.setdefault((obj["object"], obj["customer"]), []).append(obj["id"])
-            self.objects[obj["id"]] = obj
+                raw.setdefault("_seq", self.seq)
+                self.by_type.setdefault(raw["object"], []).append(raw["id"])
+                if raw["object"] in CUSTOMER_INDEXED and isinstance(raw.get("customer"), str):
+                    self.by_customer.setdefault((raw["object"], raw["customer"]), []).append(raw["id"])
+            self.objects[raw["id"]] = raw
             return obj
 
     def delete(self, obj_id: str) -> None:
@@ -120,38 +100,9 @@ class Backend:
             obj = self.objects.pop(obj_id, None)
             if obj is not None:
                 self.by_type[obj["object"]].remove(obj_id)
-                ids = self.by_customer.get((obj["object"], obj.get("customer")))  # type: ignore[arg-type]
+                ids = self.by_customer.get((obj["object"], obj.get("customer")))
                 if ids is not None and obj_id in ids:
                     ids.remove(obj_id)
-
-    def get(self, obj_id: Any, object_type: str | None = None, *, param: str = "id") -> dict[str, Any]:
-        """The stored object, or Stripe's 404 `resource_missing`."""
-        obj = self.objects.get(obj_id) if isinstance(obj_id, str) else None
-        if obj is None or (object_type and obj["object"] != object_type):
-            kind = object_type or KIND_BY_PREFIX.get(str(obj_id).rsplit("_", 1)[0], "object")
-            raise resource_missing(kind, str(obj_id), param)
-        return obj
-
-    def all(
-        self,
-        object_type: str,
-        where: Callable[[dict[str, Any]], bool] | None = None,
-        *,
-        customer: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Objects of a type, newest first (Stripe's list order); with `customer`, only that customer's (from an
-        index for the types in `CUSTOMER_INDEXED`, so a lookup does not grow with the account)."""
-        if customer is None:
-            objs = [self.objects[i] for i in self.by_type.get(object_type, [])]
-        elif object_type in CUSTOMER_INDEXED:
-            objs = [self.objects[i] for i in self.by_customer.get((object_type, customer), [])]
-        else:
-            objs = [
-                o for o in (self.objects[i] for i in self.by_type.get(object_type, [])) if o.get("customer") == customer
-            ]
-        if where:
-            objs = [o for o in objs if where(o)]
-        return sorted(objs, key=lambda o: (o.get("created", 0), o.get("_seq", 0)), reverse=True)
 
     def index_errors(self) -> list[str]:
         """Where `by_customer` differs from a scan of the objects (expected: none). The pytest plugin checks it
@@ -173,12 +124,17 @@ class Backend:
 
     # --- rendering -------------------------------------------------------------------------------------------
 
-    def render(self, obj: dict[str, Any], expand: Iterable[str] = ()) -> dict[str, Any]:
+    def render(self, obj: Mapping[str, Any], expand: Iterable[str] = ()) -> Rendered:
         """A deep copy without private keys, with `expand` paths replaced by the objects they name."""
-        out: dict[str, Any] = _public(obj)
+        out: Rendered = _public(obj)
         for path in expand:
             self._expand(out, path.split("."))
         return out
+
+    def public_copy[T: Mapping[str, Any]](self, obj: T) -> T:
+        """`render` without expansion, keeping the model: the public copy of an object embedded in another (a
+        subscription item's `price`); its type is the model's, its private keys are gone."""
+        return cast(T, _public(obj))
 
     def _expand(self, node: Any, parts: list[str]) -> None:
         if not parts or node is None:
@@ -209,8 +165,8 @@ class Backend:
         self._expand(value, rest)
 
     def list_response(
-        self, objs: list[dict[str, Any]], params: dict[str, Any], url: str, expand: Iterable[str] = ()
-    ) -> dict[str, Any]:
+        self, objs: Sequence[Mapping[str, Any]], params: dict[str, Any], url: str, expand: Iterable[str] = ()
+    ) -> Rendered:
         """Stripe's list object with limit / starting_after / ending_before over newest-first `objs`."""
         limit = int(params.get("limit") or 10)
         if not 1 <= limit <= 100:
@@ -242,11 +198,11 @@ class Backend:
     def emit(
         self,
         event_type: str,
-        obj: dict[str, Any],
+        obj: Mapping[str, Any],
         previous_attributes: dict[str, Any] | None = None,
         request_id: str | None = None,
         idempotency_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Event:
         """Record an event for `obj` (rendered now, a snapshot) and hand it to the webhook deliverer."""
         with self.lock:
             data: dict[str, Any] = {"object": self.render(obj)}
@@ -254,7 +210,7 @@ class Backend:
                 data["previous_attributes"] = previous_attributes
             customer = obj.get("customer") if obj.get("object") != "customer" else obj.get("id")
             evt_id = new_id("evt")
-            evt: dict[str, Any] = {
+            evt: Event = {
                 "id": evt_id,
                 "object": "event",
                 "api_version": "2026-10-28.endive",
@@ -275,10 +231,6 @@ class Backend:
 
 
 _SCALARS = (str, int, float, bool, type(None))
-
-#: Types whose `customer` is set when they are created and never changes (as in Stripe), so `Backend.all` can find a
-#: customer's objects from an index. Payment methods, tax ids and payment intents can gain a customer later: scanned.
-CUSTOMER_INDEXED = frozenset({"invoice", "invoiceitem", "subscription", "subscription_schedule"})
 
 
 def _public(obj: Any) -> Any:

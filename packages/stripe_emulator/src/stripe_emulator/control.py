@@ -19,6 +19,7 @@ from typing import Any
 
 from .backend import Backend
 from .errors import StripeAPIError
+from .models.base import Rendered
 from .router import Request
 from .webhooks import deliverer
 
@@ -46,12 +47,12 @@ def _faults_state(em: Any) -> dict[str, Any]:
     }
 
 
-def _reset(b: Backend, req: Request) -> dict[str, Any]:
+def _reset(b: Backend, req: Request) -> Rendered:
     _server(b).reset()
     return {"reset": True}
 
 
-def _set_faults(b: Backend, req: Request) -> dict[str, Any]:
+def _set_faults(b: Backend, req: Request) -> Rendered:
     em = _server(b)
     spec = dict(req.params)
     if spec.pop("reset", False):
@@ -63,11 +64,11 @@ def _set_faults(b: Backend, req: Request) -> dict[str, Any]:
     return _faults_state(em)
 
 
-def _get_faults(b: Backend, req: Request) -> dict[str, Any]:
+def _get_faults(b: Backend, req: Request) -> Rendered:
     return _faults_state(_server(b))
 
 
-def _set_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
+def _set_rate_limits(b: Backend, req: Request) -> Rendered:
     em = _server(b)
     spec = dict(req.params)
     if spec.pop("reset", False) in (True, "true", "1"):
@@ -80,12 +81,12 @@ def _set_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
     return state
 
 
-def _get_rate_limits(b: Backend, req: Request) -> dict[str, Any]:
+def _get_rate_limits(b: Backend, req: Request) -> Rendered:
     state: dict[str, Any] = _server(b).rate_limits.state()
     return state
 
 
-def _set_webhooks(b: Backend, req: Request) -> dict[str, Any]:
+def _set_webhooks(b: Backend, req: Request) -> Rendered:
     _server(b)
     d = deliverer(b)
     spec = dict(req.params)
@@ -100,7 +101,7 @@ def _set_webhooks(b: Backend, req: Request) -> dict[str, Any]:
     return out
 
 
-def _get_webhooks(b: Backend, req: Request) -> dict[str, Any]:
+def _get_webhooks(b: Backend, req: Request) -> Rendered:
     _server(b)
     d = deliverer(b)
     return d.options() | {"log": list(d.log)}

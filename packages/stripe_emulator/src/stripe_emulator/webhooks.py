@@ -40,6 +40,7 @@ from typing import Any
 
 from .api_versions import event_for_version
 from .backend import Backend
+from .models.events import Event, WebhookEndpoint
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
@@ -51,7 +52,7 @@ def sign_payload(body: bytes, secret: str, t: int | None = None) -> str:
     return f"t={ts},v1={mac}"
 
 
-def endpoint_wants(endpoint: dict[str, Any], event_type: str) -> bool:
+def endpoint_wants(endpoint: WebhookEndpoint, event_type: str) -> bool:
     if endpoint.get("status") != "enabled":
         return False
     enabled = endpoint.get("enabled_events") or []
@@ -138,7 +139,7 @@ class Deliverer:
 
     # --- intake ------------------------------------------------------------------------------------------------
 
-    def on_event(self, evt: dict[str, Any]) -> None:
+    def on_event(self, evt: Event) -> None:
         """Backend listener: schedule one delivery per enabled endpoint."""
         with self.b.lock:
             endpoints = [e for e in self.b.all("webhook_endpoint") if endpoint_wants(e, evt["type"])]
@@ -330,7 +331,7 @@ def deliverer(b: Backend) -> Deliverer:
     return d
 
 
-def delivery_succeeded(evt: dict[str, Any]) -> bool:
+def delivery_succeeded(evt: Event) -> bool:
     """For `delivery_success`: every endpoint that was sent the event answered 2xx."""
     statuses = evt.get("_webhook_status") or {}
     return all(s == "succeeded" for s in statuses.values())

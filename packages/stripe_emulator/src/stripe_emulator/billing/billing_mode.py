@@ -24,6 +24,9 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.catalog import Price
+from ..models.invoices import Invoice, InvoiceItem
+from ..models.subscriptions import Subscription
 from ..resources.invoice_items import new_invoice_item
 from . import common
 
@@ -55,15 +58,15 @@ def parse(p: Any, now: int, param: str = "billing_mode") -> dict[str, Any]:
     return {"flexible": {"proration_discounts": how}, "type": "flexible", "updated_at": now}
 
 
-def is_flexible(sub: dict[str, Any]) -> bool:
+def is_flexible(sub: Subscription) -> bool:
     return bool((sub.get("billing_mode") or {}).get("type") == "flexible")
 
 
-def itemized(sub: dict[str, Any]) -> bool:
+def itemized(sub: Subscription) -> bool:
     return bool(((sub.get("billing_mode") or {}).get("flexible") or {}).get("proration_discounts") == "itemized")
 
 
-def migrate(b: Backend, sub: dict[str, Any], p: dict[str, Any]) -> None:
+def migrate(b: Backend, sub: Subscription, p: dict[str, Any]) -> None:
     """classic -> flexible; `included` -> `itemized` is allowed, never the way back.
 
     Migrating to the settings the subscription already has changes nothing (no new `updated_at`, no event): Stripe's
@@ -90,7 +93,7 @@ def migrate(b: Backend, sub: dict[str, Any], p: dict[str, Any]) -> None:
 # --- the debit ledger ------------------------------------------------------------------------------------------
 
 
-def record_cycle_debits(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
+def record_cycle_debits(b: Backend, sub: Subscription, inv: Invoice) -> None:
     """Remember what each cycle (non-proration) line of a subscription invoice debited, net of its discounts."""
     debits = [d for d in sub.setdefault("_debits", []) if d.get("invoice") != inv["id"]]
     for li in inv["lines"]["data"]:
@@ -114,7 +117,7 @@ def record_cycle_debits(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) ->
     sub["_debits"] = debits
 
 
-def start_period(sub: dict[str, Any], start: int) -> None:
+def start_period(sub: Subscription, start: int) -> None:
     """A new period: debits that ended before it can never be credited again."""
     sub["_debits"] = [d for d in sub.get("_debits") or [] if d["end"] > start]
 
@@ -125,7 +128,7 @@ def _share(value: int, remaining: int, length: int) -> int:
     return common.round_half_up(Decimal(value) * remaining / length)
 
 
-def credits(b: Backend, sub: dict[str, Any], item_id: str, at: int) -> list[dict[str, Any]]:
+def credits(b: Backend, sub: Subscription, item_id: str, at: int) -> list[InvoiceItem]:
     """One credit proration invoice item per debit of `item_id` still covering `at` (the debits are cut at `at`)."""
     out = []
     for d in sub.get("_debits") or []:
@@ -171,7 +174,7 @@ def credits(b: Backend, sub: dict[str, Any], item_id: str, at: int) -> list[dict
     return out
 
 
-def percent_discounts(b: Backend, sub: dict[str, Any], gross: int, at: int) -> list[dict[str, Any]]:
+def percent_discounts(b: Backend, sub: Subscription, gross: int, at: int) -> list[dict[str, Any]]:
     """The subscription's percent-off discounts applied, in order, to one proration charge of `gross`."""
     out, remaining = [], gross
     for did in common.active_discounts(b, sub, at):
@@ -186,14 +189,14 @@ def percent_discounts(b: Backend, sub: dict[str, Any], gross: int, at: int) -> l
 
 def charge(
     b: Backend,
-    sub: dict[str, Any],
+    sub: Subscription,
     *,
     item_id: str,
-    price: dict[str, Any],
+    price: Price,
     quantity: int,
     at: int,
     period: tuple[int, int],
-) -> dict[str, Any] | None:
+) -> InvoiceItem | None:
     """The "Remaining time on" proration for a new item state, recorded as a debit for later credits."""
     start, end = period
     if end - at <= 0:

@@ -7,13 +7,15 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import present
+from ..models.subscriptions import Subscription
 from . import subscription_core as core
 from .proration import prorate_changes
 
 
 def cancel_subscription(
     b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None, reason: str = "cancellation_requested"
-) -> dict[str, Any]:
+) -> Subscription:
     """Cancel now; `prorate` credits unused time, `invoice_now` bills pending items (and that credit) at once."""
     with b.lock:
         sub = b.get(sub_id, "subscription")
@@ -32,34 +34,33 @@ def cancel_subscription(
                 core.collect(b, sub, inv, off_session=True, automatic=False, request_id=request_id)
         cd = p.get("cancellation_details") or {}
         sub["cancellation_details"] = {
-            "comment": cd.get("comment") or sub["cancellation_details"].get("comment"),
-            "feedback": cd.get("feedback") or sub["cancellation_details"].get("feedback"),
+            "comment": cd.get("comment") or present(sub["cancellation_details"]).get("comment"),
+            "feedback": cd.get("feedback") or present(sub["cancellation_details"]).get("feedback"),
             "reason": reason,
         }
         sub.update(
-            status="canceled",
-            canceled_at=now,
-            ended_at=now,
-            cancel_at_period_end=False,
-            pending_update=None,
-            _pending=None,
+            {
+                "status": "canceled",
+                "canceled_at": now,
+                "ended_at": now,
+                "cancel_at_period_end": False,
+                "pending_update": None,
+                "_pending": None,
+            }
         )
         for inv in b.all(
             "invoice",
-            where=lambda o: (
-                (o.get("parent") or {}).get("subscription_details", {})
-                and o["parent"]["subscription_details"]["subscription"] == sub_id
-            ),
+            where=lambda o: ((o.get("parent") or {}).get("subscription_details") or {}).get("subscription") == sub_id,
             customer=sub["customer"],
         ):
             if inv["status"] == "open":
-                inv.update(next_payment_attempt=None, auto_advance=False)
+                inv.update({"next_payment_attempt": None, "auto_advance": False})
             elif inv["status"] == "draft":  # a renewal draft of a canceled subscription is never charged
-                inv.update(auto_advance=False, automatically_finalizes_at=None)
+                inv.update({"auto_advance": False, "automatically_finalizes_at": None})
         if sub.get("schedule"):
-            sched = b.objects.get(sub["schedule"])
+            sched = b.objects.get(sub["schedule"] or "")
             if sched and sched["status"] in ("active", "not_started"):
-                sched.update(status="canceled", canceled_at=now)
+                sched.update({"status": "canceled", "canceled_at": now})
                 b.emit("subscription_schedule.canceled", sched, request_id=request_id)
         b.emit(
             "customer.subscription.deleted",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import calendar
 import copy
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.catalog import Coupon, Discount, Price
+from ..models.payments import PaymentMethod
+from ..models.subscriptions import Subscription
 from ..resources import payment_methods as pms
 from ..resources.coupons import coupon_valid, redeem_coupon
 from ..resources.promotion_codes import promotion_code_valid, redeem_promotion_code
@@ -38,7 +42,7 @@ def prorated(unit: int, quantity: int, remaining: int, period: int) -> int:
     return round_half_up(Decimal(unit) * quantity * remaining / period)
 
 
-def active_discounts(b: Backend, sub: dict[str, Any], at: int) -> list[str]:
+def active_discounts(b: Backend, sub: Subscription, at: int) -> list[str]:
     """The ids of the subscription's discounts still in force at `at`."""
     out = []
     for did in sub.get("discounts") or []:
@@ -51,11 +55,11 @@ def active_discounts(b: Backend, sub: dict[str, Any], at: int) -> list[str]:
 # --- lookups --------------------------------------------------------------------------------------------------
 
 
-def price(b: Backend, price_id: Any, param: str = "price") -> dict[str, Any]:
+def price(b: Backend, price_id: Any, param: str = "price") -> Price:
     return b.get(price_id, "price", param=param)
 
 
-def product_name(b: Backend, pr: dict[str, Any]) -> str:
+def product_name(b: Backend, pr: Price) -> str:
     prod = pr.get("product")
     if isinstance(prod, dict):
         return str(prod.get("name") or prod.get("id"))
@@ -63,23 +67,24 @@ def product_name(b: Backend, pr: dict[str, Any]) -> str:
     return str(obj.get("name") if obj else prod)
 
 
-def product_id(pr: dict[str, Any]) -> str:
+def product_id(pr: Price) -> str:
     prod = pr.get("product")
     return str(prod["id"] if isinstance(prod, dict) else prod)
 
 
-def unit_amount(pr: dict[str, Any]) -> int:
-    if pr.get("unit_amount") is not None:
-        return int(pr["unit_amount"])
+def unit_amount(pr: Price) -> int:
+    amount = pr.get("unit_amount")
+    if amount is not None:
+        return int(amount)
     return round_half_up(Decimal(str(pr.get("unit_amount_decimal") or 0)))
 
 
-def payment_method(b: Backend, pm_id: Any, param: str = "payment_method") -> dict[str, Any]:
+def payment_method(b: Backend, pm_id: Any, param: str = "payment_method") -> PaymentMethod:
     """A stored payment method; test tokens such as `pm_card_visa` resolve through E1's module when present."""
     return pms.resolve_payment_method(b, pm_id, param=param)
 
 
-def behaviour(pm: dict[str, Any]) -> str:
+def behaviour(pm: PaymentMethod) -> str:
     return str(pm.get("_behaviour") or "ok")
 
 
@@ -121,7 +126,7 @@ def fmt_date(ts: int) -> str:
     return f"{dt.day} {dt.strftime('%b %Y')}"
 
 
-def recurring(pr: dict[str, Any]) -> tuple[str, int]:
+def recurring(pr: Price) -> tuple[str, int]:
     rec = pr.get("recurring") or {}
     if not rec:
         raise invalid_request(
@@ -134,7 +139,8 @@ def recurring(pr: dict[str, Any]) -> tuple[str, int]:
 # --- discounts ------------------------------------------------------------------------------------------------
 
 
-def coupon_of(b: Backend, discount: dict[str, Any]) -> dict[str, Any] | None:
+def coupon_of(b: Backend, discount: Mapping[str, Any]) -> Coupon | None:
+    """The coupon of a discount (`source.coupon`, or an older shape's expanded `coupon`)."""
     source = discount.get("source") or {}
     cid = source.get("coupon") or (discount.get("coupon") or {}).get("id")
     if isinstance(cid, dict):
@@ -168,7 +174,7 @@ def make_discounts(
             c = coupon_of(b, d)
             if c is not None:
                 current.setdefault(c["id"], did)
-    planned: list[tuple[str, str | None, dict[str, Any] | None]] = []  # (discount id | coupon id, promo, coupon)
+    planned: list[tuple[str, str | None, Coupon | None]] = []  # (discount id | coupon id, promo, coupon)
     for i, spec in enumerate(specs or []):
         if spec.get("discount"):
             planned.append((b.get(spec["discount"], "discount", param=f"{param}[{i}][discount]")["id"], None, None))
@@ -208,9 +214,10 @@ def make_discounts(
             continue
         coupon = applied
         end = None
-        if coupon.get("duration") == "repeating" and coupon.get("duration_in_months"):
-            end = add_interval(start, "month", int(coupon["duration_in_months"]))
-        disc = {
+        months = coupon.get("duration_in_months")
+        if coupon.get("duration") == "repeating" and months:
+            end = add_interval(start, "month", int(months))
+        disc: Discount = {
             "id": b.new_id("di"),
             "object": "discount",
             "checkout_session": None,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.invoices import Invoice
 from ..pages.common import alert, document, esc
 from . import common
 
@@ -14,7 +13,7 @@ def _money(amount: int, currency: str) -> str:
     return f"{sign}{abs(amount) / 100:,.2f} {currency.upper()}"
 
 
-def hosted_page(b: Backend, inv: dict[str, Any], message: str = "", kind: str = "notice") -> bytes:
+def hosted_page(b: Backend, inv: Invoice, message: str = "", kind: str = "notice") -> bytes:
     """The hosted invoice page: the emulator's hosted-page style (`pages.common`), every value escaped."""
     cur = inv["currency"]
     rows = "".join(
@@ -51,7 +50,7 @@ def hosted_page(b: Backend, inv: dict[str, Any], message: str = "", kind: str = 
     return document(f"Invoice {inv.get('number') or inv['id']}", body).encode("utf-8")
 
 
-def service_period(inv: dict[str, Any]) -> tuple[int, int]:
+def service_period(inv: Invoice) -> tuple[int, int]:
     """The service period the invoice's lines cover: earliest line `period.start` to latest `period.end`.
 
     Not the invoice's own `period_start`/`period_end`: stripe-python's `Invoice` docstrings call those the
@@ -69,7 +68,7 @@ def _latin(text: str) -> str:
     return text.replace("×", "x").encode("latin-1", "replace").decode("latin-1")
 
 
-def invoice_pdf(b: Backend, inv: dict[str, Any]) -> bytes:
+def invoice_pdf(b: Backend, inv: Invoice) -> bytes:
     from fpdf import FPDF  # on first use: only invoice PDF downloads need it
 
     pdf = FPDF()
@@ -77,7 +76,7 @@ def invoice_pdf(b: Backend, inv: dict[str, Any]) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _latin(f"Invoice {inv.get('number') or inv['id']}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    cus = b.objects.get(inv["customer"]) or {}
+    cus = b.objects.get(inv["customer"] or "") or {}
     facts = [
         f"Status: {inv['status']}",
         f"Date of issue: {common.fmt_date(inv['status_transitions'].get('finalized_at') or inv['created'])}",

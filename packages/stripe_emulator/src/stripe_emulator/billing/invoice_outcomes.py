@@ -8,15 +8,15 @@ paused subscription, move to past_due/unpaid or cancel after the final retry.
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from ..backend import Backend
+from ..models.invoices import Invoice
 from . import common, invoicing, resume
 from . import subscription_core as core
 from .cancel import cancel_subscription
 
 
-def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
+def after_invoice_paid(b: Backend, inv: Invoice, request_id: str | None = None) -> None:
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None or sub["status"] in ("canceled", "incomplete_expired"):
         return
@@ -45,7 +45,7 @@ def after_invoice_paid(b: Backend, inv: dict[str, Any], request_id: str | None =
     core.emit_updated(b, sub, before, request_id)
 
 
-def after_invoice_failed(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
+def after_invoice_failed(b: Backend, inv: Invoice, request_id: str | None = None) -> None:
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None or inv.get("_pending_for") or sub["status"] in ("canceled", "incomplete_expired", "incomplete"):
         return
@@ -64,7 +64,7 @@ def after_invoice_failed(b: Backend, inv: dict[str, Any], request_id: str | None
     core.emit_updated(b, sub, before, request_id)
 
 
-def after_invoice_closed(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
+def after_invoice_closed(b: Backend, inv: Invoice, request_id: str | None = None) -> None:
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     if sub is None:
         return
@@ -78,5 +78,5 @@ def after_invoice_closed(b: Backend, inv: dict[str, Any], request_id: str | None
         core.emit_updated(b, sub, before, request_id)
 
 
-def after_invoice_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
+def after_invoice_uncollectible(b: Backend, inv: Invoice, request_id: str | None = None) -> None:
     resume.on_invoice_uncollectible(b, inv, request_id=request_id)  # a resumption invoice resumes the subscription

@@ -6,6 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..backend import Backend
+from ..models.base import present
+from ..models.catalog import Price
+from ..models.invoices import Invoice, InvoiceLineItem
+from ..models.subscriptions import Subscription
 from . import common
 
 
@@ -14,7 +18,7 @@ def new_invoice(
     customer: str,
     *,
     billing_reason: str,
-    subscription: dict[str, Any] | None = None,
+    subscription: Subscription | None = None,
     period_start: int | None = None,
     period_end: int | None = None,
     currency: str | None = None,
@@ -25,7 +29,7 @@ def new_invoice(
     discounts: list[str] | None = None,
     default_payment_method: str | None = None,
     now: int | None = None,
-) -> dict[str, Any]:
+) -> Invoice:
     """A stored draft invoice without lines."""
     cus = b.get(customer, "customer", param="customer")
     now = b.now_for_customer(customer) if now is None else now
@@ -41,7 +45,7 @@ def new_invoice(
             },
             "type": "subscription_details",
         }
-    inv: dict[str, Any] = {
+    inv: Invoice = {
         "id": iid,
         "object": "invoice",
         "account_country": "US",
@@ -142,7 +146,7 @@ def new_invoice(
     return b.store(inv)
 
 
-def pricing(pr: dict[str, Any] | None, unit_decimal: str | None) -> dict[str, Any] | None:
+def pricing(pr: Price | None, unit_decimal: str | None) -> dict[str, Any] | None:
     if pr is None:
         return {"price_details": None, "type": "price_details", "unit_amount_decimal": unit_decimal}
     return {
@@ -154,20 +158,20 @@ def pricing(pr: dict[str, Any] | None, unit_decimal: str | None) -> dict[str, An
 
 def new_line(
     b: Backend,
-    inv: dict[str, Any],
+    inv: Invoice,
     *,
     amount: int,
     description: str,
     period: tuple[int, int],
     quantity: int | None,
-    price: dict[str, Any] | None,
+    price: Price | None,
     subscription: str | None = None,
     subscription_item: str | None = None,
     invoice_item: str | None = None,
     proration: bool = False,
     discountable: bool = True,
     metadata: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> InvoiceLineItem:
     if subscription_item:
         parent: dict[str, Any] = {
             "invoice_item_details": None,
@@ -196,7 +200,7 @@ def new_line(
         unit_decimal = str(common.unit_amount(price))
     elif quantity:
         unit_decimal = str(Decimal(amount) / Decimal(quantity))
-    line = {
+    line: InvoiceLineItem = {
         "id": b.new_id("il"),
         "object": "line_item",
         "amount": amount,
@@ -223,7 +227,7 @@ def new_line(
     return line
 
 
-def compute_totals(b: Backend, inv: dict[str, Any], *, apply_balance: bool) -> None:
+def compute_totals(b: Backend, inv: Invoice, *, apply_balance: bool) -> None:
     """subtotal, discounts per line (percent per line, amount_off spread by weight), total, amount_due."""
     lines = inv["lines"]["data"]
     subtotal = sum(int(li["amount"]) for li in lines)
@@ -252,7 +256,7 @@ def compute_totals(b: Backend, inv: dict[str, Any], *, apply_balance: bool) -> N
                 amounts[li["id"]] = common.round_half_up(Decimal(remaining[li["id"]]) * pct / 100)
         elif coupon.get("amount_off"):
             base = sum(remaining[li["id"]] for li in eligible)
-            off = min(int(coupon["amount_off"]), max(base, 0))
+            off = min(int(present(coupon["amount_off"])), max(base, 0))
             if base > 0 and off > 0:
                 given = 0
                 for n, li in enumerate(eligible):
@@ -276,7 +280,7 @@ def compute_totals(b: Backend, inv: dict[str, Any], *, apply_balance: bool) -> N
     inv["total_discount_amounts"] = [{"amount": a, "discount": d} for d, a in totals.items()]
     balance = 0
     if apply_balance:
-        cus = b.objects.get(inv["customer"]) or {}
+        cus = b.objects.get(inv["customer"] or "") or {}
         balance = int(cus.get("balance") or 0)
     applied = total + balance
     inv["starting_balance"] = balance

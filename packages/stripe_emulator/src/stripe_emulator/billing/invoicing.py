@@ -7,16 +7,17 @@ pending update applies it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import present
+from ..models.invoices import Invoice, InvoiceItem, InvoiceLineItem
+from ..models.payments import PaymentIntent
 from ..resources import payment_intents
 from . import common, invoice_outcomes
 from .invoice_shape import compute_totals, new_line
 
 
-def invoice_item_line(b: Backend, inv: dict[str, Any], ii: dict[str, Any]) -> dict[str, Any]:
+def invoice_item_line(b: Backend, inv: Invoice, ii: InvoiceItem) -> InvoiceLineItem:
     """Turn a pending invoice item into a line of `inv` (prorations keep their subscription item parent)."""
     details = (ii.get("parent") or {}).get("subscription_details") or {}
     price_id = ((ii.get("pricing") or {}).get("price_details") or {}).get("price")
@@ -38,14 +39,14 @@ def invoice_item_line(b: Backend, inv: dict[str, Any], ii: dict[str, Any]) -> di
         metadata=ii.get("metadata"),
     )
     if ii.get("_fixed_discounts") is not None:
-        line["_fixed_discounts"] = [dict(d) for d in ii["_fixed_discounts"]]
+        line["_fixed_discounts"] = [dict(d) for d in present(ii["_fixed_discounts"])]
     return line
 
 
-def pending_items(b: Backend, customer: str, subscription: str | None) -> list[dict[str, Any]]:
+def pending_items(b: Backend, customer: str, subscription: str | None) -> list[InvoiceItem]:
     """Pending invoice items of a customer for a subscription invoice (its own and unassigned), oldest first."""
 
-    def wanted(ii: dict[str, Any]) -> bool:
+    def wanted(ii: InvoiceItem) -> bool:
         if ii.get("customer") != customer or ii.get("invoice") is not None or ii.get("_deleted"):
             return False
         sub = ((ii.get("parent") or {}).get("subscription_details") or {}).get("subscription")
@@ -61,7 +62,7 @@ def _next_number(b: Backend, customer: str) -> str:
     return f"{cus.get('invoice_prefix') or 'EMU'}-{seqs[customer]:04d}"
 
 
-def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def finalize(b: Backend, inv: Invoice, request_id: str | None = None) -> Invoice:
     """draft -> open (or paid when nothing is due); creates the payment intent the invoice is paid with."""
     if inv["status"] != "draft":
         raise invalid_request(
@@ -69,17 +70,19 @@ def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> 
         )
     now = b.now_for_customer(inv["customer"])
     compute_totals(b, inv, apply_balance=True)
-    cus = b.objects[inv["customer"]]
+    cus = b.objects[present(inv["customer"])]
     if inv["starting_balance"] != inv["ending_balance"]:
         cus["balance"] = inv["ending_balance"] or 0
     base = b.extra.get("api_base", "")
     inv.update(
-        status="open",
-        automatically_finalizes_at=None,
-        number=_next_number(b, inv["customer"]),
-        hosted_invoice_url=f"{base}/invoices/{inv['id']}/hosted",
-        invoice_pdf=f"{base}/invoices/{inv['id']}/pdf",
-        effective_at=now,
+        {
+            "status": "open",
+            "automatically_finalizes_at": None,
+            "number": _next_number(b, present(inv["customer"])),
+            "hosted_invoice_url": f"{base}/invoices/{inv['id']}/hosted",
+            "invoice_pdf": f"{base}/invoices/{inv['id']}/pdf",
+            "effective_at": now,
+        }
     )
     inv["status_transitions"]["finalized_at"] = now
     if inv["amount_due"] > 0:
@@ -109,32 +112,33 @@ def finalize(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> 
             "status_transitions": {"canceled_at": None, "paid_at": None},
         }
         b.store(payment)
-        inv["payments"]["data"].append(payment)
-        inv["payments"]["total_count"] = 1
+        payments = present(inv["payments"])
+        payments["data"].append(payment)
+        payments["total_count"] = 1
     b.emit("invoice.finalized", inv, request_id=request_id)
     if inv["amount_due"] == 0:
         _mark_paid(b, inv, request_id)
     return inv
 
 
-def payment_method_for(b: Backend, inv: dict[str, Any]) -> str | None:
+def payment_method_for(b: Backend, inv: Invoice) -> str | None:
     if inv.get("default_payment_method"):
         return str(inv["default_payment_method"])
     sub_id = subscription_of(inv)
     sub = b.objects.get(sub_id) if sub_id else None
     if sub and sub.get("default_payment_method"):
         return str(sub["default_payment_method"])
-    return common.customer_default_pm(b, inv["customer"])
+    return common.customer_default_pm(b, present(inv["customer"]))
 
 
-def subscription_of(inv: dict[str, Any]) -> str | None:
+def subscription_of(inv: Invoice) -> str | None:
     parent = inv.get("parent") or {}
     return ((parent.get("subscription_details") or {}).get("subscription")) or None
 
 
 def attempt(
     b: Backend,
-    inv: dict[str, Any],
+    inv: Invoice,
     *,
     payment_method: str | None = None,
     off_session: bool = True,
@@ -168,13 +172,13 @@ def attempt(
     return bool(inv["status"] == "paid")
 
 
-def on_intent_succeeded(b: Backend, pi: dict[str, Any], request_id: str | None = None) -> None:
-    inv = b.objects.get(pi["_invoice"])
+def on_intent_succeeded(b: Backend, pi: PaymentIntent, request_id: str | None = None) -> None:
+    inv = b.objects.get(pi["_invoice"] or "")
     if inv is None or inv["status"] not in ("open", "uncollectible"):
         return
-    for pay in inv["payments"]["data"]:
+    for pay in present(inv["payments"])["data"]:
         if pay["payment"].get("payment_intent") == pi["id"]:
-            pay.update(status="paid", amount_paid=pi["amount"])
+            pay.update({"status": "paid", "amount_paid": pi["amount"]})
             pay["status_transitions"]["paid_at"] = b.now_for_customer(inv["customer"])
             b.objects[pay["id"]] = pay
     inv["amount_paid"] = pi["amount"]
@@ -185,17 +189,17 @@ def on_intent_succeeded(b: Backend, pi: dict[str, Any], request_id: str | None =
     b.emit("invoice.payment_succeeded", inv, request_id=request_id)
 
 
-def _mark_paid(b: Backend, inv: dict[str, Any], request_id: str | None) -> None:
+def _mark_paid(b: Backend, inv: Invoice, request_id: str | None) -> None:
     now = b.now_for_customer(inv["customer"])
-    inv.update(status="paid", amount_remaining=0, next_payment_attempt=None, attempted=True)
+    inv.update({"status": "paid", "amount_remaining": 0, "next_payment_attempt": None, "attempted": True})
     inv["status_transitions"]["paid_at"] = now
     inv["auto_advance"] = False
     b.emit("invoice.paid", inv, request_id=request_id)
     invoice_outcomes.after_invoice_paid(b, inv, request_id=request_id)
 
 
-def on_intent_failed(b: Backend, pi: dict[str, Any], request_id: str | None = None) -> None:
-    inv = b.objects.get(pi["_invoice"])
+def on_intent_failed(b: Backend, pi: PaymentIntent, request_id: str | None = None) -> None:
+    inv = b.objects.get(pi["_invoice"] or "")
     if inv is None or inv["status"] != "open":
         return
     if pi["status"] == "requires_action":
@@ -204,12 +208,12 @@ def on_intent_failed(b: Backend, pi: dict[str, Any], request_id: str | None = No
     _after_failure(b, inv, request_id)
 
 
-def on_requires_action(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
+def on_requires_action(b: Backend, inv: Invoice, request_id: str | None = None) -> None:
     b.emit("invoice.payment_action_required", inv, request_id=request_id)
     _after_failure(b, inv, request_id)
 
 
-def _after_failure(b: Backend, inv: dict[str, Any], request_id: str | None) -> None:
+def _after_failure(b: Backend, inv: Invoice, request_id: str | None) -> None:
     """Schedule the next automatic retry (fixed Smart-Retries stand-in) and tell the subscription."""
     now = b.now_for_customer(inv["customer"])
     first = inv.setdefault("_first_failure_at", now)
@@ -224,10 +228,10 @@ def _after_failure(b: Backend, inv: dict[str, Any], request_id: str | None) -> N
     invoice_outcomes.after_invoice_failed(b, inv, request_id=request_id)
 
 
-def void(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def void(b: Backend, inv: Invoice, request_id: str | None = None) -> Invoice:
     if inv["status"] not in ("open", "uncollectible"):
         raise invalid_request(f"You can only void open or uncollectible invoices (this one is {inv['status']}).")
-    inv.update(status="void", amount_remaining=0, next_payment_attempt=None, auto_advance=False)
+    inv.update({"status": "void", "amount_remaining": 0, "next_payment_attempt": None, "auto_advance": False})
     inv["status_transitions"]["voided_at"] = b.now_for_customer(inv["customer"])
     _cancel_intent(b, inv, request_id)
     b.emit("invoice.voided", inv, request_id=request_id)
@@ -235,10 +239,10 @@ def void(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict
     return inv
 
 
-def mark_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def mark_uncollectible(b: Backend, inv: Invoice, request_id: str | None = None) -> Invoice:
     if inv["status"] != "open":
         raise invalid_request(f"You can only mark open invoices uncollectible (this one is {inv['status']}).")
-    inv.update(status="uncollectible", next_payment_attempt=None, auto_advance=False)
+    inv.update({"status": "uncollectible", "next_payment_attempt": None, "auto_advance": False})
     inv["status_transitions"]["marked_uncollectible_at"] = b.now_for_customer(inv["customer"])
     inv["status_details"] = {"uncollectible": {"reason": "user_forgiven"}}
     b.emit("invoice.marked_uncollectible", inv, request_id=request_id)
@@ -246,17 +250,19 @@ def mark_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None =
     return inv
 
 
-def _cancel_intent(b: Backend, inv: dict[str, Any], request_id: str | None) -> None:
+def _cancel_intent(b: Backend, inv: Invoice, request_id: str | None) -> None:
     pi = b.objects.get(inv.get("_payment_intent") or "")
     if pi and pi["status"] not in ("succeeded", "canceled"):
         pi.update(
-            status="canceled",
-            canceled_at=b.now_for_customer(inv["customer"]),
-            next_action=None,
-            cancellation_reason="void_invoice",
+            {
+                "status": "canceled",
+                "canceled_at": b.now_for_customer(inv["customer"]),
+                "next_action": None,
+                "cancellation_reason": "void_invoice",
+            }
         )
         b.emit("payment_intent.canceled", pi, request_id=request_id)
-    for pay in inv["payments"]["data"]:
+    for pay in present(inv["payments"])["data"]:
         if pay["status"] == "open":
             pay["status"] = "canceled"
             pay["status_transitions"]["canceled_at"] = b.now_for_customer(inv["customer"])

@@ -12,9 +12,12 @@ becomes `canceled` (default) or `unpaid` (`common.settings(b)["after_final_failu
 from __future__ import annotations
 
 import heapq
-from typing import Any
 
 from ..backend import Backend
+from ..models.base import present
+from ..models.events import TestClock
+from ..models.invoices import Invoice
+from ..models.subscriptions import Subscription
 from . import common, invoicing, pause, resume, schedules
 from . import subscription_core as core
 from .cancel import cancel_subscription
@@ -37,7 +40,7 @@ _ORDER = {
 }
 
 
-def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
+def _sub_events(b: Backend, sub: Subscription) -> list[tuple[int, str, str]]:
     st, sid = sub["status"], sub["id"]
     out: list[tuple[int, str, str]] = []
     if st in ("canceled", "incomplete_expired"):
@@ -47,19 +50,19 @@ def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
             out.append((sub["_incomplete_expires_at"], "incomplete_expire", sid))
         return out
     if sub.get("pending_update"):
-        out.append((sub["pending_update"]["expires_at"], "pending_expire", sid))
+        out.append((present(sub["pending_update"])["expires_at"], "pending_expire", sid))
     if st == "paused":
         if sub.get("cancel_at"):  # a cancellation asked for still happens (at period end included)
-            out.append((sub["cancel_at"], "cancel_at", sid))
+            out.append((present(sub["cancel_at"]), "cancel_at", sid))
         return out + resume.lifecycle_events(sub)
     if st == "trialing" and sub.get("trial_end"):
         if not sub.get("_trial_will_end_sent"):
-            out.append((sub["trial_end"] - common.TRIAL_WILL_END_S, "trial_will_end", sid))
-        out.append((sub["trial_end"], "trial_end", sid))
+            out.append((present(sub["trial_end"]) - common.TRIAL_WILL_END_S, "trial_will_end", sid))
+        out.append((present(sub["trial_end"]), "trial_end", sid))
     else:
         out.append((sub["_period"][1], "period_end", sid))
     if sub.get("cancel_at") and sub["cancel_at"] != sub["_period"][1]:
-        out.append((sub["cancel_at"], "cancel_at", sid))
+        out.append((present(sub["cancel_at"]), "cancel_at", sid))
     sched = b.objects.get(sub.get("schedule") or "")
     if sched and sched["status"] == "active" and sched.get("current_phase"):
         out.append((sched["current_phase"]["end_date"], "phase", sched["id"]))
@@ -73,13 +76,13 @@ def customer_events(b: Backend, customer: str) -> list[tuple[int, str, str]]:
         events.extend(_sub_events(b, sub))
     for inv in b.all("invoice", where=lambda i: i["status"] in ("open", "draft"), customer=customer):
         if inv["status"] == "open" and inv.get("next_payment_attempt"):
-            events.append((inv["next_payment_attempt"], "retry", inv["id"]))
+            events.append((present(inv["next_payment_attempt"]), "retry", inv["id"]))
         elif inv["status"] == "draft" and inv.get("auto_advance") and inv.get("automatically_finalizes_at"):
-            events.append((inv["automatically_finalizes_at"], "finalize", inv["id"]))
+            events.append((present(inv["automatically_finalizes_at"]), "finalize", inv["id"]))
     return sorted(events, key=lambda e: (e[0], _ORDER[e[1]]))
 
 
-def renew(b: Backend, sub: dict[str, Any], start: int, *, reason: str = "subscription_cycle") -> None:
+def renew(b: Backend, sub: Subscription, start: int, *, reason: str = "subscription_cycle") -> None:
     """Start the period beginning at `start` and bill it (draft only while unpaid)."""
     interval, count = sub["_interval"]
     before = b.render(sub)
@@ -93,7 +96,7 @@ def renew(b: Backend, sub: dict[str, Any], start: int, *, reason: str = "subscri
     inv["automatically_finalizes_at"] = start + FINALIZE_AFTER_S
 
 
-def finalize_draft(b: Backend, inv: dict[str, Any]) -> None:
+def finalize_draft(b: Backend, inv: Invoice) -> None:
     """A renewal draft's hour is up: finalize it and charge it automatically (off session)."""
     inv["automatically_finalizes_at"] = None
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
@@ -183,7 +186,7 @@ def shortest_period(b: Backend, customers: set[str]) -> int | None:
 MAX_EVENTS_PER_CUSTOMER = 10000
 
 
-def advance(b: Backend, clock: dict[str, Any], to: int) -> None:
+def advance(b: Backend, clock: TestClock, to: int) -> None:
     """Move a test clock to `to`, processing every due event on the way (synchronously), in time order.
 
     An event changes only its own customer's subscriptions and invoices, so after processing one only that

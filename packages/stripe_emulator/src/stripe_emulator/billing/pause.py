@@ -24,6 +24,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
+from ..models.subscriptions import Subscription
 from . import billing_mode
 from . import subscription_core as core
 
@@ -36,7 +37,7 @@ def refuse(message: str, param: str | None = None) -> StripeAPIError:
     return invalid_request(message, param=param, code=NOT_ALLOWED)
 
 
-def check_pausable(b: Backend, sub: dict[str, Any]) -> None:
+def check_pausable(b: Backend, sub: Subscription) -> None:
     """Everything that forbids a pause, checked before any write."""
     if sub["status"] not in PAUSABLE:
         raise refuse(
@@ -71,14 +72,14 @@ def refuse_paused_changes(p: dict[str, Any]) -> None:
             raise refuse(f"You cannot update `{key}` while the subscription is paused; resume it first.", param=key)
 
 
-def _set_paused(b: Backend, sub: dict[str, Any], reason: str, now: int) -> None:
+def _set_paused(b: Backend, sub: Subscription, reason: str, now: int) -> None:
     sub["status"] = "paused"
     sub["status_details"] = {
         "paused": {"subscription": {"type": reason}, "transitioned_at": now, "type": "subscription"}
     }
 
 
-def pause_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def pause_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> Subscription:
     with b.lock:
         sub = b.get(sub_id, "subscription")
         check_pausable(b, sub)
@@ -104,7 +105,7 @@ def pause_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: s
         return sub
 
 
-def trial_end_pause(b: Backend, sub: dict[str, Any], at: int) -> None:
+def trial_end_pause(b: Backend, sub: Subscription, at: int) -> None:
     """The trial ended without a payment method and `missing_payment_method=pause`: no invoice, no new period."""
     before = b.render(sub)
     _set_paused(b, sub, "trial_end_without_payment_method", at)

@@ -15,6 +15,9 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered, present
+from ..models.invoices import Invoice
+from ..models.subscriptions import Subscription
 from ..resources.invoice_items import create_invoice_item
 from . import common, invoicing, schedules
 from . import subscription_core as core
@@ -95,7 +98,7 @@ def _sandbox(b: Backend) -> Iterator[None]:
                 b.extra.pop(key, None)
 
 
-def create_preview(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+def create_preview(b: Backend, p: dict[str, Any]) -> Rendered:
     with b.lock:
         if not p.get("subscription") and not p.get("customer"):
             raise invalid_request("Missing required param: customer or subscription.", param="customer")
@@ -110,7 +113,7 @@ def create_preview(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
         return out
 
 
-def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+def _build(b: Backend, p: dict[str, Any]) -> Invoice:
     if not p.get("subscription") and (p.get("subscription_details") or {}).get("items"):
         return _new_subscription(b, p)
     if not p.get("subscription"):
@@ -161,7 +164,7 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
         else:
             update_subscription(b, sub["id"], params)
     if sub.get("latest_invoice") != latest and sub.get("latest_invoice"):
-        inv = b.objects[sub["latest_invoice"]]
+        inv = b.objects[present(sub["latest_invoice"])]
     else:
         inv = _next_renewal(b, sub)
     if inv["parent"] is not None:
@@ -170,7 +173,7 @@ def _build(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     return inv
 
 
-def _pause_or_resume(b: Backend, sub: dict[str, Any], details: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+def _pause_or_resume(b: Backend, sub: Subscription, details: dict[str, Any], p: dict[str, Any]) -> Invoice:
     """`subscription_details.pause` / `resume_at=now` (stripe-python 16's
     `InvoiceCreatePreviewParamsSubscriptionDetails`): the invoice pausing would create (only with
     `invoicing_behavior=invoice` and something to bill: "`pending_invoice_item` never has a preview available"), or
@@ -187,12 +190,12 @@ def _pause_or_resume(b: Backend, sub: dict[str, Any], details: dict[str, Any], p
     else:
         keys = ("billing_cycle_anchor", "proration_behavior", "proration_date")
         resume_subscription(b, sub["id"], {k: details[k] for k in keys if k in details})
-    inv = b.objects[sub["latest_invoice"]] if sub.get("latest_invoice") != latest else _next_renewal(b, sub)
+    inv = b.objects[present(sub["latest_invoice"])] if sub.get("latest_invoice") != latest else _next_renewal(b, sub)
     _preview_discounts(b, inv, p)
     return inv
 
 
-def _new_subscription(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+def _new_subscription(b: Backend, p: dict[str, Any]) -> Invoice:
     """The first invoice of a subscription not created yet: the real create code, run in the sandbox."""
     details = p["subscription_details"]
     params: dict[str, Any] = {
@@ -229,17 +232,18 @@ def _new_subscription(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("discounts"):
         params["discounts"] = p["discounts"]
     sub = create_subscription(b, params)
-    return b.objects[sub["latest_invoice"]]
+    latest: Invoice = b.objects[present(sub["latest_invoice"])]
+    return latest
 
 
-def _preview_discounts(b: Backend, inv: dict[str, Any], p: dict[str, Any]) -> None:
+def _preview_discounts(b: Backend, inv: Invoice, p: dict[str, Any]) -> None:
     if p.get("discounts") is not None:
         inv["discounts"] = common.make_discounts(
-            b, p["discounts"] or [], customer=inv["customer"], start=inv["created"]
+            b, p["discounts"] or [], customer=present(inv["customer"]), start=inv["created"]
         )
 
 
-def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
+def _next_renewal(b: Backend, sub: Subscription) -> Invoice:
     """The invoice the next period boundary (or trial end) will create, built by the renewal code."""
     if sub["status"] in ("canceled", "incomplete_expired", "paused") or sub.get("cancel_at_period_end"):
         raise _no_upcoming()  # a paused subscription generates no invoices until it resumes
@@ -268,10 +272,10 @@ def _next_renewal(b: Backend, sub: dict[str, Any]) -> dict[str, Any]:
     return inv
 
 
-def _boundary(sub: dict[str, Any]) -> int:
+def _boundary(sub: Subscription) -> int:
     """When the next invoice is made: the trial end while trialing, else the current period's end."""
     if sub["status"] == "trialing" and sub.get("trial_end"):
-        return int(sub["trial_end"])
+        return int(present(sub["trial_end"]))
     return int(sub["_period"][1])
 
 

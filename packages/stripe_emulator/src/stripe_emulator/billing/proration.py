@@ -12,26 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.catalog import Price
+from ..models.invoices import InvoiceItem
+from ..models.subscriptions import Subscription
 from ..resources.invoice_items import new_invoice_item
 from . import billing_mode, common
 
 
-def _label(b: Backend, pr: dict[str, Any], quantity: int) -> str:
+def _label(b: Backend, pr: Price, quantity: int) -> str:
     name = common.product_name(b, pr)
     return f"{quantity} × {name}" if quantity != 1 else name
 
 
 def proration_item(
     b: Backend,
-    sub: dict[str, Any],
+    sub: Subscription,
     *,
     item_id: str,
-    price: dict[str, Any],
+    price: Price,
     quantity: int,
     credit: bool,
     at: int,
     period: tuple[int, int],
-) -> dict[str, Any] | None:
+) -> InvoiceItem | None:
     """A pending proration invoice item for one side of an item change (None when it would be zero time)."""
     start, end = period
     remaining = end - at
@@ -57,21 +60,21 @@ def proration_item(
 
 def prorate_changes(
     b: Backend,
-    sub: dict[str, Any],
+    sub: Subscription,
     before: list[dict[str, Any]],
     after: list[dict[str, Any]],
     *,
     at: int,
     period: tuple[int, int],
     charge_new: bool = True,
-) -> list[dict[str, Any]]:
+) -> list[InvoiceItem]:
     """Invoice items for the difference between two item lists ({id, price, quantity} dicts).
 
     Classic mode credits the old item state at its current price and quantity; flexible mode credits what was
     originally debited for the time left (`billing_mode.credits`) and records each charge as a new debit.
     """
     flexible = billing_mode.is_flexible(sub)
-    out: list[dict[str, Any]] = []
+    out: list[InvoiceItem] = []
     old_by_id = {i["id"]: i for i in before}
     new_by_id = {i["id"]: i for i in after}
     for old in before:

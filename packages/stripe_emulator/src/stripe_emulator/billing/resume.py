@@ -27,6 +27,9 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
+from ..models.base import present
+from ..models.invoices import Invoice
+from ..models.subscriptions import Subscription
 from . import billing_mode, common, invoicing
 from . import subscription_core as core
 from .pause import refuse
@@ -34,7 +37,7 @@ from .pause import refuse
 RESUMPTION_EXPIRY_S = common.INCOMPLETE_EXPIRY_S  # 23 hours
 
 
-def _surrounding_period(sub: dict[str, Any], now: int) -> tuple[int, int]:
+def _surrounding_period(sub: Subscription, now: int) -> tuple[int, int]:
     """The period of the unchanged anchor that contains `now`."""
     start, end = sub["_period"]
     if now < end:
@@ -46,11 +49,11 @@ def _surrounding_period(sub: dict[str, Any], now: int) -> tuple[int, int]:
     return common.add_interval(anchor, interval, count, n), common.add_interval(anchor, interval, count, n + 1)
 
 
-def _debited(sub: dict[str, Any], item_id: str, at: int) -> bool:
+def _debited(sub: Subscription, item_id: str, at: int) -> bool:
     return any(d["item"] == item_id and d["start"] <= at < d["end"] for d in sub.get("_debits") or [])
 
 
-def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> Subscription:
     with b.lock:
         sub = b.get(sub_id, "subscription")
         if sub["status"] != "paused":
@@ -136,7 +139,7 @@ def resume_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
 
 def _resume_now(
     b: Backend,
-    sub: dict[str, Any],
+    sub: Subscription,
     target: dict[str, Any],
     *,
     status: str = "active",
@@ -150,7 +153,9 @@ def _resume_now(
     now = b.now_for_customer(sub["customer"])
     if status == "active" and (sub.get("trial_end") or 0) > now:
         status = "trialing"
-    sub.update(status=status, status_details=None, _resumption=None, _resume_at=None, latest_invoice=latest)
+    sub.update(
+        {"status": status, "status_details": None, "_resumption": None, "_resume_at": None, "latest_invoice": latest}
+    )
     b.emit("customer.subscription.resumed", sub, request_id=request_id)
     core.emit_updated(b, sub, before, request_id)
 
@@ -158,14 +163,14 @@ def _resume_now(
 # --- reactions to the resumption invoice (called from invoice_outcomes.after_invoice_*) -------------------------
 
 
-def _resuming(sub: dict[str, Any], inv: dict[str, Any]) -> dict[str, Any] | None:
+def _resuming(sub: Subscription, inv: Invoice) -> dict[str, Any] | None:
     res = sub.get("_resumption")
     if sub["status"] == "paused" and res and res.get("invoice") == inv["id"]:
-        return res  # type: ignore[no-any-return]  # objects are untyped dicts
+        return res
     return None
 
 
-def on_invoice_paid(b: Backend, sub: dict[str, Any], inv: dict[str, Any], request_id: str | None = None) -> bool:
+def on_invoice_paid(b: Backend, sub: Subscription, inv: Invoice, request_id: str | None = None) -> bool:
     """True when `inv` was a paused subscription's resumption invoice (the subscription is active now)."""
     res = _resuming(sub, inv)
     if res is None:
@@ -175,7 +180,7 @@ def on_invoice_paid(b: Backend, sub: dict[str, Any], inv: dict[str, Any], reques
     return True
 
 
-def on_invoice_failed(b: Backend, sub: dict[str, Any], inv: dict[str, Any], request_id: str | None = None) -> bool:
+def on_invoice_failed(b: Backend, sub: Subscription, inv: Invoice, request_id: str | None = None) -> bool:
     """A failed payment on a resumption invoice; True when handled here."""
     res = _resuming(sub, inv)
     if res is None:
@@ -191,7 +196,7 @@ def on_invoice_failed(b: Backend, sub: dict[str, Any], inv: dict[str, Any], requ
     return True
 
 
-def on_invoice_closed(b: Backend, sub: dict[str, Any], inv: dict[str, Any], request_id: str | None = None) -> bool:
+def on_invoice_closed(b: Backend, sub: Subscription, inv: Invoice, request_id: str | None = None) -> bool:
     """Voided (by hand or after 23 hours): the subscription stays paused, nothing of the resumption is kept, and the
     invoice items that were pending before the resume (the pause's credit) are pending again, not lost."""
     res = _resuming(sub, inv)
@@ -207,14 +212,14 @@ def on_invoice_closed(b: Backend, sub: dict[str, Any], inv: dict[str, Any], requ
     return True
 
 
-def on_invoice_uncollectible(b: Backend, inv: dict[str, Any], request_id: str | None = None) -> None:
+def on_invoice_uncollectible(b: Backend, inv: Invoice, request_id: str | None = None) -> None:
     sub = b.objects.get(invoicing.subscription_of(inv) or "")
     res = _resuming(sub, inv) if sub is not None else None
     if sub is not None and res is not None:
         _resume_now(b, sub, res["state"], request_id=request_id)
 
 
-def expire_resumption(b: Backend, sub: dict[str, Any]) -> None:
+def expire_resumption(b: Backend, sub: Subscription) -> None:
     """23 hours without a payment attempt: Stripe voids the resumption invoice; the subscription stays paused."""
     res = sub.get("_resumption") or {}
     inv = b.objects.get(res.get("invoice") or "")
@@ -224,7 +229,7 @@ def expire_resumption(b: Backend, sub: dict[str, Any]) -> None:
         sub["_resumption"] = None
 
 
-def auto_resume(b: Backend, sub: dict[str, Any]) -> None:
+def auto_resume(b: Backend, sub: Subscription) -> None:
     """A portal pause of a preset duration ends: resume with a new period, paying at once (stays paused if the
     payment fails, retried on the usual schedule)."""
     sub["_resume_at"] = None
@@ -234,12 +239,12 @@ def auto_resume(b: Backend, sub: dict[str, Any]) -> None:
         pass  # e.g. switched to send_invoice meanwhile: it stays paused, as a refused resume would leave it
 
 
-def lifecycle_events(sub: dict[str, Any]) -> list[tuple[int, str, str]]:
+def lifecycle_events(sub: Subscription) -> list[tuple[int, str, str]]:
     """Due events of a paused subscription (it generates no invoices and no periods)."""
     out: list[tuple[int, str, str]] = []
     res = sub.get("_resumption")
     if res and not res.get("attempted"):
         out.append((res["expires_at"], "resumption_expire", sub["id"]))
     elif sub.get("_resume_at") and not res:
-        out.append((sub["_resume_at"], "auto_resume", sub["id"]))
+        out.append((present(sub["_resume_at"]), "auto_resume", sub["id"]))
     return out

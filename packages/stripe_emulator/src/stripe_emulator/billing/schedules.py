@@ -7,13 +7,15 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import present
+from ..models.subscriptions import Subscription, SubscriptionSchedule
 from . import common
 from . import subscription_core as core
 from .cancel import cancel_subscription
 
 
 def phase_items(b: Backend, specs: list[dict[str, Any]], param: str) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for i, spec in enumerate(specs):
         pr = common.price(b, spec.get("price"), param=f"{param}[items][{i}][price]")
         out.append(
@@ -50,7 +52,7 @@ def phase_discounts(b: Backend, specs: Any, param: str) -> list[dict[str, Any]]:
     return out
 
 
-def apply_discounts(b: Backend, sub: dict[str, Any], phase: dict[str, Any], at: int) -> None:
+def apply_discounts(b: Backend, sub: Subscription, phase: dict[str, Any], at: int) -> None:
     """The phase's discounts become the subscription's (an existing discount is reused, a coupon redeemed)."""
     specs = [{k: v for k, v in d.items() if v} for d in phase.get("discounts") or []]
     sub["discounts"] = common.make_discounts(
@@ -64,19 +66,19 @@ def apply_discounts(b: Backend, sub: dict[str, Any], phase: dict[str, Any], at: 
     )
 
 
-def start_trial(b: Backend, sub: dict[str, Any], phase: dict[str, Any], at: int) -> None:
+def start_trial(b: Backend, sub: Subscription, phase: dict[str, Any], at: int) -> None:
     """A phase with `trial_end` after its start puts the subscription on trial from `at` until then."""
     te = phase.get("trial_end")
     if not te or te <= at:
         return
-    sub.update(status="trialing", trial_start=at, trial_end=te, billing_cycle_anchor=te)
+    sub.update({"status": "trialing", "trial_start": at, "trial_end": te, "billing_cycle_anchor": te})
     sub["_trial_will_end_sent"] = te - at <= common.TRIAL_WILL_END_S
     core.set_period(sub, at, te)
 
 
 def new_phase(
     b: Backend,
-    sub: dict[str, Any],
+    sub: Subscription,
     items: list[dict[str, Any]],
     start: int,
     end: int | None,
@@ -110,7 +112,7 @@ def new_phase(
     }
 
 
-def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+def set_phases(b: Backend, sched: SubscriptionSchedule, sub: Subscription, specs: list[dict[str, Any]]) -> None:
     """Replace the phases; the first keeps its start, each later one starts where the previous ends."""
     now = b.now_for_customer(sub["customer"])
     phases = []
@@ -161,11 +163,16 @@ def set_phases(b: Backend, sched: dict[str, Any], sub: dict[str, Any], specs: li
         apply_discounts(b, sub, cur, now)  # the running phase's discounts hold from now on
 
 
-def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
+def advance_phase(b: Backend, sched: SubscriptionSchedule, at: int) -> None:
     """The current phase ended at `at`: apply the next phase's items, or run the end behavior."""
-    sub = b.objects[sched["subscription"]]
+    sub = b.objects[present(sched["subscription"])]
     idx = next(
-        (i for i, ph in enumerate(sched["phases"]) if ph["start_date"] == sched["current_phase"]["start_date"]), 0
+        (
+            i
+            for i, ph in enumerate(sched["phases"])
+            if ph["start_date"] == present(sched["current_phase"])["start_date"]
+        ),
+        0,
     )
     if idx + 1 < len(sched["phases"]):
         nxt = sched["phases"][idx + 1]
@@ -200,14 +207,14 @@ def advance_phase(b: Backend, sched: dict[str, Any], at: int) -> None:
             release(b, sched, completed=True)
         return
     if sched["end_behavior"] == "cancel":
-        sched.update(status="completed", completed_at=at, current_phase=None)
+        sched.update({"status": "completed", "completed_at": at, "current_phase": None})
         b.emit("subscription_schedule.completed", sched)
         cancel_subscription(b, sub["id"], {})
     else:
         release(b, sched, completed=True)
 
 
-def release(b: Backend, sched: dict[str, Any], *, completed: bool = False, request_id: str | None = None) -> None:
+def release(b: Backend, sched: SubscriptionSchedule, *, completed: bool = False, request_id: str | None = None) -> None:
     now = b.now_for_customer(sched["customer"])
     sub = b.objects.get(sched["subscription"] or "")
     if sub is not None:
@@ -215,13 +222,15 @@ def release(b: Backend, sched: dict[str, Any], *, completed: bool = False, reque
         sub["schedule"] = None
         core.emit_updated(b, sub, before, request_id)
     if completed:
-        sched.update(status="completed", completed_at=now, current_phase=None)
+        sched.update({"status": "completed", "completed_at": now, "current_phase": None})
         b.emit("subscription_schedule.completed", sched, request_id=request_id)
     sched.update(
-        status="released",
-        released_at=now,
-        released_subscription=sched["subscription"],
-        subscription=None,
-        current_phase=None,
+        {
+            "status": "released",
+            "released_at": now,
+            "released_subscription": sched["subscription"],
+            "subscription": None,
+            "current_phase": None,
+        }
     )
     b.emit("subscription_schedule.released", sched, request_id=request_id)

@@ -8,10 +8,13 @@ and its invoice), `_incomplete_expires_at`, `_trial_will_end_sent`.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from ..backend import Backend
 from ..errors import StripeAPIError, card_error, invalid_request
+from ..models.catalog import Price
+from ..models.invoices import Invoice
+from ..models.subscriptions import Subscription, SubscriptionItem
 from ..resources import test_cards
 from . import billing_mode, common, invoicing
 from .invoice_shape import compute_totals, new_invoice, new_line
@@ -37,7 +40,7 @@ def payment_settings(current: dict[str, Any], spec: Any) -> dict[str, Any]:
     return out
 
 
-def save_payment_method(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
+def save_payment_method(b: Backend, sub: Subscription, inv: Invoice) -> None:
     """`save_default_payment_method=on_subscription`: the method that paid the invoice becomes the subscription's
     `default_payment_method` (SubscriptionCreateParamsPaymentSettings docstring)."""
     if (sub.get("payment_settings") or {}).get("save_default_payment_method") != "on_subscription":
@@ -50,7 +53,7 @@ def save_payment_method(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) ->
         sub["default_payment_method"] = pm
 
 
-def payment_method_of(b: Backend, sub: dict[str, Any]) -> str | None:
+def payment_method_of(b: Backend, sub: Subscription) -> str | None:
     """The payment method a charge of the subscription would use: its own default, else the customer's."""
     return sub.get("default_payment_method") or common.customer_default_pm(b, sub["customer"])
 
@@ -66,7 +69,7 @@ def trial_settings(current: dict[str, Any], spec: Any) -> dict[str, Any]:
     return out
 
 
-def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
+def plan_of(pr: Price) -> dict[str, Any]:
     interval, count = common.recurring(pr)
     return {
         "id": pr["id"],
@@ -91,10 +94,8 @@ def plan_of(pr: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def new_item(
-    b: Backend, sub: dict[str, Any], pr: dict[str, Any], quantity: int, metadata: Any = None
-) -> dict[str, Any]:
-    item = {
+def new_item(b: Backend, sub: Subscription, pr: Price, quantity: int, metadata: Any = None) -> SubscriptionItem:
+    item: SubscriptionItem = {
         "id": b.new_id("si"),
         "object": "subscription_item",
         "billed_until": None,
@@ -106,7 +107,7 @@ def new_item(
         "discounts": [],
         "metadata": dict(metadata or {}),
         "plan": plan_of(pr),
-        "price": b.render(pr),
+        "price": b.public_copy(pr),
         "quantity": quantity,
         "subscription": sub["id"],
         "tax_rates": [],
@@ -114,16 +115,16 @@ def new_item(
     return b.store(item)
 
 
-def set_price(item: dict[str, Any], b: Backend, pr: dict[str, Any]) -> None:
-    item["price"] = b.render(pr)
+def set_price(item: SubscriptionItem, b: Backend, pr: Price) -> None:
+    item["price"] = b.public_copy(pr)
     item["plan"] = plan_of(pr)
 
 
-def items(sub: dict[str, Any]) -> list[dict[str, Any]]:
-    return sub["items"]["data"]  # type: ignore[no-any-return]  # objects are untyped dicts
+def items(sub: Subscription) -> list[SubscriptionItem]:
+    return cast(list[SubscriptionItem], sub["items"]["data"])  # `items` is a list object of SubscriptionItem
 
 
-def set_period(sub: dict[str, Any], start: int, end: int) -> None:
+def set_period(sub: Subscription, start: int, end: int) -> None:
     if sub.get("_period") and start != sub["_period"][0]:
         billing_mode.start_period(sub, start)
     sub["_period"] = [start, end]
@@ -131,7 +132,7 @@ def set_period(sub: dict[str, Any], start: int, end: int) -> None:
         it["current_period_start"], it["current_period_end"] = start, end
 
 
-def check_prices(b: Backend, prices: list[dict[str, Any]], param: str = "items") -> tuple[str, int, str]:
+def check_prices(b: Backend, prices: list[Price], param: str = "items") -> tuple[str, int, str]:
     if not prices:
         raise invalid_request("Missing required param: items.", param=param)
     intervals = {common.recurring(p) for p in prices}
@@ -153,19 +154,19 @@ def check_prices(b: Backend, prices: list[dict[str, Any]], param: str = "items")
     return interval, count, currency
 
 
-def state(sub: dict[str, Any]) -> dict[str, Any]:
+def state(sub: Subscription) -> dict[str, Any]:
     out = {k: copy.deepcopy(sub.get(k)) for k in SUB_STATE_KEYS}
     out["items"] = copy.deepcopy(items(sub))
     return out
 
 
-def restore(b: Backend, sub: dict[str, Any], st: dict[str, Any]) -> None:
+def restore(b: Backend, sub: Subscription, st: dict[str, Any]) -> None:
     keep = {it["id"] for it in st["items"]}
     for it in items(sub):
         if it["id"] not in keep:
             b.delete(it["id"])
     for k in SUB_STATE_KEYS:
-        sub[k] = copy.deepcopy(st[k])
+        cast(dict[str, Any], sub)[k] = copy.deepcopy(st[k])  # the keys `state` saved, by name
     restored = [b.store(copy.deepcopy(it)) for it in st["items"]]
     sub["items"]["data"] = restored
     sub["items"]["total_count"] = len(restored)
@@ -175,13 +176,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: before.get(k) for k in after if before.get(k) != after.get(k)}
 
 
-def emit_updated(b: Backend, sub: dict[str, Any], before: dict[str, Any], request_id: str | None = None) -> None:
+def emit_updated(b: Backend, sub: Subscription, before: dict[str, Any], request_id: str | None = None) -> None:
     prev = diff(before, b.render(sub))
     if prev:
         b.emit("customer.subscription.updated", sub, previous_attributes=prev, request_id=request_id)
 
 
-def consume_once(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
+def consume_once(b: Backend, sub: Subscription, inv: Invoice) -> None:
     """`duration=once` coupons apply to one invoice with a positive subtotal, then leave the subscription."""
     if inv["subtotal"] <= 0:
         return
@@ -193,14 +194,14 @@ def consume_once(b: Backend, sub: dict[str, Any], inv: dict[str, Any]) -> None:
 
 def sub_invoice(
     b: Backend,
-    sub: dict[str, Any],
+    sub: Subscription,
     *,
     reason: str,
     period: tuple[int, int],
     cycle_lines: bool,
     trial: bool = False,
     request_id: str | None = None,
-) -> dict[str, Any]:
+) -> Invoice:
     """A draft invoice for the subscription: pending items first, then (cycle_lines) one line per item."""
     now = b.now_for_customer(sub["customer"])
     inv = new_invoice(
@@ -219,7 +220,7 @@ def sub_invoice(
         invoicing.invoice_item_line(b, inv, ii)
     if cycle_lines:
         for it in items(sub):
-            pr = b.objects.get(it["price"]["id"]) or it["price"]
+            pr: Price = b.objects.get(it["price"]["id"]) or it["price"]
             q = int(it.get("quantity") or 0)
             name = common.product_name(b, pr)
             if trial:
@@ -282,8 +283,8 @@ def incomplete_error(b: Backend, pm_id: str | None) -> StripeAPIError:
 
 def collect(
     b: Backend,
-    sub: dict[str, Any],
-    inv: dict[str, Any],
+    sub: Subscription,
+    inv: Invoice,
     *,
     off_session: bool,
     automatic: bool,

@@ -6,12 +6,15 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.catalog import Price
+from ..models.invoices import Invoice
+from ..models.subscriptions import Subscription
 from . import billing_mode, common, invoicing
 from . import subscription_core as core
 from .invoice_shape import compute_totals
 
 
-def _trial_end(p: dict[str, Any], prices: list[dict[str, Any]], now: int) -> int | None:
+def _trial_end(p: dict[str, Any], prices: list[Price], now: int) -> int | None:
     if p.get("trial_end") not in (None, ""):
         if p["trial_end"] == "now":
             return None
@@ -27,7 +30,7 @@ def _trial_end(p: dict[str, Any], prices: list[dict[str, Any]], now: int) -> int
     return now + int(days) * common.DAY if days else None
 
 
-def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = None) -> Subscription:
     """Create a subscription and its first invoice; payment per `payment_behavior` (default allow_incomplete)."""
     with b.lock:
         cus = b.get(p.get("customer"), "customer", param="customer")
@@ -69,7 +72,7 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
             period_end, first_anchor = anchor, anchor
         else:
             period_end, first_anchor = common.add_interval(now, interval, count), now
-        sub: dict[str, Any] = {
+        sub: Subscription = {
             "id": sid,
             "object": "subscription",
             "application": None,
@@ -182,7 +185,7 @@ def create_subscription(b: Backend, p: dict[str, Any], request_id: str | None = 
 
 
 def _prorate_first_period(
-    b: Backend, inv: dict[str, Any], sub: dict[str, Any], start: int, anchor: int, interval: str, count: int
+    b: Backend, inv: Invoice, sub: Subscription, start: int, anchor: int, interval: str, count: int
 ) -> None:
     """A future billing_cycle_anchor: the first invoice charges only the time until the anchor."""
     full = anchor - common.add_interval(anchor, interval, count, -1)

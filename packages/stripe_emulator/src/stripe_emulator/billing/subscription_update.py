@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
+from ..models.base import present
+from ..models.subscriptions import Subscription
 from . import common
 from . import subscription_core as core
 from .pause import refuse_paused_changes
@@ -42,7 +44,7 @@ def trial_after_anchor() -> StripeAPIError:
     )
 
 
-def _apply_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+def _apply_items(b: Backend, sub: Subscription, specs: list[dict[str, Any]]) -> None:
     by_id = {it["id"]: it for it in core.items(sub)}
     for i, spec in enumerate(specs):
         if spec.get("id"):
@@ -75,7 +77,7 @@ def _no_such_item(item_id: str, index: int) -> Exception:
     )
 
 
-def check_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
+def check_items(b: Backend, sub: Subscription, specs: list[dict[str, Any]]) -> None:
     """Every `items[]` spec is valid and the resulting set of prices is allowed, before anything is written."""
     by_id = {it["id"]: it for it in core.items(sub)}
     prices = {it["id"]: b.objects.get(it["price"]["id"]) or it["price"] for it in core.items(sub)}
@@ -95,7 +97,7 @@ def check_items(b: Backend, sub: dict[str, Any], specs: list[dict[str, Any]]) ->
     core.check_prices(b, [*prices.values(), *added])
 
 
-def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int) -> None:
+def _simple_fields(b: Backend, sub: Subscription, p: dict[str, Any], now: int) -> None:
     """The plain fields of an update; everything that can be refused is checked before the first write."""
     pm_id = None
     if "default_payment_method" in p:
@@ -109,7 +111,7 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
                     param="default_payment_method",
                 )
             pm_id = pm["id"]
-    settings = core.payment_settings(sub["payment_settings"], p.get("payment_settings"))
+    settings = core.payment_settings(present(sub["payment_settings"]), p.get("payment_settings"))
     cancel_at: int | None = None
     if p.get("cancel_at") not in ("", None):
         value = p["cancel_at"]
@@ -138,7 +140,7 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         sub["default_payment_method"] = pm_id
     sub["payment_settings"] = settings
     if "trial_settings" in p:
-        sub["trial_settings"] = core.trial_settings(sub["trial_settings"], p["trial_settings"])
+        sub["trial_settings"] = core.trial_settings(present(sub["trial_settings"]), p["trial_settings"])
     if "cancel_at_period_end" in p:
         sub["cancel_at_period_end"] = bool(p["cancel_at_period_end"])
         if sub["cancel_at_period_end"]:
@@ -151,7 +153,9 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
             sub["cancel_at_period_end"] = cancel_at == sub["_period"][1]
     if "cancellation_details" in p:
         cd = p["cancellation_details"] or {}
-        sub["cancellation_details"].update({k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd})
+        present(sub["cancellation_details"]).update(
+            {k: (cd.get(k) or None) for k in ("comment", "feedback") if k in cd}
+        )
     if "pause_collection" in p:
         sub["pause_collection"] = (
             None
@@ -160,7 +164,7 @@ def _simple_fields(b: Backend, sub: dict[str, Any], p: dict[str, Any], now: int)
         )
 
 
-def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: str | None = None) -> Subscription:
     """Apply an update; returns the subscription (with `pending_update` when a pending change awaits payment)."""
     with b.lock:
         sub = b.get(sub_id, "subscription")
@@ -216,14 +220,14 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
         before_items = [{"id": i["id"], "price": i["price"], "quantity": i["quantity"]} for i in before["items"]]
         if new_trial:
             te = int(p["trial_end"])
-            sub.update(trial_end=te, status="trialing", billing_cycle_anchor=te)
+            sub.update({"trial_end": te, "status": "trialing", "billing_cycle_anchor": te})
             sub["trial_start"] = sub.get("trial_start") or now
             core.set_period(sub, period[0], te)
         elif end_trial or (anchor_now and status not in ("incomplete",)):
             if not trialing and proration != "none":
                 prorate_changes(b, sub, before_items, [], at=at, period=period)
             if end_trial or trialing:
-                sub.update(trial_end=now, status="active")
+                sub.update({"trial_end": now, "status": "active"})
             interval, count = sub["_interval"]
             sub["billing_cycle_anchor"] = now
             core.set_period(sub, now, common.add_interval(now, interval, count))
@@ -258,7 +262,7 @@ def update_subscription(b: Backend, sub_id: str, p: dict[str, Any], request_id: 
                 after = core.state(sub)
                 fields = {k: copy.deepcopy(sub.get(k)) for k in before_fields if k in p or k == "cancel_at"}
                 core.restore(b, sub, before)
-                sub.update(copy.deepcopy(before_fields))
+                sub.update(cast(Subscription, copy.deepcopy(before_fields)))  # the fields saved from `sub` itself
                 sub["latest_invoice"] = inv["id"]
                 sub["_pending"] = {"state": after, "invoice": inv["id"], "fields": fields}
                 sub["pending_update"] = {

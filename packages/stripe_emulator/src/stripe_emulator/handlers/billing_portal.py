@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.base import Rendered
 from ..resources import billing_portal as model
 from ..router import Request
 
 
-def _create_session(b: Backend, req: Request) -> dict[str, Any]:
+def _create_session(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_portal_session(b, req.params, req.request_id), req.expand)

@@ -2,34 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.base import Rendered
+from ..models.checkout import CheckoutSession
 from ..resources import checkout_completion
 from ..resources import checkout_sessions as model
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_checkout_session(b, req.params, req.request_id), req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(model.get_session(b, req.path_params["session"]), req.expand)
 
 
-def _expire(b: Backend, req: Request) -> dict[str, Any]:
+def _expire(b: Backend, req: Request) -> Rendered:
     return b.render(model.expire_session(b, req.path_params["session"], req.request_id), req.expand)
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     p = req.params
     with b.lock:
         for s in b.all("checkout.session"):
             model._expire_if_due(b, s)
 
-        def keep(s: dict[str, Any]) -> bool:
+        def keep(s: CheckoutSession) -> bool:
             return all(
                 [
                     not p.get("customer") or s.get("customer") == p["customer"],
@@ -42,7 +42,7 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
         return b.list_response(b.all("checkout.session", keep), p, "/v1/checkout/sessions", req.expand)
 
 
-def _line_items_route(b: Backend, req: Request) -> dict[str, Any]:
+def _line_items_route(b: Backend, req: Request) -> Rendered:
     with b.lock:
         s = b.get(req.path_params["session"], "checkout.session", param="session")
         items = list(s["_line_items"])
@@ -60,7 +60,7 @@ def _line_items_route(b: Backend, req: Request) -> dict[str, Any]:
         return page
 
 
-def _complete(b: Backend, req: Request) -> dict[str, Any]:
+def _complete(b: Backend, req: Request) -> Rendered:
     p = req.params
     s = checkout_completion.complete_session(
         b,

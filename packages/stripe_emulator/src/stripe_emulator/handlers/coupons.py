@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.base import Rendered
 from ..resources import coupons as model
 from ..resources.common import match_created
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model.render_coupon(b, model.create_coupon(b, req.params, req.request_id), req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model.render_coupon(b, model.get_coupon(b, req.path_params["id"], "id"), req.expand)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model.render_coupon(
             b, model.update_coupon(b, req.path_params["id"], req.params, req.request_id), req.expand
         )
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     return model.delete_coupon(b, req.path_params["id"], req.request_id)
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     with b.lock:
         objs = b.all(
             "coupon",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.base import Rendered
 from ..resources import customer_search as model
 from ..router import Request
 
 
-def _search(b: Backend, req: Request) -> dict[str, Any]:
+def _search(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model.search_customers(b, req.params)

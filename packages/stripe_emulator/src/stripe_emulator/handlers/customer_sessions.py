@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.base import Rendered, present
 from ..resources import customer_sessions as model
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return model._render(b, model.create_customer_session(b, req.params), req)
 
 
-def _payment_methods(b: Backend, req: Request) -> dict[str, Any]:
+def _payment_methods(b: Backend, req: Request) -> Rendered:
     with b.lock:
         session = model._live_session(b, req.params.get("customer_session_client_secret"))
-        element = session["components"]["payment_element"]
+        element = present(session["components"])["payment_element"]
         features = element["features"]
         shown: list[dict[str, Any]] = []
         if element["enabled"] and features["payment_method_redisplay"] == "enabled":

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.base import Rendered
 from ..resources import events as model
 from ..router import Request
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model.list_events(b, req.params)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(b.get(req.path_params["id"], "event"), req.expand)

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.invoices import InvoiceItem
 from ..resources import invoice_items as model
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_invoice_item(b, req.params, req.request_id), req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     ii = b.get(req.path_params["item"], "invoiceitem")
     return b.render(ii, req.expand)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     with b.lock:
         ii = b.get(req.path_params["item"], "invoiceitem")
         if ii.get("invoice"):
@@ -29,18 +29,18 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
             if key in p:
                 ii[key] = p[key]
         if "metadata" in p:
-            ii["metadata"] = {} if p["metadata"] == "" else {**ii["metadata"], **p["metadata"]}
+            ii["metadata"] = {} if p["metadata"] == "" else {**(ii.get("metadata") or {}), **p["metadata"]}
         if "amount" in p:
             ii["amount"] = ii["net_amount"] = int(p["amount"])
         b.emit("invoiceitem.updated", ii, request_id=req.request_id)
         return b.render(ii, req.expand)
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     with b.lock:
         ii = b.get(req.path_params["item"], "invoiceitem")
         if ii.get("invoice"):
-            inv = b.objects.get(ii["invoice"])
+            inv = b.objects.get(ii["invoice"] or "")
             if inv and inv["status"] != "draft":
                 raise invalid_request("This invoice item is part of a finalized invoice and cannot be deleted.")
         b.delete(ii["id"])
@@ -48,11 +48,11 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": ii["id"], "object": "invoiceitem", "deleted": True}
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     p = req.params
     pending = p.get("pending")
 
-    def where(ii: dict[str, Any]) -> bool:
+    def where(ii: InvoiceItem) -> bool:
         if p.get("customer") and ii["customer"] != p["customer"]:
             return False
         if p.get("invoice") and ii.get("invoice") != p["invoice"]:

@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..billing import documents, invoicing, preview
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.invoices import Invoice
 from ..resources import invoices as model
 from ..router import RawResponse, Request
 
 
-def _get(b: Backend, req: Request) -> dict[str, Any]:
+def _get(b: Backend, req: Request) -> Invoice:
     return b.get(req.path_params["invoice"], "invoice")
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_invoice(b, req.params, req.request_id), req.expand)
 
 
-def _preview(b: Backend, req: Request) -> dict[str, Any]:
+def _preview(b: Backend, req: Request) -> Rendered:
     return preview.create_preview(b, req.params)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     return b.render(_get(b, req), req.expand)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     with b.lock:
         inv, p = _get(b, req), req.params
         if "metadata" in p:
-            inv["metadata"] = {} if p["metadata"] == "" else {**inv["metadata"], **p["metadata"]}
+            inv["metadata"] = {} if p["metadata"] == "" else {**(inv.get("metadata") or {}), **p["metadata"]}
         for key in ("description", "footer", "auto_advance", "default_payment_method"):
             if key in p:
                 if inv["status"] != "draft" and key not in ("auto_advance",):
@@ -41,7 +41,7 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(inv, req.expand)
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     with b.lock:
         inv = _get(b, req)
         if inv["status"] != "draft":
@@ -59,10 +59,10 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": inv["id"], "object": "invoice", "deleted": True}
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     p = req.params
 
-    def where(inv: dict[str, Any]) -> bool:
+    def where(inv: Invoice) -> bool:
         return (
             (not p.get("customer") or inv["customer"] == p["customer"])
             and (not p.get("status") or inv["status"] == p["status"])
@@ -75,12 +75,12 @@ def _list(b: Backend, req: Request) -> dict[str, Any]:
     )
 
 
-def _lines(b: Backend, req: Request) -> dict[str, Any]:
+def _lines(b: Backend, req: Request) -> Rendered:
     inv = _get(b, req)
     return b.list_response(inv["lines"]["data"], req.params, f"/v1/invoices/{inv['id']}/lines", req.expand)
 
 
-def _finalize(b: Backend, req: Request) -> dict[str, Any]:
+def _finalize(b: Backend, req: Request) -> Rendered:
     with b.lock:
         inv = invoicing.finalize(b, _get(b, req), request_id=req.request_id)
         if inv["status"] == "open" and inv.get("auto_advance") and inv["collection_method"] == "charge_automatically":
@@ -88,16 +88,16 @@ def _finalize(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(inv, req.expand)
 
 
-def _pay(b: Backend, req: Request) -> dict[str, Any]:
+def _pay(b: Backend, req: Request) -> Rendered:
     return b.render(model.pay_invoice(b, req.path_params["invoice"], req.params, req.request_id), req.expand)
 
 
-def _void(b: Backend, req: Request) -> dict[str, Any]:
+def _void(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(invoicing.void(b, _get(b, req), request_id=req.request_id), req.expand)
 
 
-def _uncollectible(b: Backend, req: Request) -> dict[str, Any]:
+def _uncollectible(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(invoicing.mark_uncollectible(b, _get(b, req), request_id=req.request_id), req.expand)
 

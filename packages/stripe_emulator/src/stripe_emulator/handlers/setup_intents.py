@@ -8,31 +8,33 @@ from urllib.parse import urlencode
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered, present
+from ..models.payments import SetupIntent
 from ..resources import setup_intents as model
 from ..resources.common import match_created
 from ..router import RawResponse, Request
 from ..wire import schema_for, validate
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     with b.lock:
         seti = model.create_setup_intent(b, req.params, req.request_id)
         return model._render(b, seti, req)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     with b.lock:
         seti = b.get(req.path_params["id"], "setup_intent")
         model._check_client_secret(b, req, seti, req.params.get("client_secret"))
         return model._render(b, seti, req)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model._render(b, model.update_setup_intent(b, req.path_params["id"], req.params, req.request_id), req)
 
 
-def _confirm(b: Backend, req: Request) -> dict[str, Any]:
+def _confirm(b: Backend, req: Request) -> Rendered:
     # Stripe.js sends `client_secret`, which stripe-python's confirm params do not declare: check it, then validate.
     params = dict(req.params)
     secret = params.pop("client_secret", None)
@@ -44,15 +46,15 @@ def _confirm(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(seti, [str(e) for e in params.get("expand") or []])
 
 
-def _cancel(b: Backend, req: Request) -> dict[str, Any]:
+def _cancel(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return model._render(b, model.cancel_setup_intent(b, req.path_params["id"], req.params, req.request_id), req)
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     p = req.params
 
-    def keep(s: dict[str, Any]) -> bool:
+    def keep(s: SetupIntent) -> bool:
         if p.get("customer") and s.get("customer") != p["customer"]:
             return False
         if p.get("payment_method") and s.get("payment_method") != p["payment_method"]:
@@ -76,7 +78,7 @@ def _three_ds(b: Backend, req: Request) -> Any:
                 "redirect_status": "succeeded" if seti["status"] == "succeeded" else "failed",
             }
         )
-        sep = "&" if "?" in seti["_return_url"] else "?"
+        sep = "&" if "?" in present(seti["_return_url"]) else "?"
         return RawResponse(303, b"", "text/plain", {"Location": f"{seti['_return_url']}{sep}{query}"})
     return b.render(seti)
 

@@ -6,20 +6,21 @@ from typing import Any
 
 from ..backend import Backend
 from ..billing.subscription_update import update_subscription
+from ..models.base import Rendered
 from ..resources import subscription_items as model
 from ..router import Request
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     sub = b.get(req.params.get("subscription"), "subscription", param="subscription")
     return b.list_response(sub["items"]["data"], req.params, "/v1/subscription_items", req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     return b.render(b.get(req.path_params["item"], "subscription_item"), req.expand)
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     p = req.params
     with b.lock:
         sub = b.get(p.get("subscription"), "subscription", param="subscription")
@@ -30,7 +31,7 @@ def _create(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(new, req.expand)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     p = req.params
     with b.lock:
         item = b.get(req.path_params["item"], "subscription_item")
@@ -41,7 +42,7 @@ def _update(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(b.get(item["id"], "subscription_item"), req.expand)
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     p = req.params
     with b.lock:
         item = b.get(req.path_params["item"], "subscription_item")

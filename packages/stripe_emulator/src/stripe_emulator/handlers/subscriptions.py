@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..backend import Backend
 from ..billing import billing_mode
@@ -14,21 +13,23 @@ from ..billing.subscription_core import emit_updated
 from ..billing.subscription_create import create_subscription
 from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.subscriptions import Subscription
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(create_subscription(b, req.params, req.request_id), req.expand)
 
 
-def _search(b: Backend, req: Request) -> dict[str, Any]:
+def _search(b: Backend, req: Request) -> Rendered:
     """Supports `status:'x'`, `metadata['k']:'v'` and `customer:'cus_..'` clauses joined by AND."""
     clauses = re.findall(r"(\w+)(?:\['([^']+)'\])?\s*:\s*'([^']*)'", req.params.get("query", ""))
     if not clauses:
         raise invalid_request("Invalid search query.", param="query")
 
-    def where(sub: dict[str, Any]) -> bool:
+    def where(sub: Subscription) -> bool:
         for field, key, value in clauses:
             actual = (sub.get("metadata") or {}).get(key) if field == "metadata" else sub.get(field)
             if str(actual) != value:
@@ -46,31 +47,31 @@ def _search(b: Backend, req: Request) -> dict[str, Any]:
     }
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     return b.render(b.get(req.path_params["subscription"], "subscription"), req.expand)
 
 
-def _update(b: Backend, req: Request) -> dict[str, Any]:
+def _update(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(update_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-def _cancel(b: Backend, req: Request) -> dict[str, Any]:
+def _cancel(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(cancel_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-def _pause(b: Backend, req: Request) -> dict[str, Any]:
+def _pause(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(pause_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-def _resume(b: Backend, req: Request) -> dict[str, Any]:
+def _resume(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(resume_subscription(b, req.path_params["subscription"], req.params, req.request_id), req.expand)
 
 
-def _migrate(b: Backend, req: Request) -> dict[str, Any]:
+def _migrate(b: Backend, req: Request) -> Rendered:
     """classic -> flexible billing mode (never back); the subscription's items and periods stay as they are."""
     with b.lock:
         sub = b.get(req.path_params["subscription"], "subscription")
@@ -82,11 +83,11 @@ def _migrate(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(sub, req.expand)
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     p = req.params
     status = p.get("status")
 
-    def where(sub: dict[str, Any]) -> bool:
+    def where(sub: Subscription) -> bool:
         if p.get("customer") and sub["customer"] != p["customer"]:
             return False
         if p.get("price") and not any(i["price"]["id"] == p["price"] for i in sub["items"]["data"]):

@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
 from ..resources import tax_ids as model
 from ..resources.common import live_customer
 from ..router import Request
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(model.create_tax_id(b, req.path_params["customer"], req.params, req.request_id), req.expand)
 
 
-def _list_for_customer(b: Backend, req: Request) -> dict[str, Any]:
+def _list_for_customer(b: Backend, req: Request) -> Rendered:
     cus = req.path_params["customer"]
     live_customer(b, cus, "customer")
     return model._list(b, req.params, cus, f"/v1/customers/{cus}/tax_ids")
 
 
-def _retrieve_for_customer(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve_for_customer(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(model.get_tax_id(b, req.path_params["id"], req.path_params["customer"]), req.expand)
 
 
-def _delete_for_customer(b: Backend, req: Request) -> dict[str, Any]:
+def _delete_for_customer(b: Backend, req: Request) -> Rendered:
     return model.delete_tax_id(b, req.path_params["id"], req.path_params["customer"], req.request_id)
 
 
-def _create_top(b: Backend, req: Request) -> dict[str, Any]:
+def _create_top(b: Backend, req: Request) -> Rendered:
     owner = req.params.get("owner") or {"type": "self"}
     if owner.get("type") == "customer":
         if not owner.get("customer"):
@@ -46,16 +45,16 @@ def _create_top(b: Backend, req: Request) -> dict[str, Any]:
         return b.render(model.create_tax_id(b, cus, params, req.request_id), req.expand)
 
 
-def _list_top(b: Backend, req: Request) -> dict[str, Any]:
+def _list_top(b: Backend, req: Request) -> Rendered:
     owner = req.params.get("owner") or {"type": "self"}
     cus = owner.get("customer") if owner.get("type") == "customer" else None
     return model._list(b, req.params, cus, "/v1/tax_ids")
 
 
-def _retrieve_top(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve_top(b: Backend, req: Request) -> Rendered:
     with b.lock:
         return b.render(model.get_tax_id(b, req.path_params["id"]), req.expand)
 
 
-def _delete_top(b: Backend, req: Request) -> dict[str, Any]:
+def _delete_top(b: Backend, req: Request) -> Rendered:
     return model.delete_tax_id(b, req.path_params["id"], None, req.request_id)

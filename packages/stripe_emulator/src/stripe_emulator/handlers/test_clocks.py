@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
+from ..models.base import Rendered
 from ..resources import test_clocks as model
 from ..router import Request
 
@@ -32,19 +31,19 @@ def refuse_writes_while_advancing(b: Backend, req: Request) -> None:
             raise model._advancing_error(clock)
 
 
-def _create(b: Backend, req: Request) -> dict[str, Any]:
+def _create(b: Backend, req: Request) -> Rendered:
     return b.render(model.create_clock(b, req.params, req.request_id), req.expand)
 
 
-def _retrieve(b: Backend, req: Request) -> dict[str, Any]:
+def _retrieve(b: Backend, req: Request) -> Rendered:
     return b.render(b.get(req.path_params["clock"], "test_helpers.test_clock"), req.expand)
 
 
-def _list(b: Backend, req: Request) -> dict[str, Any]:
+def _list(b: Backend, req: Request) -> Rendered:
     return b.list_response(b.all("test_helpers.test_clock"), req.params, "/v1/test_helpers/test_clocks", req.expand)
 
 
-def _delete(b: Backend, req: Request) -> dict[str, Any]:
+def _delete(b: Backend, req: Request) -> Rendered:
     """Deleting a clock deletes its customers and everything billed to them, as Stripe does."""
     with b.lock:
         clock = b.get(req.path_params["clock"], "test_helpers.test_clock")
@@ -61,7 +60,7 @@ def _delete(b: Backend, req: Request) -> dict[str, Any]:
         return {"id": clock["id"], "object": "test_helpers.test_clock", "deleted": True}
 
 
-def _advance(b: Backend, req: Request) -> dict[str, Any]:
+def _advance(b: Backend, req: Request) -> Rendered:
     return model.advance_clock(b, req.path_params["clock"], int(req.params["frozen_time"]), req.request_id)
 
 

@@ -3,22 +3,21 @@ completes the session like `POST /_emulator/checkout_sessions/{id}/complete`, th
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..backend import Backend
 from ..errors import StripeAPIError
+from ..models.checkout import CheckoutSession
 from ..resources.checkout_completion import complete_session
 from ..resources.checkout_sessions import get_session
 from ..router import RawResponse, Request
 from .common import alert, card_fieldset, esc, money, page, redirect, safe_url
 
 
-def _success_location(s: dict[str, Any]) -> str | None:
+def _success_location(s: CheckoutSession) -> str | None:
     url = safe_url(s.get("success_url"))
     return url.replace("{CHECKOUT_SESSION_ID}", s["id"]) if url else None
 
 
-def _render(b: Backend, s: dict[str, Any], error: str | None = None, status: int = 200) -> RawResponse:
+def _render(b: Backend, s: CheckoutSession, error: str | None = None, status: int = 200) -> RawResponse:
     if s["status"] == "expired":
         back = safe_url(s.get("cancel_url"))
         link = f'<p><a href="{esc(back)}">Return to the merchant</a></p>' if back else ""

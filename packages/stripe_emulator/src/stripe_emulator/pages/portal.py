@@ -17,6 +17,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
+from ..models.billing_portal import PortalConfiguration, PortalSession
 from ..resources.billing_portal import session_usable
 from ..router import RawResponse, Request
 from . import portal_cancel, portal_home, portal_pause, portal_payment_method, portal_update
@@ -24,7 +25,7 @@ from .common import alert, esc, page, redirect, safe_url
 from .portal_shared import return_link
 
 
-def _render(b: Backend, s: dict[str, Any], view: str | None, sub_id: str | None, error: str | None = None) -> str:
+def _render(b: Backend, s: PortalSession, view: str | None, sub_id: str | None, error: str | None = None) -> str:
     cfg = b.get(s["configuration"], "billing_portal.configuration")
     flow = s.get("flow")
     if flow and not s.get("_completed"):
@@ -56,7 +57,7 @@ def _render(b: Backend, s: dict[str, Any], view: str | None, sub_id: str | None,
     return body + return_link(s)
 
 
-_ACTIONS: dict[str, Callable[[Backend, dict[str, Any], dict[str, Any], str, dict[str, Any], str | None], str]] = {
+_ACTIONS: dict[str, Callable[[Backend, PortalSession, dict[str, Any], str, PortalConfiguration, str | None], str]] = {
     "cancel": portal_cancel.cancel,
     "decline_offer": portal_cancel.decline_offer,
     "accept_offer": portal_cancel.accept_offer,
@@ -69,7 +70,7 @@ _ACTIONS: dict[str, Callable[[Backend, dict[str, Any], dict[str, Any], str, dict
 }
 
 
-def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
+def _do(b: Backend, s: PortalSession, p: dict[str, Any], rid: str) -> str:
     """Apply one form action; returns a short notice for the homepage."""
     cfg = b.get(s["configuration"], "billing_portal.configuration")
     flow_type = (s.get("flow") or {}).get("type") if not s.get("_completed") else None
@@ -79,7 +80,7 @@ def _do(b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str) -> str:
     return act(b, s, p, rid, cfg, flow_type)
 
 
-def _after_completion(b: Backend, s: dict[str, Any], notice: str) -> RawResponse:
+def _after_completion(b: Backend, s: PortalSession, notice: str) -> RawResponse:
     flow = s.get("flow")
     if not flow or s.get("_completed"):
         s["_notice"] = notice
@@ -97,12 +98,12 @@ def _after_completion(b: Backend, s: dict[str, Any], notice: str) -> RawResponse
     return page("Done", f'<p role="status">{esc(message)}</p>{return_link(s)}')
 
 
-def _session(b: Backend, sid: str) -> dict[str, Any] | None:
+def _session(b: Backend, sid: str) -> PortalSession | None:
     s = b.objects.get(sid)
     return s if s is not None and s.get("object") == "billing_portal.session" else None
 
 
-def _expired(s: dict[str, Any]) -> RawResponse:
+def _expired(s: PortalSession) -> RawResponse:
     return page(
         "This portal session has expired",
         f"<p>Portal links are short-lived. Open the portal again from the merchant's site.</p>{return_link(s)}",

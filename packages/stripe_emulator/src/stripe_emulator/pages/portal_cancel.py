@@ -9,6 +9,8 @@ from ..backend import Backend
 from ..billing.cancel import cancel_subscription
 from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
+from ..models.billing_portal import PortalConfiguration, PortalSession
+from ..models.subscriptions import Subscription
 from ..resources.portal_common import CANCEL_REASONS
 from .common import esc, money
 from .portal_shared import date_text, form, period_end, sub_for_action, sub_summary
@@ -25,7 +27,7 @@ REASON_LABELS = {
 }
 
 
-def cancel_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[str, Any]) -> str:
+def cancel_view(b: Backend, s: PortalSession, cfg: PortalConfiguration, sub: Subscription) -> str:
     sc = cfg["features"]["subscription_cancel"]
     retention = ((s.get("flow") or {}).get("subscription_cancel") or {}).get("retention")
     parts = [sub_summary(b, sub)]
@@ -68,7 +70,7 @@ def cancel_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[st
 
 
 def cancel(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     f = cfg["features"]
     sub = sub_for_action(b, s, p)
@@ -100,14 +102,14 @@ def cancel(
 
 
 def decline_offer(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     s["_offer_declined"] = True
     return ""
 
 
 def accept_offer(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     sub = sub_for_action(b, s, p)
     retention = ((s.get("flow") or {}).get("subscription_cancel") or {}).get("retention")
@@ -118,7 +120,7 @@ def accept_offer(
 
 
 def renew(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     sub = sub_for_action(b, s, p)
     update_subscription(b, sub["id"], {"cancel_at_period_end": False}, request_id=rid)

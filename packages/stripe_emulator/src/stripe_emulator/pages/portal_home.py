@@ -7,6 +7,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.billing_portal import PortalConfiguration, PortalSession
 from ..resources.customers import update_customer
 from .common import alert, esc, money, safe_url
 from .portal_shared import customer_subs, date_text, form, return_link, sub_summary, view_link
@@ -14,7 +15,7 @@ from .portal_shared import customer_subs, date_text, form, return_link, sub_summ
 CUSTOMER_FIELDS = ("name", "email", "phone")
 
 
-def home_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], notice: str | None = None) -> str:
+def home_view(b: Backend, s: PortalSession, cfg: PortalConfiguration, notice: str | None = None) -> str:
     f = cfg["features"]
     parts = [alert(notice, "notice")]
     subs = customer_subs(b, s["customer"])
@@ -65,7 +66,7 @@ def home_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], notice: str | 
     return "".join(parts)
 
 
-def customer_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any]) -> str:
+def customer_view(b: Backend, s: PortalSession, cfg: PortalConfiguration) -> str:
     allowed = cfg["features"]["customer_update"]["allowed_updates"]
     cus = b.objects.get(s["customer"]) or {}
     fields = ""
@@ -87,7 +88,7 @@ def customer_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any]) -> str:
 
 
 def customer_update(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     f = cfg["features"]
     allowed = f["customer_update"]["allowed_updates"]

@@ -8,6 +8,8 @@ from ..backend import Backend
 from ..billing.common import add_interval
 from ..billing.pause import pause_subscription
 from ..errors import invalid_request
+from ..models.billing_portal import PortalConfiguration, PortalSession
+from ..models.subscriptions import Subscription
 from .common import esc
 from .portal_shared import date_text, form, sub_for_action, sub_summary
 
@@ -17,7 +19,7 @@ def _duration_label(o: dict[str, Any]) -> str:
     return f"{n} {unit}" + ("s" if n != 1 else "")
 
 
-def pause_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[str, Any]) -> str:
+def pause_view(b: Backend, s: PortalSession, cfg: PortalConfiguration, sub: Subscription) -> str:
     """The pause offer; with `duration.type=interval_options` the customer picks one of the preset durations."""
     duration = cfg["features"]["subscription_pause"]["duration"]
     inner = "<p>Your plan will be paused: no invoices and no charges until it resumes.</p>"
@@ -33,7 +35,7 @@ def pause_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[str
     return sub_summary(b, sub) + form(s, "pause", inner, "Pause plan", {"subscription": sub["id"]})
 
 
-def _pause(b: Backend, sub: dict[str, Any], duration: dict[str, Any], p: dict[str, Any], rid: str) -> str:
+def _pause(b: Backend, sub: Subscription, duration: dict[str, Any], p: dict[str, Any], rid: str) -> str:
     """Pause now (credit for the unused time stays pending for the resumption invoice); a preset duration resumes
     the subscription automatically when it ends (`billing/pause.py` `auto_resume`)."""
     until = None
@@ -53,7 +55,7 @@ def _pause(b: Backend, sub: dict[str, Any], duration: dict[str, Any], p: dict[st
 
 
 def pause(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     f = cfg["features"]
     if not f["subscription_pause"]["enabled"] and flow_type != "subscription_pause":

@@ -7,18 +7,19 @@ from typing import Any
 from ..backend import Backend
 from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
+from ..models.billing_portal import PortalConfiguration, PortalSession
 from ..resources.customers import update_customer
 from ..resources.payment_methods import attach_payment_method
 from .common import card_fieldset
 from .portal_shared import customer_subs, form
 
 
-def payment_method_view(s: dict[str, Any]) -> str:
+def payment_method_view(s: PortalSession) -> str:
     return form(s, "update_payment_method", card_fieldset("card", "Choose a test card"), "Save payment method")
 
 
 def update_payment_method(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     f = cfg["features"]
     if not f["payment_method_update"]["enabled"] and flow_type != "payment_method_update":

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.billing_portal import PortalSession
+from ..models.subscriptions import Subscription
 from ..resources.portal_common import price_id_of, subscription_items
 from .common import esc, money, safe_url
 
@@ -25,12 +27,12 @@ def price_text(b: Backend, price_id: str, quantity: Any = 1) -> str:
     return f"{name} – {money(price.get('unit_amount'), price.get('currency'))} {every}{qty}"
 
 
-def period_end(b: Backend, sub: dict[str, Any]) -> int | None:
+def period_end(b: Backend, sub: Subscription) -> int | None:
     ends = [int(it["current_period_end"]) for it in subscription_items(b, sub) if it.get("current_period_end")]
     return min(ends) if ends else None
 
 
-def sub_summary(b: Backend, sub: dict[str, Any]) -> str:
+def sub_summary(b: Backend, sub: Subscription) -> str:
     items = "".join(
         f"<li>{esc(price_text(b, price_id_of(it), it.get('quantity')))}</li>" for it in subscription_items(b, sub)
     )
@@ -58,18 +60,18 @@ def date_text(ts: Any) -> str:
         return "-"
 
 
-def customer_subs(b: Backend, customer_id: str) -> list[dict[str, Any]]:
+def customer_subs(b: Backend, customer_id: str) -> list[Subscription]:
     return b.all(
         "subscription", lambda s: s.get("status") in ("active", "trialing", "past_due", "paused"), customer=customer_id
     )
 
 
-def return_link(s: dict[str, Any]) -> str:
+def return_link(s: PortalSession) -> str:
     url = safe_url(s.get("return_url"))
     return f'<p><a href="{esc(url)}">Return to the merchant</a></p>' if url else ""
 
 
-def form(s: dict[str, Any], action: str, inner: str, button: str, extra_hidden: dict[str, Any] | None = None) -> str:
+def form(s: PortalSession, action: str, inner: str, button: str, extra_hidden: dict[str, Any] | None = None) -> str:
     hidden = f'<input type="hidden" name="action" value="{esc(action)}">' + "".join(
         f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">' for k, v in (extra_hidden or {}).items()
     )
@@ -79,12 +81,12 @@ def form(s: dict[str, Any], action: str, inner: str, button: str, extra_hidden: 
     )
 
 
-def view_link(s: dict[str, Any], view: str, label: str, sub_id: str | None = None) -> str:
+def view_link(s: PortalSession, view: str, label: str, sub_id: str | None = None) -> str:
     q = f"?view={quote(view)}" + (f"&subscription={quote(sub_id)}" if sub_id else "")
     return f'<a href="/portal/session/{esc(s["id"])}{esc(q)}">{esc(label)}</a>'
 
 
-def sub_for_action(b: Backend, s: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+def sub_for_action(b: Backend, s: PortalSession, p: dict[str, Any]) -> Subscription:
     flow = s.get("flow")
     sub_id = p.get("subscription")
     if flow and not s.get("_completed") and flow["type"] != "payment_method_update":
@@ -92,4 +94,5 @@ def sub_for_action(b: Backend, s: dict[str, Any], p: dict[str, Any]) -> dict[str
     sub = b.objects.get(str(sub_id or ""))
     if sub is None or sub.get("object") != "subscription" or sub.get("customer") != s["customer"]:
         raise invalid_request("This subscription cannot be managed here.")
-    return sub
+    found: Subscription = sub
+    return found

@@ -8,6 +8,9 @@ from typing import Any
 from ..backend import Backend
 from ..billing.subscription_update import update_subscription
 from ..errors import invalid_request
+from ..models.base import present
+from ..models.billing_portal import PortalConfiguration, PortalSession
+from ..models.subscriptions import Subscription, SubscriptionItem
 from ..resources.portal_common import price_id_of, subscription_items
 from ..resources.subscription_schedules import create_schedule, update_schedule
 from .common import esc
@@ -25,7 +28,7 @@ def _item_amount(b: Backend, price_id: str, quantity: Any) -> int:
     return int((b.objects.get(price_id) or {}).get("unit_amount") or 0) * int(quantity or 1)
 
 
-def _at_period_end(cfg: dict[str, Any], b: Backend, item: dict[str, Any], price: str, quantity: Any) -> bool:
+def _at_period_end(cfg: PortalConfiguration, b: Backend, item: SubscriptionItem, price: str, quantity: Any) -> bool:
     """Whether the configuration's `schedule_at_period_end.conditions` hold for this item change (as Stripe)."""
     conditions = {
         c.get("type")
@@ -39,7 +42,7 @@ def _at_period_end(cfg: dict[str, Any], b: Backend, item: dict[str, Any], price:
     return "shortening_interval" in conditions and _interval_days(b, price) < _interval_days(b, current)
 
 
-def _schedule_change(b: Backend, sub: dict[str, Any], item: dict[str, Any], price: str, quantity: Any, rid: str) -> int:
+def _schedule_change(b: Backend, sub: Subscription, item: SubscriptionItem, price: str, quantity: Any, rid: str) -> int:
     """The change as a subscription schedule: the current phase until the item's period end, then the new price
     (end behavior release). Returns when the change takes effect."""
     end = int(item["current_period_end"])
@@ -62,7 +65,7 @@ def _schedule_change(b: Backend, sub: dict[str, Any], item: dict[str, Any], pric
     return end
 
 
-def update_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[str, Any]) -> str:
+def update_view(b: Backend, s: PortalSession, cfg: PortalConfiguration, sub: Subscription) -> str:
     su = cfg["features"]["subscription_update"]
     items = subscription_items(b, sub)
     current = {price_id_of(it) for it in items}
@@ -86,12 +89,14 @@ def update_view(b: Backend, s: dict[str, Any], cfg: dict[str, Any], sub: dict[st
     )
 
 
-def confirm_view(b: Backend, s: dict[str, Any], sub: dict[str, Any]) -> str:
-    suc = s["flow"]["subscription_update_confirm"]
+def confirm_view(b: Backend, s: PortalSession, sub: Subscription) -> str:
+    suc = present(s["flow"])["subscription_update_confirm"]
     item = suc["items"][0]
     current = next((it for it in subscription_items(b, sub) if it["id"] == item["id"]), None)
     new_price = item.get("price") or (price_id_of(current) if current else "")
-    new_qty = item.get("quantity") if item.get("quantity") is not None else (current or {}).get("quantity", 1)
+    new_qty = (
+        item.get("quantity") if item.get("quantity") is not None else (current.get("quantity", 1) if current else 1)
+    )
     disc = ""
     for d in suc.get("discounts") or []:
         disc += f"<p>Discount: {esc(d.get('coupon') or d.get('promotion_code'))}</p>"
@@ -99,7 +104,7 @@ def confirm_view(b: Backend, s: dict[str, Any], sub: dict[str, Any]) -> str:
     return sub_summary(b, sub) + form(s, "confirm_update", inner, "Confirm", {"subscription": sub["id"]})
 
 
-def _trial_update(b: Backend, sub: dict[str, Any], su: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def _trial_update(b: Backend, sub: Subscription, su: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """A plan change on a trialing subscription follows `subscription_update.trial_update_behavior` (clover's
     changelog "customer portal trial behavior": before it every portal change ended the trial): `end_trial`
     (the default) ends the trial and bills the new plan now; `continue_trial` keeps the trial and its end
@@ -113,7 +118,7 @@ def _trial_update(b: Backend, sub: dict[str, Any], su: dict[str, Any], params: d
 
 
 def switch_price(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     f = cfg["features"]
     sub = sub_for_action(b, s, p)
@@ -150,13 +155,13 @@ def switch_price(
 
 
 def confirm_update(
-    b: Backend, s: dict[str, Any], p: dict[str, Any], rid: str, cfg: dict[str, Any], flow_type: str | None
+    b: Backend, s: PortalSession, p: dict[str, Any], rid: str, cfg: PortalConfiguration, flow_type: str | None
 ) -> str:
     f = cfg["features"]
     if flow_type != "subscription_update_confirm":
         raise invalid_request("There is no update to confirm.")
     sub = sub_for_action(b, s, p)
-    suc = s["flow"]["subscription_update_confirm"]
+    suc = present(s["flow"])["subscription_update_confirm"]
     item = {k: v for k, v in suc["items"][0].items() if v is not None}
     current = next((it for it in subscription_items(b, sub) if it["id"] == item.get("id")), None)
     if current is not None and not suc.get("discounts"):

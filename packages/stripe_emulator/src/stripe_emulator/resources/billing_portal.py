@@ -18,6 +18,7 @@ from stripe.billing_portal import Session
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.billing_portal import PortalSession
 from .checkout_sessions import api_base
 from .portal_configurations import default_configuration
 from .portal_features import check_enum
@@ -37,7 +38,7 @@ def _session_locales() -> tuple[str, ...]:
 LOCALES = _session_locales()
 
 
-def create_portal_session(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_portal_session(b: Backend, p: dict[str, Any], request_id: str | None = None) -> PortalSession:
     if not p.get("customer"):
         raise invalid_request("Missing required param: customer.", param="customer")
     with b.lock:
@@ -65,7 +66,7 @@ def create_portal_session(b: Backend, p: dict[str, Any], request_id: str | None 
         now = b.now_for_customer(cus["id"])
         ae = p.get("after_expiration")
         sid = b.new_id("bps")
-        session: dict[str, Any] = {
+        session: PortalSession = {
             "id": sid,
             "object": "billing_portal.session",
             "configuration": cfg["id"],
@@ -96,7 +97,7 @@ def create_portal_session(b: Backend, p: dict[str, Any], request_id: str | None 
         return session
 
 
-def session_usable(b: Backend, session: dict[str, Any]) -> bool:
+def session_usable(b: Backend, session: PortalSession) -> bool:
     """True while the URL may be used: opened within 5 minutes of creation, then for an hour."""
     now = b.now()
     opened = session.get("_opened_at")

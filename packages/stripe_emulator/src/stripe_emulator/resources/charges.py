@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
+from ..models.payments import PaymentIntent, PaymentMethod
 from .test_cards import RADAR_BLOCK
 
 
@@ -29,7 +30,7 @@ def charge_outcome(failure: tuple[str, str] | None, *, blocked: bool) -> dict[st
     }
 
 
-def create_charge(b: Backend, pi: dict[str, Any], pm: dict[str, Any], failure: tuple[str, str] | None) -> str:
+def create_charge(b: Backend, pi: PaymentIntent, pm: PaymentMethod, failure: tuple[str, str] | None) -> str:
     card = pm.get("card") or {}
     ch = {
         "id": b.new_id("ch"),

@@ -12,12 +12,15 @@ from typing import Any
 from ..backend import Backend
 from ..billing.subscription_create import create_subscription
 from ..errors import card_error, invalid_request
+from ..models.base import present
+from ..models.catalog import PromotionCode
+from ..models.checkout import CheckoutSession
 from . import payment_methods, test_cards
 from .checkout_sessions import get_session
 from .customers import create_customer
 
 
-def _find_promotion_code(b: Backend, code: str) -> dict[str, Any]:
+def _find_promotion_code(b: Backend, code: str) -> PromotionCode:
     for promo in b.all("promotion_code"):
         if promo.get("code", "").lower() == code.lower() and promo.get("active", True):
             return promo
@@ -33,7 +36,7 @@ def complete_session(
     name: str | None = None,
     promotion_code: str | None = None,
     request_id: str | None = None,
-) -> dict[str, Any]:
+) -> CheckoutSession:
     """Complete an open session as the hosted page would after a person pays with `payment_method` (a test token).
 
     Card errors leave the session open and are raised (402 `card_error`) like Checkout shows them.
@@ -105,14 +108,16 @@ def complete_session(
                 "subscription": sub["id"],
                 "invoice": invoice["id"] if isinstance(invoice, dict) else None,
                 "payment_status": "paid" if amount_paid > 0 else "no_payment_required",
-                "amount_total": int(invoice.get("total", s["amount_total"])) if isinstance(invoice, dict) else 0,
+                "amount_total": int(invoice["total"] if "total" in invoice else present(s["amount_total"]))
+                if isinstance(invoice, dict)
+                else 0,
                 "url": None,
             }
         )
         if discounts:
             s["discounts"] = [{"coupon": d.get("coupon"), "promotion_code": d.get("promotion_code")} for d in discounts]
             if isinstance(invoice, dict):
-                s["total_details"]["amount_discount"] = max(
+                present(s["total_details"])["amount_discount"] = max(
                     0, int(invoice.get("subtotal", 0)) - int(invoice.get("total", 0))
                 )
         b.emit("checkout.session.completed", s, request_id=request_id)

@@ -14,6 +14,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.catalog import Price
+from ..models.checkout import CheckoutSession
 
 DEFAULT_EXPIRY_S = 24 * 3600
 MIN_EXPIRY_S = 30 * 60
@@ -82,12 +84,12 @@ def _line_items(b: Backend, items: list[dict[str, Any]]) -> tuple[list[dict[str,
     return out, currency
 
 
-def _product_name(b: Backend, price: dict[str, Any]) -> str | None:
+def _product_name(b: Backend, price: Price) -> str | None:
     prod = b.objects.get(price.get("product") or "")
     return prod.get("name") if prod else price.get("nickname")
 
 
-def create_checkout_session(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_checkout_session(b: Backend, p: dict[str, Any], request_id: str | None = None) -> CheckoutSession:
     mode = p.get("mode")
     if not mode:
         raise invalid_request("Missing required param: mode.", param="mode")
@@ -129,7 +131,7 @@ def create_checkout_session(b: Backend, p: dict[str, Any], request_id: str | Non
         subtotal = sum(li["amount_subtotal"] for li in items)
         total = 0 if trial_days else subtotal
         sid = "cs_test_" + b.new_id("x")[2:] + b.new_id("x")[2:]
-        session: dict[str, Any] = {
+        session: CheckoutSession = {
             "id": sid,
             "object": "checkout.session",
             "adaptive_pricing": None,
@@ -229,7 +231,7 @@ def create_checkout_session(b: Backend, p: dict[str, Any], request_id: str | Non
         return session
 
 
-def expire_session(b: Backend, sid: str, request_id: str | None = None) -> dict[str, Any]:
+def expire_session(b: Backend, sid: str, request_id: str | None = None) -> CheckoutSession:
     with b.lock:
         s = b.get(sid, "checkout.session", param="session")
         if s["status"] != "open":
@@ -244,14 +246,14 @@ def expire_session(b: Backend, sid: str, request_id: str | None = None) -> dict[
         return s
 
 
-def _expire_if_due(b: Backend, s: dict[str, Any]) -> None:
+def _expire_if_due(b: Backend, s: CheckoutSession) -> None:
     if s["status"] == "open" and b.now_for_customer(s.get("customer")) >= s["expires_at"]:
         s["status"] = "expired"
         s["url"] = None
         b.emit("checkout.session.expired", s)
 
 
-def get_session(b: Backend, sid: str) -> dict[str, Any]:
+def get_session(b: Backend, sid: str) -> CheckoutSession:
     with b.lock:
         s = b.get(sid, "checkout.session", param="session")
         _expire_if_due(b, s)

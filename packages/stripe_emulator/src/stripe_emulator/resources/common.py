@@ -4,11 +4,13 @@ expansion, and `live_customer` (a customer that exists and is not deleted)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request, resource_missing
+from ..models.base import Rendered
+from ..models.customers import Customer
 
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 
@@ -67,17 +69,17 @@ def address(value: Any) -> dict[str, Any] | None:
 
 
 def render_with(
-    b: Backend, obj: dict[str, Any], expand: Iterable[str], includable: dict[str, Callable[[], Any]]
-) -> dict[str, Any]:
+    b: Backend, obj: Mapping[str, Any], expand: Iterable[str], includable: dict[str, Callable[[], Any]]
+) -> Rendered:
     """`b.render` for objects with include-only fields (present only when named in `expand`)."""
     expand = list(expand)
     extra = {name: make() for name, make in includable.items() if any(e.split(".")[0] == name for e in expand)}
     if not extra:
         return b.render(obj, expand)
-    return b.render(obj | extra, expand)
+    return b.render({**obj, **extra}, expand)
 
 
-def live_customer(b: Backend, cus_id: Any, param: str = "customer") -> dict[str, Any]:
+def live_customer(b: Backend, cus_id: Any, param: str = "customer") -> Customer:
     """The customer, or 404 `resource_missing` (a deleted customer is missing for every other purpose)."""
     cus = b.get(cus_id, "customer", param=param)
     if cus.get("deleted"):

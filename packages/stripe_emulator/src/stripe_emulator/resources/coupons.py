@@ -13,20 +13,23 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request, resource_missing
+from ..models.base import Rendered
+from ..models.catalog import Coupon
 from .common import merge_metadata, render_with
 
 
-def _refresh(b: Backend, coupon: dict[str, Any]) -> dict[str, Any]:
+def _refresh(b: Backend, coupon: Coupon) -> Coupon:
     valid = not coupon.get("_deleted")
-    if coupon.get("redeem_by") is not None and b.now() > coupon["redeem_by"]:
+    redeem_by, max_redemptions = coupon.get("redeem_by"), coupon.get("max_redemptions")
+    if redeem_by is not None and b.now() > redeem_by:
         valid = False
-    if coupon.get("max_redemptions") is not None and coupon["times_redeemed"] >= coupon["max_redemptions"]:
+    if max_redemptions is not None and coupon["times_redeemed"] >= max_redemptions:
         valid = False
     coupon["valid"] = valid
     return coupon
 
 
-def get_coupon(b: Backend, coupon_id: Any, param: str = "coupon") -> dict[str, Any]:
+def get_coupon(b: Backend, coupon_id: Any, param: str = "coupon") -> Coupon:
     """The coupon (with `valid` recomputed), or 404 for a missing or deleted one."""
     c = b.get(coupon_id, "coupon", param=param)
     if c.get("_deleted"):
@@ -34,7 +37,7 @@ def get_coupon(b: Backend, coupon_id: Any, param: str = "coupon") -> dict[str, A
     return _refresh(b, c)
 
 
-def coupon_valid(b: Backend, coupon_id: Any, *, param: str = "coupon") -> dict[str, Any]:
+def coupon_valid(b: Backend, coupon_id: Any, *, param: str = "coupon") -> Coupon:
     """The coupon if it can be applied now; otherwise 400 like Stripe ("Coupon expired: X" / 404 if missing)."""
     c = get_coupon(b, coupon_id, param)
     if not c["valid"]:
@@ -42,7 +45,7 @@ def coupon_valid(b: Backend, coupon_id: Any, *, param: str = "coupon") -> dict[s
     return c
 
 
-def redeem_coupon(b: Backend, coupon_id: str) -> dict[str, Any]:
+def redeem_coupon(b: Backend, coupon_id: str) -> Coupon:
     """Count one redemption (call when a discount using the coupon is created)."""
     with b.lock:
         c = coupon_valid(b, coupon_id)
@@ -50,7 +53,7 @@ def redeem_coupon(b: Backend, coupon_id: str) -> dict[str, Any]:
         return _refresh(b, c)
 
 
-def create_coupon(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_coupon(b: Backend, params: dict[str, Any], request_id: str | None = None) -> Coupon:
     pct, amt = params.get("percent_off"), params.get("amount_off")
     if (pct is None) == (amt is None):
         raise invalid_request("You must pass exactly one of percent_off or amount_off.", param="percent_off")
@@ -85,7 +88,7 @@ def create_coupon(b: Backend, params: dict[str, Any], request_id: str | None = N
         products = (params.get("applies_to") or {}).get("products")
         for p in products or []:
             b.get(p, "product", param="applies_to[products]")
-        coupon = {
+        coupon: Coupon = {
             "id": cid,
             "object": "coupon",
             "amount_off": int(amt) if amt is not None else None,
@@ -108,7 +111,7 @@ def create_coupon(b: Backend, params: dict[str, Any], request_id: str | None = N
         return coupon
 
 
-def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id: str | None = None) -> Coupon:
     with b.lock:
         c = get_coupon(b, coupon_id, "id")
         prev: dict[str, Any] = {}
@@ -116,16 +119,17 @@ def update_coupon(b: Backend, coupon_id: str, params: dict[str, Any], request_id
             prev["name"] = c["name"]
             c["name"] = params["name"] or None
         if "metadata" in params:
-            new = merge_metadata(c["metadata"], params["metadata"])
-            if new != c["metadata"]:
-                prev["metadata"] = {k: c["metadata"].get(k) for k in set(new) | set(c["metadata"])}
+            old = c.get("metadata") or {}
+            new = merge_metadata(old, params["metadata"])
+            if new != old:
+                prev["metadata"] = {k: old.get(k) for k in set(new) | set(old)}
                 c["metadata"] = new
         if prev:
             b.emit("coupon.updated", c, previous_attributes=prev, request_id=request_id)
         return c
 
 
-def delete_coupon(b: Backend, coupon_id: str, request_id: str | None = None) -> dict[str, Any]:
+def delete_coupon(b: Backend, coupon_id: str, request_id: str | None = None) -> Rendered:
     with b.lock:
         c = get_coupon(b, coupon_id, "id")
         c["_deleted"] = True
@@ -133,5 +137,5 @@ def delete_coupon(b: Backend, coupon_id: str, request_id: str | None = None) -> 
         return {"id": coupon_id, "object": "coupon", "deleted": True}
 
 
-def render_coupon(b: Backend, c: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+def render_coupon(b: Backend, c: Coupon, expand: list[str]) -> Rendered:
     return render_with(b, c, expand, {"applies_to": lambda: c.get("_applies_to") or {"products": []}})

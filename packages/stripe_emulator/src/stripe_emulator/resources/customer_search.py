@@ -8,6 +8,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.customers import Customer
 from .customers import render_customer
 
 _CLAUSE = re.compile(
@@ -55,7 +57,7 @@ def _parse_query(query: str) -> tuple[list[tuple[str | None, str, str, str, bool
     return clauses, (joins.pop() if joins else "AND")
 
 
-def _clause_matches(cus: dict[str, Any], clause: tuple[str | None, str, str, str, bool]) -> bool:
+def _clause_matches(cus: Customer, clause: tuple[str | None, str, str, str, bool]) -> bool:
     mkey, field, op, value, negated = clause
     if field == "metadata":
         actual: Any = (cus.get("metadata") or {}).get(mkey or "")
@@ -76,11 +78,11 @@ def _clause_matches(cus: dict[str, Any], clause: tuple[str | None, str, str, str
     return ok != negated
 
 
-def search_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def search_customers(b: Backend, params: dict[str, Any]) -> Rendered:
     clauses, join = _parse_query(params.get("query") or "")
     combine = all if join == "AND" else any
 
-    def keep(c: dict[str, Any]) -> bool:
+    def keep(c: Customer) -> bool:
         return not c.get("deleted") and combine(_clause_matches(c, cl) for cl in clauses)
 
     objs = b.all("customer", where=keep)

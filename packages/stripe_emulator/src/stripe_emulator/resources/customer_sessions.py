@@ -30,6 +30,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
+from ..models.base import Rendered
+from ..models.customers import CustomerSession
 from ..router import Request
 from .common import live_customer
 
@@ -98,7 +100,7 @@ def _component(name: str, given: Any) -> dict[str, Any]:
     return out
 
 
-def create_customer_session(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def create_customer_session(b: Backend, params: dict[str, Any]) -> CustomerSession:
     components = params.get("components")
     if not isinstance(components, dict):
         raise invalid_request("Missing required param: components.", param="components")
@@ -115,7 +117,7 @@ def create_customer_session(b: Backend, params: dict[str, Any]) -> dict[str, Any
         cus = live_customer(b, params["customer"])
         now = b.now_for_customer(cus["id"])
         secret = _secret()
-        session = {
+        session: CustomerSession = {
             "id": secret,  # storage key only: a Customer Session has no id (removed when rendered)
             "object": "customer_session",
             "client_secret": secret,
@@ -130,13 +132,13 @@ def create_customer_session(b: Backend, params: dict[str, Any]) -> dict[str, Any
         return session
 
 
-def _render(b: Backend, session: dict[str, Any], req: Request) -> dict[str, Any]:
+def _render(b: Backend, session: CustomerSession, req: Request) -> Rendered:
     out = b.render(session, req.expand)
     out.pop("id", None)
     return out
 
 
-def _live_session(b: Backend, secret: Any) -> dict[str, Any]:
+def _live_session(b: Backend, secret: Any) -> CustomerSession:
     session = b.objects.get(secret) if isinstance(secret, str) and secret.startswith("cuss_secret_") else None
     if session is None or session["object"] != "customer_session":
         raise invalid_request(
@@ -150,4 +152,5 @@ def _live_session(b: Backend, secret: Any) -> dict[str, Any]:
             code="customer_session_expired",
             param="customer_session_client_secret",
         )
-    return session
+    found: CustomerSession = session
+    return found

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered, present
+from ..models.customers import Customer
 from . import payment_methods, tax_ids
 from .common import address, diff_previous, live_customer, match_created, merge_metadata, render_with
 
@@ -23,7 +25,7 @@ CUSTOMER_DELETE_HOOKS: list[Callable[[Backend, str, str | None], None]] = []
 # --- model -------------------------------------------------------------------------------------------------------
 
 
-def _customer(b: Backend, p: dict[str, Any]) -> dict[str, Any]:
+def _customer(b: Backend, p: dict[str, Any]) -> Customer:
     now = b.now(p.get("test_clock"))
     return {
         "id": b.new_id("cus"),
@@ -65,9 +67,9 @@ def _shipping(value: Any) -> dict[str, Any] | None:
     return {"address": address(value.get("address")), "name": value.get("name"), "phone": value.get("phone")}
 
 
-def _set_default_pm(b: Backend, cus: dict[str, Any], pm_id: Any) -> None:
+def _set_default_pm(b: Backend, cus: Customer, pm_id: Any) -> None:
     if pm_id in ("", None):
-        cus["invoice_settings"]["default_payment_method"] = None
+        present(cus["invoice_settings"])["default_payment_method"] = None
         return
     pm = b.objects.get(pm_id) if isinstance(pm_id, str) else None
     if pm is None or pm.get("object") != "payment_method" or pm.get("customer") != cus["id"]:
@@ -80,22 +82,22 @@ def _set_default_pm(b: Backend, cus: dict[str, Any], pm_id: Any) -> None:
             param="invoice_settings[default_payment_method]",
             code="resource_missing" if pm is None else None,
         )
-    cus["invoice_settings"]["default_payment_method"] = pm_id
+    present(cus["invoice_settings"])["default_payment_method"] = pm_id
 
 
-def _apply_invoice_settings(b: Backend, cus: dict[str, Any], settings: Any) -> None:
+def _apply_invoice_settings(b: Backend, cus: Customer, settings: Any) -> None:
     if settings == "":
         return
     settings = settings or {}
     if "default_payment_method" in settings:
         _set_default_pm(b, cus, settings["default_payment_method"])
     if "footer" in settings:
-        cus["invoice_settings"]["footer"] = settings["footer"] or None
+        present(cus["invoice_settings"])["footer"] = settings["footer"] or None
     if "custom_fields" in settings:
-        cus["invoice_settings"]["custom_fields"] = settings["custom_fields"] or None
+        present(cus["invoice_settings"])["custom_fields"] = settings["custom_fields"] or None
     if "rendering_options" in settings:
         ro = settings["rendering_options"]
-        cus["invoice_settings"]["rendering_options"] = (
+        present(cus["invoice_settings"])["rendering_options"] = (
             {"amount_tax_display": ro.get("amount_tax_display"), "template": ro.get("template")} if ro else None
         )
 
@@ -103,7 +105,7 @@ def _apply_invoice_settings(b: Backend, cus: dict[str, Any], settings: Any) -> N
 # --- operations (plain functions other modules call) --------------------------------------------------------------
 
 
-def create_customer(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_customer(b: Backend, params: dict[str, Any], request_id: str | None = None) -> Customer:
     """Create a customer; `payment_method` (an id or a test token) is attached, `tax_id_data` creates tax ids."""
     with b.lock:
         if params.get("test_clock"):
@@ -145,7 +147,7 @@ _UPDATABLE = (
 )
 
 
-def update_customer(b: Backend, cus_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_customer(b: Backend, cus_id: str, params: dict[str, Any], request_id: str | None = None) -> Customer:
     """Update fields; "" unsets; metadata merges. Emits customer.updated with previous_attributes if changed."""
     with b.lock:
         cus = live_customer(b, cus_id, "id")
@@ -162,7 +164,7 @@ def update_customer(b: Backend, cus_id: str, params: dict[str, Any], request_id:
                     value = 0 if value == "" else value
                 else:
                     value = None if value == "" else value
-                work[key] = value
+                cast(dict[str, Any], work)[key] = value  # a field named by the request, checked by the wire schema
         if "address" in params:
             work["address"] = address(params["address"])
         if "shipping" in params:
@@ -171,7 +173,7 @@ def update_customer(b: Backend, cus_id: str, params: dict[str, Any], request_id:
             work["metadata"] = merge_metadata(work["metadata"], params["metadata"])
         if "invoice_settings" in params:
             _apply_invoice_settings(b, work, params["invoice_settings"])
-        cus.clear()
+        cast(dict[str, Any], cus).clear()  # in place: the store and the caller hold this dict
         cus.update(work)
         prev = diff_previous(before, cus)
         if prev:
@@ -179,7 +181,7 @@ def update_customer(b: Backend, cus_id: str, params: dict[str, Any], request_id:
         return cus
 
 
-def delete_customer(b: Backend, cus_id: str, request_id: str | None = None) -> dict[str, Any]:
+def delete_customer(b: Backend, cus_id: str, request_id: str | None = None) -> Rendered:
     """Delete: detach its payment methods, run CUSTOMER_DELETE_HOOKS, leave Stripe's deleted stub behind."""
     with b.lock:
         cus = live_customer(b, cus_id, "id")
@@ -190,14 +192,14 @@ def delete_customer(b: Backend, cus_id: str, request_id: str | None = None) -> d
             pm["customer"] = None
         for txi in b.all("tax_id", where=lambda o: o.get("customer") == cus_id):
             b.delete(txi["id"])
-        cus.clear()
+        cast(dict[str, Any], cus).clear()  # the deleted stub replaces the customer in place
         cus.update({"id": cus_id, "object": "customer", "deleted": True})
         cus["_seq"] = snapshot.get("_seq", 0)
         b.emit("customer.deleted", snapshot, request_id=request_id)
         return {"id": cus_id, "object": "customer", "deleted": True}
 
 
-def render_customer(b: Backend, cus: dict[str, Any], expand: Iterable[str] = ()) -> dict[str, Any]:
+def render_customer(b: Backend, cus: Customer, expand: Iterable[str] = ()) -> Rendered:
     if cus.get("deleted"):
         return {"id": cus["id"], "object": "customer", "deleted": True}
     cid = cus["id"]
@@ -222,8 +224,8 @@ def render_customer(b: Backend, cus: dict[str, Any], expand: Iterable[str] = ())
                 "automatic_tax": "unrecognized_location" if not cus.get("address") else "supported",
                 "ip_address": None,
                 "location": (
-                    {"country": cus["address"]["country"], "source": "billing_address", "state": None}
-                    if cus.get("address") and cus["address"].get("country")
+                    {"country": present(cus["address"])["country"], "source": "billing_address", "state": None}
+                    if cus.get("address") and present(cus["address"]).get("country")
                     else None
                 ),
                 "provider": "stripe",
@@ -232,11 +234,11 @@ def render_customer(b: Backend, cus: dict[str, Any], expand: Iterable[str] = ())
     )
 
 
-def list_customers(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def list_customers(b: Backend, params: dict[str, Any]) -> Rendered:
     email = params.get("email")
     tc = params.get("test_clock")
 
-    def keep(c: dict[str, Any]) -> bool:
+    def keep(c: Customer) -> bool:
         if c.get("deleted"):
             return False
         if email is not None and c.get("email") != email:

@@ -7,11 +7,13 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.events import Event
 from ..webhooks import delivery_succeeded
 from .common import match_created
 
 
-def list_events(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def list_events(b: Backend, params: dict[str, Any]) -> Rendered:
     type_pattern = params.get("type")
     types = params.get("types") or []
     if type_pattern and types:
@@ -20,7 +22,7 @@ def list_events(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid_request("You may pass up to 20 types.", param="types")
     success = params.get("delivery_success")
 
-    def keep(e: dict[str, Any]) -> bool:
+    def keep(e: Event) -> bool:
         if type_pattern and not fnmatch.fnmatchcase(e["type"], type_pattern):
             return False
         if types and e["type"] not in types:

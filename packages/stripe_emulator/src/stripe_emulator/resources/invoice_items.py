@@ -8,6 +8,8 @@ from ..backend import Backend
 from ..billing import common, invoicing
 from ..billing.invoice_shape import compute_totals, pricing
 from ..errors import invalid_request
+from ..models.catalog import Price
+from ..models.invoices import InvoiceItem
 
 
 def new_invoice_item(
@@ -18,7 +20,7 @@ def new_invoice_item(
     currency: str,
     description: str | None,
     period: tuple[int, int] | None = None,
-    price: dict[str, Any] | None = None,
+    price: Price | None = None,
     quantity: int = 1,
     subscription: str | None = None,
     subscription_item: str | None = None,
@@ -30,13 +32,13 @@ def new_invoice_item(
     request_id: str | None = None,
     emit: bool = True,
     fixed_discounts: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> InvoiceItem:
     """A pending invoice item; `fixed_discounts` (flexible-mode prorations) are its discount amounts, kept as they
     are on the invoice instead of being recomputed from the invoice's discounts."""
     now = b.now_for_customer(customer) if date is None else date
     cus = b.objects.get(customer) or {}
     unit = str(common.unit_amount(price)) if price is not None else str(amount // quantity if quantity else amount)
-    ii: dict[str, Any] = {
+    ii: InvoiceItem = {
         "id": b.new_id("ii"),
         "object": "invoiceitem",
         "amount": amount,
@@ -82,7 +84,7 @@ def new_invoice_item(
     return ii
 
 
-def create_invoice_item(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_invoice_item(b: Backend, p: dict[str, Any], request_id: str | None = None) -> InvoiceItem:
     with b.lock:
         cus = b.get(p.get("customer"), "customer", param="customer")
         price_id = (p.get("pricing") or {}).get("price")

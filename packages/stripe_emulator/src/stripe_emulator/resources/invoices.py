@@ -9,10 +9,11 @@ from ..backend import Backend
 from ..billing import common, invoicing
 from ..billing.invoice_shape import compute_totals, new_invoice
 from ..errors import card_error, invalid_request
+from ..models.invoices import Invoice
 from .payment_intents import card_error_for
 
 
-def create_invoice(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_invoice(b: Backend, p: dict[str, Any], request_id: str | None = None) -> Invoice:
     with b.lock:
         cus = b.get(p.get("customer"), "customer", param="customer")
         sub = b.get(p["subscription"], "subscription", param="subscription") if p.get("subscription") else None
@@ -41,7 +42,7 @@ def create_invoice(b: Backend, p: dict[str, Any], request_id: str | None = None)
         return inv
 
 
-def pay_invoice(b: Backend, invoice_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def pay_invoice(b: Backend, invoice_id: str, p: dict[str, Any], request_id: str | None = None) -> Invoice:
     """Pay an invoice now (finalizing a draft first); a failed charge answers 402 and leaves it open."""
     with b.lock:
         inv = b.get(invoice_id, "invoice")

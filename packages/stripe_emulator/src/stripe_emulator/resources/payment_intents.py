@@ -15,6 +15,8 @@ from typing import Any
 from ..backend import Backend
 from ..billing import common, invoicing
 from ..errors import card_error, invalid_request
+from ..models.base import present
+from ..models.payments import PaymentIntent, PaymentMethod
 from . import charges
 
 DECLINE_MESSAGES = {
@@ -40,11 +42,11 @@ def create_intent(
     metadata: dict[str, Any] | None = None,
     invoice: str | None = None,
     request_id: str | None = None,
-) -> dict[str, Any]:
+) -> PaymentIntent:
     if amount < 50 and invoice is None:
         raise invalid_request("Amount must be at least $0.50 usd", param="amount", code="amount_too_small")
     pid = b.new_id("pi")
-    pi: dict[str, Any] = {
+    pi: PaymentIntent = {
         "id": pid,
         "object": "payment_intent",
         "allowed_payment_method_types": None,
@@ -100,8 +102,8 @@ def create_intent(
 
 
 def confirm_intent(
-    b: Backend, pi: dict[str, Any], *, payment_method: str | None, off_session: bool, request_id: str | None = None
-) -> dict[str, Any]:
+    b: Backend, pi: PaymentIntent, *, payment_method: str | None, off_session: bool, request_id: str | None = None
+) -> PaymentIntent:
     """Run the payment; the intent ends succeeded, requires_action or requires_payment_method."""
     if pi["status"] in ("succeeded", "canceled"):
         raise invalid_request(
@@ -131,7 +133,7 @@ def confirm_intent(
         }
         b.emit("payment_intent.requires_action", pi, request_id=request_id)
         if pi.get("_invoice"):
-            invoicing.on_requires_action(b, b.objects[pi["_invoice"]], request_id=request_id)
+            invoicing.on_requires_action(b, b.objects[present(pi["_invoice"])], request_id=request_id)
         return pi
     if how.startswith("decline:") or how == "fail_charge":
         decline = how.split(":", 1)[1] if how.startswith("decline:") else "generic_decline"
@@ -141,9 +143,7 @@ def confirm_intent(
     return pi
 
 
-def fail_payment(
-    b: Backend, pi: dict[str, Any], pm: dict[str, Any], decline: str, request_id: str | None = None
-) -> None:
+def fail_payment(b: Backend, pi: PaymentIntent, pm: PaymentMethod, decline: str, request_id: str | None = None) -> None:
     code = decline if decline in _OWN_CODES else "card_declined"
     message = DECLINE_MESSAGES.get(decline, "Your card was declined.")
     charge_id = charges.create_charge(b, pi, pm, (code, message))
@@ -168,9 +168,9 @@ def fail_payment(
         invoicing.on_intent_failed(b, pi, request_id=request_id)
 
 
-def succeed(b: Backend, pi: dict[str, Any], pm: dict[str, Any], request_id: str | None = None) -> None:
+def succeed(b: Backend, pi: PaymentIntent, pm: PaymentMethod, request_id: str | None = None) -> None:
     charge_id = charges.create_charge(b, pi, pm, None)
-    pi.update(status="succeeded", latest_charge=charge_id, amount_received=pi["amount"], next_action=None)
+    pi.update({"status": "succeeded", "latest_charge": charge_id, "amount_received": pi["amount"], "next_action": None})
     pi["last_payment_error"] = None
     b.emit("charge.succeeded", b.objects[charge_id], request_id=request_id)
     b.emit("payment_intent.succeeded", pi, request_id=request_id)
@@ -188,7 +188,7 @@ def charge(
     off_session: bool,
     invoice: str | None = None,
     request_id: str | None = None,
-) -> dict[str, Any]:
+) -> PaymentIntent:
     """Create and confirm a payment intent in one go (the invoice engine's charge)."""
     pi = create_intent(
         b,
@@ -202,7 +202,7 @@ def charge(
     return confirm_intent(b, pi, payment_method=payment_method, off_session=off_session, request_id=request_id)
 
 
-def card_error_for(pi: dict[str, Any]) -> Exception:
+def card_error_for(pi: PaymentIntent) -> Exception:
     """The 402 a synchronous API call answers when the intent's payment failed."""
     err = pi.get("last_payment_error") or {}
     extra = {"payment_intent": None, "charge": err.get("charge")}
@@ -214,7 +214,7 @@ def card_error_for(pi: dict[str, Any]) -> Exception:
     )
 
 
-def resolve_3ds(b: Backend, pi: dict[str, Any], result: str, request_id: str | None = None) -> dict[str, Any]:
+def resolve_3ds(b: Backend, pi: PaymentIntent, result: str, request_id: str | None = None) -> PaymentIntent:
     if pi["status"] != "requires_action":
         raise invalid_request(
             f"This PaymentIntent is not awaiting authentication (status {pi['status']}).",

@@ -20,6 +20,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import card_error, invalid_request
+from ..models.base import Rendered, present
+from ..models.payments import PaymentMethod
 from .common import diff_previous, live_customer, merge_metadata
 from .test_cards import BY_NUMBER, TEST_CARDS, CardSpec, decline_error, is_test_token, refuses_setup
 
@@ -56,7 +58,7 @@ def _billing_details(value: Any, current: dict[str, Any] | None = None) -> dict[
     return out
 
 
-def _new_pm(b: Backend, card: CardSpec, token: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def _new_pm(b: Backend, card: CardSpec, token: str, params: dict[str, Any] | None = None) -> PaymentMethod:
     params = params or {}
     exp_month, exp_year = _expiry(b, card)
     c = params.get("card") or {}
@@ -65,7 +67,7 @@ def _new_pm(b: Backend, card: CardSpec, token: str, params: dict[str, Any] | Non
     if c.get("exp_year"):
         exp_year = int(c["exp_year"])
     fingerprint = hashlib.sha256(card.number.encode()).hexdigest()[:16]
-    pm = {
+    pm: PaymentMethod = {
         "id": b.new_id("pm"),
         "object": "payment_method",
         "allow_redisplay": params.get("allow_redisplay") or "unspecified",
@@ -105,14 +107,14 @@ def _new_pm(b: Backend, card: CardSpec, token: str, params: dict[str, Any] | Non
     return b.store(pm)
 
 
-def resolve_payment_method(b: Backend, ref: Any, param: str = "payment_method") -> dict[str, Any]:
+def resolve_payment_method(b: Backend, ref: Any, param: str = "payment_method") -> PaymentMethod:
     """A stored payment method, or a NEW one cloned from a test token (`pm_card_*`)."""
     if is_test_token(ref):
         return _new_pm(b, TEST_CARDS[ref], ref)
     return b.get(ref, "payment_method", param=param)
 
 
-def create_payment_method(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_payment_method(b: Backend, params: dict[str, Any], request_id: str | None = None) -> PaymentMethod:
     if params.get("type") != "card":
         raise invalid_request("The emulator supports only type=card payment methods.", param="type")
     card = params.get("card") or {}
@@ -140,7 +142,7 @@ def create_payment_method(b: Backend, params: dict[str, Any], request_id: str | 
 
 def attach_payment_method(
     b: Backend, ref: str, customer_id: str, request_id: str | None = None, *, param: str = "payment_method"
-) -> dict[str, Any]:
+) -> PaymentMethod:
     """Attach (a test token creates a new pm first). Declining cards cannot be attached: 402 card_error."""
     with b.lock:
         live_customer(b, customer_id, "customer")
@@ -165,7 +167,7 @@ def attach_payment_method(
         return pm
 
 
-def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None) -> dict[str, Any]:
+def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None) -> PaymentMethod:
     """Detach for good: the card is no longer the customer's invoice default (`customer.updated`) nor any of the
     customer's subscriptions' `default_payment_method` (`customer.subscription.updated`), so the next renewal
     falls back to the customer's default instead of charging a card the customer removed. stripe-python's
@@ -205,7 +207,7 @@ def detach_payment_method(b: Backend, pm_id: str, request_id: str | None = None)
 
 def update_payment_method(
     b: Backend, pm_id: str, params: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+) -> PaymentMethod:
     with b.lock:
         pm = b.get(pm_id, "payment_method")
         if not pm.get("customer"):
@@ -221,26 +223,27 @@ def update_payment_method(
             pm["allow_redisplay"] = params["allow_redisplay"]
         card = params.get("card") or {}
         if card:
-            month = int(card.get("exp_month", pm["card"]["exp_month"]))
-            year = int(card.get("exp_year", pm["card"]["exp_year"]))
+            stored_card = present(pm["card"])
+            month = int(card.get("exp_month", stored_card["exp_month"]))
+            year = int(card.get("exp_year", stored_card["exp_year"]))
             if not 1 <= month <= 12:
                 raise invalid_request("Your card's expiration month is invalid.", param="card[exp_month]")
             now = time.gmtime(b.now())
             if (year, month) < (now.tm_year, now.tm_mon):
                 raise card_error("Your card's expiration year is invalid.", code="invalid_expiry_year",
                                  param="card[exp_year]")  # fmt: skip
-            pm["card"]["exp_month"], pm["card"]["exp_year"] = month, year
+            stored_card["exp_month"], stored_card["exp_year"] = month, year
         prev = diff_previous(before, pm)
         if prev:
             b.emit("payment_method.updated", pm, previous_attributes=prev, request_id=request_id)
         return pm
 
 
-def list_payment_methods(b: Backend, params: dict[str, Any], customer_id: str | None, url: str) -> dict[str, Any]:
+def list_payment_methods(b: Backend, params: dict[str, Any], customer_id: str | None, url: str) -> Rendered:
     pm_type = params.get("type")
     redisplay = params.get("allow_redisplay")
 
-    def keep(pm: dict[str, Any]) -> bool:
+    def keep(pm: PaymentMethod) -> bool:
         if customer_id is not None and pm.get("customer") != customer_id:
             return False
         if pm_type and pm["type"] != pm_type:

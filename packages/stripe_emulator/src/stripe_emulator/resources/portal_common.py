@@ -3,10 +3,11 @@ reasons, and the subscription a session may act on with its items and prices."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.subscriptions import Subscription, SubscriptionItem
 
 FLOW_TYPES = (
     "customer_update",
@@ -36,7 +37,7 @@ CANCEL_REASONS = (
 PORTABLE_STATUSES = ("active", "trialing", "past_due")
 
 
-def portable_subscription(b: Backend, sub_id: Any, customer_id: str, param: str) -> dict[str, Any]:
+def portable_subscription(b: Backend, sub_id: Any, customer_id: str, param: str) -> Subscription:
     if not sub_id:
         raise invalid_request(f"Missing required param: {param}.", param=param)
     sub = b.get(sub_id, "subscription", param=param)
@@ -51,19 +52,19 @@ def portable_subscription(b: Backend, sub_id: Any, customer_id: str, param: str)
     return sub
 
 
-def subscription_items(b: Backend, sub: dict[str, Any]) -> list[dict[str, Any]]:
+def subscription_items(b: Backend, sub: Subscription) -> list[SubscriptionItem]:
     """The subscription's items as dicts, whether the subscription stores them embedded or by id."""
     items = sub.get("items")
     data = items.get("data", []) if isinstance(items, dict) else (items or [])
-    out = []
+    out: list[SubscriptionItem] = []
     for it in data:
         if isinstance(it, str):
             it = b.objects.get(it)
         if isinstance(it, dict):
-            out.append(it)
+            out.append(cast(SubscriptionItem, it))  # an item, embedded or stored
     return out
 
 
-def price_id_of(item: dict[str, Any]) -> str:
+def price_id_of(item: SubscriptionItem) -> str:
     price = item.get("price")
     return str(price["id"] if isinstance(price, dict) else price)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.billing_portal import PortalConfiguration
 from .checkout_sessions import api_base
 from .portal_common import CANCEL_REASONS
 from .portal_features import check_features, features_with_defaults, merge_features
@@ -15,7 +16,7 @@ from .portal_features import check_features, features_with_defaults, merge_featu
 
 def create_configuration(
     b: Backend, p: dict[str, Any], request_id: str | None = None, *, is_default: bool = False
-) -> dict[str, Any]:
+) -> PortalConfiguration:
     if "features" not in p:
         raise invalid_request("Missing required param: features.", param="features")
     with b.lock:
@@ -23,7 +24,7 @@ def create_configuration(
         check_features(b, features)
         now = b.now()
         bp = p.get("business_profile") or {}
-        cfg: dict[str, Any] = {
+        cfg: PortalConfiguration = {
             "id": b.new_id("bpc"),
             "object": "billing_portal.configuration",
             "active": True,
@@ -55,7 +56,9 @@ def _login_page(b: Backend, enabled: bool) -> dict[str, Any]:
     return {"enabled": True, "url": f"{api_base(b)}/portal/login/{b.new_id('x')[2:]}"}
 
 
-def update_configuration(b: Backend, cfg_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_configuration(
+    b: Backend, cfg_id: str, p: dict[str, Any], request_id: str | None = None
+) -> PortalConfiguration:
     with b.lock:
         cfg = b.get(cfg_id, "billing_portal.configuration", param="configuration")
         before = copy.deepcopy({k: v for k, v in cfg.items() if not k.startswith("_")})
@@ -99,7 +102,7 @@ def update_configuration(b: Backend, cfg_id: str, p: dict[str, Any], request_id:
         return cfg
 
 
-def default_configuration(b: Backend) -> dict[str, Any]:
+def default_configuration(b: Backend) -> PortalConfiguration:
     """The account's default configuration (Dashboard defaults), created on first use."""
     with b.lock:
         for cfg in b.all("billing_portal.configuration"):

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.billing_portal import PortalConfiguration
 from .portal_common import (
     AFTER_COMPLETION_TYPES,
     FLOW_TYPES,
@@ -15,7 +16,7 @@ from .portal_common import (
 )
 
 
-def flow_data(b: Backend, fd: dict[str, Any], customer_id: str, cfg: dict[str, Any]) -> dict[str, Any]:
+def flow_data(b: Backend, fd: dict[str, Any], customer_id: str, cfg: PortalConfiguration) -> dict[str, Any]:
     ftype = fd.get("type")
     if not ftype:
         raise invalid_request("Missing required param: flow_data[type].", param="flow_data[type]")

@@ -12,6 +12,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.catalog import Price
 from . import products
 from .common import diff_previous, match_created, merge_metadata, render_with
 
@@ -55,7 +57,7 @@ def _take_lookup_key(b: Backend, key: str, transfer: bool, price_id: str, reques
     b.emit("price.updated", holder, previous_attributes={"lookup_key": key}, request_id=request_id)
 
 
-def create_price(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_price(b: Backend, params: dict[str, Any], request_id: str | None = None) -> Price:
     currency = str(params.get("currency") or "").lower()
     if not currency:
         raise invalid_request("Missing required param: currency.", param="currency")
@@ -98,7 +100,7 @@ def create_price(b: Backend, params: dict[str, Any], request_id: str | None = No
         if params.get("lookup_key"):
             _take_lookup_key(b, params["lookup_key"], bool(params.get("transfer_lookup_key")), price_id, request_id)
         tq = params.get("transform_quantity")
-        price = {
+        price: Price = {
             "id": price_id,
             "object": "price",
             "active": params.get("active", True),
@@ -138,7 +140,7 @@ def create_price(b: Backend, params: dict[str, Any], request_id: str | None = No
         return price
 
 
-def update_price(b: Backend, price_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_price(b: Backend, price_id: str, params: dict[str, Any], request_id: str | None = None) -> Price:
     with b.lock:
         price = b.get(price_id, "price")
         before = copy.deepcopy(price)
@@ -170,17 +172,17 @@ def update_price(b: Backend, price_id: str, params: dict[str, Any], request_id: 
         return price
 
 
-def render_price(b: Backend, price: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+def render_price(b: Backend, price: Price, expand: list[str]) -> Rendered:
     return render_with(b, price, expand, {"tiers": lambda: copy.deepcopy(price.get("_tiers") or None)})
 
 
-def list_prices(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def list_prices(b: Backend, params: dict[str, Any]) -> Rendered:
     keys = params.get("lookup_keys") or []
     if len(keys) > 10:
         raise invalid_request("You may specify up to 10 lookup_keys.", param="lookup_keys")
     rec = params.get("recurring") or {}
 
-    def keep(p: dict[str, Any]) -> bool:
+    def keep(p: Price) -> bool:
         if "active" in params and p["active"] != params["active"]:
             return False
         if params.get("product") and p["product"] != params["product"]:

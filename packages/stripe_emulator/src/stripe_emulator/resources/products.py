@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.catalog import Product
 from . import prices
 from .common import diff_previous, match_created, merge_metadata
 
@@ -27,7 +29,7 @@ def _tax_details(value: Any) -> dict[str, Any] | None:
     return {"performance_location": value.get("performance_location"), "tax_code": value.get("tax_code")}
 
 
-def create_product(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_product(b: Backend, params: dict[str, Any], request_id: str | None = None) -> Product:
     if not params.get("name"):
         raise invalid_request("Missing required param: name.", param="name")
     with b.lock:
@@ -35,7 +37,7 @@ def create_product(b: Backend, params: dict[str, Any], request_id: str | None = 
         if pid in b.objects:
             raise invalid_request(f"Product already exists with ID {pid}.", param="id", code="resource_already_exists")
         now = b.now()
-        prod = {
+        prod: Product = {
             "id": pid,
             "object": "product",
             "active": params.get("active", True),
@@ -69,7 +71,7 @@ def create_product(b: Backend, params: dict[str, Any], request_id: str | None = 
 _SIMPLE = ("active", "description", "name", "shippable", "statement_descriptor", "tax_code", "unit_label", "url")
 
 
-def update_product(b: Backend, prod_id: str, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_product(b: Backend, prod_id: str, params: dict[str, Any], request_id: str | None = None) -> Product:
     with b.lock:
         prod = b.get(prod_id, "product")
         before = copy.deepcopy(prod)
@@ -77,7 +79,7 @@ def update_product(b: Backend, prod_id: str, params: dict[str, Any], request_id:
             if key in params:
                 if key == "name" and not params[key]:
                     raise invalid_request("You cannot unset the product name.", param="name")
-                prod[key] = None if params[key] == "" else params[key]
+                cast(dict[str, Any], prod)[key] = None if params[key] == "" else params[key]  # a field of `_SIMPLE`
         if "images" in params:
             prod["images"] = params["images"] or []
         if "marketing_features" in params:
@@ -107,7 +109,7 @@ def update_product(b: Backend, prod_id: str, params: dict[str, Any], request_id:
         return prod
 
 
-def delete_product(b: Backend, prod_id: str, request_id: str | None = None) -> dict[str, Any]:
+def delete_product(b: Backend, prod_id: str, request_id: str | None = None) -> Rendered:
     with b.lock:
         prod = b.get(prod_id, "product")
         if b.all("price", where=lambda p: p["product"] == prod_id):
@@ -119,10 +121,10 @@ def delete_product(b: Backend, prod_id: str, request_id: str | None = None) -> d
         return {"id": prod_id, "object": "product", "deleted": True}
 
 
-def list_products(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def list_products(b: Backend, params: dict[str, Any]) -> Rendered:
     ids = set(params.get("ids") or [])
 
-    def keep(p: dict[str, Any]) -> bool:
+    def keep(p: Product) -> bool:
         if "active" in params and p["active"] != params["active"]:
             return False
         if "shippable" in params and p["shippable"] != params["shippable"]:

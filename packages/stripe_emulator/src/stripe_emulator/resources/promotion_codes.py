@@ -14,6 +14,7 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.catalog import PromotionCode
 from .common import diff_previous, live_customer, merge_metadata
 from .coupons import coupon_valid, get_coupon, redeem_coupon
 
@@ -33,7 +34,7 @@ def _restrictions(value: Any) -> dict[str, Any]:
     }
 
 
-def _find(b: Backend, ref: str) -> dict[str, Any]:
+def _find(b: Backend, ref: str) -> PromotionCode:
     if isinstance(ref, str) and ref.startswith("promo_"):
         return b.get(ref, "promotion_code", param="promotion_code")
     for p in b.all("promotion_code"):
@@ -44,11 +45,12 @@ def _find(b: Backend, ref: str) -> dict[str, Any]:
     )
 
 
-def _expired(b: Backend, promo: dict[str, Any]) -> bool:
-    return promo.get("expires_at") is not None and b.now() >= promo["expires_at"]
+def _expired(b: Backend, promo: PromotionCode) -> bool:
+    expires_at = promo.get("expires_at")
+    return expires_at is not None and b.now() >= expires_at
 
 
-def create_promotion_code(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_promotion_code(b: Backend, params: dict[str, Any], request_id: str | None = None) -> PromotionCode:
     promotion = params.get("promotion") or {}
     if promotion.get("type", "coupon") != "coupon" or not promotion.get("coupon"):
         raise invalid_request("Missing required param: promotion[coupon].", param="promotion[coupon]")
@@ -63,7 +65,7 @@ def create_promotion_code(b: Backend, params: dict[str, Any], request_id: str | 
             raise invalid_request(f"An active promotion code with `code: {code}` already exists.", param="code")
         if params.get("expires_at") is not None and int(params["expires_at"]) <= b.now():
             raise invalid_request("Invalid expires_at: must be in the future.", param="expires_at")
-        promo = {
+        promo: PromotionCode = {
             "id": b.new_id("promo"),
             "object": "promotion_code",
             "active": params.get("active", True),
@@ -86,7 +88,7 @@ def create_promotion_code(b: Backend, params: dict[str, Any], request_id: str | 
 
 def update_promotion_code(
     b: Backend, promo_id: str, params: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+) -> PromotionCode:
     with b.lock:
         promo = b.get(promo_id, "promotion_code")
         before = copy.deepcopy(promo)
@@ -125,7 +127,7 @@ def promotion_code_valid(
     amount: int | None = None,
     currency: str | None = None,
     param: str = "promotion_code",
-) -> dict[str, Any]:
+) -> PromotionCode:
     """The promotion code (by id or code) if it may be applied for this customer/amount, else 400 like Stripe."""
     promo = _find(b, ref)
     if not promo["active"] or _expired(b, promo):
@@ -152,7 +154,7 @@ def promotion_code_valid(
     return promo
 
 
-def redeem_promotion_code(b: Backend, promo_id: str) -> dict[str, Any]:
+def redeem_promotion_code(b: Backend, promo_id: str) -> PromotionCode:
     """Count one redemption on the code and on its coupon."""
     with b.lock:
         promo = b.get(promo_id, "promotion_code")

@@ -18,6 +18,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request
+from ..models.base import Rendered, present
+from ..models.payments import SetupIntent
 from ..router import Request
 from .common import live_customer, merge_metadata
 from .payment_methods import attach_payment_method, resolve_payment_method
@@ -35,7 +37,7 @@ def _secret(seti_id: str) -> str:
     return f"{seti_id}_secret_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(25))
 
 
-def _error(code: str, message: str, type_: str, pm: dict[str, Any] | None, decline_code: str | None = None,
+def _error(code: str, message: str, type_: str, pm: Rendered | None, decline_code: str | None = None,
            param: str | None = None) -> dict[str, Any]:  # fmt: skip
     return {
         "advice_code": None,
@@ -54,7 +56,7 @@ def _error(code: str, message: str, type_: str, pm: dict[str, Any] | None, decli
     }
 
 
-def create_setup_intent(b: Backend, params: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_setup_intent(b: Backend, params: dict[str, Any], request_id: str | None = None) -> SetupIntent:
     with b.lock:
         cus = params.get("customer")
         if cus:
@@ -64,7 +66,7 @@ def create_setup_intent(b: Backend, params: dict[str, Any], request_id: str | No
             usage = "on_session"
         allowed = params.get("allowed_payment_method_types")
         sid = b.new_id("seti")
-        seti: dict[str, Any] = {
+        seti: SetupIntent = {
             "id": sid,
             "object": "setup_intent",
             "allowed_payment_method_types": allowed or None,
@@ -120,22 +122,22 @@ def create_setup_intent(b: Backend, params: dict[str, Any], request_id: str | No
         return seti
 
 
-def _succeed(b: Backend, seti: dict[str, Any], request_id: str | None) -> None:
+def _succeed(b: Backend, seti: SetupIntent, request_id: str | None) -> None:
     seti["status"] = "succeeded"
     seti["next_action"] = None
     seti["last_setup_error"] = None
     if seti.get("customer") and seti.get("payment_method"):
-        attach_payment_method(b, seti["payment_method"], seti["customer"], request_id=request_id)
+        attach_payment_method(b, present(seti["payment_method"]), present(seti["customer"]), request_id=request_id)
     b.emit("setup_intent.succeeded", seti, request_id=request_id)
 
 
-def _three_ds_url(b: Backend, seti: dict[str, Any]) -> str:
+def _three_ds_url(b: Backend, seti: SetupIntent) -> str:
     return f"{b.extra.get('api_base', '')}/_emulator/setup_intents/{seti['id']}/3ds"
 
 
 def confirm_setup_intent(
     b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+) -> SetupIntent:
     """Confirm; raises the 402 card_error (after recording the failure) for declining cards."""
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
@@ -200,7 +202,7 @@ def confirm_setup_intent(
         return seti
 
 
-def complete_3ds(b: Backend, seti_id: str, approve: bool, request_id: str | None = None) -> dict[str, Any]:
+def complete_3ds(b: Backend, seti_id: str, approve: bool, request_id: str | None = None) -> SetupIntent:
     """Finish a pending 3-D Secure authentication: approve -> succeeded (+ attached); fail -> requires_pm."""
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
@@ -212,7 +214,7 @@ def complete_3ds(b: Backend, seti_id: str, approve: bool, request_id: str | None
         if approve:
             _succeed(b, seti, request_id)
         else:
-            pm = b.objects.get(seti["payment_method"])
+            pm = b.objects.get(seti["payment_method"] or "")
             seti["status"] = "requires_payment_method"
             seti["next_action"] = None
             seti["last_setup_error"] = _error(
@@ -223,9 +225,7 @@ def complete_3ds(b: Backend, seti_id: str, approve: bool, request_id: str | None
         return seti
 
 
-def cancel_setup_intent(
-    b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+def cancel_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None) -> SetupIntent:
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
         if seti["status"] in ("succeeded", "canceled", "processing"):
@@ -240,9 +240,7 @@ def cancel_setup_intent(
         return seti
 
 
-def update_setup_intent(
-    b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+def update_setup_intent(b: Backend, seti_id: str, params: dict[str, Any], request_id: str | None = None) -> SetupIntent:
     with b.lock:
         seti = b.get(seti_id, "setup_intent")
         if seti["status"] in ("succeeded", "canceled"):
@@ -263,7 +261,7 @@ def update_setup_intent(
         return seti
 
 
-def _check_client_secret(b: Backend, req: Request, seti: dict[str, Any], secret: Any) -> None:
+def _check_client_secret(b: Backend, req: Request, seti: SetupIntent, secret: Any) -> None:
     if req.api_key == b.publishable_key and secret != seti["client_secret"]:
         raise invalid_request(
             "The client_secret provided does not match the client_secret associated with the SetupIntent.",
@@ -271,5 +269,5 @@ def _check_client_secret(b: Backend, req: Request, seti: dict[str, Any], secret:
         )
 
 
-def _render(b: Backend, seti: dict[str, Any], req: Request) -> dict[str, Any]:
+def _render(b: Backend, seti: SetupIntent, req: Request) -> Rendered:
     return b.render(seti, req.expand)

@@ -11,9 +11,11 @@ from typing import Any
 from ..backend import Backend
 from ..billing import schedules
 from ..errors import invalid_request
+from ..models.base import present
+from ..models.subscriptions import SubscriptionSchedule
 
 
-def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None) -> SubscriptionSchedule:
     with b.lock:
         if not p.get("from_subscription"):
             raise invalid_request(
@@ -32,7 +34,7 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
             )
         now = b.now_for_customer(sub["customer"])
         cus = b.objects.get(sub["customer"]) or {}
-        sched: dict[str, Any] = {
+        sched: SubscriptionSchedule = {
             "id": b.new_id("sub_sched"),
             "object": "subscription_schedule",
             "application": None,
@@ -90,7 +92,9 @@ def create_schedule(b: Backend, p: dict[str, Any], request_id: str | None = None
         return sched
 
 
-def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def update_schedule(
+    b: Backend, sched_id: str, p: dict[str, Any], request_id: str | None = None
+) -> SubscriptionSchedule:
     with b.lock:
         sched = b.get(sched_id, "subscription_schedule")
         if sched["status"] not in ("active", "not_started"):
@@ -98,8 +102,8 @@ def update_schedule(b: Backend, sched_id: str, p: dict[str, Any], request_id: st
         if "end_behavior" in p:
             sched["end_behavior"] = p["end_behavior"]
         if "metadata" in p:
-            sched["metadata"] = {} if p["metadata"] == "" else {**sched["metadata"], **p["metadata"]}
+            sched["metadata"] = {} if p["metadata"] == "" else {**(sched.get("metadata") or {}), **p["metadata"]}
         if p.get("phases"):
-            schedules.set_phases(b, sched, b.objects[sched["subscription"]], p["phases"])
+            schedules.set_phases(b, sched, b.objects[present(sched["subscription"])], p["phases"])
         b.emit("subscription_schedule.updated", sched, request_id=request_id)
         return sched

@@ -13,6 +13,8 @@ from typing import Any
 
 from ..backend import Backend
 from ..errors import StripeAPIError, invalid_request, resource_missing
+from ..models.base import Rendered
+from ..models.customers import TaxId
 from ..wire import schema_for
 from .common import live_customer
 
@@ -65,9 +67,7 @@ def _check_value(tax_type: str, value: Any) -> str:
     return normalized
 
 
-def create_tax_id(
-    b: Backend, customer_id: str | None, params: dict[str, Any], request_id: str | None = None
-) -> dict[str, Any]:
+def create_tax_id(b: Backend, customer_id: str | None, params: dict[str, Any], request_id: str | None = None) -> TaxId:
     """Create a tax id for a customer (or for the account itself when `customer_id` is None)."""
     tax_type = params.get("type")
     if tax_type not in allowed_types() or tax_type == "unknown":
@@ -77,7 +77,7 @@ def create_tax_id(
             live_customer(b, customer_id, "customer")
         value = _check_value(tax_type, params.get("value"))
         status = "pending" if tax_type in VERIFIED_TYPES else "unavailable"
-        txi = {
+        txi: TaxId = {
             "id": b.new_id("txi"),
             "object": "tax_id",
             "country": _country(tax_type, value),
@@ -102,7 +102,7 @@ def create_tax_id(
         return txi
 
 
-def refresh_verification(b: Backend, txi: dict[str, Any]) -> dict[str, Any]:
+def refresh_verification(b: Backend, txi: TaxId) -> TaxId:
     """Move a pending verification to its final status once VERIFY_DELAY_S has passed."""
     with b.lock:
         at = txi.get("_verify_at")
@@ -110,7 +110,7 @@ def refresh_verification(b: Backend, txi: dict[str, Any]) -> dict[str, Any]:
             return txi
         txi["_verify_at"] = None
         verified = "000000000" not in txi["value"]
-        cus = b.objects.get(txi["customer"]) if txi.get("customer") else None
+        cus = b.objects.get(txi["customer"] or "") if txi.get("customer") else None
         name = (cus.get("business_name") or cus.get("name")) if cus and not cus.get("deleted") else None
         txi["verification"] = {
             "status": "verified" if verified else "unverified",
@@ -125,16 +125,14 @@ def refresh_verification(b: Backend, txi: dict[str, Any]) -> dict[str, Any]:
         return txi
 
 
-def get_tax_id(b: Backend, txi_id: str, customer_id: str | None = None) -> dict[str, Any]:
+def get_tax_id(b: Backend, txi_id: str, customer_id: str | None = None) -> TaxId:
     txi = b.get(txi_id, "tax_id")
     if customer_id is not None and txi.get("customer") != customer_id:
         raise resource_missing("tax_id", txi_id)
     return refresh_verification(b, txi)
 
 
-def delete_tax_id(
-    b: Backend, txi_id: str, customer_id: str | None = None, request_id: str | None = None
-) -> dict[str, Any]:
+def delete_tax_id(b: Backend, txi_id: str, customer_id: str | None = None, request_id: str | None = None) -> Rendered:
     with b.lock:
         txi = get_tax_id(b, txi_id, customer_id)
         b.delete(txi_id)
@@ -142,7 +140,7 @@ def delete_tax_id(
         return {"id": txi_id, "object": "tax_id", "deleted": True}
 
 
-def _list(b: Backend, params: dict[str, Any], customer_id: str | None, url: str) -> dict[str, Any]:
+def _list(b: Backend, params: dict[str, Any], customer_id: str | None, url: str) -> Rendered:
     with b.lock:
         objs = b.all("tax_id", where=lambda t: t.get("customer") == customer_id)
         for t in objs:

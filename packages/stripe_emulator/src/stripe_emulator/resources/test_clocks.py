@@ -20,15 +20,17 @@ from typing import Any
 from ..backend import Backend
 from ..billing import lifecycle
 from ..errors import invalid_request
+from ..models.base import Rendered
+from ..models.events import TestClock
 
 log = logging.getLogger(__name__)
 TWO_YEARS = 2 * 365 * 86400
 
 
-def create_clock(b: Backend, p: dict[str, Any], request_id: str | None = None) -> dict[str, Any]:
+def create_clock(b: Backend, p: dict[str, Any], request_id: str | None = None) -> TestClock:
     with b.lock:
         now = b.now()
-        clock: dict[str, Any] = {
+        clock: TestClock = {
             "id": b.new_id("clock"),
             "object": "test_helpers.test_clock",
             "created": now,
@@ -44,7 +46,7 @@ def create_clock(b: Backend, p: dict[str, Any], request_id: str | None = None) -
         return clock
 
 
-def advance_clock(b: Backend, clock_id: str, frozen_time: int, request_id: str | None = None) -> dict[str, Any]:
+def advance_clock(b: Backend, clock_id: str, frozen_time: int, request_id: str | None = None) -> Rendered:
     """Start advancing a clock; returns it as Stripe's answer shows it (`advancing`). The work runs in the
     background (`_advance_in_background`)."""
     with b.lock:
@@ -101,7 +103,7 @@ def hold_advances(b: Backend, held: bool = True) -> None:
         _gate(b).set()
 
 
-def _advance_in_background(b: Backend, clock: dict[str, Any], frozen_time: int, request_id: str | None) -> None:
+def _advance_in_background(b: Backend, clock: TestClock, frozen_time: int, request_id: str | None) -> None:
     _gate(b).wait(timeout=300)
     with b.lock:
         if b.objects.get(clock["id"]) is not clock:  # the clock was deleted or the account reset meanwhile
@@ -126,7 +128,7 @@ def join_workers(b: Backend, timeout: float = 30.0) -> None:
         worker.join(timeout)
 
 
-def _advancing_error(clock: dict[str, Any]) -> Exception:
+def _advancing_error(clock: TestClock) -> Exception:
     return invalid_request(
         f"The test clock {clock['id']} is advancing. Wait until its status is ready before advancing it again or "
         "changing the objects attached to it.",

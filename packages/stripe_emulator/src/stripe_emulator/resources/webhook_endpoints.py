@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from ..api_versions import check_endpoint_version
 from ..backend import Backend
 from ..errors import invalid_request
+from ..models.events import WebhookEndpoint
 from ..webhooks import deliverer
 from .common import merge_metadata
 
@@ -45,13 +46,13 @@ def _event_types() -> frozenset[str]:
     return frozenset(str(a) for a in typing.get_args(typing.get_type_hints(stripe.Event)["type"]))
 
 
-def create_webhook_endpoint(b: Backend, params: dict[str, Any]) -> dict[str, Any]:
+def create_webhook_endpoint(b: Backend, params: dict[str, Any]) -> WebhookEndpoint:
     with b.lock:
         deliverer(b)
         if len(b.all("webhook_endpoint")) >= MAX_ENDPOINTS:
             raise invalid_request(f"You can have at most {MAX_ENDPOINTS} test webhook endpoints.")
         secret = "whsec_" + secrets.token_hex(16)
-        ep = {
+        ep: WebhookEndpoint = {
             "id": b.new_id("we"),
             "object": "webhook_endpoint",
             "api_version": check_endpoint_version(params.get("api_version")),
@@ -69,7 +70,7 @@ def create_webhook_endpoint(b: Backend, params: dict[str, Any]) -> dict[str, Any
         return ep
 
 
-def update_webhook_endpoint(b: Backend, we_id: str, params: dict[str, Any]) -> dict[str, Any]:
+def update_webhook_endpoint(b: Backend, we_id: str, params: dict[str, Any]) -> WebhookEndpoint:
     with b.lock:
         ep = b.get(we_id, "webhook_endpoint")
         if "url" in params:
