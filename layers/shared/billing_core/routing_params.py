@@ -148,6 +148,8 @@ def dependant_of(call: Callable[..., Any], *, name: str | None = None, path: str
             marker_cls = Path if pname in path_names else Query if _is_scalar(base) else Body
             marker = marker_cls()
         alias = next((m.alias for m in (marker, *reversed(metadata)) if isinstance(m, Param) and m.alias), pname)
+        if isinstance(marker, Query | Path) and not _is_scalar(base):
+            raise TypeError(f"{getattr(call, '__name__', call)}: {pname}: a {marker.source} parameter must be a scalar")
         if isinstance(marker, Body):
             body_params += 1
         dependant.params.append(_spec(pname, alias, param, base, rest, marker))

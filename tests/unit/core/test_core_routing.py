@@ -238,6 +238,11 @@ def test_declarations_the_layer_does_not_serve_are_refused_when_the_route_is_dec
         @other.post("/two-bodies")
         def two(a: ThingIn, b: Line) -> None: ...
 
+    with pytest.raises(TypeError, match="must be a scalar"):  # FastAPI reads a repeated query key as a list
+
+        @other.get("/tags")
+        def tags(tag: Annotated[list[str], Query()]) -> None: ...
+
     with pytest.raises(TypeError, match="yield"):
 
         @other.get("/gen")
