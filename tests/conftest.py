@@ -1,7 +1,7 @@
 """Shared fixtures. The Stripe emulator's fixtures come from its pytest plugin (the stripe-emulator package's
 pytest11 entry point)."""
 
-pytest_plugins = ["tests.log_scrub_plugin"]
+pytest_plugins = ["tests.aws_model_cache_plugin", "tests.log_scrub_plugin"]
 
 # --- AWS (moto) environment for handler and core tests (owner: core helper) --------------------------------
 from collections.abc import Iterator  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from stripe_emulator.billing import common
+from stripe_emulator.billing import common, lifecycle
 from stripe_emulator.resources import test_clocks
 from stripe_emulator.testing import wait_until_ready
 
@@ -180,3 +180,43 @@ def test_a_clock_without_subscriptions_advances_at_most_two_years(stripe_client)
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": T0 + 731 * DAY})
     advance(stripe_client, clock.id, T0 + 700 * DAY)
+
+
+def test_one_clock_with_many_customers_renews_each_in_time_order(stripe_client, stripe_emulator) -> None:
+    """Customers on one clock with different start days: each one's renewal is a draft at its boundary and paid an
+    hour later, and the clock's events are in time order (advance derives again only the processed customer's)."""
+    clock = stripe_client.v1.test_helpers.test_clocks.create({"frozen_time": T0, "name": "many"})
+    monthly = price(stripe_client, 1000)
+    subs = []
+    for day in range(6):
+        if day:
+            advance(stripe_client, clock.id, T0 + day * DAY)
+        cus = stripe_client.v1.customers.create({"email": f"c{day}@example.com", "test_clock": clock.id})
+        pm = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": cus.id})
+        stripe_client.v1.customers.update(cus.id, {"invoice_settings": {"default_payment_method": pm.id}})
+        subs.append(stripe_client.v1.subscriptions.create({"customer": cus.id, "items": [{"price": monthly.id}]}))
+    advance(stripe_client, clock.id, T0 + 40 * DAY)
+    for day, sub in enumerate(subs):
+        invoices = stripe_client.v1.invoices.list({"subscription": sub.id}).data
+        assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
+        assert invoices[0].status == "paid" and invoices[0].created == T0 + (31 + day) * DAY
+        item = stripe_client.v1.subscriptions.retrieve(sub.id)["items"].data[0]
+        assert item.current_period_start == T0 + (31 + day) * DAY
+    b = stripe_emulator.backend
+    customers = {sub.customer for sub in subs}
+    on_clock = [b.objects[e] for e in b.events if b.objects[e]["data"]["object"].get("customer") in customers]
+    created = [event["created"] for event in on_clock]
+    assert len(on_clock) > 6 * 8 and created == sorted(created)
+
+
+def test_an_advance_that_never_converges_stops_for_the_customer_that_loops(stripe_emulator, monkeypatch) -> None:
+    """The loop guard counts per customer: a customer whose event never goes away stops the advance with that
+    customer's id, however many other customers the clock has."""
+    b = stripe_emulator.backend
+    clock = {"id": "clock_loop", "frozen_time": T0}
+    monkeypatch.setattr(b, "all", lambda kind, where=None, **kw: [{"id": "cus_loop"}] if kind == "customer" else [])
+    monkeypatch.setattr(lifecycle, "customer_events", lambda _b, customer: [(T0 + 1, "retry", "in_loop")])
+    monkeypatch.setattr(lifecycle, "process", lambda *_args: None)
+    monkeypatch.setattr(lifecycle, "MAX_EVENTS_PER_CUSTOMER", 50)
+    with pytest.raises(RuntimeError, match="cus_loop"):
+        lifecycle.advance(b, clock, T0 + DAY)

@@ -11,6 +11,7 @@ becomes `canceled` (default) or `unpaid` (`common.settings(b)["after_final_failu
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from ..backend import Backend
@@ -65,11 +66,12 @@ def _sub_events(b: Backend, sub: dict[str, Any]) -> list[tuple[int, str, str]]:
     return out
 
 
-def due_events(b: Backend, customers: set[str]) -> list[tuple[int, str, str]]:
+def customer_events(b: Backend, customer: str) -> list[tuple[int, str, str]]:
+    """One customer's pending events (from the by-customer index: the cost does not grow with the account)."""
     events: list[tuple[int, str, str]] = []
-    for sub in b.all("subscription", where=lambda s: s["customer"] in customers):
+    for sub in b.all("subscription", customer=customer):
         events.extend(_sub_events(b, sub))
-    for inv in b.all("invoice", where=lambda i: i["customer"] in customers and i["status"] in ("open", "draft")):
+    for inv in b.all("invoice", where=lambda i: i["status"] in ("open", "draft"), customer=customer):
         if inv["status"] == "open" and inv.get("next_payment_attempt"):
             events.append((inv["next_payment_attempt"], "retry", inv["id"]))
         elif inv["status"] == "draft" and inv.get("auto_advance") and inv.get("automatically_finalizes_at"):
@@ -176,18 +178,45 @@ def shortest_period(b: Backend, customers: set[str]) -> int | None:
     return min(lengths) if lengths else None
 
 
+#: Events one customer may have processed in one advance before it is taken for a loop (a monthly subscription
+#: advanced ten years has ~120 renewals, each with a few events).
+MAX_EVENTS_PER_CUSTOMER = 10000
+
+
 def advance(b: Backend, clock: dict[str, Any], to: int) -> None:
-    """Move a test clock to `to`, processing every due event on the way (synchronously)."""
-    customers = {c["id"] for c in b.all("customer", where=lambda c: c.get("test_clock") == clock["id"])}
-    guard = 0
-    while True:
-        events = [e for e in due_events(b, customers) if e[0] <= to]
-        if not events:
-            break
-        at, kind, target = events[0]
+    """Move a test clock to `to`, processing every due event on the way (synchronously), in time order.
+
+    An event changes only its own customer's subscriptions and invoices, so after processing one only that
+    customer's pending events are derived again: the events wait in a heap ordered by (instant, kind's order,
+    arrival), and a customer's older entries are dropped once its events have been derived again. The work is
+    proportional to the events processed, not to events x customers (a 10,000-subscription renewal was quadratic
+    when every event re-derived every customer's events). Within one customer the order is exactly the old global
+    sort's; between customers at the same instant and kind it follows the heap's arrival order, which Stripe does
+    not promise either."""
+    customers = sorted(c["id"] for c in b.all("customer", where=lambda c: c.get("test_clock") == clock["id"]))
+    heap: list[tuple[int, int, int, str, str, str, int]] = []
+    version = dict.fromkeys(customers, 0)
+    processed = dict.fromkeys(customers, 0)
+    arrival = 0
+
+    def derive(customer: str) -> None:
+        nonlocal arrival
+        for at, kind, target in customer_events(b, customer):
+            if at <= to:
+                heapq.heappush(heap, (at, _ORDER[kind], arrival, kind, target, customer, version[customer]))
+                arrival += 1
+
+    for customer in customers:
+        derive(customer)
+    while heap:
+        at, _, _, kind, target, customer, seen = heapq.heappop(heap)
+        if seen != version[customer]:
+            continue  # derived again since: this entry may no longer be due
         clock["frozen_time"] = max(clock["frozen_time"], at)
         process(b, kind, target, at)
-        guard += 1
-        if guard > 10000:
-            raise RuntimeError("test clock advance did not converge")
+        processed[customer] += 1
+        if processed[customer] > MAX_EVENTS_PER_CUSTOMER:
+            raise RuntimeError(f"test clock advance did not converge for customer {customer}")
+        version[customer] += 1
+        derive(customer)
     clock["frozen_time"] = to
