@@ -1,8 +1,9 @@
 """``make openapi``: the one API contract, ``docs/openapi.json`` (OpenAPI 3.1), built from the functions' apps.
 
-Every route the HTTP API of ``template.yaml`` sends to a function is taken from that function's FastAPI app
-(``functions/<area>/<area>/app.py``: its request and response models), and the document adds what the apps do
-not declare themselves:
+Every route the HTTP API of ``template.yaml`` sends to a function is taken from that function's app
+(``functions/<area>/<area>/app.py``: its routes, request and response models), declared again on FastAPI at
+build time (``admin.openapi_fastapi``: the functions serve them with ``billing_core.routing``, FastAPI is a
+build dependency), and the document adds what the apps do not declare themselves:
 
 * security: the Cognito JWT bearer token that API Gateway's authorizer checks (``cognitoJwt``) on every route
   with an authorizer; the webhook's Stripe signature (``stripeSignature``, the ``Stripe-Signature`` header) on
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import importlib
 import json
 import sys
@@ -38,6 +40,7 @@ from typing import Any
 from admin.openapi_components import merge_components
 from admin.openapi_errors import ErrorCode, SourceIndex
 from admin.openapi_examples import request_example
+from admin.openapi_fastapi import fastapi_app
 from admin.openapi_responses import GATEWAY_MESSAGE, error_examples, error_responses, generic_codes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,14 +72,16 @@ def _package(area: str) -> Path:
     return ROOT / "functions" / area / area
 
 
+@functools.cache
 def _import_app(area: str) -> Any:
+    """The FastAPI declaration of the function's app (one per area and process: a test may patch its ``openapi``)."""
     for path in (ROOT / "layers" / "shared", ROOT / "functions" / area):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
     with warnings.catch_warnings():
         # Mangum 0.22 calls asyncio.get_event_loop() in its constructor: deprecated without a loop on 3.13.
         warnings.filterwarnings("ignore", "There is no current event loop", DeprecationWarning)
-        return importlib.import_module(f"{area}.app").app
+        return fastapi_app(importlib.import_module(f"{area}.app").app)
 
 
 def _route_of(app: Any, method: str, path: str) -> Any:

@@ -6,6 +6,10 @@ compiled to unchecked-hash bytecode like the deployment bundle (`scripts/build.s
 folder on `sys.path` and run with `-S`, so no package of the dev venv (httpx, click, test tools) can be
 imported: `import stripe` then loads exactly what it loads on Lambda. The folder is reused while the
 requirements, the Python version and the architecture stay the same.
+
+The naive anchor (`bench/anchor.py`) is a FastAPI app, and FastAPI is not in the layer (ADR 0008): `anchor_site()`
+is the same set plus `fastapi` at the version of `uv.lock`, in `.bench/anchor-<key>/`, so the anchor keeps
+measuring what a team would deploy first.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import py_compile
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +41,21 @@ def _uv() -> str:
 
 def layer_site() -> Path:
     """The folder holding the layer's packages for this interpreter, installed on first use."""
-    key = hashlib.sha256(REQUIREMENTS.read_bytes() + sys.version.encode() + platform.machine().encode()).hexdigest()[
-        :12
-    ]
-    target = ROOT / ".bench" / f"layer-{key}"
+    return _site("layer", [])
+
+
+def anchor_site() -> Path:
+    """The layer's packages plus FastAPI (the version `uv.lock` pins), for the naive anchor."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    version = next(p["version"] for p in lock["package"] if p["name"] == "fastapi")
+    return _site("anchor", [f"fastapi=={version}"])
+
+
+def _site(name: str, extra: list[str]) -> Path:
+    key = hashlib.sha256(
+        REQUIREMENTS.read_bytes() + " ".join(extra).encode() + sys.version.encode() + platform.machine().encode()
+    ).hexdigest()[:12]
+    target = ROOT / ".bench" / f"{name}-{key}"
     if (target / ".complete").exists():
         return target
     partial = target.with_name(target.name + ".partial")
@@ -56,6 +72,7 @@ def layer_site() -> Path:
             sys.executable,
             "-r",
             str(REQUIREMENTS),
+            *extra,
         ],
         check=True,
     )

@@ -347,26 +347,19 @@ def snapstart_problems(template: dict[str, Any]) -> list[str]:
     return problems
 
 
-# ------------------------------------------------------------------------------------------ FastAPI
+# ------------------------------------------------------------------------------------------ the apps' routes
 
 
 def app_routes(area: str) -> set[tuple[str, str]]:
-    """(METHOD, normalized path) of every APIRoute of functions/<area>/<area>/app.py.
-
-    FastAPI 0.165 keeps included routers nested in ``app.routes``; ``iter_route_contexts`` yields each route
-    with its effective (prefixed) path.
-    """
-    from fastapi import routing
-
+    """(METHOD, normalized path) of every route of functions/<area>/<area>/app.py (``billing_core.routing``)."""
     with warnings.catch_warnings():
         # Mangum 0.22 calls asyncio.get_event_loop() in its constructor: deprecated without a loop on 3.13.
         warnings.filterwarnings("ignore", "There is no current event loop", DeprecationWarning)
         module = importlib.import_module(f"{area}.app")
     found: set[tuple[str, str]] = set()
-    for context in routing.iter_route_contexts(module.app.routes):
-        if isinstance(context.original_route, routing.APIRoute) and context.path:
-            for method in context.methods or set():
-                found.add((method.upper(), normalize_path(context.path)))
+    for route in module.app.api_routes:
+        for method in route.methods or set():
+            found.add((method.upper(), normalize_path(route.path)))
     return found
 
 

@@ -86,8 +86,9 @@ def test_build_contains_each_function_and_the_core_in_the_layer(built_bundle: Pa
         assert not (built_bundle / name / "billing_core").exists(), f"{name} bundles the core outside the layer"
     layer = built_bundle / "SharedLayer" / "python"
     assert (layer / "billing_core" / "__init__.py").is_file()
-    for dependency in ["stripe", "aws_lambda_powertools", "fastapi", "mangum", "pydantic_core"]:
+    for dependency in ["stripe", "aws_lambda_powertools", "starlette", "mangum", "pydantic_core"]:
         assert (layer / dependency).is_dir(), dependency
+    assert not (layer / "fastapi").exists(), "FastAPI is a build dependency, not part of the layer (ADR 0008)"
 
 
 def test_bundle_checks_catch_x86_code_foreign_wheels_and_missing_bytecode(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def samconfig_cors_origins() -> list[list[str]]:
 # ------------------------------------------------------------------------------------------ routes
 
 
-def test_template_routes_equal_the_fastapi_routes_both_ways(template: dict[str, Any]) -> None:
+def test_template_routes_equal_the_apps_routes_both_ways(template: dict[str, Any]) -> None:
     declared = routes(template)
     assert declared, "template.yaml declares no HttpApi route"
     for area in sorted({route.area for route in declared}):

@@ -106,7 +106,8 @@ key = f"OFFER#{1}"
 
 #: The core's web layer: only a function's ``app.py`` imports these.
 WEB_CORE_MODULES = [
-    ["billing_core", name] for name in ("app_factory", "http_errors", "request_middleware", "lambda_handler")
+    ["billing_core", name]
+    for name in ("app_factory", "http_errors", "request_middleware", "lambda_handler", "routing", "routing_params")
 ]
 
 
@@ -128,6 +129,32 @@ def test_function_logic_does_not_depend_on_the_web_layer(path: Path) -> None:
 def test_the_web_layer_check_catches_fastapi_and_app_factory() -> None:
     source = "from fastapi import Request\nfrom billing_core.app_factory import IdempotencyKey\nimport mangum\n"
     assert len(web_imports(ast.parse(source))) == 5  # each module, and each name imported from one
+
+
+def runtime_modules() -> list[Path]:
+    """Every module deployed to Lambda: the shared layer and the functions (not admin/, bench/ or tests/)."""
+    found = [*(ROOT / "layers").rglob("*.py"), *FUNCTIONS.rglob("*.py")]
+    return sorted(p for p in found if ".aws-sam" not in p.parts and "__pycache__" not in p.parts)
+
+
+def fastapi_imports(tree: ast.Module) -> list[str]:
+    return [f"{line}: imports {name}" for line, name in _imports(tree) if name.split(".")[0] == "fastapi"]
+
+
+@pytest.mark.parametrize("path", runtime_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_deployed_code_does_not_import_fastapi(path: Path) -> None:
+    """FastAPI is a build dependency (``make openapi``); at run time the routes are served by
+    ``billing_core.routing`` (ADR 0008: FastAPI's import was the largest part of a cold start)."""
+    assert fastapi_imports(_tree(path)) == [], f"{path.relative_to(ROOT)}: FastAPI is not in the layer"
+
+
+def test_the_fastapi_check_catches_each_form_of_import() -> None:
+    source = "import fastapi\nfrom fastapi.routing import APIRoute\nfrom billing_core.routing import APIRouter\n"
+    assert [v.split(": ")[1] for v in fastapi_imports(ast.parse(source))] == [
+        "imports fastapi",
+        "imports fastapi.routing",
+        "imports fastapi.routing.APIRoute",
+    ]
 
 
 #: Modules that may read the environment themselves, and why.

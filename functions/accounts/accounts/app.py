@@ -1,4 +1,4 @@
-"""accounts: the FastAPI app and the Lambda handler (``accounts.app.handler``).
+"""accounts: the app and the Lambda handler (``accounts.app.handler``).
 
 Billing accounts (teams), their members and invitations. Who may call which route is decided by the core's one
 matrix (``billing_core.accounts.roles.ROUTE_RULES``), before these functions run.
@@ -12,7 +12,7 @@ from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app
 from billing_core.idempotency import idempotent_route
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter, Path
+from billing_core.routing import APIRouter, Path
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from accounts.deletion import delete_team

@@ -1,4 +1,4 @@
-"""billing_details: the FastAPI app and the Lambda handler (``billing_details.app.handler``).
+"""billing_details: the app and the Lambda handler (``billing_details.app.handler``).
 
 Idempotency choice: ``POST /billing/tax-ids`` and
 ``DELETE /billing/tax-ids/{id}`` require an ``Idempotency-Key`` (a retried POST must not add a second tax id; a
@@ -14,7 +14,7 @@ from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app
 from billing_core.idempotency import idempotent_route
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter, Path
+from billing_core.routing import APIRouter, Path
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from billing_details.logic import BillingDetailsService

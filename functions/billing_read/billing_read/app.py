@@ -1,4 +1,4 @@
-"""billing_read: the FastAPI app and the Lambda handler (``billing_read.app.handler``)."""
+"""billing_read: the app and the Lambda handler (``billing_read.app.handler``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from billing_core import snapstart
 from billing_core.app_factory import CallerDep, create_app
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter, Query
+from billing_core.routing import APIRouter, Query
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from billing_read.logic import BillingReader

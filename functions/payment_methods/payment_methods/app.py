@@ -1,4 +1,4 @@
-"""payment_methods: the FastAPI app and the Lambda handler (``payment_methods.app.handler``).
+"""payment_methods: the app and the Lambda handler (``payment_methods.app.handler``).
 
 Routes only read their inputs, call one logic method and shape the response. Mutations that move money or
 change what is charged (``default``, ``pay``, ``DELETE``) require an ``Idempotency-Key`` and replay the stored
@@ -14,7 +14,7 @@ from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app
 from billing_core.idempotency import idempotent_route
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter, Path
+from billing_core.routing import APIRouter, Path
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from payment_methods.customer_session import CustomerSessions

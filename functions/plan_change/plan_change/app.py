@@ -1,4 +1,4 @@
-"""plan_change: the FastAPI app and the Lambda handler (``plan_change.app.handler``). Routes only."""
+"""plan_change: the app and the Lambda handler (``plan_change.app.handler``). Routes only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from billing_core import snapstart
 from billing_core.app_factory import CallerDep, IdempotencyKeyDep, RequestIdDep, create_app
 from billing_core.idempotency import idempotent_route
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter, Body, Depends, Path, Query
+from billing_core.routing import APIRouter, Body, Depends, Path, Query
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from plan_change import pause, pause_resume, seat_purchase

@@ -1,11 +1,11 @@
-"""portal_session: the FastAPI app and the Lambda handler (``portal_session.app.handler``)."""
+"""portal_session: the app and the Lambda handler (``portal_session.app.handler``)."""
 
 from __future__ import annotations
 
 from billing_core import snapstart
 from billing_core.app_factory import CallerDep, OptionalIdempotencyKeyDep, RequestIdDep, create_app
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter
+from billing_core.routing import APIRouter
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from portal_session.logic import PortalSessions

@@ -16,11 +16,12 @@ from billing_core.lambda_context import remaining_seconds
 from billing_core.lambda_handler import make_handler
 from billing_core.models import ResponseModel
 from billing_core.rate_budget import RateBudget
+from billing_core.routing import APIRouter, Depends
 from billing_core.settings import get_settings
 from billing_core.stripe_client import FUNCTION_TIMEOUT_S
 from billing_core.stripe_gateway import StripeGateway
-from fastapi import APIRouter, Depends, Request
 from snapshot_restore_py import register_after_restore, register_before_snapshot
+from starlette.requests import Request
 
 from webhook.processor import (
     STRIPE_BUDGET_BURST,

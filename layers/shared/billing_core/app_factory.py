@@ -1,11 +1,12 @@
-"""``create_app``: the FastAPI app every function builds, with one error model and the shared dependencies.
+"""``create_app``: the app every function builds, with one error model and the shared dependencies.
 
 The error handlers are in ``billing_core.http_errors``, the middleware in ``billing_core.request_middleware``,
-the Lambda handler in ``billing_core.lambda_handler``.
+the Lambda handler in ``billing_core.lambda_handler``, the routing (Starlette routes declared like FastAPI's,
+pydantic validation) in ``billing_core.routing``.
 
 Example (``functions/<area>/<area>/app.py``)::
 
-    from fastapi import APIRouter
+    from billing_core.routing import APIRouter
     from billing_core.app_factory import CallerDep, create_app
     from billing_core.lambda_handler import make_handler
 
@@ -39,15 +40,14 @@ import re
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
 
 from billing_core.accounts.context import NoRouteRule, account_of_request, resolve
 from billing_core.accounts.roles import RouteRule, rule_for
 from billing_core.errors import BadInput, BillingError
 from billing_core.http_errors import (
-    ERROR_RESPONSES,
     billing_error_handler,
     http_error_handler,
     request_id_of,
@@ -56,6 +56,7 @@ from billing_core.http_errors import (
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller, caller_from_event
 from billing_core.request_middleware import MAX_BODY_BYTES, RequestMiddleware
+from billing_core.routing import APIRouter, App, Depends, RequestValidationError
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
 IDEMPOTENCY_KEY_MAX = 255
@@ -115,30 +116,26 @@ def create_app(
     version: str = "1.0.0",
     max_body_bytes: int = MAX_BODY_BYTES,
     route_rules: Mapping[tuple[str, str], RouteRule] | None = None,
-) -> FastAPI:
-    """The FastAPI app of one function: routers, error handlers, request middleware.
+) -> App:
+    """The app of one function: routers, error handlers, request middleware (``billing_core.routing.App``).
 
     ``require_identity=False`` only for routes without an authorizer (the Stripe webhook).
     ``max_body_bytes`` raises the body limit for one app (the webhook: Stripe events can exceed 32 kB).
-    No docs routes are served (``app.openapi()`` still builds the document for tooling).
+    No docs routes are served: ``make openapi`` builds the document from the same routes
+    (``admin.openapi_fastapi``; the error answers are ``billing_core.http_errors.ERROR_RESPONSES``).
     ``route_rules`` adds rules for routes outside the product's matrix (an app a test or a host builds); the
     functions' routes all have theirs in ``billing_core.accounts.roles.ROUTE_RULES``.
     """
-    app = FastAPI(
-        title=title,
-        version=version,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-        responses=ERROR_RESPONSES,
-        # No 307 to a slash-less (and https://) URL for ``/billing/invoices/`` or ``/x%2F``: an unknown path is 404.
-        redirect_slashes=False,
+    app = App(
+        title,
+        version,
+        routers,
+        middleware=[Middleware(RequestMiddleware, require_identity=require_identity, max_body_bytes=max_body_bytes)],
+        exception_handlers={
+            BillingError: billing_error_handler,
+            RequestValidationError: validation_error_handler,
+            StarletteHTTPException: http_error_handler,
+        },
     )
-    for router in routers:
-        app.include_router(router)
     app.state.route_rules = dict(route_rules or {})
-    app.add_exception_handler(BillingError, billing_error_handler)
-    app.add_exception_handler(RequestValidationError, validation_error_handler)
-    app.add_exception_handler(StarletteHTTPException, http_error_handler)
-    app.add_middleware(RequestMiddleware, require_identity=require_identity, max_body_bytes=max_body_bytes)
     return app

@@ -1,6 +1,6 @@
 """The one error shape of the HTTP API: the envelope, the exception handlers and the JSON error response.
 
-``BillingError`` -> its status and fixed body; FastAPI's validation errors -> 400 ``malformed_json`` or 422
+``BillingError`` -> its status and fixed body; the routing layer's validation errors -> 400 ``malformed_json`` or 422
 (B7); Starlette's own 404/405/413/400 -> the same shape. Installed by ``billing_core.app_factory.create_app``.
 """
 
@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from billing_core.errors import (
     BadInput,
@@ -27,6 +26,7 @@ from billing_core.errors import (
     error_response,
 )
 from billing_core.observability import count, logger
+from billing_core.routing_params import RequestValidationError
 
 
 class ErrorDetail(BaseModel):

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import FastAPI
 from mangum import Mangum
+from starlette.applications import Starlette
 
 from billing_core.errors import BadInput, BillingError, InternalError, error_response
 from billing_core.observability import count, logger
@@ -118,6 +118,6 @@ class LambdaHandler(Mangum):
             loop.close()
 
 
-def make_handler(app: FastAPI) -> LambdaHandler:
+def make_handler(app: Starlette) -> LambdaHandler:
     """The Lambda handler for an app: ``handler = make_handler(app)`` (a ``Mangum`` subclass)."""
     return LambdaHandler(app, lifespan="off")

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import HTTPException
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from billing_core.errors import BillingError, InternalError, PayloadTooLarge, UnsupportedMediaType
@@ -107,7 +107,7 @@ class RequestMiddleware:
 
 
 class _BodyTooLarge(HTTPException):
-    """Raised from ``receive``; FastAPI re-raises HTTPExceptions from body reading (-> 413)."""
+    """Raised from ``receive``; the routing layer re-raises HTTPExceptions from body reading (-> 413)."""
 
     def __init__(self) -> None:
         super().__init__(status_code=413)

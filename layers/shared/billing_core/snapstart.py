@@ -123,7 +123,7 @@ def _routes(routes: Any, prefix: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for route in routes:
         included = getattr(route, "original_router", None)
-        if included is not None:  # a router included into the app (FastAPI keeps it as one entry)
+        if included is not None:  # a router included into an app (a FastAPI app keeps it as one entry)
             context = getattr(route, "include_context", None)
             found += _routes(included.routes, prefix + str(getattr(context, "prefix", "") or ""))
             continue

@@ -11,29 +11,26 @@ import pytest
 from billing_core.accounts.roles import ROUTE_RULES, allows, rule_for
 from billing_core.app_factory import current_caller
 from billing_core.errors import BillingError
-from fastapi import routing
-from fastapi.routing import APIRoute
+from billing_core.routing import ApiRoute
 from starlette.requests import Request
 from teams_world import AREAS, ROLES, World, app_of, build_world, call, partition
 
 from tests.helpers.apigw import http_event
 
 
-def app_routes() -> list[tuple[str, str, str, APIRoute]]:
+def app_routes() -> list[tuple[str, str, str, ApiRoute]]:
     """(area, method, path, route) of every route every function serves."""
     found = []
     for area in AREAS:
-        for context in routing.iter_route_contexts(app_of(area).app.routes):  # included routers stay nested
-            route = context.original_route
-            if isinstance(route, APIRoute) and context.path:
-                found += [(area, method, context.path, route) for method in sorted(context.methods or ())]
+        for route in app_of(area).app.api_routes:
+            found += [(area, method, route.path, route) for method in sorted(route.methods or ())]
     return found
 
 
 ROUTES = app_routes()
 
 
-def _id(case: tuple[str, str, str, APIRoute]) -> str:
+def _id(case: tuple[str, str, str, ApiRoute]) -> str:
     return f"{case[1]} {case[2]}"
 
 
@@ -72,7 +69,7 @@ def concrete(path: str, world: World) -> tuple[str, dict[str, str]]:
     return path, params
 
 
-def resolve_as(route: APIRoute, method: str, path: str, sub: str, world: World, area: str) -> Any:
+def resolve_as(route: ApiRoute, method: str, path: str, sub: str, world: World, area: str) -> Any:
     """What ``current_caller`` (the one enforcement point) answers for this request, without running the route."""
     concrete_path, params = concrete(path, world)
     headers = [(b"x-billing-account", world.team_a.encode())]
@@ -90,7 +87,7 @@ def resolve_as(route: APIRoute, method: str, path: str, sub: str, world: World, 
     return current_caller(Request(scope))
 
 
-def signed_in_routes(area: str) -> list[tuple[str, str, str, APIRoute]]:
+def signed_in_routes(area: str) -> list[tuple[str, str, str, ApiRoute]]:
     return [c for c in ROUTES if c[0] == area and not rule_for(c[1], c[2]).public]
 
 

@@ -7,7 +7,7 @@ from billing_core.errors import Conflict, DependencyUnavailable
 from billing_core.lambda_handler import make_handler
 from billing_core.models import RequestModel
 from billing_core.request_middleware import MAX_BODY_BYTES
-from fastapi import APIRouter
+from billing_core.routing import APIRouter
 
 from tests.helpers.apigw import http_event, invoke
 

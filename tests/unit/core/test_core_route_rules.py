@@ -5,7 +5,7 @@ from __future__ import annotations
 from billing_core.accounts.roles import ROUTE_RULES, Permission, Role, allows, rule_for
 from billing_core.app_factory import CallerDep, create_app
 from billing_core.lambda_handler import make_handler
-from fastapi import APIRouter
+from billing_core.routing import APIRouter
 
 from tests.helpers.apigw import http_event, invoke
 

@@ -10,7 +10,7 @@ from billing_core.accounts.roles import signed_in_rules
 from billing_core.app_factory import CallerDep, create_app
 from billing_core.lambda_handler import make_handler
 from billing_core.models import RequestModel
-from fastapi import APIRouter
+from billing_core.routing import APIRouter
 
 from tests.helpers.apigw import http_event, invoke
 
