@@ -221,7 +221,7 @@ def test_the_matched_route_is_in_the_scope_for_the_caller_dependency() -> None:
 
     def route_path(request: Request) -> Caller:
         seen.append(request.scope["route"].path)
-        return Caller(sub="user-1", account_id="u_user-1")  # type: ignore[call-arg]
+        return Caller(sub="user-1", account_id="u_user-1")
 
     app.dependency_overrides[current_caller] = route_path
     try:
