@@ -76,12 +76,19 @@ node_modules/.installed: package.json package-lock.json
 template-check: venv sam-tools
 	bash scripts/check_template.sh
 
-# The deployment bundle is built in the background while the linters (one core) run; the bundle tests in
-# tests/template run scripts/build.sh again, which waits for this build and then finds SAM's cache warm.
-test: venv sam-tools
-	@mkdir -p .aws-sam && (bash scripts/build.sh > .aws-sam/early-build.log 2>&1 &)
-	@$(MAKE) --no-print-directory lint template-check
-	$(RUN) pytest -n 2 --dist loadgroup --durations=25 tests packages/stripe_emulator/tests
+# The deployment bundle is built in the background; the bundle tests in tests/template run scripts/build.sh
+# again, which waits for this build and then finds SAM's cache warm. The linters and the template check run beside
+# the tests (the browser and stack tests mostly wait, which leaves a core idle about a third of the time); their
+# output is printed after the tests', and either failing fails `make test`.
+test: venv sam-tools node_modules/.installed
+	@mkdir -p .aws-sam test-artifacts && (bash scripts/build.sh > .aws-sam/early-build.log 2>&1 &)
+	@$(MAKE) --no-print-directory lint template-check > test-artifacts/lint.log 2>&1 & linting=$$!; \
+	$(RUN) pytest -n 2 --dist loadgroup --durations=25 tests packages/stripe_emulator/tests; tested=$$?; \
+	wait $$linting; linted=$$?; \
+	echo "== lint and template-check (test-artifacts/lint.log)"; cat test-artifacts/lint.log; \
+	if [ $$linted -ne 0 ]; then echo "make test: lint or template-check FAILED (above)"; fi; \
+	if [ $$tested -ne 0 ]; then echo "make test: the tests FAILED"; fi; \
+	[ $$tested -eq 0 ] && [ $$linted -eq 0 ]
 
 test-fast: venv
 	$(RUN) pytest -n 2 --dist loadgroup tests/unit packages/stripe_emulator/tests/contract
