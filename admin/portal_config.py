@@ -31,7 +31,7 @@ import sys
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from billing_core.catalog.model import Catalog, get_catalog, load_catalog
 from billing_core.errors import BillingError, NotFound
@@ -111,11 +111,11 @@ class PortalConfigurator:
         if existing is None:
             if dry_run:
                 return PortalConfigResult(None, "would create", sorted(desired))
-            params = create_params(desired)
+            create = create_params(desired)
             created = self.gw.call(
                 "billing_portal.configurations.create",
                 lambda c: c.v1.billing_portal.configurations.create(
-                    params=cast(Any, params),
+                    params=create,
                     options={"idempotency_key": derive_key(f"portal-config:{run}", "create")},
                 ),
             )
@@ -133,7 +133,7 @@ class PortalConfigurator:
                 "billing_portal.configurations.update",
                 lambda c: c.v1.billing_portal.configurations.update(
                     cfg_id,
-                    params=cast(Any, params),
+                    params=params,
                     options={"idempotency_key": derive_key(f"portal-config:{run}", "update")},
                 ),
             )

@@ -16,6 +16,12 @@ from billing_core.settings import Settings, read_settings
 from billing_core.stripe_fields import as_dict, object_id
 from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway
+from stripe.params.billing_portal import (
+    ConfigurationCreateParams,
+    ConfigurationUpdateParams,
+    ConfigurationUpdateParamsBusinessProfile,
+    ConfigurationUpdateParamsFeatures,
+)
 
 from admin.stripe_access import MANAGED_BY
 
@@ -215,8 +221,9 @@ def current_view(configuration: Any) -> dict[str, Any]:
     }
 
 
-def _feature_params(name: str, view: dict[str, Any]) -> dict[str, Any]:
-    """One feature of the view as Stripe parameters."""
+def _feature_params(name: str, view: dict[str, Any]) -> Any:
+    """One feature of the view as Stripe parameters (``Any``: a feature's fields are the view's, which mirror Stripe's
+    own; the params below check the feature names, and the emulator refuses a field Stripe does not declare)."""
     if name == "subscription_update":
         return {
             **{k: v for k, v in view.items() if k not in ("products", "schedule_at_period_end")},
@@ -235,34 +242,57 @@ def _feature_params(name: str, view: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _business_profile_params(view: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in view.items() if v is not None}
-    if view.get("headline") is None:
-        out["headline"] = ""  # unsets a headline set earlier
+def _business_profile_params(view: dict[str, Any]) -> ConfigurationUpdateParamsBusinessProfile:
+    out: ConfigurationUpdateParamsBusinessProfile = {"headline": view.get("headline") or ""}  # "" unsets an old one
+    for url in ("privacy_policy_url", "terms_of_service_url"):
+        if view.get(url) is not None:
+            out[url] = view[url]
     return out
 
 
-def create_params(desired: dict[str, Any]) -> dict[str, Any]:
+def create_params(desired: dict[str, Any]) -> ConfigurationCreateParams:
+    """Every managed field (stripe-python's ``ConfigurationCreateParams``: Stripe's names are checked by mypy)."""
+    f = {name: _feature_params(name, view) for name, view in desired["features"].items()}
     return {
         "business_profile": _business_profile_params(desired["business_profile"]),
         "default_return_url": desired["default_return_url"],
-        "features": {name: _feature_params(name, view) for name, view in desired["features"].items()},
+        "features": {
+            "customer_update": f["customer_update"],
+            "invoice_history": f["invoice_history"],
+            "payment_method_update": f["payment_method_update"],
+            "subscription_cancel": f["subscription_cancel"],
+            "subscription_pause": f["subscription_pause"],
+            "subscription_update": f["subscription_update"],
+        },
         "metadata": desired["metadata"],
     }
 
 
-def update_params(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-    """Only the parts that differ (empty: nothing to do)."""
-    params: dict[str, Any] = {}
+def update_params(current: dict[str, Any], desired: dict[str, Any]) -> ConfigurationUpdateParams:
+    """Only the parts that differ (empty: nothing to do), as stripe-python's ``ConfigurationUpdateParams``."""
+    params: ConfigurationUpdateParams = {}
     if current["business_profile"] != desired["business_profile"]:
         params["business_profile"] = _business_profile_params(desired["business_profile"])
     if current["default_return_url"] != desired["default_return_url"]:
         params["default_return_url"] = desired["default_return_url"]
-    features = {
+    changed = {
         name: _feature_params(name, view)
         for name, view in desired["features"].items()
         if current["features"].get(name) != view
     }
+    features: ConfigurationUpdateParamsFeatures = {}
+    if "customer_update" in changed:
+        features["customer_update"] = changed["customer_update"]
+    if "invoice_history" in changed:
+        features["invoice_history"] = changed["invoice_history"]
+    if "payment_method_update" in changed:
+        features["payment_method_update"] = changed["payment_method_update"]
+    if "subscription_cancel" in changed:
+        features["subscription_cancel"] = changed["subscription_cancel"]
+    if "subscription_pause" in changed:
+        features["subscription_pause"] = changed["subscription_pause"]
+    if "subscription_update" in changed:
+        features["subscription_update"] = changed["subscription_update"]
     if features:
         params["features"] = features
     if current["metadata"] != desired["metadata"]:
