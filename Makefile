@@ -123,7 +123,7 @@ reliability-index: venv
 
 # The one API contract (OpenAPI 3.1) from every routed function's app; tests/tooling/test_openapi.py fails when stale.
 openapi: venv
-	$(RUN) python -m admin.openapi $(ARGS)
+	PYTHONPATH=layers/shared $(RUN) python -m admin.openapi $(ARGS)
 
 bench: venv
 	$(RUN) python -m bench

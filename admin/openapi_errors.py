@@ -103,13 +103,13 @@ class SourceIndex:
                         if isinstance(target, ast.Name) and isinstance(stmt.value, ast.Constant):
                             fields[target.id] = stmt.value.value
             bases = tuple(b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases)
-            status = fields.get("status")
+            status, code, message = fields.get("status"), fields.get("code"), fields.get("message")
             self.classes[node.name] = _ErrorClass(
                 node.name,
                 bases,
                 status if isinstance(status, int) else None,
-                fields.get("code") if isinstance(fields.get("code"), str) else None,  # type: ignore[arg-type]
-                fields.get("message") if isinstance(fields.get("message"), str) else None,  # type: ignore[arg-type]
+                code if isinstance(code, str) else None,
+                message if isinstance(message, str) else None,
             )
 
     def is_error(self, name: str) -> bool:

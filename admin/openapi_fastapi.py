@@ -36,7 +36,7 @@ def fastapi_app(app: App) -> fastapi.FastAPI:
     )
     translated: dict[Callable[..., Any], Callable[..., Any]] = {}
     for router in app.routers:
-        declared = fastapi.APIRouter(tags=router.tags)  # type: ignore[arg-type]
+        declared = fastapi.APIRouter(tags=[*router.tags])
         for route in router.routes:
             declared.add_api_route(
                 route.path,
