@@ -8,7 +8,7 @@ turn the difference into Stripe parameters. Used by ``admin.portal_config``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from billing_core.catalog.model import Catalog
 from billing_core.errors import ConfigurationError
@@ -18,6 +18,7 @@ from billing_core.stripe_fields import field as g
 from billing_core.stripe_gateway import StripeGateway
 from stripe.params.billing_portal import (
     ConfigurationCreateParams,
+    ConfigurationCreateParamsFeatures,
     ConfigurationUpdateParams,
     ConfigurationUpdateParamsBusinessProfile,
     ConfigurationUpdateParamsFeatures,
@@ -250,20 +251,27 @@ def _business_profile_params(view: dict[str, Any]) -> ConfigurationUpdateParamsB
     return out
 
 
+#: The portal features this project manages (every one :func:`desired_view` writes), as Stripe names them.
+FeatureName = Literal[
+    "customer_update",
+    "invoice_history",
+    "payment_method_update",
+    "subscription_cancel",
+    "subscription_pause",
+    "subscription_update",
+]
+FEATURES: tuple[FeatureName, ...] = get_args(FeatureName)
+
+
 def create_params(desired: dict[str, Any]) -> ConfigurationCreateParams:
     """Every managed field (stripe-python's ``ConfigurationCreateParams``: Stripe's names are checked by mypy)."""
-    f = {name: _feature_params(name, view) for name, view in desired["features"].items()}
+    features: ConfigurationCreateParamsFeatures = {}
+    for name in FEATURES:
+        features[name] = _feature_params(name, desired["features"][name])
     return {
         "business_profile": _business_profile_params(desired["business_profile"]),
         "default_return_url": desired["default_return_url"],
-        "features": {
-            "customer_update": f["customer_update"],
-            "invoice_history": f["invoice_history"],
-            "payment_method_update": f["payment_method_update"],
-            "subscription_cancel": f["subscription_cancel"],
-            "subscription_pause": f["subscription_pause"],
-            "subscription_update": f["subscription_update"],
-        },
+        "features": features,
         "metadata": desired["metadata"],
     }
 
@@ -275,24 +283,10 @@ def update_params(current: dict[str, Any], desired: dict[str, Any]) -> Configura
         params["business_profile"] = _business_profile_params(desired["business_profile"])
     if current["default_return_url"] != desired["default_return_url"]:
         params["default_return_url"] = desired["default_return_url"]
-    changed = {
-        name: _feature_params(name, view)
-        for name, view in desired["features"].items()
-        if current["features"].get(name) != view
-    }
     features: ConfigurationUpdateParamsFeatures = {}
-    if "customer_update" in changed:
-        features["customer_update"] = changed["customer_update"]
-    if "invoice_history" in changed:
-        features["invoice_history"] = changed["invoice_history"]
-    if "payment_method_update" in changed:
-        features["payment_method_update"] = changed["payment_method_update"]
-    if "subscription_cancel" in changed:
-        features["subscription_cancel"] = changed["subscription_cancel"]
-    if "subscription_pause" in changed:
-        features["subscription_pause"] = changed["subscription_pause"]
-    if "subscription_update" in changed:
-        features["subscription_update"] = changed["subscription_update"]
+    for name in FEATURES:
+        if current["features"].get(name) != desired["features"][name]:
+            features[name] = _feature_params(name, desired["features"][name])
     if features:
         params["features"] = features
     if current["metadata"] != desired["metadata"]:
