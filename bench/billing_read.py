@@ -2,11 +2,15 @@
 
 Against the seeded offline stack (user `active-pro`: a year of invoices, two cards, one subscription), the
 emulator is told to add `LATENCY_MS` to every Stripe request (`POST /_emulator/faults`), then, in one run:
-* `handler`: the real Lambda handler (Mangum + FastAPI + billing_read, concurrent Stripe reads), in-process;
+* `handler`: the real Lambda handler (Mangum + `billing_core.routing` + billing_read, concurrent Stripe reads),
+  in-process;
 * `logic, concurrent`: `BillingReader.build_overview(caller)` alone;
 * `logic, naive sequential`: the same reads one after another (`build_overview(caller, concurrent=False)`);
 * `gateway over HTTP`: through the local API gateway (JWT verification, event, handler) with a real token.
 p50 / p95 over `SAMPLES` requests after `WARMUP`. Target: handler p50 < 1.3 x 100 ms + 30 ms = 160 ms.
+The requests are warm ones: after the first, the caller's customer mapping is known to the process
+(`billing_core.customer_mapping`) and the personal account known to exist, so a request makes one round of reads
+(the entitlement record from DynamoDB beside the Stripe reads).
 """
 
 from __future__ import annotations

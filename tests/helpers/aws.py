@@ -119,7 +119,9 @@ def put_mapping(sub: str, customer_id: str, table: str = TABLE_NAME) -> None:
 def reset_core_caches() -> None:
     """Forget every lazily created client, secret, setting and catalog of billing_core."""
     from billing_core import aws, idempotency, settings, stripe_gateway
+    from billing_core.accounts.migration import forget_known_accounts
     from billing_core.catalog.model import reset_catalog
+    from billing_core.customer_mapping import forget_read_cache
     from billing_core.price_ids import reset_price_ids
     from billing_core.read_your_writes import set_refresher
 
@@ -130,3 +132,5 @@ def reset_core_caches() -> None:
     reset_catalog()
     reset_price_ids()
     set_refresher(None)
+    forget_known_accounts()
+    forget_read_cache()

@@ -170,8 +170,9 @@ def payment_method_view(pm: Any, default_pm: str | None, now: float) -> PaymentM
 
 
 def invoice_view(inv: Any) -> InvoiceView:
+    """One invoice of a list: a stripe-python ``Invoice`` or the plain JSON of ``StripeGateway.list_plain``."""
     return InvoiceView(
-        id=inv.id,
+        id=_g(inv, "id"),
         number=_g(inv, "number"),
         created=_g(inv, "created") or 0,
         total=_g(inv, "total") or 0,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from billing_core.audit import AuditLog
-from billing_core.directory import CustomerDirectory, CustomerMapping
+from billing_core.customer_mapping import CustomerMapping
+from billing_core.directory import CustomerDirectory
 from billing_core.errors import ConfigurationError, Conflict, CustomerGone, NotFound, PaymentFailed
 from billing_core.idempotency import IdempotencyKey
 from billing_core.identity import Caller

@@ -18,16 +18,19 @@ account or a header naming another account it reads the directory, so a member n
 customer while acting on a team. A mapping is written once and never changed, so the claim cannot name another
 account's customer; when Stripe says the claimed customer is gone, the reader asks the directory again
 (``recheck``).
+
+Both answers without I/O (the claim, and the mappings this process has read) are :mod:`billing_core.customer_mapping`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from billing_core import customer_mapping as read_cache
+from billing_core.customer_mapping import CustomerMapping
 from billing_core.errors import Conflict, RequestInProgress
 from billing_core.identity import Caller, personal_account_id, personal_owner
 from billing_core.observability import count, logger
@@ -60,15 +63,6 @@ _MAPPING_SCAN: dict[str, Any] = {
     },
     "ProjectionExpression": "pk, customer_id",
 }
-
-
-@dataclass(frozen=True)
-class CustomerMapping:
-    account_id: str
-    customer_id: str
-    created_at: str
-    #: ``"directory"`` (read from DynamoDB) or ``"token"`` (the verified access token's claim; no created_at).
-    source: Literal["directory", "token"] = "directory"
 
 
 class CustomerDirectory(TableStore):
@@ -113,23 +107,29 @@ class CustomerDirectory(TableStore):
     def lookup_caller(self, caller: Caller) -> CustomerMapping | None:
         """The mapping of the caller's resolved account for read routes: from the verified token's claim when it
         answers for that very account (``Caller.token_customer_id``), else ``lookup``."""
-        token_customer = caller.token_customer_id
-        if token_customer is not None:
-            return CustomerMapping(
-                account_id=caller.account_id, customer_id=token_customer, created_at="", source="token"
-            )
-        return self.lookup(caller.account_id)
+        known = self.known_mapping(caller)
+        if known is not None:
+            return known
+        found = self.lookup(caller.account_id)
+        if found is not None:
+            read_cache.remember(self.table, found)
+        return found
+
+    def known_mapping(self, caller: Caller) -> CustomerMapping | None:
+        """The caller's mapping without I/O (``billing_core.customer_mapping``); None: read the directory."""
+        return read_cache.known_mapping(self.table, caller)
 
     def recheck(self, stale: CustomerMapping | None) -> CustomerMapping | None:
-        """After Stripe said a token-given customer is gone: the directory's mapping when it names another
-        customer (the token was stale), else None (nothing better to try)."""
-        if stale is None or stale.source != "token":
+        """After Stripe said a token-given (or cached) customer is gone: the directory's mapping when it names
+        another customer (the token or cache was stale), else None (nothing better to try)."""
+        if stale is None or stale.source == "directory":
             return None
+        read_cache.drop(self.table, stale.account_id)
         fresh = self.lookup(stale.account_id)
         if fresh is None or fresh.customer_id == stale.customer_id:
             return None
         count("CustomerClaimStale")
-        logger.warning("token customer claim is stale", extra={"claimed": stale.customer_id})
+        logger.warning("customer mapping from the token or cache is stale", extra={"claimed": stale.customer_id})
         return fresh
 
     def lookup_account(self, customer_id: str) -> str | None:

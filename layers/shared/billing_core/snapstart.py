@@ -18,8 +18,9 @@ the Stripe secret is never read so no Stripe call starts, and any other socket c
 counted. Nothing is written anywhere; the metrics and log keys of the priming requests are discarded.
 
 ``after_restore()`` resets what restored copies must not share: the AWS clients' credentials and connection
-pools, the Stripe client (its HTTP session and key), the secret cache and the price-id cache (both keyed by
-time), the metrics buffer, and the ``random`` generator's state.
+pools, the Stripe client (its HTTP session and key), the secret cache, the price-id cache and the read path's
+mapping cache (all keyed by time), the known personal accounts, the metrics buffer, and the ``random`` generator's
+state.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from billing_core import aws
+from billing_core.accounts.migration import forget_known_accounts
+from billing_core.customer_mapping import forget_read_cache
 from billing_core.observability import logger, metrics, muted
 from billing_core.price_ids import reset_price_ids
 from billing_core.stripe_client import build_stripe_client
@@ -256,5 +259,7 @@ def after_restore() -> None:
     aws.renew_after_restore()
     forget_stripe_client()
     reset_price_ids()
+    forget_read_cache()
+    forget_known_accounts()
     metrics.clear_metrics()
     random.seed()

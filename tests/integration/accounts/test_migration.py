@@ -102,3 +102,27 @@ def test_concurrent_first_requests_move_the_items_once(aws_env: Any, monkeypatch
     answers = race(6, lambda: call("accounts", "GET", "/accounts", sub)["statusCode"])
     assert answers == [200] * 6
     assert_moved(sub, "cus_race")
+
+
+def test_once_a_personal_account_is_seen_later_requests_skip_its_read(aws_env: Any, monkeypatch: Any) -> None:
+    """A personal account is never deleted, so the lazy path reads it once per process; ``force`` (the command)
+    always reads, and a forgotten cache (tests' fresh tables) reads again."""
+    from billing_core.accounts.migration import forget_known_accounts
+    from billing_core.accounts.store import AccountStore
+
+    sub = aws_env.user_sub
+    seed_today(sub, "cus_seen")
+    reads: list[str] = []
+    real = AccountStore.get_account
+    monkeypatch.setattr(AccountStore, "get_account", lambda self, a: reads.append(a) or real(self, a))
+    assert call("accounts", "GET", "/accounts", sub)["statusCode"] == 200
+    assert_moved(sub, "cus_seen")
+    first = len(reads)
+    assert call("accounts", "GET", "/accounts", sub)["statusCode"] == 200
+    assert [a for a in reads[first:] if a == f"p_{sub}"] == []  # the lazy path read nothing more
+    assert AccountMigration().migrate(sub).already is True
+    assert AccountMigration().migrate(sub, force=True).already is True and reads[-1] == f"p_{sub}"
+    forget_known_accounts()
+    del reads[:]
+    AccountMigration().migrate(sub)
+    assert reads == [f"p_{sub}"]

@@ -264,3 +264,56 @@ def test_a_token_customer_claim_never_answers_for_another_billing_account(handle
     assert overview_name(team_token, account=team) == "Acme Team"
     invoices = get(handler, "/billing/invoices", sub, claims=personal_token, headers={"x-billing-account": team})
     assert invoices["statusCode"] == 200 and invoices["json"]["invoices"] == []
+
+
+def test_a_warm_overview_reads_the_mapping_once_and_the_entitlements_in_the_stripe_round(
+    handler, stripe_env, customer, monkeypatch
+):
+    """The directory's mapping never changes, so the read path keeps it in the process (``READ_CACHE_SECONDS``):
+    the next GET /billing reads only the entitlement record, concurrently with Stripe, and shows the same page."""
+    from billing_core import customer_mapping
+    from billing_core.directory import CustomerDirectory
+
+    first = get(handler, "/billing", stripe_env.user_sub)
+    assert first["statusCode"] == 200, first["body"]
+    lookups = []
+    real_lookup = CustomerDirectory.lookup
+    monkeypatch.setattr(CustomerDirectory, "lookup", lambda self, a: lookups.append(a) or real_lookup(self, a))
+    second = get(handler, "/billing", stripe_env.user_sub)
+    assert second["statusCode"] == 200 and second["json"] == first["json"]
+    assert lookups == []
+    monkeypatch.setattr(customer_mapping, "READ_CACHE_SECONDS", 0.0)  # expired: read again
+    assert get(handler, "/billing", stripe_env.user_sub)["json"] == first["json"]
+    assert len(lookups) == 1
+
+
+def test_a_cached_mapping_whose_customer_is_gone_is_dropped_and_rechecked(handler, stripe_env, customer, stripe_client):
+    """A7 with the read cache: Stripe says the cached customer is gone, the directory is asked again (it names the
+    same customer, so 409 ``customer_gone``), and the cached entry is dropped."""
+    from billing_core.customer_mapping import cached_accounts
+    from billing_core.identity import personal_account_id
+
+    assert get(handler, "/billing", stripe_env.user_sub)["statusCode"] == 200
+    assert personal_account_id(stripe_env.user_sub) in cached_accounts()
+    stripe_client.v1.customers.delete(customer.id)
+    resp = get(handler, "/billing", stripe_env.user_sub)
+    assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"
+    assert personal_account_id(stripe_env.user_sub) not in cached_accounts()
+
+
+def test_the_read_cache_never_answers_a_write_path_or_another_account(handler, stripe_env, customer):
+    """Only ``lookup_caller`` (the read routes) uses the cache: ``lookup``, which every write path uses, reads
+    DynamoDB each time; and the cache is keyed by the account the request acts on."""
+    import boto3
+    from billing_core.directory import CustomerDirectory
+    from billing_core.identity import Caller, personal_account_id
+
+    assert get(handler, "/billing", stripe_env.user_sub)["statusCode"] == 200
+    account = personal_account_id(stripe_env.user_sub)
+    boto3.client("dynamodb", region_name=h.REGION).delete_item(
+        TableName=h.TABLE_NAME, Key={"pk": {"S": f"ACCOUNT#{account}"}, "sk": {"S": "CUSTOMER"}}
+    )
+    assert CustomerDirectory().lookup(account) is None  # the write paths' read sees the table as it is
+    cached = CustomerDirectory().known_mapping(Caller(sub=stripe_env.user_sub))
+    assert cached is not None and cached.source == "cache" and cached.customer_id == customer.id
+    assert CustomerDirectory().known_mapping(Caller(sub="someone-else")) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from billing_core.directory import CustomerMapping
+from billing_core.customer_mapping import CustomerMapping
 from billing_core.domain_events import ENTITLEMENTS_CHANGED, DomainEvent
 from billing_core.entitlement_sync import SyncResult
 from billing_core.entitlements import EntitlementRecord

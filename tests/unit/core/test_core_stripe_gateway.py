@@ -187,6 +187,27 @@ def test_read_concurrently_returns_all_results_or_the_first_error():
         gw.read_concurrently({"a": lambda: 1, "b": boom})
 
 
+def test_list_plain_answers_stripes_json_with_the_same_retries_and_error_translation():
+    """``list_plain`` skips stripe-python's objects, not its requestor: the query, the retries and the errors are
+    those of any other call."""
+    page = {"object": "list", "data": [{"id": "in_1", "object": "invoice", "total": 2900}], "has_more": False}
+    http = ScriptedHTTP(conn_error(), (200, page, {}), (404, error("invalid_request_error", "resource_missing"), {}))
+    gw = gateway(http)
+    answer = gw.list_plain("invoices.list", "/v1/invoices", {"customer": "cus_1", "limit": 12})
+    assert answer == page and not isinstance(answer["data"][0], stripe.StripeObject)  # plain JSON
+    method, url, _ = http.requests[-1]
+    assert method == "get" and "/v1/invoices?" in url and "customer=cus_1" in url and "limit=12" in url
+    assert len(http.requests) == 2  # the connection error was retried
+    with pytest.raises(NotFound):
+        gw.list_plain("invoices.list", "/v1/invoices", {"customer": "cus_gone"})
+
+
+def test_list_plain_refuses_an_answer_that_is_not_a_list():
+    gw = gateway(ScriptedHTTP((200, CUSTOMER, {})))
+    with pytest.raises(DependencyUnavailable):
+        gw.list_plain("invoices.list", "/v1/invoices", {"customer": "cus_1"})
+
+
 def test_assert_owned_hides_foreign_objects_as_404():
     assert_owned({"id": "pm_1", "customer": "cus_me"}, "cus_me")
     assert_owned({"id": "pm_1", "customer": {"id": "cus_me"}}, "cus_me")

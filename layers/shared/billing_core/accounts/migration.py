@@ -19,6 +19,7 @@ for everyone at once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,27 @@ class MigrationResult:
     """Old items whose delete failed (a later run removes them)."""
 
 
+#: Personal accounts known to exist, by (table, account id). A personal account is never deleted
+#: (``accounts.deletion`` refuses it), so once seen it stays migrated: the lazy path then skips its read on every
+#: later request this process serves (it was one DynamoDB round trip before every personal-account request).
+#: Bounded; emptied by :func:`forget_known_accounts` (tests that recreate tables).
+_KNOWN: set[tuple[str, str]] = set()
+_KNOWN_MAX = 10_000
+_known_lock = threading.Lock()
+
+
+def forget_known_accounts() -> None:
+    with _known_lock:
+        _KNOWN.clear()
+
+
+def _remember(table: str, account_id: str) -> None:
+    with _known_lock:
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN.add((table, account_id))
+
+
 class AccountMigration(TableStore):
     """The move of ``USER#<sub>`` billing items to ``ACCOUNT#p_<sub>``."""
 
@@ -65,10 +87,14 @@ class AccountMigration(TableStore):
     def migrate(self, sub: str, *, force: bool = False) -> MigrationResult:
         """Move ``sub``'s items. Without ``force`` an existing personal account means done (the lazy path)."""
         account_id = personal_account_id(sub)
-        accounts = self.sibling(AccountStore)
         result = MigrationResult(sub=sub, account_id=account_id)
+        if not force and (self.table, account_id) in _KNOWN:
+            result.already = True
+            return result
+        accounts = self.sibling(AccountStore)
         if accounts.get_account(account_id) is not None:
             result.already = True
+            _remember(self.table, account_id)
             if not force:
                 return result
         legacy = self.legacy_items(sub)
@@ -79,6 +105,7 @@ class AccountMigration(TableStore):
                 result.kept += 1
         if not result.already:
             accounts.put_personal(account_id, sub)
+            _remember(self.table, account_id)
         for item in legacy:
             self._delete_legacy(item, result)
         if legacy:
