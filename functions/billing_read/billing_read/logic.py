@@ -21,7 +21,7 @@ from billing_core.catalog.model import Catalog, get_catalog
 from billing_core.customer_mapping import CustomerMapping, forget_read_cache
 from billing_core.directory import CustomerDirectory
 from billing_core.entitlements import EntitlementRecord, EntitlementStore, derive_entitlements, primary_subscription
-from billing_core.errors import BadInput, CustomerGone, NotFound
+from billing_core.errors import BadInput, BillingError, CustomerGone, NotFound
 from billing_core.identity import Caller
 from billing_core.pause import resumes_at
 from billing_core.price_ids import get_price_ids, reset_price_ids
@@ -87,10 +87,11 @@ class BillingReader:
             "mapping": lambda: self.directory.lookup_caller(caller),
             "stored": lambda: self.entitlements.get(caller.account_id),
         }
-        if caller.token_customer_id is not None:
-            # The token names this account's customer, so Stripe is read next anyway: its key (a Secrets Manager
-            # read when the cache is cold) is fetched in the same round as the entitlement record.
-            first["stripe"] = gw.client
+        if can(caller, Permission.BILLING_MANAGE):
+            # Stripe is read next unless the account has no customer: its key (a Secrets Manager read when the cache
+            # is cold, as on a first request) is fetched in the same round as the DynamoDB reads. Best effort: a
+            # failure here is raised by the Stripe round itself, and an account without a customer needs no key.
+            first["stripe"] = lambda: _prefetch(gw.client)
         local = run(first)
         mapping: CustomerMapping | None = local["mapping"]
         stored: EntitlementRecord | None = local["stored"]
@@ -263,6 +264,14 @@ class BillingReader:
             )
             current_sub = primary_subscription(subs.data)
         return plans_response(current_sub, self.catalog, int(self.clock()))
+
+
+def _prefetch(fn: Callable[[], Any]) -> None:
+    """``fn()`` to warm a cache; its error is left to whoever needs the value."""
+    try:
+        fn()
+    except BillingError:
+        pass
 
 
 def reset_caches() -> None:
