@@ -114,7 +114,12 @@ def test_once_a_personal_account_is_seen_later_requests_skip_its_read(aws_env: A
     seed_today(sub, "cus_seen")
     reads: list[str] = []
     real = AccountStore.get_account
-    monkeypatch.setattr(AccountStore, "get_account", lambda self, a: reads.append(a) or real(self, a))
+
+    def counted(self: AccountStore, account_id: str) -> Any:
+        reads.append(account_id)
+        return real(self, account_id)
+
+    monkeypatch.setattr(AccountStore, "get_account", counted)
     assert call("accounts", "GET", "/accounts", sub)["statusCode"] == 200
     assert_moved(sub, "cus_seen")
     first = len(reads)

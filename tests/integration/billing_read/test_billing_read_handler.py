@@ -278,7 +278,12 @@ def test_a_warm_overview_reads_the_mapping_once_and_the_entitlements_in_the_stri
     assert first["statusCode"] == 200, first["body"]
     lookups = []
     real_lookup = CustomerDirectory.lookup
-    monkeypatch.setattr(CustomerDirectory, "lookup", lambda self, a: lookups.append(a) or real_lookup(self, a))
+
+    def counted(self, account_id):
+        lookups.append(account_id)
+        return real_lookup(self, account_id)
+
+    monkeypatch.setattr(CustomerDirectory, "lookup", counted)
     second = get(handler, "/billing", stripe_env.user_sub)
     assert second["statusCode"] == 200 and second["json"] == first["json"]
     assert lookups == []

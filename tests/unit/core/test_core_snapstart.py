@@ -85,11 +85,18 @@ def test_restore_resolves_credentials_again_for_every_client(no_aws, monkeypatch
     assert aws.client("dynamodb") is cached, "clients are kept (their models stay loaded)"
 
 
-def test_restore_forgets_the_stripe_client_secret_cache_prices_and_random_state(aws_env):
+def test_restore_forgets_the_stripe_client_secret_cache_prices_mappings_and_random_state(aws_env):
+    from billing_core import customer_mapping
+    from billing_core.accounts import migration
+    from billing_core.customer_mapping import CustomerMapping
+
     gateway = stripe_gateway.get_gateway()
     first = gateway.client()
     assert stripe_secrets.secrets_provider().store, "the secret was read and cached"
     get_price_ids()._loaded_at = 1.0
+    customer_mapping.remember("billing", CustomerMapping(account_id="p_u", customer_id="cus_1", created_at=""))
+    migration.AccountMigration().migrate("u")  # the personal account is now known to this process
+    assert migration._KNOWN and customer_mapping.cached_accounts() == {"p_u"}
     state = random.getstate()
 
     snapstart.after_restore()
@@ -97,4 +104,5 @@ def test_restore_forgets_the_stripe_client_secret_cache_prices_and_random_state(
     assert not stripe_secrets.secrets_provider().store, "no secret survives a restore"
     assert gateway.client() is not first, "a new Stripe client (new HTTP session)"
     assert get_price_ids()._loaded_at is None
+    assert customer_mapping.cached_accounts() == set() and not migration._KNOWN, "the caches keyed by time go"
     assert random.getstate() != state
