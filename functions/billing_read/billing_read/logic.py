@@ -155,8 +155,7 @@ class BillingReader:
         results = run(reads)
 
         subscriptions = list(results["subscriptions"].data)
-        record_stored, hinted = results["stored"]
-        previews: dict[str, NextInvoice | None] = dict([hinted] if hinted else [])
+        record_stored, previews = results["stored"]
         missing = {
             s.id: (lambda sid=s.id: self._preview(customer_id, sid))
             for s in subscriptions
@@ -196,10 +195,10 @@ class BillingReader:
 
     def _stored_and_hinted_preview(
         self, customer_id: str, stored: EntitlementRecord | None
-    ) -> tuple[EntitlementRecord | None, tuple[str, NextInvoice | None] | None]:
+    ) -> tuple[EntitlementRecord | None, dict[str, NextInvoice | None]]:
         """The entitlement record and, when it names a previewable subscription, that subscription's preview."""
         hinted = stored.subscription_id if stored and stored.status in PREVIEWABLE else None
-        return stored, ((hinted, self._preview(customer_id, hinted)) if hinted else None)
+        return stored, ({hinted: self._preview(customer_id, hinted)} if hinted else {})
 
     def _customer(self, customer_id: str) -> Any:
         return self.gateway.live_customer(customer_id)

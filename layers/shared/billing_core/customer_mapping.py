@@ -2,7 +2,7 @@
 
 ``known_mapping`` answers a read route (``CustomerDirectory.lookup_caller``) without DynamoDB: from the verified
 token's ``stripe_customer_id`` claim when it answers for the account the request acts on, or from the mappings
-this process has read within ``READ_CACHE_SECONDS``. A mapping is written once and never changed, so a warm GET
+this process has read in the last 300 s (``MAPPINGS``). A mapping is written once and never changed, so a warm GET
 /billing starts its Stripe reads at once instead of after a DynamoDB round trip; a cached (or claimed) customer that
 Stripe says is gone is checked against the directory (``CustomerDirectory.recheck``). Entries are keyed by
 (table, account id), bounded in number, and emptied by :func:`forget_read_cache` (tests that recreate tables,
@@ -11,12 +11,11 @@ and after a SnapStart restore). Only the read routes use them: a write path read
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from billing_core.identity import Caller
+from billing_core.process_cache import ProcessCache
 
 
 @dataclass(frozen=True)
@@ -29,10 +28,8 @@ class CustomerMapping:
     source: Literal["directory", "token", "cache"] = "directory"
 
 
-READ_CACHE_SECONDS = 300.0
-_MAX_ENTRIES = 10_000
-_entries: dict[tuple[str, str], tuple[CustomerMapping, float]] = {}
-_lock = threading.Lock()
+#: The read path's mappings by (table, account id).
+MAPPINGS: ProcessCache[tuple[str, str], CustomerMapping] = ProcessCache(ttl_seconds=300.0)
 
 
 def known_mapping(table: str, caller: Caller) -> CustomerMapping | None:
@@ -40,30 +37,17 @@ def known_mapping(table: str, caller: Caller) -> CustomerMapping | None:
     token_customer = caller.token_customer_id
     if token_customer is not None:
         return CustomerMapping(account_id=caller.account_id, customer_id=token_customer, created_at="", source="token")
-    with _lock:
-        found = _entries.get((table, caller.account_id))
-    if found is None or time.monotonic() - found[1] > READ_CACHE_SECONDS:
-        return None
-    return replace(found[0], source="cache")
+    cached = MAPPINGS.get((table, caller.account_id))
+    return replace(cached, source="cache") if cached is not None else None
 
 
 def remember(table: str, mapping: CustomerMapping) -> None:
-    with _lock:
-        if len(_entries) >= _MAX_ENTRIES:
-            _entries.clear()
-        _entries[(table, mapping.account_id)] = (mapping, time.monotonic())
+    MAPPINGS.put((table, mapping.account_id), mapping)
 
 
 def drop(table: str, account_id: str) -> None:
-    with _lock:
-        _entries.pop((table, account_id), None)
-
-
-def cached_accounts() -> set[str]:
-    with _lock:
-        return {account for _table, account in _entries}
+    MAPPINGS.drop((table, account_id))
 
 
 def forget_read_cache() -> None:
-    with _lock:
-        _entries.clear()
+    MAPPINGS.clear()

@@ -269,7 +269,7 @@ def test_a_token_customer_claim_never_answers_for_another_billing_account(handle
 def test_a_warm_overview_reads_the_mapping_once_and_the_entitlements_in_the_stripe_round(
     handler, stripe_env, customer, monkeypatch
 ):
-    """The directory's mapping never changes, so the read path keeps it in the process (``READ_CACHE_SECONDS``):
+    """The directory's mapping never changes, so the read path keeps it in the process (``MAPPINGS``, 300 s):
     the next GET /billing reads only the entitlement record, concurrently with Stripe, and shows the same page."""
     from billing_core import customer_mapping
     from billing_core.directory import CustomerDirectory
@@ -287,7 +287,7 @@ def test_a_warm_overview_reads_the_mapping_once_and_the_entitlements_in_the_stri
     second = get(handler, "/billing", stripe_env.user_sub)
     assert second["statusCode"] == 200 and second["json"] == first["json"]
     assert lookups == []
-    monkeypatch.setattr(customer_mapping, "READ_CACHE_SECONDS", 0.0)  # expired: read again
+    monkeypatch.setattr(customer_mapping.MAPPINGS, "ttl_seconds", 0.0)  # expired: read again
     assert get(handler, "/billing", stripe_env.user_sub)["json"] == first["json"]
     assert len(lookups) == 1
 
@@ -295,15 +295,18 @@ def test_a_warm_overview_reads_the_mapping_once_and_the_entitlements_in_the_stri
 def test_a_cached_mapping_whose_customer_is_gone_is_dropped_and_rechecked(handler, stripe_env, customer, stripe_client):
     """A7 with the read cache: Stripe says the cached customer is gone, the directory is asked again (it names the
     same customer, so 409 ``customer_gone``), and the cached entry is dropped."""
-    from billing_core.customer_mapping import cached_accounts
-    from billing_core.identity import personal_account_id
+    from billing_core.directory import CustomerDirectory
+    from billing_core.identity import Caller
+
+    def cached() -> bool:
+        return CustomerDirectory().known_mapping(Caller(sub=stripe_env.user_sub)) is not None
 
     assert get(handler, "/billing", stripe_env.user_sub)["statusCode"] == 200
-    assert personal_account_id(stripe_env.user_sub) in cached_accounts()
+    assert cached()
     stripe_client.v1.customers.delete(customer.id)
     resp = get(handler, "/billing", stripe_env.user_sub)
     assert resp["statusCode"] == 409 and resp["json"]["error"]["code"] == "customer_gone"
-    assert personal_account_id(stripe_env.user_sub) not in cached_accounts()
+    assert not cached()
 
 
 def test_the_read_cache_never_answers_a_write_path_or_another_account(handler, stripe_env, customer):

@@ -96,7 +96,9 @@ def test_restore_forgets_the_stripe_client_secret_cache_prices_mappings_and_rand
     get_price_ids()._loaded_at = 1.0
     customer_mapping.remember("billing", CustomerMapping(account_id="p_u", customer_id="cus_1", created_at=""))
     migration.AccountMigration().migrate("u")  # the personal account is now known to this process
-    assert migration._KNOWN and customer_mapping.cached_accounts() == {"p_u"}
+    known = ("billing", "p_u")
+    assert migration.KNOWN_ACCOUNTS.get((migration.AccountMigration().table, "p_u"))
+    assert customer_mapping.MAPPINGS.get(known) is not None
     state = random.getstate()
 
     snapstart.after_restore()
@@ -104,5 +106,6 @@ def test_restore_forgets_the_stripe_client_secret_cache_prices_mappings_and_rand
     assert not stripe_secrets.secrets_provider().store, "no secret survives a restore"
     assert gateway.client() is not first, "a new Stripe client (new HTTP session)"
     assert get_price_ids()._loaded_at is None
-    assert customer_mapping.cached_accounts() == set() and not migration._KNOWN, "the caches keyed by time go"
+    assert customer_mapping.MAPPINGS.get(known) is None, "the read path's mappings go"
+    assert not migration.KNOWN_ACCOUNTS.get((migration.AccountMigration().table, "p_u")), "and the known accounts"
     assert random.getstate() != state

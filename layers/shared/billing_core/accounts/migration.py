@@ -19,7 +19,6 @@ for everyone at once.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from billing_core.accounts.store import AccountStore
 from billing_core.identity import personal_account_id
 from billing_core.observability import count, logger
+from billing_core.process_cache import ProcessCache
 from billing_core.store.base import ConditionFailed, TableStore
 from billing_core.store.keys import (
     ACCOUNT_SK,
@@ -58,22 +58,11 @@ class MigrationResult:
 #: Personal accounts known to exist, by (table, account id). A personal account is never deleted
 #: (``accounts.deletion`` refuses it), so once seen it stays migrated: the lazy path then skips its read on every
 #: later request this process serves (it was one DynamoDB round trip before every personal-account request).
-#: Bounded; emptied by :func:`forget_known_accounts` (tests that recreate tables).
-_KNOWN: set[tuple[str, str]] = set()
-_KNOWN_MAX = 10_000
-_known_lock = threading.Lock()
+KNOWN_ACCOUNTS: ProcessCache[tuple[str, str], bool] = ProcessCache()
 
 
 def forget_known_accounts() -> None:
-    with _known_lock:
-        _KNOWN.clear()
-
-
-def _remember(table: str, account_id: str) -> None:
-    with _known_lock:
-        if len(_KNOWN) >= _KNOWN_MAX:
-            _KNOWN.clear()
-        _KNOWN.add((table, account_id))
+    KNOWN_ACCOUNTS.clear()
 
 
 class AccountMigration(TableStore):
@@ -88,13 +77,13 @@ class AccountMigration(TableStore):
         """Move ``sub``'s items. Without ``force`` an existing personal account means done (the lazy path)."""
         account_id = personal_account_id(sub)
         result = MigrationResult(sub=sub, account_id=account_id)
-        if not force and (self.table, account_id) in _KNOWN:
+        if not force and KNOWN_ACCOUNTS.get((self.table, account_id)):
             result.already = True
             return result
         accounts = self.sibling(AccountStore)
         if accounts.get_account(account_id) is not None:
             result.already = True
-            _remember(self.table, account_id)
+            KNOWN_ACCOUNTS.put((self.table, account_id), True)
             if not force:
                 return result
         legacy = self.legacy_items(sub)
@@ -105,7 +94,7 @@ class AccountMigration(TableStore):
                 result.kept += 1
         if not result.already:
             accounts.put_personal(account_id, sub)
-            _remember(self.table, account_id)
+            KNOWN_ACCOUNTS.put((self.table, account_id), True)
         for item in legacy:
             self._delete_legacy(item, result)
         if legacy:
